@@ -1,0 +1,24 @@
+// Bundles the CLI into dist/ with esbuild. Code splitting keeps modules that
+// only some commands need (ssh2, the spawn pipeline, ...) in separate chunks
+// that load on demand, so `pks devcontainer list` pays only for what it uses.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+rmSync(`${root}/dist`, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { pks: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Dependencies stay in node_modules: ssh2 loads optional native bindings
+  // that a bundler cannot inline.
+  packages: 'external',
+  logLevel: 'warning',
+});

@@ -1,0 +1,115 @@
+// `pks devcontainer ...`: spawn dev containers and manage them for their whole
+// life. Declarations only; each action loads its implementation on demand.
+
+import { Command, Option } from '@commander-js/extra-typings';
+import type { Context } from '../context.js';
+import { notImplemented } from '../not-implemented.js';
+import { collectKeyValue, formatOption, parseNonNegativeInt, remoteOption } from '../options.js';
+import { examples } from './examples.js';
+
+const TARGET_ARGUMENT = 'project name, container name or ID prefix (default: the current folder\'s project)';
+
+/** A subcommand that acts on one existing dev container. */
+function containerCommand(parent: Command, name: string, description: string) {
+  return parent.command(name).description(description).argument('[container]', TARGET_ARGUMENT).addOption(remoteOption());
+}
+
+export function devcontainerCommand(ctx: Context) {
+  void ctx;
+  const dc = new Command('devcontainer')
+    .alias('dc')
+    .description('spawn and manage dev containers, locally or on a remote host')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer spawn', 'spawn the current folder\'s dev container on the local engine'],
+        ['pks devcontainer spawn ~/src/api --remote hetzner', 'spawn on a registered remote host'],
+        ['pks devcontainer list --all-remotes', 'running dev containers everywhere'],
+        ['pks devcontainer connect api --remote hetzner', 'reopen VS Code in an existing container'],
+      ]),
+    );
+
+  dc.command('spawn')
+    .description('create (or reuse) the dev container for a project folder and start it')
+    .argument('[path]', 'project folder', '.')
+    .addOption(remoteOption())
+    .option('--name <project>', 'project name (default: the folder name)')
+    .option('--volume-name <name>', 'workspace volume name')
+    .option('--rebuild', 'always rebuild the container')
+    .option('--no-rebuild', 'reuse the existing container even if the config changed')
+    .option('--auto-rebuild', 'rebuild only when the configuration changed (default)')
+    .option('--force', 'replace an existing container (the workspace volume is kept)')
+    .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer differs').choices(['host', 'container'] as const))
+    .option('--include-ignored', 'also upload files that .gitignore excludes')
+    .option('--no-launch', 'do not open an editor when done')
+    .option('-y, --yes', 'answer yes to confirmations')
+    .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
+    .action(() => notImplemented('devcontainer spawn'));
+
+  dc.command('list')
+    .alias('ls')
+    .description('list dev containers managed by pks')
+    .addOption(remoteOption())
+    .option('--all-remotes', 'query the local engine and every registered host')
+    .option('-a, --all', 'include stopped containers')
+    .option('--include-foreign', 'include dev containers created by VS Code or the Dev Container CLI')
+    .addOption(formatOption())
+    .action(() => notImplemented('devcontainer list'));
+
+  containerCommand(dc, 'connect', 'open a dev container in VS Code (or print how to reach it)')
+    .option('--restart-if-stopped', 'start the container if it is stopped')
+    .option('--no-launch', 'do not open an editor')
+    .option('--print-uri', 'print only the editor URI on stdout')
+    .addOption(new Option('--ide <ide>', 'editor to open').choices(['code', 'code-insiders', 'none'] as const))
+    .option('-y, --yes', 'answer yes to confirmations')
+    .action(() => notImplemented('devcontainer connect'))
+    .addHelpText('after', examples([['pks devcontainer connect api --remote hetzner', 'reopen a remote container']]));
+
+  containerCommand(dc, 'shell', 'open an interactive shell in a dev container').action(() =>
+    notImplemented('devcontainer shell'),
+  );
+  containerCommand(dc, 'stop', 'stop a dev container')
+    .option('--timeout <seconds>', 'seconds to wait before killing', parseNonNegativeInt)
+    .action(() => notImplemented('devcontainer stop'));
+  containerCommand(dc, 'start', 'start a stopped dev container').action(() => notImplemented('devcontainer start'));
+  containerCommand(dc, 'restart', 'restart a dev container').action(() => notImplemented('devcontainer restart'));
+  containerCommand(dc, 'logs', 'show a dev container\'s output')
+    .option('-f, --follow', 'keep streaming new output')
+    .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
+    .option('--timestamps', 'prefix each line with its time')
+    .option('--since <time>', 'only output since a time (RFC 3339, or relative like 10m)')
+    .action(() => notImplemented('devcontainer logs'));
+  containerCommand(dc, 'exec', 'run a command in a dev container')
+    .argument('[command...]', 'command and arguments (after --)')
+    .option('-i, --interactive', 'forward stdin')
+    .option('-t, --tty', 'allocate a terminal')
+    .option('--user <user>', 'user to run as (default: the remote user)')
+    .option('--workdir <dir>', 'working directory (default: the workspace folder)')
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
+    .action(() => notImplemented('devcontainer exec'));
+  containerCommand(dc, 'rm', 'remove a dev container (the workspace volume is kept unless --volumes)')
+    .option('--volumes', 'also remove the workspace volume')
+    .option('--force', 'remove even if running')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(() => notImplemented('devcontainer rm'));
+  containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace').action(() =>
+    notImplemented('devcontainer rebuild'),
+  );
+  containerCommand(dc, 'inspect', 'show everything pks knows about a dev container')
+    .addOption(formatOption())
+    .action(() => notImplemented('devcontainer inspect'));
+
+  dc.command('config')
+    .description('print the resolved dev container configuration and its hash')
+    .argument('[path]', 'project folder', '.')
+    .option('--config <file>', 'devcontainer.json to use')
+    .addOption(formatOption())
+    .action(() => notImplemented('devcontainer config'));
+  dc.command('validate')
+    .description('check a devcontainer.json without any engine')
+    .argument('[path]', 'project folder', '.')
+    .option('--config <file>', 'devcontainer.json to use')
+    .action(() => notImplemented('devcontainer validate'));
+
+  return dc;
+}

@@ -1,0 +1,58 @@
+// `pks remote ...`: the registry of SSH hosts that run dev containers.
+// Declarations only; each action loads its implementation on demand.
+
+import { Command, Option } from '@commander-js/extra-typings';
+import type { Context } from '../context.js';
+import { notImplemented } from '../not-implemented.js';
+import { formatOption, parsePort, parseRemoteId } from '../options.js';
+import { examples } from './examples.js';
+
+export function remoteCommand(ctx: Context) {
+  void ctx;
+  const remote = new Command('remote')
+    .description('register and check remote hosts that run dev containers over SSH')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks remote add hetzner --host 203.0.113.7 --user dev --key ~/.ssh/id_ed25519', 'register a host'],
+        ['pks remote test hetzner', 'check SSH, host key and the Docker engine'],
+        ['pks remote list --format json', 'registered hosts as JSON'],
+      ]),
+    );
+
+  remote
+    .command('add')
+    .description('register a remote host (tests it first unless --no-test)')
+    .argument('<id>', 'short name for the host: lowercase letters, digits, "-", "_"', parseRemoteId)
+    .requiredOption('--host <host>', 'host name, address or ~/.ssh/config alias')
+    .option('--user <user>', 'SSH login user')
+    .option('--port <port>', 'SSH port', parsePort)
+    .option('--key <path>', 'private key file')
+    .option('--docker-socket <path>', 'Docker socket path on the host', '/var/run/docker.sock')
+    .option('--no-test', 'save without connecting first')
+    .option('--force', 'replace an existing entry with the same id')
+    .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
+    .action(() => notImplemented('remote add'));
+
+  remote
+    .command('list')
+    .description('list registered remote hosts')
+    .addOption(formatOption())
+    .action(() => notImplemented('remote list'));
+
+  remote
+    .command('test')
+    .description('check a remote host step by step: DNS, TCP, host key, auth, Docker')
+    .argument('<id>', 'remote host id', parseRemoteId)
+    .addOption(formatOption())
+    .action(() => notImplemented('remote test'));
+
+  remote
+    .command('remove')
+    .description('forget a remote host (its containers are not touched)')
+    .argument('<id>', 'remote host id', parseRemoteId)
+    .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
+    .action(() => notImplemented('remote remove'));
+
+  return remote;
+}

@@ -1,0 +1,87 @@
+// Everything a command needs from the outside world, in one object: streams,
+// environment, the reporter, the prompter and the engines. Commands receive it
+// as a parameter and never touch `process` directly, so tests run them
+// in-process against in-memory streams and real or fake engines.
+
+import type { Readable, Writable } from 'node:stream';
+import { TerminalPrompter, type Prompter } from './prompter.js';
+import { Reporter, type LogFormat } from './reporter.js';
+
+export type TtyReadable = Readable & { isTTY?: boolean };
+export type TtyWritable = Writable & { isTTY?: boolean; columns?: number };
+
+export interface CliIo {
+  stdin: TtyReadable;
+  stdout: TtyWritable;
+  stderr: TtyWritable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Closable things a command opened (engine clients, SSH connections). */
+export interface Disposable {
+  close(): Promise<void>;
+}
+
+export interface Context extends CliIo {
+  reporter: Reporter;
+  prompter: Prompter;
+  /** Registers something to close when the command ends, whatever the outcome. */
+  defer(resource: Disposable): void;
+}
+
+export interface GlobalOptions {
+  verbose: boolean;
+  logFormat: LogFormat;
+}
+
+export interface ContextOverrides {
+  prompter?: Prompter;
+}
+
+export class CommandContext implements Context {
+  readonly stdin: TtyReadable;
+  readonly stdout: TtyWritable;
+  readonly stderr: TtyWritable;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  reporter: Reporter;
+  prompter: Prompter;
+  private readonly resources: Disposable[] = [];
+
+  constructor(io: CliIo, overrides: ContextOverrides = {}) {
+    this.stdin = io.stdin;
+    this.stdout = io.stdout;
+    this.stderr = io.stderr;
+    this.env = io.env;
+    this.cwd = io.cwd;
+    this.reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr });
+    this.prompter = overrides.prompter ?? new TerminalPrompter(io.stdin, io.stderr);
+  }
+
+  /** Applies the global options once the command line is parsed. */
+  configure(options: GlobalOptions): void {
+    this.reporter = new Reporter({
+      stdout: this.stdout,
+      stderr: this.stderr,
+      verbose: options.verbose,
+      logFormat: options.logFormat,
+    });
+  }
+
+  defer(resource: Disposable): void {
+    this.resources.push(resource);
+  }
+
+  /** Closes everything registered with defer(), newest first; never throws. */
+  async dispose(): Promise<void> {
+    while (this.resources.length > 0) {
+      const resource = this.resources.pop();
+      try {
+        await resource?.close();
+      } catch (error) {
+        this.reporter.debug(`while closing: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Option conventions shared by every command, so `--format`, `--remote` and
+// friends mean the same thing everywhere and parse the same way.
+
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+
+export const OUTPUT_FORMATS = ['table', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** `--format table|json` for commands that print data. */
+export function formatOption() {
+  return new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table' as const);
+}
+
+/** `--remote <id>`: run against a registered remote host instead of the local engine. */
+export function remoteOption() {
+  return new Option('--remote <id>', 'registered remote host to use (default: the local engine)').argParser(
+    parseRemoteId,
+  );
+}
+
+const REMOTE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function parseRemoteId(value: string): string {
+  if (!REMOTE_ID.test(value)) {
+    throw new InvalidArgumentError(
+      'a remote id is 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit.',
+    );
+  }
+  return value;
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 1 to 65535.');
+  }
+  return port;
+}
+
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('expected a whole number (0 or more).');
+  }
+  return n;
+}
+
+/** `KEY=VALUE` for repeatable --env options. */
+export function collectKeyValue(value: string, previous: string[] = []): string[] {
+  if (!/^[^=\s]+=/.test(value)) throw new InvalidArgumentError('expected KEY=VALUE.');
+  return [...previous, value];
+}

@@ -1,0 +1,89 @@
+// The command tree and the one function that runs it. `runCli` never calls
+// process.exit: it returns the exit code, so tests drive the whole CLI
+// in-process with in-memory streams.
+
+import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ExitCode } from '../common/errors.js';
+import { devcontainerCommand } from './commands/devcontainer.js';
+import { examples } from './commands/examples.js';
+import { remoteCommand } from './commands/remote.js';
+import { CommandContext, type CliIo, type ContextOverrides } from './context.js';
+import { reportError } from './render-error.js';
+
+export const VERSION: string = packageJson.version;
+
+export function buildProgram(ctx: CommandContext) {
+  const program = new Command('pks')
+    .description('Spawn dev containers (devcontainer.json) on the local Docker engine or on remote hosts over SSH, and manage them for their whole life.')
+    .version(VERSION, '-V, --version', 'print the pks version')
+    .option('-v, --verbose', 'show details (and stack traces of internal errors)')
+    .addOption(new Option('--log-format <format>', 'format of messages on stderr').choices(['text', 'json'] as const).default('text' as const))
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer spawn', 'spawn the current folder\'s dev container locally'],
+        ['pks remote add hetzner --host 203.0.113.7 --user dev', 'register a remote host'],
+        ['pks devcontainer spawn --remote hetzner', 'spawn it on that host'],
+        ['pks devcontainer connect my-project --remote hetzner', 'come back to it the next day'],
+      ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong.\n',
+    )
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    })
+    .exitOverride()
+    .hook('preAction', (_command, action) => {
+      const globals = action.optsWithGlobals() as { verbose?: boolean; logFormat?: 'text' | 'json' };
+      ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text' });
+    });
+
+  program.addCommand(devcontainerCommand(ctx));
+  program.addCommand(remoteCommand(ctx));
+  applyToTree(program, (command) => {
+    command.exitOverride();
+    command.showSuggestionAfterError(true);
+    command.showHelpAfterError('(run with --help for usage)');
+    command.configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    });
+  });
+  return program;
+}
+
+function applyToTree(command: CommandUnknownOpts, apply: (command: CommandUnknownOpts) => void): void {
+  for (const child of command.commands) {
+    apply(child);
+    applyToTree(child, apply);
+  }
+}
+
+/** Maps commander's own outcomes (help shown, bad option, ...) to pks exit codes. */
+function commanderExitCode(error: CommanderError): ExitCode {
+  switch (error.code) {
+    case 'commander.helpDisplayed':
+    case 'commander.version':
+      return ExitCode.Ok;
+    default:
+      // Unknown command/option, missing or invalid argument, and a command
+      // group run without a subcommand: all mistakes in the command line.
+      return ExitCode.Usage;
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, overrides: ContextOverrides = {}): Promise<ExitCode> {
+  const ctx = new CommandContext(io, overrides);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExitCode(error);
+    return reportError(ctx.reporter, error);
+  } finally {
+    await ctx.dispose();
+  }
+}

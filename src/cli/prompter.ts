@@ -1,0 +1,72 @@
+// Questions to the user. A prompt is only ever shown when both stdin and stderr
+// are terminals; otherwise the question fails with a UsageError that names the
+// flag that answers it, so scripts and CI never hang waiting for input.
+
+import { createInterface } from 'node:readline/promises';
+import type { Readable, Writable } from 'node:stream';
+import { UsageError } from '../common/errors.js';
+
+export interface ConfirmOptions {
+  /** The flag that answers "yes" without asking, e.g. "--yes". */
+  flag: string;
+  defaultAnswer?: boolean;
+}
+
+export interface Prompter {
+  readonly interactive: boolean;
+  confirm(question: string, options: ConfirmOptions): Promise<boolean>;
+  /** Asks for one of `choices`; `flag` names the option that selects without asking. */
+  select(question: string, choices: readonly string[], flag: string): Promise<number>;
+}
+
+type TtyReadable = Readable & { isTTY?: boolean };
+type TtyWritable = Writable & { isTTY?: boolean };
+
+export class TerminalPrompter implements Prompter {
+  readonly interactive: boolean;
+
+  constructor(
+    private readonly input: TtyReadable,
+    private readonly output: TtyWritable,
+  ) {
+    this.interactive = input.isTTY === true && output.isTTY === true;
+  }
+
+  async confirm(question: string, options: ConfirmOptions): Promise<boolean> {
+    if (!this.interactive) {
+      throw new UsageError(`${question} — cannot ask without a terminal.`, {
+        code: 'E_NEEDS_CONFIRMATION',
+        hint: `Pass ${options.flag} to confirm.`,
+      });
+    }
+    const suffix = options.defaultAnswer === true ? '[Y/n]' : '[y/N]';
+    const answer = (await this.ask(`${question} ${suffix} `)).trim().toLowerCase();
+    if (answer === '') return options.defaultAnswer === true;
+    return answer === 'y' || answer === 'yes';
+  }
+
+  async select(question: string, choices: readonly string[], flag: string): Promise<number> {
+    if (!this.interactive) {
+      throw new UsageError(`${question} — cannot ask without a terminal.`, {
+        code: 'E_NEEDS_CHOICE',
+        hint: `Choose with ${flag}. Candidates:\n${choices.map((c) => `    ${c}`).join('\n')}`,
+      });
+    }
+    const listing = choices.map((choice, i) => `  ${i + 1}) ${choice}`).join('\n');
+    for (;;) {
+      const answer = await this.ask(`${question}\n${listing}\nNumber: `);
+      const index = Number.parseInt(answer.trim(), 10) - 1;
+      if (Number.isInteger(index) && index >= 0 && index < choices.length) return index;
+      this.output.write(`Please answer with a number from 1 to ${choices.length}.\n`);
+    }
+  }
+
+  private async ask(prompt: string): Promise<string> {
+    const rl = createInterface({ input: this.input, output: this.output, terminal: true });
+    try {
+      return await rl.question(prompt);
+    } finally {
+      rl.close();
+    }
+  }
+}

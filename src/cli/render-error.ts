@@ -1,0 +1,41 @@
+// Turns any thrown value into what the user sees and the exit code. Expected
+// failures (PksError) print their message and hint, no stack. Anything else is
+// a bug in pks: say so, show the stack with --verbose, and say how to report.
+
+import { ExitCode, isPksError } from '../common/errors.js';
+import type { Reporter } from './reporter.js';
+
+export function reportError(reporter: Reporter, error: unknown): ExitCode {
+  if (isPksError(error)) {
+    const details = [...error.details];
+    if (reporter.verbose && error.cause !== undefined) details.push(`cause: ${describeCause(error.cause)}`);
+    reporter.log({
+      level: 'error',
+      message: error.message,
+      code: error.code,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(details.length === 0 ? {} : { details }),
+    });
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = error instanceof Error && error.stack !== undefined ? error.stack.split('\n') : [];
+  reporter.log({
+    level: 'error',
+    message: `unexpected internal error: ${message}`,
+    code: 'E_INTERNAL',
+    hint: reporter.verbose
+      ? 'This is a bug in pks. Please report it with the output above.'
+      : 'This is a bug in pks. Run the same command with --verbose and report the output.',
+    details: stack,
+  });
+  return ExitCode.Operation;
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = 'code' in cause && typeof cause.code === 'string' ? ` (${cause.code})` : '';
+    return `${cause.message}${code}`;
+  }
+  return String(cause);
+}

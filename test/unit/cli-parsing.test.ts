@@ -1,0 +1,60 @@
+// The command tree as a table: each row is a command line and what pks must
+// do with it (exit code and a fragment of its output), run in-process.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runInProcess } from '../helpers/memory-io.js';
+
+interface Row {
+  argv: string[];
+  code: number;
+  stdout?: RegExp;
+  stderr?: RegExp;
+}
+
+const rows: Row[] = [
+  { argv: ['--help'], code: 0, stdout: /Usage: pks .*\n[\s\S]*devcontainer\|dc[\s\S]*remote[\s\S]*Examples:/ },
+  { argv: ['--version'], code: 0, stdout: /^\d+\.\d+\.\d+\n$/ },
+  { argv: ['-V'], code: 0, stdout: /^\d+\.\d+\.\d+\n$/ },
+  { argv: ['devcontainer', '--help'], code: 0, stdout: /spawn[\s\S]*list[\s\S]*connect[\s\S]*stop[\s\S]*start[\s\S]*restart[\s\S]*logs[\s\S]*exec[\s\S]*rm[\s\S]*rebuild/ },
+  { argv: ['dc', '--help'], code: 0, stdout: /Usage: pks devcontainer/ },
+  { argv: ['remote', '--help'], code: 0, stdout: /add[\s\S]*list[\s\S]*test[\s\S]*remove[\s\S]*Examples:/ },
+  { argv: ['remote', 'add', '--help'], code: 0, stdout: /--host <host>[\s\S]*--accept-new-host-key/ },
+  // Usage mistakes: exit 2, the message names the problem, suggestions where close.
+  { argv: [], code: 2, stderr: /Usage: pks/ },
+  { argv: ['remote'], code: 2, stderr: /Usage: pks remote/ },
+  { argv: ['devcontainr'], code: 2, stderr: /unknown command 'devcontainr'[\s\S]*Did you mean devcontainer\?/ },
+  { argv: ['devcontainer', 'lst'], code: 2, stderr: /unknown command 'lst'[\s\S]*Did you mean one of list, ls\?/ },
+  { argv: ['devcontainer', 'list', '--al'], code: 2, stderr: /unknown option '--al'[\s\S]*Did you mean --all\?/ },
+  { argv: ['devcontainer', 'list', '--format', 'yaml'], code: 2, stderr: /argument 'yaml' is invalid[\s\S]*table, json/ },
+  { argv: ['remote', 'add', 'h1'], code: 2, stderr: /required option '--host <host>' not specified/ },
+  { argv: ['remote', 'add', 'Bad Id', '--host', 'x'], code: 2, stderr: /lowercase letters/ },
+  { argv: ['remote', 'add', 'h1', '--host', 'x', '--port', '70000'], code: 2, stderr: /port is a whole number from 1 to 65535/ },
+  { argv: ['remote', 'add', 'h1', '--host', 'x', '--port', '22x'], code: 2, stderr: /port is a whole number/ },
+  { argv: ['devcontainer', 'stop', 'p', '--timeout', '-1'], code: 2, stderr: /whole number/ },
+  { argv: ['devcontainer', 'exec', 'p', '--env', 'NOEQUALS', '--', 'ls'], code: 2, stderr: /KEY=VALUE/ },
+  { argv: ['devcontainer', 'list', '--remote', 'UPPER'], code: 2, stderr: /lowercase letters/ },
+  { argv: ['--log-format', 'xml', 'remote', 'list'], code: 2, stderr: /argument 'xml' is invalid/ },
+  // Declared but not built yet: an honest operational failure, no stack.
+  { argv: ['devcontainer', 'spawn'], code: 1, stderr: /^error: pks devcontainer spawn is not implemented yet\.\n  hint: / },
+];
+
+describe('command line parsing', () => {
+  for (const row of rows) {
+    it(`pks ${row.argv.join(' ')} → exit ${row.code}`, async () => {
+      const result = await runInProcess(row.argv);
+      assert.equal(result.code, row.code, `stderr was: ${result.stderr}`);
+      if (row.stdout) assert.match(result.stdout, row.stdout);
+      if (row.stderr) assert.match(result.stderr, row.stderr);
+      assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+    });
+  }
+
+  it('--log-format json turns error messages into JSON lines on stderr', async () => {
+    const result = await runInProcess(['--log-format', 'json', 'devcontainer', 'spawn']);
+    assert.equal(result.code, 1);
+    const record = JSON.parse(result.stderr.trim()) as Record<string, unknown>;
+    assert.equal(record.level, 'error');
+    assert.equal(record.code, 'E_NOT_IMPLEMENTED');
+    assert.equal(result.stdout, '');
+  });
+});

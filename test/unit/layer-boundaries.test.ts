@@ -1,0 +1,51 @@
+// The lint rule that keeps src/ layered must actually catch violations.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { layerBoundaries } from '../../eslint/layer-boundaries.js';
+
+const cwd = path.resolve('/project');
+
+function lint(file: string, code: string): string[] {
+  const linter = new Linter({ cwd });
+  const messages = linter.verify(
+    code,
+    [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser as Linter.Parser, sourceType: 'module' },
+        plugins: { pks: { rules: { 'layer-boundaries': layerBoundaries } } },
+        rules: { 'pks/layer-boundaries': 'error' },
+      },
+    ],
+    path.join(cwd, file),
+  );
+  return messages.map((m) => m.message);
+}
+
+describe('layer-boundaries lint rule', () => {
+  it('allows imports from the same and lower layers', () => {
+    assert.deepEqual(lint('src/engine/a.ts', "import { x } from '../ssh/b.js'; import { y } from './c.js'; import '../common/errors.js';"), []);
+    assert.deepEqual(lint('src/cli/a.ts', "import '../core/x.js'; import 'node:child_process';"), []);
+  });
+
+  it('reports an import from a higher layer', () => {
+    const [message] = lint('src/ssh/a.ts', "import { z } from '../engine/client.js';");
+    assert.match(message ?? '', /Layer 'ssh' may not import from layer 'engine'/);
+  });
+
+  it('reports dynamic imports and re-exports too', () => {
+    assert.equal(lint('src/store/a.ts', "export * from '../core/x.js'; await import('../cli/y.js');").length, 2);
+  });
+
+  it('forbids child_process outside the CLI layer', () => {
+    const [message] = lint('src/engine/a.ts', "import { spawn } from 'node:child_process';");
+    assert.match(message ?? '', /may not start processes/);
+  });
+
+  it('reports files outside the known layers', () => {
+    assert.match(lint('src/misc/a.ts', 'export const a = 1;')[0] ?? '', /not inside a known layer folder/);
+  });
+});
