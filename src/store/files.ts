@@ -1,0 +1,119 @@
+// File primitives for pks's own state: a private directory, atomic writes and
+// an exclusive lock. The hosts file is the only local state pks keeps, so it
+// must never be half-written, never readable by other users, and never lose
+// an entry when two pks processes write at once.
+
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
+
+/** Creates `dir` (and parents) with mode 0700 if it does not exist. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir's mode is filtered by the umask; state it explicitly.
+    const info = await stat(dir);
+    if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) await chmod(dir, 0o700);
+  } catch (error) {
+    throw new OperationError('E_STATE_DIR', `Cannot create the pks state directory ${dir}: ${errorMessage(error)}`, {
+      hint: 'Check its permissions, or point PKS_HOME at a writable directory.',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Writes `content` to `file` atomically: a temporary file in the same
+ * directory (mode 0600 from the start, so the content is never exposed),
+ * flushed to disk, then renamed over the target.
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export interface LockOptions {
+  /** How long to wait for another process to release the lock. */
+  timeoutMs?: number;
+  /** A lock older than this whose owner cannot be checked is taken over. */
+  staleMs?: number;
+}
+
+/**
+ * Runs `work` while holding an exclusive lock file (`O_EXCL` create). The lock
+ * records the owner's pid so a lock left by a crashed process is recognised
+ * and taken over instead of blocking every later command.
+ */
+export async function withFileLock<T>(lockFile: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const staleMs = options.staleMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  for (;;) {
+    try {
+      const handle = await open(lockFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (error) {
+      if (systemErrorCode(error) !== 'EEXIST') throw error;
+      if (await isStaleLock(lockFile, staleMs)) {
+        await unlink(lockFile).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new OperationError('E_LOCK_TIMEOUT', `Timed out waiting for the lock ${lockFile}.`, {
+          hint: 'Another pks command is writing the same file. If none is running, delete the lock file.',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(lockFile).catch(() => undefined);
+  }
+}
+
+async function isStaleLock(lockFile: string, staleMs: number): Promise<boolean> {
+  let content: string;
+  try {
+    content = await readFile(lockFile, 'utf8');
+  } catch {
+    // Released between our attempt and this read: not stale, just retry.
+    return false;
+  }
+  const pid = Number.parseInt(content.trim(), 10);
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return systemErrorCode(error) === 'ESRCH';
+    }
+  }
+  // Empty or partial: the owner may be between create and write. Only an old
+  // one is stale.
+  try {
+    const info = await stat(lockFile);
+    return Date.now() - info.mtimeMs > staleMs;
+  } catch {
+    return false;
+  }
+}
