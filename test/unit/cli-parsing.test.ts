@@ -35,7 +35,7 @@ const rows: Row[] = [
   { argv: ['devcontainer', 'list', '--remote', 'UPPER'], code: 2, stderr: /lowercase letters/ },
   { argv: ['--log-format', 'xml', 'remote', 'list'], code: 2, stderr: /argument 'xml' is invalid/ },
   // Declared but not built yet: an honest operational failure, no stack.
-  { argv: ['devcontainer', 'spawn'], code: 1, stderr: /^error: pks devcontainer spawn is not implemented yet\.\n  hint: / },
+  { argv: ['devcontainer', 'spawn'], code: 1, stderr: /^error: pks devcontainer spawn is not implemented yet\.\n {2}hint: / },
 ];
 
 describe('command line parsing', () => {

@@ -76,7 +76,7 @@ describe('error rendering', () => {
     const quiet = reporter();
     const code = reportError(quiet.reporter, new TypeError('x is undefined'));
     assert.equal(code, 1);
-    assert.match(quiet.stderr.text, /^error: unexpected internal error: x is undefined\n  hint: This is a bug in pks\. Run the same command with --verbose/);
+    assert.match(quiet.stderr.text, /^error: unexpected internal error: x is undefined\n {2}hint: This is a bug in pks\. Run the same command with --verbose/);
     assert.doesNotMatch(quiet.stderr.text, /\n\s+at /);
     const loud = reporter({ verbose: true });
     reportError(loud.reporter, new TypeError('x is undefined'));

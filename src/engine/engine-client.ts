@@ -1,0 +1,204 @@
+// The engine client the rest of pks uses, whatever the transport. Calls are
+// versioned with the API version negotiated on first use.
+
+import type { Duplex } from 'node:stream';
+import type { z } from 'zod';
+import { OperationError } from '../common/errors.js';
+import { negotiateApiVersion } from './api-version.js';
+import {
+  EngineHttpClient,
+  readBody,
+  type EngineRequest,
+  type EngineResponse,
+  type HijackedConnection,
+} from './http-client.js';
+import {
+  containerSummaryListSchema,
+  engineInfoSchema,
+  engineVersionSchema,
+  type ContainerSummary,
+  type EngineInfo,
+  type EngineVersion,
+} from './schemas.js';
+import type { EngineKind, EngineTransport } from './transport.js';
+
+export interface PingResult {
+  /** The engine's highest API version (`API-Version` header). */
+  apiVersion: string | undefined;
+  /** `linux` or `windows` (`OSType` header). */
+  osType: string | undefined;
+}
+
+export interface ListContainersOptions {
+  /** Include stopped containers. */
+  all?: boolean;
+  /** Engine filters, e.g. `{ label: ['pks.managed=true'] }`. */
+  filters?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface EngineClient {
+  readonly kind: EngineKind;
+  /** For messages: `local engine (unix:///var/run/docker.sock)`, `ssh://user@host:22`. */
+  readonly target: string;
+  /** The API version used in request paths, negotiated on first use. */
+  apiVersion(): Promise<string>;
+  ping(): Promise<PingResult>;
+  version(): Promise<EngineVersion>;
+  info(): Promise<EngineInfo>;
+  listContainers(options?: ListContainersOptions): Promise<ContainerSummary[]>;
+  /** A versioned call whose JSON answer is parsed with `schema`. */
+  request<S extends z.ZodType>(request: EngineRequest, schema: S): Promise<z.output<S>>;
+  /** A versioned call whose answer body is ignored; resolves with the status. */
+  requestEmpty(request: EngineRequest): Promise<number>;
+  /** A versioned call whose body the caller streams (logs, pulls, build output). */
+  stream(request: EngineRequest): Promise<EngineResponse>;
+  /** A versioned call that takes over the connection (exec/attach); see demux.ts. */
+  hijack(request: EngineRequest): Promise<HijackedConnection>;
+  /** Releases every connection so the process can exit. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * _ping and /version answer instantly on any healthy engine; a hung engine
+ * (or a link that silently dropped) must not hang every pks command.
+ */
+const PROBE_TIMEOUT_MS = 30_000;
+
+/** JSON answers larger than this are a protocol problem, not data to buffer. */
+const JSON_BODY_LIMIT = 64 * 1024 * 1024;
+
+interface Negotiated {
+  version: EngineVersion;
+  apiVersion: string;
+}
+
+export class HttpEngineClient implements EngineClient {
+  readonly kind: EngineKind;
+  readonly target: string;
+  private readonly http: EngineHttpClient;
+  private negotiation: Promise<Negotiated> | undefined;
+  private readonly hijacked = new Set<Duplex>();
+  private closed = false;
+
+  constructor(private readonly transport: EngineTransport) {
+    this.kind = transport.kind;
+    this.target = transport.target;
+    this.http = new EngineHttpClient(transport);
+  }
+
+  async apiVersion(): Promise<string> {
+    return (await this.negotiate()).apiVersion;
+  }
+
+  async ping(): Promise<PingResult> {
+    const response = await this.http.send({ path: '/_ping', timeoutMs: PROBE_TIMEOUT_MS }, this.unversioned('/_ping'));
+    await readBody(response.body, JSON_BODY_LIMIT);
+    const header = (name: string): string | undefined => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    return { apiVersion: header('api-version'), osType: header('ostype') };
+  }
+
+  async version(): Promise<EngineVersion> {
+    return (await this.negotiate()).version;
+  }
+
+  async info(): Promise<EngineInfo> {
+    return this.request({ path: '/info' }, engineInfoSchema);
+  }
+
+  async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {
+    return this.request(
+      { path: '/containers/json', query: { all: options.all === true ? 1 : undefined, filters: options.filters } },
+      containerSummaryListSchema,
+    );
+  }
+
+  async request<S extends z.ZodType>(request: EngineRequest, schema: S): Promise<z.output<S>> {
+    const response = await this.http.send(request, await this.versioned(request.path));
+    return this.parseJson(request, await readBody(response.body, JSON_BODY_LIMIT), schema);
+  }
+
+  async requestEmpty(request: EngineRequest): Promise<number> {
+    const response = await this.http.send(request, await this.versioned(request.path));
+    response.body.resume();
+    await new Promise<void>((resolve, reject) => {
+      response.body.once('end', resolve).once('error', reject);
+    });
+    return response.statusCode;
+  }
+
+  async stream(request: EngineRequest): Promise<EngineResponse> {
+    return this.http.send(request, await this.versioned(request.path));
+  }
+
+  async hijack(request: EngineRequest): Promise<HijackedConnection> {
+    const connection = await this.http.hijack(request, await this.versioned(request.path));
+    // The agent forgets a hijacked connection, so close() must end it itself.
+    this.hijacked.add(connection.socket);
+    connection.socket.once('close', () => this.hijacked.delete(connection.socket));
+    return connection;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const socket of this.hijacked) socket.destroy();
+    this.hijacked.clear();
+    await this.transport.close();
+  }
+
+  private unversioned(path: string): string {
+    this.assertOpen();
+    return path;
+  }
+
+  private async versioned(path: string): Promise<string> {
+    this.assertOpen();
+    return `/v${await this.apiVersion()}${path}`;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new OperationError('E_ENGINE_CLOSED', `The client for the ${this.target} is closed.`);
+  }
+
+  /**
+   * GET /version (unversioned) gives both the engine's API version and the
+   * oldest it accepts in one round trip; concurrent first calls share it.
+   */
+  private negotiate(): Promise<Negotiated> {
+    this.negotiation ??= (async () => {
+      const response = await this.http.send({ path: '/version', timeoutMs: PROBE_TIMEOUT_MS }, this.unversioned('/version'));
+      const version = this.parseJson({ path: '/version' }, await readBody(response.body, JSON_BODY_LIMIT), engineVersionSchema);
+      const apiVersion = negotiateApiVersion(
+        { apiVersion: version.ApiVersion, minApiVersion: version.MinAPIVersion },
+        this.target,
+      );
+      return { version, apiVersion };
+    })().catch((error: unknown) => {
+      // Let a later call try again (the engine may have been starting).
+      this.negotiation = undefined;
+      throw error;
+    });
+    return this.negotiation;
+  }
+
+  private parseJson<S extends z.ZodType>(request: EngineRequest, body: Buffer, schema: S): z.output<S> {
+    const where = `${request.method ?? 'GET'} ${request.path}`;
+    let json: unknown;
+    try {
+      json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new OperationError('E_ENGINE_PROTOCOL', `The engine (${this.target}) answered ${where} with invalid JSON.`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new OperationError('E_ENGINE_PROTOCOL', `Unexpected answer from the engine (${this.target}) to ${where}: ${issues.join('; ')}`);
+    }
+    return parsed.data;
+  }
+}

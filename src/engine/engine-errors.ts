@@ -1,0 +1,45 @@
+// Errors of the engine API itself: the engine answered, but not with success.
+
+import { OperationError } from '../common/errors.js';
+import { engineErrorBodySchema } from './schemas.js';
+
+/** Stable codes for the statuses callers branch on; everything else is E_ENGINE_API. */
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'E_ENGINE_BAD_REQUEST',
+  404: 'E_ENGINE_NOT_FOUND',
+  409: 'E_ENGINE_CONFLICT',
+};
+
+export class EngineApiError extends OperationError {
+  readonly statusCode: number;
+  /** The engine's own message, without pks's context. */
+  readonly engineMessage: string;
+
+  constructor(options: { statusCode: number; engineMessage: string; target: string; method: string; path: string }) {
+    super(
+      CODES_BY_STATUS[options.statusCode] ?? 'E_ENGINE_API',
+      `The engine (${options.target}) refused the request: ${options.engineMessage}`,
+      { details: [`${options.method} ${options.path} -> HTTP ${options.statusCode}`] },
+    );
+    this.name = 'EngineApiError';
+    this.statusCode = options.statusCode;
+    this.engineMessage = options.engineMessage;
+  }
+}
+
+export function isEngineApiError(error: unknown, statusCode?: number): error is EngineApiError {
+  return error instanceof EngineApiError && (statusCode === undefined || error.statusCode === statusCode);
+}
+
+/** The message from an error body: `{"message": ...}`, else the text itself. */
+export function engineErrorMessage(body: Buffer, statusCode: number): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const parsed = engineErrorBodySchema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data.message;
+  } catch {
+    // Not JSON: proxies and very old engines answer in plain text.
+  }
+  if (text === '') return `HTTP ${statusCode} with an empty body`;
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}

@@ -1,0 +1,202 @@
+// HTTP/1.1 to the engine over whatever connections the transport's agent
+// makes: JSON or streamed request bodies, streamed responses, and connection
+// hijacking (exec/attach). Kept to node:http so starting pks loads no client
+// library (dockerode costs ~200 ms to import).
+
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { OperationError, isPksError, systemErrorCode } from '../common/errors.js';
+import { EngineApiError, engineErrorMessage } from './engine-errors.js';
+import type { EngineTransport } from './transport.js';
+
+export type QueryValue = string | number | boolean | null | undefined | Readonly<Record<string, unknown>> | readonly unknown[];
+export type Query = Readonly<Record<string, QueryValue>>;
+
+export interface EngineRequest {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  /** API path without the version prefix, e.g. `/containers/json`. */
+  path: string;
+  /** Objects and arrays are sent as JSON, as the engine expects for `filters`. */
+  query?: Query;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Streamed as-is (chunked), e.g. a tar for PUT /containers/{id}/archive. */
+  bodyStream?: Readable;
+  /** Defaults: application/json for `body`, application/x-tar for `bodyStream`. */
+  contentType?: string;
+  headers?: Readonly<Record<string, string>>;
+  /** Non-2xx statuses that are not errors here, e.g. 304 for "already started". */
+  okStatuses?: readonly number[];
+  /** Limit on the wait for the response headers; the body may stream longer. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface EngineResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** Must be consumed (or destroyed) by the caller to free the connection. */
+  body: IncomingMessage;
+}
+
+export interface HijackedConnection {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** Raw bidirectional stream; multiplexed frames unless the exec has a TTY (see demux.ts). */
+  socket: Duplex;
+}
+
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+/** `?a=1&filters=%7B...%7D`; undefined and null values are left out. */
+export function buildQueryString(query: Query | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    params.append(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** Reads a whole body into memory, refusing more than `limit` bytes. */
+export async function readBody(body: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > limit) {
+      body.destroy();
+      throw new OperationError('E_ENGINE_PROTOCOL', `The engine response exceeded ${limit} bytes.`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+type Outcome = EngineResponse & { socket?: Duplex };
+
+class RetryOnFreshConnection extends Error {}
+
+export class EngineHttpClient {
+  constructor(private readonly transport: EngineTransport) {}
+
+  /** Sends a request; resolves with the response once its status is known to be a success. */
+  async send(request: EngineRequest, path: string): Promise<EngineResponse> {
+    return this.sendWithRetry(request, path, false);
+  }
+
+  /** Sends a request asking the engine to hand over the raw connection (HTTP 101). */
+  async hijack(request: EngineRequest, path: string): Promise<HijackedConnection> {
+    const outcome = await this.sendWithRetry(request, path, true);
+    if (outcome.socket === undefined) {
+      outcome.body.resume();
+      throw new OperationError(
+        'E_ENGINE_PROTOCOL',
+        `The engine (${this.transport.target}) answered ${request.method ?? 'GET'} ${path} with HTTP ${outcome.statusCode} instead of upgrading the connection.`,
+      );
+    }
+    return { statusCode: outcome.statusCode, headers: outcome.headers, socket: outcome.socket };
+  }
+
+  private async sendWithRetry(request: EngineRequest, path: string, upgrade: boolean): Promise<Outcome> {
+    try {
+      return await this.attempt(request, path, upgrade);
+    } catch (error) {
+      // A kept-alive connection the engine closed while idle fails on first
+      // write; an idempotent request is safe to resend on a fresh one.
+      if (error instanceof RetryOnFreshConnection) return this.attempt(request, path, upgrade, true);
+      throw error;
+    }
+  }
+
+  private attempt(request: EngineRequest, path: string, upgrade: boolean, isRetry = false): Promise<Outcome> {
+    const method = request.method ?? 'GET';
+    const headers: Record<string, string> = { ...request.headers };
+    let payload: Buffer | undefined;
+    if (request.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(request.body));
+      headers['Content-Type'] = request.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    } else if (request.bodyStream !== undefined) {
+      headers['Content-Type'] = request.contentType ?? 'application/x-tar';
+    }
+    if (upgrade) {
+      headers['Connection'] = 'Upgrade';
+      headers['Upgrade'] = 'tcp';
+    }
+    const fullPath = path + buildQueryString(request.query);
+    return new Promise<Outcome>((resolve, reject) => {
+      const req = httpRequest({
+        ...this.transport.connectOptions,
+        agent: this.transport.agent,
+        method,
+        path: fullPath,
+        headers,
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+      });
+      let timer: NodeJS.Timeout | undefined;
+      // A failing request body (an unreadable file in a tar, say) is the
+      // caller's error, not a connection problem.
+      let bodyError: Error | undefined;
+      const timeoutError = new OperationError(
+        'E_ENGINE_TIMEOUT',
+        `The engine (${this.transport.target}) did not answer ${method} ${path} within ${request.timeoutMs ?? 0} ms.`,
+        { hint: 'Check that the engine is not overloaded or hung.' },
+      );
+      if (request.timeoutMs !== undefined) timer = setTimeout(() => req.destroy(timeoutError), request.timeoutMs);
+
+      req.once('error', (error) => {
+        clearTimeout(timer);
+        const idempotent = method === 'GET' || method === 'HEAD';
+        if (!isRetry && idempotent && req.reusedSocket && systemErrorCode(error) === 'ECONNRESET') {
+          reject(new RetryOnFreshConnection());
+        } else if (error === timeoutError || error === bodyError || isPksError(error)) {
+          reject(error);
+        } else if (error.name === 'AbortError') {
+          reject(error);
+        } else {
+          reject(this.transport.connectionError(error));
+        }
+      });
+      req.once('upgrade', (res, socket, head) => {
+        clearTimeout(timer);
+        if (head.length > 0) socket.unshift(head);
+        resolve({ statusCode: res.statusCode ?? 101, headers: res.headers, body: res, socket });
+      });
+      req.once('response', (res) => {
+        clearTimeout(timer);
+        const statusCode = res.statusCode ?? 0;
+        if ((statusCode >= 200 && statusCode < 300) || request.okStatuses?.includes(statusCode)) {
+          resolve({ statusCode, headers: res.headers, body: res });
+          return;
+        }
+        readBody(res, ERROR_BODY_LIMIT).then(
+          (body) =>
+            reject(
+              new EngineApiError({
+                statusCode,
+                engineMessage: engineErrorMessage(body, statusCode),
+                target: this.transport.target,
+                method,
+                path,
+              }),
+            ),
+          (error: unknown) => reject(isPksError(error) ? error : this.transport.connectionError(error)),
+        );
+      });
+
+      if (payload !== undefined) req.end(payload);
+      else if (request.bodyStream !== undefined) {
+        // Registered before pipeline's own listener, so bodyError is set
+        // by the time the request reports the failure.
+        request.bodyStream.once('error', (error) => {
+          bodyError = error;
+        });
+        pipeline(request.bodyStream, req, () => undefined);
+      } else req.end();
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// Public surface of the engine layer. The SSH transport is reachable from
+// here without cost: ssh2 itself is loaded only when a connection opens.
+
+export { MAX_API_VERSION, MIN_API_VERSION, compareApiVersions, negotiateApiVersion } from './api-version.js';
+export { demultiplex, FrameParser, type Frame, type FrameStream } from './demux.js';
+export { DEFAULT_DOCKER_SOCKET, endpointUrl, parseDockerHost, type LocalEndpoint } from './docker-host.js';
+export {
+  HttpEngineClient,
+  type EngineClient,
+  type ListContainersOptions,
+  type PingResult,
+} from './engine-client.js';
+export { EngineApiError, isEngineApiError } from './engine-errors.js';
+export {
+  buildQueryString,
+  type EngineRequest,
+  type EngineResponse,
+  type HijackedConnection,
+  type Query,
+  type QueryValue,
+} from './http-client.js';
+export { openLocalEngine } from './local-engine.js';
+export type { ContainerSummary, EngineInfo, EngineVersion } from './schemas.js';
+export { DEFAULT_REMOTE_DOCKER_SOCKET, openSshEngine, type SshEngineOptions } from './ssh-engine.js';
+export type { EngineKind, EngineTransport } from './transport.js';

@@ -1,0 +1,43 @@
+// Schemas for the engine responses pks reads. Objects are loose: engines add
+// fields with every release and we take only what we use.
+
+import { z } from 'zod';
+
+export const engineErrorBodySchema = z.looseObject({ message: z.string() });
+
+export const engineVersionSchema = z.looseObject({
+  Version: z.string(),
+  ApiVersion: z.string(),
+  /** Absent on engines older than API 1.25. */
+  MinAPIVersion: z.string().optional(),
+  Os: z.string(),
+  Arch: z.string(),
+  KernelVersion: z.string().optional(),
+});
+export type EngineVersion = z.infer<typeof engineVersionSchema>;
+
+export const engineInfoSchema = z.looseObject({
+  NCPU: z.number(),
+  MemTotal: z.number(),
+  DockerRootDir: z.string(),
+  OperatingSystem: z.string(),
+  ServerVersion: z.string(),
+});
+export type EngineInfo = z.infer<typeof engineInfoSchema>;
+
+export const containerSummarySchema = z.looseObject({
+  Id: z.string(),
+  Names: z.array(z.string()).nullish().transform((names) => names ?? []),
+  Image: z.string(),
+  State: z.string(),
+  Status: z.string(),
+  /** Unix seconds. */
+  Created: z.number(),
+  Labels: z
+    .record(z.string(), z.string())
+    .nullish()
+    .transform((labels) => labels ?? {}),
+});
+export type ContainerSummary = z.infer<typeof containerSummarySchema>;
+
+export const containerSummaryListSchema = z.array(containerSummarySchema);

@@ -1,0 +1,49 @@
+// An http.Agent whose "sockets" are SSH channels to the remote engine's unix
+// socket (direct-streamlocal@openssh.com) on one shared SSH connection. No
+// local port is opened, so no other local user can reach the remote engine.
+
+import { Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export type OpenChannel = () => Promise<Duplex>;
+
+function noop(): void {}
+
+/**
+ * node:http calls socket methods a channel does not have. They are no-ops,
+ * as in ssh2's own HTTPAgent: there is no TCP socket to tune, liveness is
+ * SSH keepalive's job, and the SSH connection's lifetime is managed by its
+ * lease, not by ref/unref of individual channels.
+ */
+function decorate(channel: Duplex): Duplex {
+  const socketLike = channel as Duplex & Record<string, unknown>;
+  socketLike['setKeepAlive'] = noop;
+  socketLike['setNoDelay'] = noop;
+  socketLike['setTimeout'] = noop;
+  socketLike['ref'] = noop;
+  socketLike['unref'] = noop;
+  socketLike['destroySoon'] = channel.destroy.bind(channel);
+  return channel;
+}
+
+export class SshChannelAgent extends Agent {
+  constructor(
+    private readonly openChannel: OpenChannel,
+    options: AgentOptions,
+  ) {
+    super(options);
+  }
+
+  // node:http accepts the connection through the callback when this returns
+  // nothing (Agent#createSocket), which lets the channel open asynchronously.
+  override createConnection(
+    _options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    this.openChannel().then(
+      (channel) => callback?.(null, decorate(channel)),
+      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}

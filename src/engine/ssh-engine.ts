@@ -1,0 +1,30 @@
+// A remote engine over SSH. Importing this module does not load ssh2; only
+// opening a connection does.
+
+import { acquireSshConnection, type SshConnectionOptions } from '../ssh/index.js';
+import { HttpEngineClient, type EngineClient } from './engine-client.js';
+import { createSshTransport } from './ssh-transport.js';
+
+export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface SshEngineOptions extends SshConnectionOptions {
+  /** The engine's socket as the SSH login sees it. */
+  socketPath?: string;
+}
+
+/**
+ * Connects (host key check and authentication happen here, so their errors
+ * surface before any engine call) and returns a client whose requests are
+ * channels on the one connection this process keeps to that host.
+ */
+export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
+  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, ...connectionOptions } = options;
+  const lease = acquireSshConnection(connectionOptions);
+  try {
+    await lease.connection.ready();
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
+  return new HttpEngineClient(createSshTransport({ lease, socketPath }));
+}

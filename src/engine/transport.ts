@@ -1,0 +1,21 @@
+// What a way of reaching an engine provides to the HTTP client: an
+// http.Agent that makes connections, where requests go, and how to explain a
+// connection failure. The client above it does not know local from SSH.
+
+import type { Agent, RequestOptions } from 'node:http';
+import type { PksError } from '../common/errors.js';
+
+export type EngineKind = 'local' | 'ssh';
+
+export interface EngineTransport {
+  readonly kind: EngineKind;
+  /** Human description used in messages, e.g. `local engine (unix:///var/run/docker.sock)`. */
+  readonly target: string;
+  readonly agent: Agent;
+  /** Merged into every request: `socketPath`, or `host`/`port`. */
+  readonly connectOptions: Pick<RequestOptions, 'socketPath' | 'host' | 'port'>;
+  /** Explains an error raised before or while talking to the engine. */
+  connectionError(error: unknown): PksError;
+  /** Releases connections (sockets, SSH leases) so the process can exit. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+// Turns a known_hosts verdict into a decision for one connection: accept,
+// record a new host (only when the caller allowed it), or refuse loudly.
+
+import { OperationError } from '../common/errors.js';
+import { knownHostsName } from './host-patterns.js';
+import { keyTypeOfBlob, preferredHostKeyAlgorithms, sha256Fingerprint } from './key-blob.js';
+import { appendKnownHostsLine, readKnownHostsFiles } from './known-hosts-file.js';
+import {
+  checkHostKey,
+  formatKnownHostsLine,
+  knownKeyTypes,
+  type KnownHostsEntry,
+} from './known-hosts.js';
+
+export interface HostKeyPolicyOptions {
+  host: string;
+  port: number;
+  /** Searched in order; a new host is recorded in the first one. */
+  knownHostsFiles: readonly string[];
+  acceptNewHostKey: boolean;
+}
+
+export class HostKeyPolicy {
+  private constructor(
+    private readonly options: HostKeyPolicyOptions,
+    private readonly entries: readonly KnownHostsEntry[],
+  ) {}
+
+  static async load(options: HostKeyPolicyOptions): Promise<HostKeyPolicy> {
+    return new HostKeyPolicy(options, await readKnownHostsFiles(options.knownHostsFiles));
+  }
+
+  /** Host key algorithms to offer, the ones we already know for this host first. */
+  hostKeyAlgorithms(): string[] {
+    return preferredHostKeyAlgorithms(knownKeyTypes(this.entries, this.options.host, this.options.port));
+  }
+
+  /** Resolves if the presented key may be trusted; rejects with the reason otherwise. */
+  async verify(presented: Buffer): Promise<void> {
+    const { host, port, knownHostsFiles, acceptNewHostKey } = this.options;
+    const verdict = checkHostKey(this.entries, host, port, presented);
+    const where = `${host}:${port}`;
+    const keyType = keyTypeOfBlob(presented) ?? 'unknown-type';
+    const fingerprint = sha256Fingerprint(presented);
+    switch (verdict.status) {
+      case 'known':
+        return;
+      case 'revoked':
+        throw new OperationError(
+          'E_HOST_KEY_REVOKED',
+          `The host key presented by ${where} (${keyType} ${fingerprint}) is marked @revoked in ` +
+            `${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
+          { hint: 'Ask the host administrator for the current host key.' },
+        );
+      case 'changed': {
+        const [first] = verdict.entries;
+        const lines = verdict.entries.map(
+          (entry) => `${entry.file}:${entry.line}: ${entry.keyType} ${sha256Fingerprint(entry.keyBlob)}`,
+        );
+        throw new OperationError(
+          'E_HOST_KEY_CHANGED',
+          `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${where}! Someone could be eavesdropping ` +
+            `on you right now (man-in-the-middle attack), or the host key has just been changed. ` +
+            `The host presented ${keyType} ${fingerprint}, but known_hosts has ` +
+            `${first === undefined ? 'another key' : `${first.keyType} ${sha256Fingerprint(first.keyBlob)}`}` +
+            `${first === undefined ? '' : ` (${first.file}:${first.line})`}. Refusing to connect.`,
+          {
+            hint:
+              `If you know why the key changed, remove the old entry with ` +
+              `\`ssh-keygen -R '${knownHostsName(host, port)}' -f ${first?.file ?? knownHostsFiles[0] ?? '~/.ssh/known_hosts'}\`` +
+              `${first === undefined ? '' : ` (or delete line ${first.line})`} and connect again.`,
+            details: lines,
+          },
+        );
+      }
+      case 'unknown': {
+        const target = knownHostsFiles[0];
+        if (acceptNewHostKey && target !== undefined) {
+          await appendKnownHostsLine(target, formatKnownHostsLine(host, port, presented));
+          return;
+        }
+        throw new OperationError(
+          'E_HOST_KEY_UNKNOWN',
+          `The authenticity of host ${where} can't be established: its ${keyType} key ${fingerprint} ` +
+            `is not in ${knownHostsFiles.join(', ') || 'any known_hosts file'}.`,
+          {
+            hint:
+              `Check the fingerprint with the host's administrator (on the host: ` +
+              `\`ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\`), ` +
+              `then accept it with --accept-new-host-key or by connecting once with ssh.`,
+          },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+// Public surface of the SSH layer. Nothing here imports ssh2 at load time:
+// connection.ts loads it when a connection is actually opened.
+
+export { acquireSshConnection, openSshConnectionCount, type SshConnectionLease } from './connection-pool.js';
+export { SshConnection, sshHandshakeCount } from './connection.js';
+export { HostKeyPolicy, type HostKeyPolicyOptions } from './host-key-policy.js';
+export { hashHostName, knownHostsName, matchHostPatternList, matchWildcard } from './host-patterns.js';
+export { keyTypeOfBlob, sha256Fingerprint } from './key-blob.js';
+export { checkPrivateKeyPermissions, readPrivateKeyFile } from './keys.js';
+export { appendKnownHostsLine, defaultKnownHostsFiles, readKnownHostsFiles } from './known-hosts-file.js';
+export {
+  checkHostKey,
+  entryMatchesHost,
+  formatKnownHostsLine,
+  parseKnownHosts,
+  type HostKeyVerdict,
+  type KnownHostsEntry,
+} from './known-hosts.js';
+export { loginOf, resolveSshOptions, sshUrlOf, type ResolvedSshOptions, type SshConnectionOptions } from './options.js';
+export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';

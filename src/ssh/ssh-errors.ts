@@ -1,0 +1,75 @@
+// Maps ssh2's errors (plain Errors tagged with `level` and sometimes an errno
+// `code`) to pks errors that name the host, the port and what to try next.
+
+import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
+
+export interface SshErrorContext {
+  /** `user@host:port`, how the user will recognise the login. */
+  login: string;
+  host: string;
+  port: number;
+  /** What was offered for authentication, e.g. `key ~/.ssh/id_ed25519 (ssh-ed25519 SHA256:...)`. */
+  credentials: string;
+}
+
+function levelOf(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'level' in error) {
+    const level = (error as { level: unknown }).level;
+    return typeof level === 'string' ? level : undefined;
+  }
+  return undefined;
+}
+
+const UNREACHABLE_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is sshd running and listening on that port?)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (temporary DNS failure)',
+  ECONNRESET: 'connection reset by the server',
+};
+
+/** An error raised while establishing the SSH connection (before `ready`). */
+export function mapSshConnectError(error: unknown, context: SshErrorContext): PksError {
+  const { login, host, port } = context;
+  const level = levelOf(error);
+  const code = systemErrorCode(error);
+  if (level === 'client-authentication') {
+    return new OperationError(
+      'E_SSH_AUTH',
+      `SSH authentication failed for ${login}: the server refused ${context.credentials}.`,
+      {
+        hint: `Check the user name and that the public key is in ~/.ssh/authorized_keys of that user on ${host}.`,
+        cause: error,
+      },
+    );
+  }
+  if (level === 'client-timeout') {
+    return new OperationError(
+      'E_SSH_UNREACHABLE',
+      `Cannot reach ${host} port ${port} over SSH: timed out waiting for the SSH handshake.`,
+      { hint: `Check that ${host} is up and that port ${port} is not filtered.`, cause: error },
+    );
+  }
+  if (level === 'client-socket' || level === 'client-dns' || (code !== undefined && code in UNREACHABLE_REASONS)) {
+    const reason = (code !== undefined ? UNREACHABLE_REASONS[code] : undefined) ?? errorMessage(error);
+    return new OperationError('E_SSH_UNREACHABLE', `Cannot reach ${host} port ${port} over SSH: ${reason}.`, {
+      hint: `Check the host name and port, and that sshd runs on ${host}.`,
+      cause: error,
+    });
+  }
+  return new OperationError(
+    'E_SSH_HANDSHAKE',
+    `The SSH handshake with ${host} port ${port} failed: ${errorMessage(error)}.`,
+    { hint: 'Check that the server runs OpenSSH and accepts modern algorithms.', cause: error },
+  );
+}
+
+/** The connection went away while pks was using it. */
+export function sshDisconnectedError(context: Pick<SshErrorContext, 'login'>, cause: unknown): PksError {
+  return new OperationError('E_SSH_DISCONNECTED', `The SSH connection to ${context.login} was lost: ${errorMessage(cause)}.`, {
+    hint: 'Check the network and that sshd still runs on the host, then retry.',
+    cause,
+  });
+}

@@ -1,0 +1,197 @@
+// The HTTP engine client against a fake engine on a unix socket: version
+// prefixing, JSON and error bodies, streamed bodies both ways, hijacking.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { demultiplex, isEngineApiError, openLocalEngine, type EngineClient } from '../../src/engine/index.js';
+
+function frame(type: number, payload: Buffer | string): Buffer {
+  const data = Buffer.from(payload);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(data.length, 4);
+  return Buffer.concat([header, data]);
+}
+
+interface FakeEngine {
+  server: Server;
+  socketPath: string;
+  paths: string[];
+  apiVersion: string;
+}
+
+async function startFakeEngine(dir: string, name: string, apiVersion: string): Promise<FakeEngine> {
+  const socketPath = path.join(dir, `${name}.sock`);
+  const engine: FakeEngine = { server: createServer(), socketPath, paths: [], apiVersion };
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  };
+  engine.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://engine');
+    engine.paths.push(`${req.method} ${url.pathname}`);
+    const route = url.pathname.replace(/^\/v\d+\.\d+/, '');
+    if (url.pathname === '/_ping') {
+      res.writeHead(200, { 'API-Version': engine.apiVersion, OSType: 'linux' }).end('OK');
+    } else if (url.pathname === '/version') {
+      json(res, 200, { Version: '99.0', ApiVersion: engine.apiVersion, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', Extra: { x: 1 } });
+    } else if (route === '/containers/json') {
+      const filters: unknown = JSON.parse(url.searchParams.get('filters') ?? '{}');
+      json(res, 200, [
+        { Id: 'abc', Names: ['/one'], Image: 'img', State: 'running', Status: 'Up', Created: 1, Labels: null, echo: { all: url.searchParams.get('all'), filters } },
+      ]);
+    } else if (route === '/info') {
+      json(res, 200, { NCPU: 'not a number' });
+    } else if (route === '/containers/missing/json') {
+      json(res, 404, { message: 'No such container: missing' });
+    } else if (route === '/containers/x/archive' && req.method === 'PUT') {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      req.on('end', () => json(res, 200, { bytes, type: req.headers['content-type'], chunked: req.headers['transfer-encoding'] }));
+    } else if (route === '/containers/x/logs') {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
+      res.write(frame(1, 'out1\n'));
+      setTimeout(() => res.end(Buffer.concat([frame(2, 'err1\n'), frame(1, 'out2\n')])), 20);
+    } else {
+      json(res, 500, { message: `unexpected ${req.method} ${url.pathname}` });
+    }
+  });
+  engine.server.on('upgrade', (req, socket, head) => {
+    engine.paths.push(`UPGRADE ${req.method} ${req.url} ${req.headers['upgrade']}`);
+    socket.write('HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+    // Echo stdin back as stdout frames; say goodbye on stderr when it ends.
+    if (head.length > 0) socket.write(frame(1, head));
+    socket.on('data', (chunk: Buffer) => socket.write(frame(1, chunk)));
+    socket.on('end', () => socket.end(frame(2, 'bye')));
+  });
+  await new Promise<void>((resolve) => engine.server.listen(socketPath, resolve));
+  return engine;
+}
+
+describe('engine client over a fake engine', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pks-fake-engine-'));
+  let engine: FakeEngine;
+  let old: FakeEngine;
+  let client: EngineClient;
+
+  before(async () => {
+    engine = await startFakeEngine(dir, 'engine', '1.41');
+    old = await startFakeEngine(dir, 'old', '1.37');
+    client = await openLocalEngine({ DOCKER_HOST: `unix://${engine.socketPath}` });
+  });
+  after(async () => {
+    await client.close();
+    engine.server.close();
+    old.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('negotiates once, even for concurrent first calls, and prefixes every path', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => client.listContainers()));
+    assert.equal(results.length, 10);
+    assert.equal(engine.paths.filter((p) => p === 'GET /version').length, 1);
+    assert.equal(engine.paths.filter((p) => p === 'GET /v1.41/containers/json').length, 10);
+    assert.equal(await client.apiVersion(), '1.41');
+    assert.equal((await client.version()).Version, '99.0');
+    assert.match(client.target, /^local engine \(unix:\/\/.*engine\.sock\)$/);
+  });
+
+  it('pings unversioned and reads the API version header', async () => {
+    assert.deepEqual(await client.ping(), { apiVersion: '1.41', osType: 'linux' });
+    assert.ok(engine.paths.includes('GET /_ping'));
+  });
+
+  it('sends filters as JSON and parses container summaries loosely', async () => {
+    const [container] = await client.listContainers({ all: true, filters: { label: ['pks.managed=true'] } });
+    assert.ok(container);
+    assert.deepEqual(container.Labels, {});
+    assert.deepEqual(container.Names, ['/one']);
+    assert.deepEqual(container['echo'], { all: '1', filters: { label: ['pks.managed=true'] } });
+  });
+
+  it('turns an error body into a typed error with the status', async () => {
+    await assert.rejects(client.request({ path: '/containers/missing/json' }, z.unknown()), (error: unknown) => {
+      assert.ok(isEngineApiError(error, 404));
+      assert.equal(error.code, 'E_ENGINE_NOT_FOUND');
+      assert.equal(error.engineMessage, 'No such container: missing');
+      assert.match(error.message, /No such container: missing/);
+      return true;
+    });
+  });
+
+  it('refuses a response that does not match the schema', async () => {
+    await assert.rejects(client.info(), { code: 'E_ENGINE_PROTOCOL' });
+  });
+
+  it('streams a request body (chunked, as a tar upload would be)', async () => {
+    const body = Readable.from((function* () {
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(16 * 1024, i);
+    })());
+    const result = await client.request(
+      { method: 'PUT', path: '/containers/x/archive', query: { path: '/workspaces' }, bodyStream: body },
+      z.object({ bytes: z.number(), type: z.string(), chunked: z.string() }),
+    );
+    assert.deepEqual(result, { bytes: 64 * 16 * 1024, type: 'application/x-tar', chunked: 'chunked' });
+  });
+
+  it('streams a response body and demultiplexes it', async () => {
+    const response = await client.stream({ path: '/containers/x/logs', query: { stdout: 1, stderr: 1 } });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: string[] = [];
+    const err: string[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+    await demultiplex(response.body, stdout, stderr);
+    assert.equal(out.join(''), 'out1\nout2\n');
+    assert.equal(err.join(''), 'err1\n');
+  });
+
+  it('hijacks the connection for exec-style bidirectional streams', async () => {
+    const { socket, statusCode } = await client.hijack({ method: 'POST', path: '/exec/e1/start', body: { Detach: false, Tty: false } });
+    assert.equal(statusCode, 101);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: string[] = [];
+    const err: string[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+    const done = demultiplex(socket, stdout, stderr);
+    socket.write('ping');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.end();
+    await done;
+    assert.ok(out.join('').includes('ping'));
+    assert.equal(err.join(''), 'bye');
+    assert.ok(engine.paths.some((p) => p.startsWith('UPGRADE POST /v1.41/exec/e1/start tcp')));
+  });
+
+  it('refuses an engine older than API 1.38 on first use', async () => {
+    const oldClient = await openLocalEngine({ DOCKER_HOST: `unix://${old.socketPath}` });
+    try {
+      await assert.rejects(oldClient.listContainers(), (error: unknown) => {
+        assert.ok(error instanceof Error && 'code' in error);
+        assert.equal(error.code, 'E_ENGINE_TOO_OLD');
+        assert.match(error.message, /1\.37.*1\.38/);
+        return true;
+      });
+      // Nothing but the negotiation reached the engine.
+      assert.deepEqual(old.paths, ['GET /version']);
+    } finally {
+      await oldClient.close();
+    }
+  });
+
+  it('is unusable after close', async () => {
+    const other = await openLocalEngine({ DOCKER_HOST: `unix://${engine.socketPath}` });
+    await other.ping();
+    await other.close();
+    await other.close();
+    await assert.rejects(other.ping(), { code: 'E_ENGINE_CLOSED' });
+  });
+});
