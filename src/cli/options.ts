@@ -50,3 +50,11 @@ export function collectKeyValue(value: string, previous: string[] = []): string[
   if (!/^[^=\s]+=/.test(value)) throw new InvalidArgumentError('expected KEY=VALUE.');
   return [...previous, value];
 }
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a whole number greater than 0.');
+  }
+  return n;
+}

@@ -3,7 +3,7 @@
 // flag that answers it, so scripts and CI never hang waiting for input.
 
 import { createInterface } from 'node:readline/promises';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { UsageError } from '../common/errors.js';
 
 export interface ConfirmOptions {
@@ -17,6 +17,8 @@ export interface Prompter {
   confirm(question: string, options: ConfirmOptions): Promise<boolean>;
   /** Asks for one of `choices`; `flag` names the option that selects without asking. */
   select(question: string, choices: readonly string[], flag: string): Promise<number>;
+  /** Reads a secret without echoing it (a key passphrase); undefined when not interactive. */
+  secret(question: string): Promise<string | undefined>;
 }
 
 type TtyReadable = Readable & { isTTY?: boolean };
@@ -58,6 +60,22 @@ export class TerminalPrompter implements Prompter {
       const index = Number.parseInt(answer.trim(), 10) - 1;
       if (Number.isInteger(index) && index >= 0 && index < choices.length) return index;
       this.output.write(`Please answer with a number from 1 to ${choices.length}.\n`);
+    }
+  }
+
+  async secret(question: string): Promise<string | undefined> {
+    if (!this.interactive) return undefined;
+    const output = this.output;
+    output.write(question);
+    // The readline interface writes through a muted stream so the typed
+    // characters never reach the terminal.
+    const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    const rl = createInterface({ input: this.input, output: muted, terminal: true });
+    try {
+      return await rl.question('');
+    } finally {
+      rl.close();
+      output.write('\n');
     }
   }
 

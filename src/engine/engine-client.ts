@@ -54,6 +54,8 @@ export interface EngineClient {
   stream(request: EngineRequest): Promise<EngineResponse>;
   /** A versioned call that takes over the connection (exec/attach); see demux.ts. */
   hijack(request: EngineRequest): Promise<HijackedConnection>;
+  /** Free bytes under `path` on the engine's host (e.g. DockerRootDir); undefined if unknown. */
+  hostDiskFree(path: string): Promise<number | undefined>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -118,6 +120,10 @@ export class HttpEngineClient implements EngineClient {
   async request<S extends z.ZodType>(request: EngineRequest, schema: S): Promise<z.output<S>> {
     const response = await this.http.send(request, await this.versioned(request.path));
     return this.parseJson(request, await readBody(response.body, JSON_BODY_LIMIT), schema);
+  }
+
+  hostDiskFree(path: string): Promise<number | undefined> {
+    return this.transport.diskFree(path);
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -1,6 +1,7 @@
 // The local engine: a unix socket (or plain tcp from DOCKER_HOST) with
 // keep-alive, so the few calls of one command share one connection.
 
+import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
@@ -58,6 +59,17 @@ export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
     agent,
     connectOptions: endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port },
     connectionError: (error) => localConnectionError(endpoint, error),
+    // A unix socket means the engine runs on this machine, so its root dir is
+    // ours to stat; behind tcp:// it may be anywhere.
+    diskFree: async (path) => {
+      if (endpoint.kind !== 'unix') return undefined;
+      try {
+        const info = await statfs(path);
+        return info.bavail * info.bsize;
+      } catch {
+        return undefined;
+      }
+    },
     close: async () => {
       agent.destroy();
     },

@@ -3,7 +3,7 @@
 
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import type { SshConnection, SshConnectionLease } from '../ssh/index.js';
-import { diagnoseRemoteSocket } from '../ssh/index.js';
+import { diagnoseRemoteSocket, remoteDiskFree } from '../ssh/index.js';
 import { SshChannelAgent } from './ssh-channel-agent.js';
 import type { EngineTransport } from './transport.js';
 
@@ -68,6 +68,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
             hint: 'Retry; if it persists, check the network and the engine on that host.',
             cause: error,
           }),
+    diskFree: (path) => remoteDiskFree(connection, path),
     close: async () => {
       agent.destroy();
       await lease.release();

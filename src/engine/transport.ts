@@ -16,6 +16,11 @@ export interface EngineTransport {
   readonly connectOptions: Pick<RequestOptions, 'socketPath' | 'host' | 'port'>;
   /** Explains an error raised before or while talking to the engine. */
   connectionError(error: unknown): PksError;
+  /**
+   * Free bytes on the engine host's filesystem under `path` (the engine's
+   * root dir, say); undefined when this transport cannot tell.
+   */
+  diskFree(path: string): Promise<number | undefined>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

@@ -17,15 +17,21 @@ const pool = new Map<string, PoolEntry>();
  * differently, must not silently share a connection the other one opened.
  */
 function poolKey(options: ResolvedSshOptions): string {
-  return JSON.stringify([
+  return JSON.stringify(keyParts(options));
+}
+
+function keyParts(options: ResolvedSshOptions): unknown[] {
+  return [
     options.username,
     options.host.toLowerCase(),
     options.port,
     options.privateKeyPath ?? null,
+    options.identityFiles,
     options.agentSocket ?? null,
     options.knownHostsFiles,
     options.acceptNewHostKey,
-  ]);
+    options.jump === undefined ? null : keyParts(options.jump),
+  ];
 }
 
 export interface SshConnectionLease {

@@ -4,9 +4,9 @@
 
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
-import { HostKeyPolicy } from './host-key-policy.js';
-import { sha256Fingerprint } from './key-blob.js';
-import { readPrivateKeyFile } from './keys.js';
+import { authMethods, loadCredentials } from './credentials.js';
+import { HostKeyPolicy, UnknownHostKeyError } from './host-key-policy.js';
+import { appendKnownHostsLine } from './known-hosts-file.js';
 import { loginOf, sshUrlOf, type ResolvedSshOptions } from './options.js';
 import { mapSshConnectError, sshDisconnectedError, type SshErrorContext } from './ssh-errors.js';
 
@@ -28,6 +28,8 @@ export class SshConnection {
   readonly url: string;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
+  /** The ProxyJump hop this connection is tunnelled through, if any. */
+  private jumpConnection: SshConnection | undefined;
   private closed = false;
 
   constructor(readonly options: ResolvedSshOptions) {
@@ -81,7 +83,11 @@ export class SshConnection {
     this.closed = true;
     const client = this.client ?? (await this.connecting?.catch(() => undefined));
     this.client = undefined;
-    if (client === undefined) return;
+    if (client !== undefined) await this.endClient(client);
+    await this.jumpConnection?.close();
+  }
+
+  private async endClient(client: Client): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         client.destroy();
@@ -103,21 +109,43 @@ export class SshConnection {
   }
 
   private async connect(): Promise<Client> {
+    try {
+      return await this.connectOnce();
+    } catch (error) {
+      // A first-time host: ask (outside the handshake, which has a timeout),
+      // record the key where accepted keys go, and connect again.
+      const confirm = this.options.prompts.confirmHostKey;
+      if (!(error instanceof UnknownHostKeyError) || confirm === undefined) throw error;
+      const trusted = await confirm({ host: error.host, port: error.port, keyType: error.keyType, fingerprint: error.fingerprint });
+      if (!trusted) throw error;
+      const file = this.options.knownHostsAcceptFile ?? this.options.knownHostsFiles[0];
+      if (file === undefined) throw error;
+      await appendKnownHostsLine(file, error.knownHostsLine);
+      return this.connectOnce();
+    }
+  }
+
+  private async connectOnce(): Promise<Client> {
     const options = this.options;
     const policy = await HostKeyPolicy.load({
       host: options.host,
       port: options.port,
-      knownHostsFiles: options.knownHostsFiles,
+      knownHostsFiles: options.knownHostsAcceptFile === undefined || options.knownHostsFiles.includes(options.knownHostsAcceptFile)
+        ? options.knownHostsFiles
+        : [...options.knownHostsFiles, options.knownHostsAcceptFile],
+      ...(options.knownHostsAcceptFile === undefined ? {} : { recordFile: options.knownHostsAcceptFile }),
       acceptNewHostKey: options.acceptNewHostKey,
     });
-    const privateKey = options.privateKeyPath === undefined ? undefined : await readPrivateKeyFile(options.privateKeyPath);
     const ssh2 = (await import('ssh2')).default;
+    const credentials = await loadCredentials(ssh2.utils, options);
     const context: SshErrorContext = {
       login: this.login,
       host: options.host,
       port: options.port,
-      credentials: describeCredentials(ssh2, options, privateKey),
+      credentials: credentials.description,
     };
+    const methods = authMethods(options.username, credentials);
+    const sock = options.jump === undefined ? undefined : await this.tunnelThroughJumpHost(options.jump);
     const client = new ssh2.Client();
     let hostKeyError: PksError | undefined;
     const config: ConnectConfig = {
@@ -139,8 +167,11 @@ export class SshConnection {
           },
         );
       },
-      ...(privateKey === undefined ? {} : { privateKey }),
-      ...(options.agentSocket === undefined ? {} : { agent: options.agentSocket }),
+      // Agent keys first, then each identity, each once: OpenSSH's order.
+      authHandler: (_methodsLeft, _partialSuccess, next) => {
+        next((methods.shift() ?? false) as Parameters<typeof next>[0]);
+      },
+      ...(sock === undefined ? {} : { sock }),
     };
     return new Promise<Client>((resolve, reject) => {
       const fail = (error: unknown): void => {
@@ -167,40 +198,36 @@ export class SshConnection {
         this.client = client;
         resolve(client);
       });
-      try {
-        client.connect(config);
-        // Engine calls are small request/response exchanges: without
-        // TCP_NODELAY, Nagle's algorithm meets delayed ACKs and some calls
-        // stall ~40 ms (seen as a p90 of 43 ms before this line).
-        client.setNoDelay(true);
-      } catch (error) {
-        // ssh2 parses the private key synchronously inside connect().
-        reject(
-          new OperationError(
-            'E_SSH_KEY_INVALID',
-            `Cannot use the private key ${options.privateKeyPath ?? ''}: ${errorMessage(error)}`,
-            { hint: 'Encrypted keys are used through ssh-agent (SSH_AUTH_SOCK).', cause: error },
-          ),
-        );
-      }
+      client.connect(config);
+      // Engine calls are small request/response exchanges: without
+      // TCP_NODELAY, Nagle's algorithm meets delayed ACKs and some calls
+      // stall ~40 ms (seen as a p90 of 43 ms before this line).
+      if (sock === undefined) client.setNoDelay(true);
     });
   }
-}
 
-type Ssh2Module = typeof import('ssh2');
-
-/** Names the key (path, type and public fingerprint) without any secret. */
-function describeCredentials(ssh2: Ssh2Module, options: ResolvedSshOptions, privateKey: Buffer | undefined): string {
-  const parts: string[] = [];
-  if (options.privateKeyPath !== undefined && privateKey !== undefined) {
-    const parsed = ssh2.utils.parseKey(privateKey);
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    parts.push(
-      key === undefined || key instanceof Error
-        ? `key ${options.privateKeyPath}`
-        : `key ${options.privateKeyPath} (${key.type} ${sha256Fingerprint(key.getPublicSSH())})`,
-    );
+  /**
+   * ProxyJump: connect to the jump host (its own host key check and
+   * authentication), then open a direct-tcpip channel from it to this host;
+   * the SSH session to this host runs inside that channel, end to end.
+   */
+  private async tunnelThroughJumpHost(jump: ResolvedSshOptions): Promise<ClientChannel> {
+    this.jumpConnection ??= new SshConnection(jump);
+    const jumpClient = await this.jumpConnection.ready();
+    const { host, port } = this.options;
+    return new Promise((resolve, reject) => {
+      jumpClient.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+        if (error) {
+          reject(
+            new OperationError('E_SSH_UNREACHABLE', `The jump host ${loginOf(jump)} could not reach ${host} port ${port}: ${errorMessage(error)}.`, {
+              hint: `Check that ${host}:${port} is reachable from the jump host (ProxyJump).`,
+              cause: error,
+            }),
+          );
+        } else {
+          resolve(channel);
+        }
+      });
+    });
   }
-  if (options.agentSocket !== undefined) parts.push(`the keys of ssh-agent (${options.agentSocket})`);
-  return parts.length === 0 ? 'no key (none configured)' : parts.join(' and ');
 }

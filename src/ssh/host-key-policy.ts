@@ -15,9 +15,28 @@ import {
 export interface HostKeyPolicyOptions {
   host: string;
   port: number;
-  /** Searched in order; a new host is recorded in the first one. */
+  /** Searched in order. */
   knownHostsFiles: readonly string[];
+  /** Where a newly accepted host key is recorded (default: the first known_hosts file). */
+  recordFile?: string;
   acceptNewHostKey: boolean;
+}
+
+/** A host seen for the first time; carries what is needed to ask and to record it. */
+export class UnknownHostKeyError extends OperationError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly host: string,
+    readonly port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    /** The known_hosts line that trusts this key. */
+    readonly knownHostsLine: string,
+  ) {
+    super('E_HOST_KEY_UNKNOWN', message, { hint });
+    this.name = 'UnknownHostKeyError';
+  }
 }
 
 export class HostKeyPolicy {
@@ -74,21 +93,23 @@ export class HostKeyPolicy {
         );
       }
       case 'unknown': {
-        const target = knownHostsFiles[0];
+        const target = this.options.recordFile ?? knownHostsFiles[0];
+        const line = formatKnownHostsLine(host, port, presented);
         if (acceptNewHostKey && target !== undefined) {
-          await appendKnownHostsLine(target, formatKnownHostsLine(host, port, presented));
+          await appendKnownHostsLine(target, line);
           return;
         }
-        throw new OperationError(
-          'E_HOST_KEY_UNKNOWN',
+        throw new UnknownHostKeyError(
           `The authenticity of host ${where} can't be established: its ${keyType} key ${fingerprint} ` +
             `is not in ${knownHostsFiles.join(', ') || 'any known_hosts file'}.`,
-          {
-            hint:
-              `Check the fingerprint with the host's administrator (on the host: ` +
-              `\`ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\`), ` +
-              `then accept it with --accept-new-host-key or by connecting once with ssh.`,
-          },
+          `Check the fingerprint with the host's administrator (on the host: ` +
+            `\`ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\`), ` +
+            `then accept it with --accept-new-host-key (or answer yes when asked on a terminal).`,
+          host,
+          port,
+          keyType,
+          fingerprint,
+          line,
         );
       }
     }

@@ -17,4 +17,8 @@ export {
   type KnownHostsEntry,
 } from './known-hosts.js';
 export { loginOf, resolveSshOptions, sshUrlOf, type ResolvedSshOptions, type SshConnectionOptions } from './options.js';
+export { remoteDiskFree } from './remote-disk.js';
 export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';
+export { UnknownHostKeyError } from './host-key-policy.js';
+export { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from './ssh-config.js';
+export type { SshPrompts } from './options.js';

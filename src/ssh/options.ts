@@ -8,29 +8,64 @@ export const sshConnectionOptionsSchema = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(22),
   username: z.string().min(1),
-  /** Identity file; checked for permissions like OpenSSH, never printed. */
+  /**
+   * The identity the user named for this host: a problem with it (missing,
+   * readable by others, wrong passphrase) is an error, never skipped.
+   */
   privateKeyPath: z.string().min(1).optional(),
-  /** ssh-agent socket (SSH_AUTH_SOCK), tried after the key file. */
+  /**
+   * Further identities to try after it (ssh_config IdentityFile, the default
+   * ~/.ssh/id_*): as in OpenSSH, a missing one is skipped silently and one
+   * with loose permissions is skipped with a warning.
+   */
+  identityFiles: z.array(z.string().min(1)).default([]),
+  /** ssh-agent socket (SSH_AUTH_SOCK); its keys are tried first, as ssh does. */
   agentSocket: z.string().min(1).optional(),
   knownHostsFiles: z.array(z.string().min(1)).min(1).optional(),
+  /** Where an accepted new host key is recorded (default: the first known_hosts file). */
+  knownHostsAcceptFile: z.string().min(1).optional(),
   /** Record an unknown host's key instead of refusing (StrictHostKeyChecking=accept-new). */
   acceptNewHostKey: z.boolean().default(false),
-  readyTimeoutMs: z.number().int().positive().default(20_000),
+  readyTimeoutMs: z.number().int().positive().default(10_000),
   /** SSH-level keepalive so a dead link is noticed during long streams. 0 disables. */
   keepaliveIntervalMs: z.number().int().min(0).default(15_000),
   keepaliveCountMax: z.number().int().positive().default(3),
 });
 
-export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema>;
-export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & { knownHostsFiles: string[] };
+/** Questions the connection may need to ask the user; absent = cannot ask. */
+export interface SshPrompts {
+  /** The passphrase of an encrypted key; undefined = the user declined. */
+  passphrase?(keyPath: string): Promise<string | undefined>;
+  /** Whether to trust a host seen for the first time. */
+  confirmHostKey?(question: { host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean>;
+  /** A non-fatal problem worth telling the user (a skipped key, ...). */
+  warn?(message: string): void;
+}
+
+export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & {
+  /** First ProxyJump hop: the connection to the host is tunnelled through it. */
+  jump?: SshConnectionOptions;
+  prompts?: SshPrompts;
+};
+export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & {
+  knownHostsFiles: string[];
+  jump?: ResolvedSshOptions;
+  prompts: SshPrompts;
+};
 
 export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOptions {
-  const parsed = sshConnectionOptionsSchema.safeParse(options);
+  const { jump, prompts, ...plain } = options;
+  const parsed = sshConnectionOptionsSchema.safeParse(plain);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`);
     throw new UsageError(`Invalid SSH connection options: ${issues.join('; ')}`);
   }
-  return { ...parsed.data, knownHostsFiles: parsed.data.knownHostsFiles ?? defaultKnownHostsFiles() };
+  return {
+    ...parsed.data,
+    knownHostsFiles: parsed.data.knownHostsFiles ?? defaultKnownHostsFiles(),
+    prompts: prompts ?? {},
+    ...(jump === undefined ? {} : { jump: resolveSshOptions({ prompts, ...jump }) }),
+  };
 }
 
 /** `user@host:port`, for messages. */

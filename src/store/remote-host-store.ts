@@ -96,12 +96,7 @@ export class RemoteHostStore {
     const checked = parseEntry(entry);
     await this.mutate((hosts) => {
       const index = hosts.findIndex((h) => h.id === checked.id);
-      if (index >= 0 && options.replace !== true) {
-        throw new UsageError(`A remote host with id "${checked.id}" already exists (${describeHost(hosts[index] as RemoteHost)}).`, {
-          code: 'E_REMOTE_EXISTS',
-          hint: 'Pass --force to replace it, or choose another id.',
-        });
-      }
+      if (index >= 0 && options.replace !== true) throw remoteExistsError(hosts[index] as RemoteHost);
       const next = hosts.filter((h) => h.id !== checked.id);
       next.push(checked);
       return next.sort((a, b) => a.id.localeCompare(b.id));
@@ -194,6 +189,13 @@ function parseEntry(entry: RemoteHost): RemoteHost {
 
 export function describeHost(host: Pick<RemoteHost, 'host' | 'user' | 'port'>): string {
   return `${host.user === undefined ? '' : `${host.user}@`}${host.host}${host.port === undefined ? '' : `:${host.port}`}`;
+}
+
+export function remoteExistsError(existing: RemoteHost): UsageError {
+  return new UsageError(`A remote host with id "${existing.id}" already exists (${describeHost(existing)}).`, {
+    code: 'E_REMOTE_EXISTS',
+    hint: 'Pass --force to replace it, or choose another id.',
+  });
 }
 
 function unknownRemote(id: string, hosts: readonly RemoteHost[]): UsageError {

@@ -3,12 +3,16 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { notImplemented } from '../not-implemented.js';
-import { formatOption, parsePort, parseRemoteId } from '../options.js';
+import { formatOption, parsePositiveInt, parsePort, parseRemoteId } from '../options.js';
 import { examples } from './examples.js';
 
+const actions = () => import('./remote-actions.js');
+
+function timeoutOption() {
+  return new Option('--timeout <seconds>', 'SSH connect timeout in seconds (default: 10)').argParser(parsePositiveInt);
+}
+
 export function remoteCommand(ctx: Context) {
-  void ctx;
   const remote = new Command('remote')
     .description('register and check remote hosts that run dev containers over SSH')
     .addHelpText(
@@ -32,27 +36,39 @@ export function remoteCommand(ctx: Context) {
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
     .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
-    .action(() => notImplemented('remote add'));
+    .addOption(timeoutOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks remote add hetzner --host 203.0.113.7 --user dev --key ~/.ssh/id_ed25519', 'register and test a host'],
+        ['pks remote add box --host box', 'use the "box" alias from ~/.ssh/config (HostName, User, Port, IdentityFile, ProxyJump)'],
+        ['pks remote add ci --host 10.0.0.9 --accept-new-host-key', 'trust a new host key without asking (scripts)'],
+      ]),
+    )
+    .action(async (id, flags) => (await actions()).remoteAdd(ctx, id, flags));
 
   remote
     .command('list')
     .description('list registered remote hosts')
     .addOption(formatOption())
-    .action(() => notImplemented('remote list'));
+    .action(async (flags) => (await actions()).remoteList(ctx, flags));
 
   remote
     .command('test')
     .description('check a remote host step by step: DNS, TCP, host key, auth, Docker')
     .argument('<id>', 'remote host id', parseRemoteId)
     .addOption(formatOption())
-    .action(() => notImplemented('remote test'));
+    .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
+    .addOption(timeoutOption())
+    .action(async (id, flags) => (await actions()).remoteTest(ctx, id, flags));
 
   remote
     .command('remove')
     .description('forget a remote host (its containers are not touched)')
     .argument('<id>', 'remote host id', parseRemoteId)
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
-    .action(() => notImplemented('remote remove'));
+    .addOption(timeoutOption())
+    .action(async (id, flags) => (await actions()).remoteRemove(ctx, id, flags));
 
   return remote;
 }

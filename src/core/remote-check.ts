@@ -1,0 +1,216 @@
+// `pks remote test`: reaches a host one layer at a time so that a failure
+// names the exact layer that broke (name, network, host key, login, Docker
+// socket, engine version) and what to do about it. The same checks run before
+// `pks remote add` saves a host, and they record its capabilities.
+
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import { errorMessage, isPksError } from '../common/errors.js';
+import { openSshEngine, type EngineClient } from '../engine/index.js';
+import type { RemoteHostCapabilities } from '../store/remote-host-store.js';
+import type { RemoteTarget } from './remote-target.js';
+
+export const CHECK_STEPS = [
+  ['resolve', 'resolve name'],
+  ['tcp', 'TCP connect'],
+  ['host-key', 'host key'],
+  ['auth', 'authenticate'],
+  ['docker-socket', 'Docker socket'],
+  ['engine-version', 'engine version'],
+  ['disk', 'free disk'],
+  ['latency', 'API latency'],
+] as const;
+export type CheckStepName = (typeof CHECK_STEPS)[number][0];
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+export interface CheckStep {
+  name: CheckStepName;
+  title: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+  code?: string;
+  durationMs: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  steps: CheckStep[];
+  capabilities?: RemoteHostCapabilities;
+}
+
+/** Below this much free space under the engine's root, the disk step warns. */
+export const LOW_DISK_BYTES = 2 * 1024 ** 3;
+const LATENCY_SAMPLES = 5;
+
+class StepRunner {
+  readonly steps: CheckStep[] = [];
+  constructor(private readonly onStep: ((step: CheckStep) => void) | undefined) {}
+
+  record(name: CheckStepName, status: CheckStatus, detail: string, started: number, error?: unknown): CheckStep {
+    const title = CHECK_STEPS.find(([n]) => n === name)?.[1] ?? name;
+    const step: CheckStep = { name, title, status, detail, durationMs: Math.round(performance.now() - started) };
+    if (isPksError(error)) {
+      step.code = error.code;
+      if (error.hint !== undefined) step.hint = error.hint;
+    }
+    this.steps.push(step);
+    this.onStep?.(step);
+    return step;
+  }
+
+  skipRest(reason: string): void {
+    for (const [name] of CHECK_STEPS) {
+      if (!this.steps.some((s) => s.name === name)) this.record(name, 'skip', reason, performance.now());
+    }
+  }
+}
+
+async function tcpProbe(host: string, port: number, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export async function checkRemoteHost(
+  target: RemoteTarget,
+  options: { onStep?: (step: CheckStep) => void } = {},
+): Promise<CheckResult> {
+  const run = new StepRunner(options.onStep);
+  const { host, port } = target.options;
+  const timeoutMs = target.options.readyTimeoutMs ?? 10_000;
+  const viaJump = target.options.jump !== undefined;
+
+  let started = performance.now();
+  if (viaJump) {
+    run.record('resolve', 'skip', `resolved by the jump host ${target.options.jump?.host ?? ''}`, started);
+    run.record('tcp', 'skip', 'connected through the jump host (ProxyJump)', started);
+  } else {
+    let address: string;
+    try {
+      address = (await lookup(host)).address;
+      run.record('resolve', 'pass', address === host ? host : `${host} → ${address}`, started);
+    } catch (error) {
+      const step = run.record('resolve', 'fail', `cannot resolve ${host}: ${errorMessage(error)}`, started);
+      step.hint = 'Check the host name (or the HostName of the ~/.ssh/config alias).';
+      run.skipRest('not reached');
+      return { ok: false, steps: run.steps };
+    }
+    started = performance.now();
+    try {
+      await tcpProbe(address, port ?? 22, timeoutMs);
+      run.record('tcp', 'pass', `${address}:${port ?? 22} accepts connections`, started);
+    } catch (error) {
+      const step = run.record('tcp', 'fail', `cannot connect to ${address}:${port ?? 22}: ${errorMessage(error)}`, started);
+      step.hint = `Check that the host is up, sshd listens on port ${port ?? 22}, and no firewall is in the way.`;
+      run.skipRest('not reached');
+      return { ok: false, steps: run.steps };
+    }
+  }
+
+  started = performance.now();
+  let engine: EngineClient;
+  try {
+    engine = await openSshEngine(target.options);
+    run.record('host-key', 'pass', 'matches known_hosts', started);
+    run.record('auth', 'pass', `logged in as ${target.options.username}`, started);
+  } catch (error) {
+    const code = isPksError(error) ? error.code : '';
+    const message = errorMessage(error);
+    if (code.startsWith('E_HOST_KEY') || code === 'E_SSH_HANDSHAKE' || code === 'E_SSH_UNREACHABLE' || code.startsWith('E_KNOWN_HOSTS')) {
+      run.record('host-key', 'fail', message, started, error);
+    } else {
+      run.record('host-key', 'pass', 'matches known_hosts', started);
+      run.record('auth', 'fail', message, started, error);
+    }
+    run.skipRest('not reached');
+    return { ok: false, steps: run.steps };
+  }
+
+  try {
+    return await checkEngine(engine, target, run);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function checkEngine(engine: EngineClient, target: RemoteTarget, run: StepRunner): Promise<CheckResult> {
+  let started = performance.now();
+  try {
+    await engine.ping();
+    run.record('docker-socket', 'pass', `${target.entry.dockerSocket} answers`, started);
+  } catch (error) {
+    run.record('docker-socket', 'fail', errorMessage(error), started, error);
+    run.skipRest('not reached');
+    return { ok: false, steps: run.steps };
+  }
+
+  started = performance.now();
+  let capabilities: RemoteHostCapabilities;
+  try {
+    const version = await engine.version();
+    const apiVersion = await engine.apiVersion();
+    const info = await engine.info();
+    run.record('engine-version', 'pass', `Docker ${version.Version}, API ${version.ApiVersion} (using ${apiVersion}), ${version.Os}/${version.Arch}`, started);
+    capabilities = {
+      engineVersion: version.Version,
+      apiVersion: version.ApiVersion,
+      os: version.Os,
+      arch: version.Arch,
+      ...(info.OperatingSystem === undefined ? {} : { operatingSystem: info.OperatingSystem }),
+      ...(version.KernelVersion === undefined ? {} : { kernelVersion: version.KernelVersion }),
+      cpus: info.NCPU,
+      memoryBytes: info.MemTotal,
+      dockerRootDir: info.DockerRootDir,
+      freeDiskBytes: null,
+    };
+  } catch (error) {
+    run.record('engine-version', 'fail', errorMessage(error), started, error);
+    run.skipRest('not reached');
+    return { ok: false, steps: run.steps };
+  }
+
+  started = performance.now();
+  const free = await engine.hostDiskFree(capabilities.dockerRootDir);
+  if (free === undefined) {
+    run.record('disk', 'warn', `could not read the free space under ${capabilities.dockerRootDir} (the SFTP subsystem is needed)`, started);
+  } else {
+    capabilities.freeDiskBytes = free;
+    const low = free < LOW_DISK_BYTES;
+    const step = run.record('disk', low ? 'warn' : 'pass', `${formatBytes(free)} free under ${capabilities.dockerRootDir}`, started);
+    if (low) step.hint = 'Images and workspaces may not fit; free some space (e.g. `docker system prune` on the host).';
+  }
+
+  started = performance.now();
+  const samples: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
+    const t0 = performance.now();
+    await engine.ping();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)] ?? 0;
+  run.record('latency', 'pass', `${median.toFixed(1)} ms median of ${LATENCY_SAMPLES} API pings`, started);
+  return { ok: run.steps.every((s) => s.status !== 'fail'), steps: run.steps, capabilities };
+}

@@ -1,0 +1,106 @@
+// Turns a registered remote host into the SSH options that reach it, the way
+// ssh(1) would: explicit entry values win, then ~/.ssh/config (the entry's
+// host may be an alias), then defaults. Host keys are checked against
+// ~/.ssh/known_hosts and ~/.pks/known_hosts; keys the user accepts through pks
+// go to the latter, so pks never edits the user's own ssh files.
+
+import os from 'node:os';
+import path from 'node:path';
+import type { SshEngineOptions } from '../engine/index.js';
+import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost, type SshPrompts } from '../ssh/index.js';
+import { DEFAULT_DOCKER_SOCKET, pksHome, type RemoteHost } from '../store/remote-host-store.js';
+
+export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
+
+export interface RemoteTargetOptions {
+  env: NodeJS.ProcessEnv;
+  acceptNewHostKey?: boolean;
+  prompts?: SshPrompts;
+  /** Connect timeout in ms (default 10 s). */
+  timeoutMs?: number;
+  /** ssh_config files to read (tests); default ~/.ssh/config and /etc/ssh/ssh_config. */
+  sshConfigFiles?: string[];
+}
+
+export interface RemoteTarget {
+  entry: RemoteHost;
+  /** `user@hostname:port`, as connected to. */
+  login: string;
+  /** What ssh_config contributed, for --verbose. */
+  sshConfig: SshConfigHost;
+  options: SshEngineOptions;
+}
+
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+}
+
+function localUser(env: NodeJS.ProcessEnv): string {
+  return env.USER ?? env.LOGNAME ?? os.userInfo().username;
+}
+
+/** Connection settings for an address given by hand (a ProxyJump hop). */
+function hopOptions(
+  spec: string,
+  env: NodeJS.ProcessEnv,
+  common: Omit<SshEngineOptions, 'host' | 'port' | 'username'>,
+  sshConfigFiles: string[] | undefined,
+): SshEngineOptions {
+  const hop = parseJumpHost(spec);
+  const home = homeOf(env);
+  const config = resolveSshConfig(hop.host, { files: sshConfigFiles ?? defaultConfigFiles(home), source: fileSystemSource(home), localUser: localUser(env) });
+  return {
+    ...common,
+    host: config.hostName ?? hop.host,
+    port: hop.port ?? config.port ?? 22,
+    username: hop.user ?? config.user ?? localUser(env),
+    identityFiles: [...config.identityFiles, ...defaultKeys(home)],
+  };
+}
+
+function defaultConfigFiles(home: string): string[] {
+  return [path.join(home, '.ssh', 'config'), '/etc/ssh/ssh_config'];
+}
+
+function defaultKeys(home: string): string[] {
+  return DEFAULT_KEY_NAMES.map((name) => path.join(home, '.ssh', name));
+}
+
+export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOptions): RemoteTarget {
+  const { env } = options;
+  const home = homeOf(env);
+  const configFiles = options.sshConfigFiles ?? defaultConfigFiles(home);
+  const sshConfig = resolveSshConfig(entry.host, { files: configFiles, source: fileSystemSource(home), localUser: localUser(env) });
+  const host = sshConfig.hostName ?? entry.host;
+  const port = entry.port ?? sshConfig.port ?? 22;
+  const username = entry.user ?? sshConfig.user ?? localUser(env);
+  const pksKnownHosts = path.join(pksHome(env), 'known_hosts');
+  const userKnownHosts = sshConfig.userKnownHostsFiles ?? [path.join(home, '.ssh', 'known_hosts')];
+  const agentSocket = env.SSH_AUTH_SOCK;
+  const common = {
+    knownHostsFiles: [...userKnownHosts, pksKnownHosts],
+    knownHostsAcceptFile: pksKnownHosts,
+    acceptNewHostKey: options.acceptNewHostKey === true,
+    readyTimeoutMs: options.timeoutMs ?? 10_000,
+    ...(agentSocket === undefined || agentSocket === '' || sshConfig.identitiesOnly === true ? {} : { agentSocket }),
+    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+  };
+  const explicitKey = entry.key === undefined ? undefined : expandHome(entry.key, home);
+  const sshOptions: SshEngineOptions = {
+    ...common,
+    host,
+    port,
+    username,
+    ...(explicitKey === undefined ? {} : { privateKeyPath: explicitKey }),
+    identityFiles: [...sshConfig.identityFiles, ...(sshConfig.identitiesOnly === true && sshConfig.identityFiles.length > 0 ? [] : defaultKeys(home))],
+    socketPath: entry.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
+    ...(sshConfig.proxyJump === undefined ? {} : { jump: hopOptions(sshConfig.proxyJump, env, common, options.sshConfigFiles) }),
+  };
+  return { entry, login: `${username}@${host}:${port}`, sshConfig, options: sshOptions };
+}
+
+function expandHome(file: string, home: string): string {
+  if (file === '~') return home;
+  if (file.startsWith('~/')) return path.join(home, file.slice(2));
+  return path.resolve(file);
+}

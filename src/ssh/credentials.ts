@@ -1,0 +1,114 @@
+// The identities one login offers, in OpenSSH's order: the ssh-agent's keys,
+// then the key named for the host, then ssh_config IdentityFiles and the
+// default ~/.ssh/id_* keys. Key material stays in memory; messages name keys
+// only by path, type and public fingerprint.
+
+import type { ParsedKey } from 'ssh2';
+import { OperationError, isPksError } from '../common/errors.js';
+import { sha256Fingerprint } from './key-blob.js';
+import { readPrivateKeyFile } from './keys.js';
+import type { ResolvedSshOptions } from './options.js';
+
+type Ssh2Utils = (typeof import('ssh2'))['utils'];
+
+export interface Identity {
+  path: string;
+  key: ParsedKey;
+  /** `path (ssh-ed25519 SHA256:...)`. */
+  label: string;
+}
+
+export interface Credentials {
+  agentSocket: string | undefined;
+  identities: Identity[];
+  /** What was offered, for an authentication error. */
+  description: string;
+}
+
+function isEncryptedKeyError(error: Error): boolean {
+  return /encrypted|passphrase/i.test(error.message);
+}
+
+async function parseIdentity(
+  utils: Ssh2Utils,
+  path: string,
+  data: Buffer,
+  options: ResolvedSshOptions,
+): Promise<Identity> {
+  let parsed = utils.parseKey(data);
+  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
+    const ask = options.prompts.passphrase;
+    if (ask === undefined) {
+      throw new OperationError('E_SSH_KEY_ENCRYPTED', `The private key ${path} is encrypted and no terminal is available to ask for its passphrase.`, {
+        hint: `Load it into ssh-agent (\`ssh-add ${path}\`) so pks can use it through SSH_AUTH_SOCK, or run pks on a terminal.`,
+      });
+    }
+    const passphrase = await ask(path);
+    if (passphrase === undefined) {
+      throw new OperationError('E_SSH_KEY_ENCRYPTED', `No passphrase given for the private key ${path}.`);
+    }
+    parsed = utils.parseKey(data, passphrase);
+    if (parsed instanceof Error) {
+      throw new OperationError('E_SSH_KEY_PASSPHRASE', `Wrong passphrase for the private key ${path}.`, {
+        hint: 'Try again, or load the key into ssh-agent with ssh-add.',
+      });
+    }
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key === undefined || key instanceof Error) {
+    throw new OperationError('E_SSH_KEY_INVALID', `${path} is not a private key pks can use${key instanceof Error ? ` (${key.message})` : ''}.`, {
+      hint: 'Use an OpenSSH or PEM private key (ed25519, ecdsa or rsa).',
+    });
+  }
+  if (!key.isPrivateKey()) {
+    throw new OperationError('E_SSH_KEY_INVALID', `${path} holds a public key, not a private key.`, {
+      hint: 'Name the private key file (the one without .pub).',
+    });
+  }
+  return { path, key, label: `${path} (${key.type} ${sha256Fingerprint(key.getPublicSSH())})` };
+}
+
+/**
+ * Loads the identities. The key named for the host must work; the others are
+ * candidates: missing ones are skipped silently, unusable ones with a warning.
+ */
+export async function loadCredentials(utils: Ssh2Utils, options: ResolvedSshOptions): Promise<Credentials> {
+  const identities: Identity[] = [];
+  const seen = new Set<string>();
+  if (options.privateKeyPath !== undefined) {
+    seen.add(options.privateKeyPath);
+    identities.push(await parseIdentity(utils, options.privateKeyPath, await readPrivateKeyFile(options.privateKeyPath), options));
+  }
+  for (const path of options.identityFiles) {
+    if (seen.has(path)) continue;
+    seen.add(path);
+    try {
+      identities.push(await parseIdentity(utils, path, await readPrivateKeyFile(path), options));
+    } catch (error) {
+      if (isPksError(error) && error.code === 'E_SSH_KEY_MISSING') continue;
+      if (!isPksError(error)) throw error;
+      options.prompts.warn?.(`${error.message} Skipping it.${error.hint === undefined ? '' : ` (${error.hint})`}`);
+    }
+  }
+  const offered = [
+    ...(options.agentSocket === undefined ? [] : [`the keys of ssh-agent (${options.agentSocket})`]),
+    ...identities.map((identity) => `key ${identity.label}`),
+  ];
+  return {
+    agentSocket: options.agentSocket,
+    identities,
+    description: offered.length === 0 ? 'no key (none configured, none found in ~/.ssh, no ssh-agent)' : offered.join(', '),
+  };
+}
+
+type AuthMethod =
+  | { type: 'agent'; username: string; agent: string }
+  | { type: 'publickey'; username: string; key: ParsedKey };
+
+/** ssh2's authHandler: each method once, in order, then give up. */
+export function authMethods(username: string, credentials: Credentials): AuthMethod[] {
+  return [
+    ...(credentials.agentSocket === undefined ? [] : [{ type: 'agent' as const, username, agent: credentials.agentSocket }]),
+    ...credentials.identities.map((identity) => ({ type: 'publickey' as const, username, key: identity.key })),
+  ];
+}

@@ -1,0 +1,320 @@
+// `pks remote add|list|test|remove` run as a user would, against the test
+// environment's SSH hosts, each test with its own HOME and PKS_HOME.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+
+const exec = promisify(execFile);
+let env: TestEnv;
+const sandboxes: Sandbox[] = [];
+
+before(() => {
+  env = loadTestEnv();
+});
+after(async () => {
+  await Promise.all(sandboxes.map((s) => s.cleanup()));
+});
+
+async function sandbox(withKnownHosts = true): Promise<Sandbox> {
+  const s = await createSandbox(withKnownHosts ? { knownHosts: env.knownHosts } : {});
+  sandboxes.push(s);
+  return s;
+}
+
+function addArgs(id: string, host: TestEnv['r1'], extra: string[] = []): string[] {
+  return ['remote', 'add', id, '--host', host.host, '--user', host.user, '--key', host.key, ...extra];
+}
+
+interface StoredHost {
+  id: string;
+  host: string;
+  capabilities?: { apiVersion: string; cpus: number; freeDiskBytes: number | null };
+  lastTestedAt?: string;
+}
+
+describe('pks remote: round trip on both hosts', () => {
+  it('add → list → test → remove, in table and JSON form', async () => {
+    const s = await sandbox();
+    for (const [id, host] of [['r1', env.r1], ['r2', env.r2]] as const) {
+      const added = await s.run(addArgs(id, host));
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stderr, /✔ host key[\s\S]*✔ Docker socket[\s\S]*Added remote host/);
+    }
+    const table = await s.run(['remote', 'list']);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /^ID\s+ADDRESS\s+KEY\s+ENGINE\s+LAST TESTED\n/);
+    assert.match(table.stdout, new RegExp(`r1\\s+${env.r1.user}@${env.r1.host.replace(/\./g, '\\.')}:22\\s+\\S+r1_ed25519\\s+Docker \\S+\\s+just now`));
+    assert.match(table.stdout, /\nr2\s+/);
+
+    const listed = await s.run(['remote', 'list', '--format', 'json']);
+    const hosts = JSON.parse(listed.stdout) as StoredHost[];
+    assert.deepEqual(hosts.map((h) => h.id), ['r1', 'r2']);
+    assert.equal(hosts[0]?.host, env.r1.host);
+    assert.match(hosts[0]?.capabilities?.apiVersion ?? '', /^1\.\d+$/);
+    assert.ok((hosts[0]?.capabilities?.cpus ?? 0) >= 1);
+    assert.ok((hosts[0]?.capabilities?.freeDiskBytes ?? 0) > 0, 'free disk recorded');
+
+    const tested = await s.run(['remote', 'test', 'r2', '--format', 'json']);
+    assert.equal(tested.code, 0, tested.stderr);
+    const report = JSON.parse(tested.stdout) as { id: string; ok: boolean; steps: Array<{ name: string; status: string }> };
+    assert.equal(report.ok, true);
+    assert.deepEqual(
+      report.steps.map((step) => step.name),
+      ['resolve', 'tcp', 'host-key', 'auth', 'docker-socket', 'engine-version', 'disk', 'latency'],
+    );
+    assert.ok(report.steps.every((step) => step.status === 'pass'), JSON.stringify(report.steps));
+
+    const text = await s.run(['remote', 'test', 'r1']);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /✔ API latency\s+[\d.]+ ms median of 5 API pings/);
+
+    const refused = await s.run(['remote', 'remove', 'r1']);
+    assert.equal(refused.code, 2, 'no TTY and no --yes: refuse and name the flag');
+    assert.match(refused.stderr, /--yes/);
+    const removed = await s.run(['remote', 'remove', 'r1', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stderr, /Removed remote host "r1"\. \d+ pks-managed containers? on it will be left as they are/);
+    const after = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
+    assert.deepEqual(after.map((h) => h.id), ['r2']);
+  });
+
+  it('an empty registry prints a hint, and [] as JSON', async () => {
+    const s = await sandbox();
+    const table = await s.run(['remote', 'list']);
+    assert.equal(table.code, 0);
+    assert.equal(table.stdout, '');
+    assert.match(table.stderr, /pks remote add <id> --host <host>/);
+    assert.equal((await s.run(['remote', 'list', '--format', 'json'])).stdout.trim(), '[]');
+  });
+
+  it('an unknown id is a usage error that lists the registered ids', async () => {
+    const s = await sandbox();
+    assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
+    const result = await s.run(['remote', 'test', 'nope']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Unknown remote host "nope"[\s\S]*Registered hosts: r1/);
+  });
+
+  it('an existing id needs --force', async () => {
+    const s = await sandbox();
+    assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
+    const again = await s.run(addArgs('r1', env.r2, ['--no-test']));
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already exists[\s\S]*--force/);
+    const forced = await s.run(addArgs('r1', env.r2, ['--no-test', '--force']));
+    assert.equal(forced.code, 0, forced.stderr);
+    const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
+    assert.equal(hosts[0]?.host, env.r2.host);
+  });
+});
+
+describe('pks remote: ssh_config aliases', () => {
+  it('resolves HostName, User, Port and IdentityFile from ~/.ssh/config', async () => {
+    const s = await sandbox();
+    await writeFile(
+      path.join(s.home, '.ssh', 'config'),
+      `Host build-box\n  HostName ${env.r2.host}\n  User ${env.r2.user}\n  Port ${env.r2.port}\n  IdentityFile ${env.r2.key}\n`,
+    );
+    const added = await s.run(['remote', 'add', 'alias', '--host', 'build-box']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /✔ authenticate\s+logged in as pksdev/);
+    const tested = await s.run(['remote', 'test', 'alias', '--verbose']);
+    assert.equal(tested.code, 0, tested.stderr);
+    assert.match(tested.stderr, new RegExp(`connecting to pksdev@${env.r2.host.replace(/\./g, '\\.')}:22`));
+  });
+});
+
+describe('pks remote: ProxyJump', () => {
+  it('tunnels through a jump host named in ~/.ssh/config', async () => {
+    const s = await sandbox();
+    // The jump host is r1 itself: the hop opens a direct-tcpip channel from
+    // r1 to its own sshd, which proves the session runs inside the tunnel.
+    await writeFile(
+      path.join(s.home, '.ssh', 'config'),
+      [
+        'Host via-jump',
+        `  HostName ${env.r1.host}`,
+        `  User ${env.r1.user}`,
+        `  IdentityFile ${env.r1.key}`,
+        `  ProxyJump ${env.r1.user}@jump-r1`,
+        'Host jump-r1',
+        `  HostName ${env.r1.host}`,
+        `  IdentityFile ${env.r1.key}`,
+        '',
+      ].join('\n'),
+    );
+    const added = await s.run(['remote', 'add', 'jumped', '--host', 'via-jump']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /- resolve name\s+resolved by the jump host 10\.231\.0\.2/);
+    assert.match(added.stderr, /✔ Docker socket/);
+    const sshdLog = await readFile(`/var/log/pks-test/${env.r1.netns}-sshd.log`, 'utf8');
+    assert.match(sshdLog, /direct-tcpip|Connection from 10\.231\.0\.2/, 'the target saw a connection coming through the jump host');
+  });
+});
+
+describe('pks remote: host keys', () => {
+  it('refuses an unknown host without a TTY, accepts it with the flag and remembers it', async () => {
+    const s = await sandbox(false);
+    const refused = await s.run(addArgs('r1', env.r1));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /✖ host key\s+The authenticity of host 10\.231\.0\.2:22 can't be established: its ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}/);
+    assert.match(refused.stderr, /--accept-new-host-key/);
+    assert.equal((await s.run(['remote', 'list', '--format', 'json'])).stdout.trim(), '[]', 'nothing saved');
+
+    const accepted = await s.run(addArgs('r1', env.r1, ['--accept-new-host-key']));
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const knownHosts = path.join(s.pksHome, 'known_hosts');
+    assert.match(await readFile(knownHosts, 'utf8'), /^10\.231\.0\.2 ssh-ed25519 AAAA\S+\n$/);
+    assert.equal((await stat(knownHosts)).mode & 0o777, 0o600);
+    const again = await s.run(['remote', 'test', 'r1']);
+    assert.equal(again.code, 0, 'remembered: no flag needed any more');
+  });
+
+  it('refuses a changed host key, loudly, and saves nothing', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-hostkey-'));
+    const port = 2222;
+    let sshd: ChildProcess | undefined;
+    try {
+      await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key-a')]);
+      await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key-b')]);
+      const s = await sandbox();
+      sshd = await startSshd(env.r2, port, path.join(dir, 'key-a'));
+      const first = await s.run(addArgs('moving', env.r2, ['--port', String(port), '--accept-new-host-key']));
+      assert.equal(first.code, 0, first.stderr);
+      await stopSshd(sshd);
+
+      sshd = await startSshd(env.r2, port, path.join(dir, 'key-b')); // the host's key is regenerated
+      const tested = await s.run(['remote', 'test', 'moving', '--accept-new-host-key']);
+      assert.equal(tested.code, 1);
+      assert.match(tested.stderr + tested.stdout, /REMOTE HOST IDENTIFICATION HAS CHANGED for 10\.231\.0\.6:2222/);
+      assert.match(tested.stdout, /ssh-keygen -R '\[10\.231\.0\.6\]:2222'/);
+      const other = await s.run(addArgs('other', env.r2, ['--port', String(port), '--accept-new-host-key']));
+      assert.equal(other.code, 1);
+      const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
+      assert.deepEqual(hosts.map((h) => h.id), ['moving'], 'nothing saved for the changed host');
+      const knownHosts = await readFile(path.join(s.pksHome, 'known_hosts'), 'utf8');
+      assert.equal(knownHosts.trim().split('\n').length, 1, 'the changed key was not recorded');
+    } finally {
+      if (sshd !== undefined) await stopSshd(sshd);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pks remote: credentials and reachability', () => {
+  it('refuses a private key readable by others, with the chmod to run', async () => {
+    const s = await sandbox();
+    const loose = path.join(s.home, 'loose_key');
+    await copyFile(env.r1.key, loose);
+    await chmod(loose, 0o644);
+    const result = await s.run(['remote', 'add', 'r1', '--host', env.r1.host, '--user', env.r1.user, '--key', loose]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /too open/);
+    assert.match(result.stderr, new RegExp(`chmod 600 ${loose.replace(/[.]/g, '\\.')}`));
+  });
+
+  it('names user and host when authentication fails (wrong key, wrong user)', async () => {
+    const s = await sandbox();
+    const wrongKey = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', env.r1.user, '--key', env.r2.key]);
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /✖ authenticate\s+SSH authentication failed for pksdev@10\.231\.0\.2:22/);
+    const wrongUser = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', 'nosuchuser', '--key', env.r1.key]);
+    assert.equal(wrongUser.code, 1);
+    assert.match(wrongUser.stderr, /SSH authentication failed for nosuchuser@10\.231\.0\.2:22/);
+  });
+
+  it('says connection refused with host and port when no sshd listens', async () => {
+    const s = await sandbox();
+    const result = await s.run(addArgs('down', env.r2, ['--port', '2299']));
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /✖ TCP connect\s+cannot connect to 10\.231\.0\.6:2299: .*ECONNREFUSED/);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+  });
+
+  it('explains a user without access to the Docker socket, with the fix', async () => {
+    const s = await sandbox();
+    const result = await s.run(['remote', 'add', 'nd', '--host', env.nodock.host, '--user', env.nodock.user, '--key', env.nodock.key]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /✖ Docker socket\s+User pksnodock on 10\.231\.0\.2 has no permission to use the Docker socket \/var\/run\/docker\.sock/);
+    assert.match(result.stderr, /usermod -aG docker pksnodock/);
+  });
+});
+
+describe('pks remote: the hosts file', () => {
+  it('20 concurrent `pks remote add` processes lose no entry', async () => {
+    const s = await sandbox();
+    const ids = Array.from({ length: 20 }, (_, i) => `h${String(i).padStart(2, '0')}`);
+    const results = await Promise.all(ids.map((id) => s.run(['remote', 'add', id, '--host', `${id}.example.test`, '--no-test'])));
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    const file = path.join(s.pksHome, 'remote-hosts.json');
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { version: number; hosts: StoredHost[] };
+    assert.deepEqual(parsed.hosts.map((h) => h.id), ids);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal((await stat(s.pksHome)).mode & 0o777, 0o700);
+  });
+
+  it('a corrupt file is reported and left byte-for-byte unchanged', async () => {
+    const s = await sandbox();
+    assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
+    const file = path.join(s.pksHome, 'remote-hosts.json');
+    const corrupt = (await readFile(file, 'utf8')).slice(0, 40);
+    await writeFile(file, corrupt);
+    for (const args of [['remote', 'list'], addArgs('r2', env.r2, ['--no-test']), ['remote', 'remove', 'r1', '--yes']]) {
+      const result = await s.run(args);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`remote hosts file ${file.replace(/[.]/g, '\\.')} cannot be used: it is not valid JSON`));
+      assert.doesNotMatch(result.stderr, STACK_TRACE);
+    }
+    assert.equal(await readFile(file, 'utf8'), corrupt);
+  });
+});
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`sshd on ${host}:${port} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A second sshd in a remote host's namespace, with a host key of the test's choosing. */
+async function startSshd(host: TestEnv['r2'], port: number, hostKey: string): Promise<ChildProcess> {
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=/var/run/netns/${host.netns}`,
+      '/usr/sbin/sshd', '-D', '-e', '-p', String(port), '-h', hostKey,
+      '-o', `ListenAddress=${host.host}`,
+      '-o', 'PidFile=none',
+      '-o', 'UsePAM=no',
+      '-o', 'PasswordAuthentication=no',
+      '-o', 'KbdInteractiveAuthentication=no',
+      '-o', `AuthorizedKeysFile=/var/lib/pks-test/${host.netns}/authorized_keys/%u`,
+    ],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(host.host, port, 10_000);
+  return child;
+}
+
+async function stopSshd(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
