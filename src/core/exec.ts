@@ -1,0 +1,111 @@
+// Running a process inside a container through the engine's exec API: the
+// machinery behind lifecycle hooks, `pks devcontainer exec` and `shell`.
+// Without a TTY stdout and stderr stay separate (the engine multiplexes them);
+// with one the stream is raw and the terminal size is forwarded.
+
+import { Writable, type Readable } from 'node:stream';
+import { z } from 'zod';
+import { demultiplex, type EngineClient } from '../engine/index.js';
+
+export interface ExecOptions {
+  cmd: readonly string[];
+  user?: string;
+  workdir?: string;
+  /** `KEY=value` entries. */
+  env?: readonly string[];
+  /** Allocate a terminal; the output is then one raw stream on stdout. */
+  tty?: { rows: number; cols: number };
+  /** Forwarded to the process; its end closes the process's stdin. */
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export interface ExecHandle {
+  /** The process's exit code once it ends. */
+  exitCode: Promise<number>;
+  /** Tells the process's terminal its new size (TTY execs only). */
+  resize(rows: number, cols: number): Promise<void>;
+}
+
+const idSchema = z.looseObject({ Id: z.string() });
+const execInspectSchema = z.looseObject({ ExitCode: z.number().nullable(), Running: z.boolean() });
+
+export async function startExec(engine: EngineClient, containerId: string, options: ExecOptions): Promise<ExecHandle> {
+  const tty = options.tty !== undefined;
+  const exec = await engine.request(
+    {
+      method: 'POST',
+      path: `/containers/${encodeURIComponent(containerId)}/exec`,
+      body: {
+        Cmd: options.cmd,
+        AttachStdin: options.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: tty,
+        ...(options.user === undefined ? {} : { User: options.user }),
+        ...(options.workdir === undefined ? {} : { WorkingDir: options.workdir }),
+        ...(options.env === undefined ? {} : { Env: options.env }),
+        ...(options.tty === undefined ? {} : { ConsoleSize: [options.tty.rows, options.tty.cols] }),
+      },
+    },
+    idSchema,
+  );
+  const path = `/exec/${exec.Id}`;
+  const { socket } = await engine.hijack({ method: 'POST', path: `${path}/start`, body: { Detach: false, Tty: tty } });
+  const resize = async (rows: number, cols: number): Promise<void> => {
+    if (!tty) return;
+    await engine.requestEmpty({ method: 'POST', path: `${path}/resize`, query: { h: rows, w: cols } }).catch(() => undefined);
+  };
+  if (options.tty !== undefined) await resize(options.tty.rows, options.tty.cols);
+
+  if (options.stdin !== undefined) {
+    const stdin = options.stdin;
+    stdin.on('data', (chunk: Buffer) => socket.write(chunk));
+    // Half-close: the process sees EOF on stdin while its output keeps flowing.
+    stdin.once('end', () => socket.end());
+  }
+  const output = tty
+    ? new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => options.stdout.write(chunk));
+        socket.once('end', resolve);
+        socket.once('close', resolve);
+        socket.once('error', reject);
+      })
+    : demultiplex(socket, options.stdout, options.stderr);
+
+  const exitCode = output.then(async () => {
+    options.stdin?.removeAllListeners('data');
+    socket.destroy();
+    // The exec may report Running for a moment after its streams closed.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const state = await engine.request({ path: `${path}/json` }, execInspectSchema);
+      if (!state.Running && state.ExitCode !== null) return state.ExitCode;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return 1;
+  });
+  return { exitCode, resize };
+}
+
+/** Runs a command to completion and collects its output (for hooks and probes). */
+export async function execCapture(
+  engine: EngineClient,
+  containerId: string,
+  options: Omit<ExecOptions, 'stdout' | 'stderr'> & { onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void },
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (stream: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        const text = chunk.toString();
+        if (stream === 'stdout') stdout += text;
+        else stderr += text;
+        options.onOutput?.(text, stream);
+        callback();
+      },
+    });
+  const handle = await startExec(engine, containerId, { ...options, stdout: sink('stdout'), stderr: sink('stderr') });
+  return { exitCode: await handle.exitCode, stdout, stderr };
+}
