@@ -1,0 +1,81 @@
+// What pks reads back from a container it created: the inspect answer, parsed,
+// and the settings spawn recorded in its labels.
+
+import { z } from 'zod';
+import { envListToObject, type MergedDevcontainerConfig } from '../devcontainer/index.js';
+import type { EngineClient } from '../engine/index.js';
+import type { HookEvent, HookTarget } from './hooks.js';
+import { mergedFromLabels } from './hooks.js';
+import { LABELS } from './labels.js';
+
+export const containerInspectSchema = z.looseObject({
+  Id: z.string(),
+  /** With the leading slash, as the engine reports it. */
+  Name: z.string(),
+  Created: z.string(),
+  Image: z.string(),
+  State: z.looseObject({
+    Status: z.string(),
+    Running: z.boolean(),
+    ExitCode: z.number().optional(),
+    StartedAt: z.string().optional(),
+    FinishedAt: z.string().optional(),
+  }),
+  Config: z.looseObject({
+    Image: z.string().optional(),
+    User: z.string().optional(),
+    Env: z.array(z.string()).nullable().optional(),
+    Labels: z.record(z.string(), z.string()).nullable().optional(),
+  }),
+  Mounts: z
+    .array(z.looseObject({ Type: z.string().optional(), Name: z.string().optional(), Source: z.string().optional(), Destination: z.string() }))
+    .optional(),
+});
+export type ContainerInspect = z.infer<typeof containerInspectSchema>;
+
+export async function inspectContainer(engine: EngineClient, idOrName: string): Promise<ContainerInspect> {
+  return engine.request({ path: `/containers/${encodeURIComponent(idOrName)}/json` }, containerInspectSchema);
+}
+
+export function containerName(inspect: Pick<ContainerInspect, 'Name'>): string {
+  return inspect.Name.replace(/^\//, '');
+}
+
+export function labelsOf(inspect: ContainerInspect): Record<string, string> {
+  return inspect.Config.Labels ?? {};
+}
+
+/** The user hooks, exec and shells run as: what spawn recorded, else the config's choice. */
+export function remoteUserOf(inspect: ContainerInspect, merged: MergedDevcontainerConfig = mergedFromLabels(labelsOf(inspect))): string | undefined {
+  const labels = labelsOf(inspect);
+  const user = labels[LABELS.remoteUser] ?? merged.remoteUser ?? merged.containerUser ?? inspect.Config.User;
+  return user === undefined || user === '' ? undefined : user;
+}
+
+export function workspaceFolderOf(inspect: ContainerInspect): string {
+  return labelsOf(inspect)[LABELS.workspaceFolder] ?? '/';
+}
+
+/** Everything the hook runner needs to run hooks in an existing container. */
+export function hookTargetFor(
+  engine: EngineClient,
+  inspect: ContainerInspect,
+  options: { onEvent?: (event: HookEvent) => void; remoteFlag?: string } = {},
+): { target: HookTarget; merged: MergedDevcontainerConfig } {
+  const merged = mergedFromLabels(labelsOf(inspect));
+  const remoteUser = remoteUserOf(inspect, merged);
+  return {
+    merged,
+    target: {
+      engine,
+      containerId: inspect.Id,
+      containerName: containerName(inspect),
+      workspaceFolder: workspaceFolderOf(inspect),
+      remoteEnv: merged.remoteEnv,
+      containerEnv: envListToObject(inspect.Config.Env ?? []),
+      ...(remoteUser === undefined ? {} : { remoteUser }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.remoteFlag === undefined ? {} : { remoteFlag: options.remoteFlag }),
+    },
+  };
+}

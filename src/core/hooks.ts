@@ -1,0 +1,147 @@
+// Lifecycle hooks in the spec's order, run inside the container as the remote
+// user with remoteEnv. The create-time hooks run once per container: a marker
+// file (written as root, outside the workspace) survives restarts, and a
+// rebuilt container starts without one, so they run again there.
+
+import { OperationError } from '../common/errors.js';
+import {
+  METADATA_LABEL,
+  mergeConfiguration,
+  parseMetadataLabel,
+  substituteContainerEnv,
+  type LifecycleCommand,
+  type LifecycleHook,
+  type MergedDevcontainerConfig,
+} from '../devcontainer/index.js';
+import type { EngineClient } from '../engine/index.js';
+import { execCapture } from './exec.js';
+
+export type HookPhase = 'create' | 'start' | 'attach';
+
+const CREATE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'] as const;
+const MARKER_DIR = '/var/lib/pks/hooks';
+/** Lines of a failing hook's output shown in the error. */
+const TAIL_LINES = 20;
+
+export type HookEvent =
+  | { type: 'hook-start'; hook: LifecycleHook; command: string }
+  | { type: 'hook-skip'; hook: LifecycleHook; reason: string }
+  | { type: 'hook-end'; hook: LifecycleHook; durationMs: number }
+  | { type: 'hook-output'; hook: LifecycleHook; stream: 'stdout' | 'stderr'; text: string };
+
+export interface HookTarget {
+  engine: EngineClient;
+  containerId: string;
+  /** For the hints of a failure (`pks devcontainer logs <name>`). */
+  containerName: string;
+  remoteUser?: string;
+  workspaceFolder: string;
+  /** remoteEnv, `${containerEnv:…}` not yet resolved; null unsets. */
+  remoteEnv: Readonly<Record<string, string | null>>;
+  /** The container's own environment (Config.Env), for `${containerEnv:…}`. */
+  containerEnv: Readonly<Record<string, string>>;
+  onEvent?: (event: HookEvent) => void;
+  /** Extra words for the failure hint, e.g. ` --remote r1`. */
+  remoteFlag?: string;
+}
+
+const COMMANDS_OF: Record<LifecycleHook, keyof MergedDevcontainerConfig> = {
+  onCreateCommand: 'onCreateCommands',
+  updateContentCommand: 'updateContentCommands',
+  postCreateCommand: 'postCreateCommands',
+  postStartCommand: 'postStartCommands',
+  postAttachCommand: 'postAttachCommands',
+};
+
+export function hookCommands(merged: MergedDevcontainerConfig, hook: LifecycleHook): LifecycleCommand[] {
+  return merged[COMMANDS_OF[hook]] as LifecycleCommand[];
+}
+
+/** The merged configuration recorded on a container (its devcontainer.metadata label). */
+export function mergedFromLabels(labels: Readonly<Record<string, string>>): MergedDevcontainerConfig {
+  return mergeConfiguration({}, parseMetadataLabel(labels[METADATA_LABEL]).entries);
+}
+
+/** argv lists for one lifecycle command: a string runs in /bin/sh, an object's entries run in parallel. */
+export function commandArgvs(command: LifecycleCommand): Array<{ label: string; argv: string[] }> {
+  if (typeof command === 'string') return [{ label: command, argv: ['/bin/sh', '-c', command] }];
+  if (Array.isArray(command)) return [{ label: command.join(' '), argv: [...command] }];
+  return Object.entries(command).flatMap(([name, value]) =>
+    commandArgvs(value as LifecycleCommand).map((item) => ({ ...item, label: `${name}: ${item.label}` })),
+  );
+}
+
+async function hasMarker(target: HookTarget, hook: LifecycleHook): Promise<boolean> {
+  const probe = await execCapture(target.engine, target.containerId, { cmd: ['test', '-e', `${MARKER_DIR}/${hook}`], user: 'root' });
+  return probe.exitCode === 0;
+}
+
+async function setMarker(target: HookTarget, hook: LifecycleHook): Promise<void> {
+  await execCapture(target.engine, target.containerId, {
+    cmd: ['/bin/sh', '-c', 'mkdir -p "$1" && : > "$1/$2"', 'pks-marker', MARKER_DIR, hook],
+    user: 'root',
+  });
+}
+
+function envList(target: HookTarget): string[] {
+  const resolved = substituteContainerEnv(target.remoteEnv, target.containerEnv);
+  return Object.entries(resolved)
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([key, value]) => `${key}=${value}`);
+}
+
+async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<void> {
+  target.onEvent?.({ type: 'hook-start', hook, command: label });
+  const started = performance.now();
+  let output = '';
+  const result = await execCapture(target.engine, target.containerId, {
+    cmd: argv,
+    workdir: target.workspaceFolder,
+    env: envList(target),
+    ...(target.remoteUser === undefined ? {} : { user: target.remoteUser }),
+    onOutput: (text, stream) => {
+      output += text;
+      target.onEvent?.({ type: 'hook-output', hook, stream, text });
+    },
+  });
+  if (result.exitCode !== 0) {
+    const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
+    const remote = target.remoteFlag ?? '';
+    throw new OperationError('E_HOOK_FAILED', `${hook} failed with exit code ${result.exitCode}: ${label}`, {
+      hint:
+        `The container ${target.containerName} was kept for inspection. Look: pks devcontainer logs ${target.containerName}${remote}, ` +
+        `pks devcontainer exec ${target.containerName}${remote} -- sh. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes`,
+      details: tail.length === 1 && tail[0] === '' ? ['(no output)'] : ['last output:', ...tail.map((line) => `  ${line}`)],
+    });
+  }
+  target.onEvent?.({ type: 'hook-end', hook, durationMs: Math.round(performance.now() - started) });
+}
+
+async function runHook(target: HookTarget, hook: LifecycleHook, commands: readonly LifecycleCommand[]): Promise<void> {
+  for (const command of commands) {
+    // An object's entries run in parallel; the hook fails if any of them does.
+    await Promise.all(commandArgvs(command).map(({ label, argv }) => runCommand(target, hook, label, argv)));
+  }
+}
+
+/**
+ * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
+ * each once per container — then postStart), `start` (postStart) or `attach`
+ * (postAttach).
+ */
+export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase): Promise<void> {
+  if (phase === 'create') {
+    for (const hook of CREATE_HOOKS) {
+      const commands = hookCommands(merged, hook);
+      if (commands.length === 0) continue;
+      if (await hasMarker(target, hook)) {
+        target.onEvent?.({ type: 'hook-skip', hook, reason: 'already ran in this container' });
+        continue;
+      }
+      await runHook(target, hook, commands);
+      await setMarker(target, hook);
+    }
+  }
+  if (phase === 'create' || phase === 'start') await runHook(target, 'postStartCommand', hookCommands(merged, 'postStartCommand'));
+  if (phase === 'attach') await runHook(target, 'postAttachCommand', hookCommands(merged, 'postAttachCommand'));
+}
