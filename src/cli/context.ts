@@ -16,6 +16,8 @@ export interface CliIo {
   stderr: TtyWritable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Subscribes to Ctrl-C / SIGTERM; returns the unsubscribe function. Absent in tests. */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 /** Closable things a command opened (engine clients, SSH connections). */
@@ -28,6 +30,8 @@ export interface Context extends CliIo {
   prompter: Prompter;
   /** Registers something to close when the command ends, whatever the outcome. */
   defer(resource: Disposable): void;
+  /** Aborted on the first Ctrl-C (the second one ends the process at once). */
+  interruptSignal(): AbortSignal;
 }
 
 export interface GlobalOptions {
@@ -45,6 +49,7 @@ export class CommandContext implements Context {
   readonly stderr: TtyWritable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  readonly onInterrupt: CliIo['onInterrupt'];
   reporter: Reporter;
   prompter: Prompter;
   private readonly resources: Disposable[] = [];
@@ -55,6 +60,7 @@ export class CommandContext implements Context {
     this.stderr = io.stderr;
     this.env = io.env;
     this.cwd = io.cwd;
+    this.onInterrupt = io.onInterrupt;
     this.reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr });
     this.prompter = overrides.prompter ?? new TerminalPrompter(io.stdin, io.stderr);
   }
@@ -71,6 +77,17 @@ export class CommandContext implements Context {
 
   defer(resource: Disposable): void {
     this.resources.push(resource);
+  }
+
+  interruptSignal(): AbortSignal {
+    const controller = new AbortController();
+    const unsubscribe = this.onInterrupt?.(() => {
+      if (controller.signal.aborted) return;
+      this.reporter.warn('Interrupted: cleaning up (press Ctrl-C again to quit at once).');
+      controller.abort();
+    });
+    if (unsubscribe !== undefined) this.defer({ close: async () => unsubscribe() });
+    return controller.signal;
   }
 
   /** Closes everything registered with defer(), newest first; never throws. */

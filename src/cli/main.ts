@@ -10,5 +10,20 @@ const exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  onInterrupt(handler) {
+    let count = 0;
+    const listener = (): void => {
+      count += 1;
+      // A second Ctrl-C means "now": skip the clean-up.
+      if (count > 1) process.exit(130);
+      handler();
+    };
+    process.on('SIGINT', listener);
+    process.on('SIGTERM', listener);
+    return () => {
+      process.off('SIGINT', listener);
+      process.off('SIGTERM', listener);
+    };
+  },
 });
 process.exitCode = exitCode;

@@ -79,6 +79,18 @@ export class Reporter {
     this.stderr.write(`${lines.join('\n')}\n`);
   }
 
+  /** With --log-format json, one progress event as a JSON line on stderr; nothing in text mode. */
+  event(event: Record<string, unknown>): void {
+    if (this.logFormat !== 'json') return;
+    this.stderr.write(`${JSON.stringify({ time: this.now().toISOString(), level: 'event', ...event })}\n`);
+  }
+
+  /** Writes raw text to stderr (progress output of a command that runs for the user). */
+  progress(text: string): void {
+    if (this.logFormat === 'json') return;
+    this.stderr.write(text);
+  }
+
   /** Writes data (already rendered text) to stdout. */
   data(text: string): void {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -10,6 +10,8 @@ export const ExitCode = {
   Operation: 1,
   /** The command line was wrong (unknown option, bad argument, ...). */
   Usage: 2,
+  /** Stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,0 +1,102 @@
+// Draws spawn's progress events: step lines (and a live upload line on a
+// terminal) on stderr, every event as a JSON line with --log-format json, and
+// the result on stdout as a summary or one JSON outcome object.
+
+import type { EngineTarget } from '../../core/engine-target.js';
+import type { SpawnEvent, SpawnResult } from '../../core/spawn/spawn.js';
+import { formatBytes } from '../../core/remote-check.js';
+import type { Context } from '../context.js';
+
+export class SpawnRenderer {
+  private liveLine = false;
+  private uploadStarted = 0;
+  private readonly tty: boolean;
+
+  constructor(private readonly ctx: Context) {
+    this.tty = ctx.stderr.isTTY === true && ctx.reporter.logFormat === 'text';
+  }
+
+  event(event: SpawnEvent): void {
+    const { reporter } = this.ctx;
+    reporter.event({ ...event });
+    if (reporter.logFormat === 'json') return;
+    if (event.type !== 'upload-progress' && event.type !== 'layer-progress') this.endLiveLine();
+    switch (event.type) {
+      case 'phase-start':
+        if (event.phase === 'upload') this.uploadStarted = performance.now();
+        reporter.info(`▸ ${event.message}`);
+        break;
+      case 'phase-end':
+        reporter.debug(`  ${event.phase} ${event.ok ? 'done' : 'failed'} in ${event.durationMs} ms`);
+        break;
+      case 'upload-progress': {
+        if (!this.tty) break;
+        const seconds = Math.max(0.001, (performance.now() - this.uploadStarted) / 1000);
+        this.live(`  ${formatBytes(event.bytes)} / ${formatBytes(event.totalBytes)} (${formatBytes(event.bytes / seconds)}/s), ${event.files} files`);
+        break;
+      }
+      case 'layer-progress':
+        if (this.tty) this.live(`  ${event.image}: ${event.layer} ${event.status}${event.total === undefined ? '' : ` ${formatBytes(event.current ?? 0)}/${formatBytes(event.total)}`}`);
+        break;
+      case 'build-output':
+        reporter.progress(`  ${event.line}\n`);
+        break;
+      case 'hook-start':
+        reporter.info(`▸ ${event.hook}: ${event.command}`);
+        break;
+      case 'hook-output':
+        reporter.progress(event.text);
+        break;
+      case 'hook-skip':
+        reporter.debug(`  ${event.hook} skipped: ${event.reason}`);
+        break;
+      case 'hook-end':
+        reporter.debug(`  ${event.hook} done in ${event.durationMs} ms`);
+        break;
+      case 'info':
+        reporter.info(event.message);
+        break;
+      case 'warning':
+        reporter.warn(event.message);
+        break;
+    }
+  }
+
+  finish(): void {
+    this.endLiveLine();
+  }
+
+  result(result: SpawnResult, target: EngineTarget, format: 'text' | 'json'): void {
+    const { reporter } = this.ctx;
+    if (format === 'json') {
+      const { outcome, ...rest } = result;
+      reporter.json({ outcome: 'success', action: outcome, ...rest });
+      return;
+    }
+    const remote = target.hostId === 'local' ? '' : ` --remote ${target.hostId}`;
+    const verb = { created: 'created', rebuilt: 'rebuilt', reused: 'already running', started: 'started' }[result.outcome];
+    reporter.success(`Dev container ${result.containerName} ${verb}.`);
+    reporter.data(
+      [
+        `container  ${result.containerName} (${result.containerId.slice(0, 12)})`,
+        `host       ${target.description}`,
+        `workspace  ${result.remoteWorkspaceFolder} (user ${result.remoteUser})`,
+        `volume     ${result.volumeName}`,
+        `connect    pks devcontainer connect ${result.containerName}${remote}`,
+        `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
+      ].join('\n'),
+    );
+  }
+
+  private live(text: string): void {
+    const width = this.ctx.stderr.columns ?? 100;
+    this.ctx.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
+    this.liveLine = true;
+  }
+
+  private endLiveLine(): void {
+    if (!this.liveLine) return;
+    this.ctx.stderr.write('\n');
+    this.liveLine = false;
+  }
+}

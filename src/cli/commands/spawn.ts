@@ -1,0 +1,151 @@
+// `pks devcontainer spawn`: parse, build the SpawnHost (the parts that run
+// processes on this machine: git, initializeCommand), run the core pipeline,
+// and render its events and result.
+
+import { execFile, spawn as spawnProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { OperationError, PksError, UsageError } from '../../common/errors.js';
+import { openEngineTarget } from '../../core/engine-target.js';
+import { commandArgvs } from '../../core/hooks.js';
+import { spawnDevcontainer, type SpawnHost, type SpawnResult } from '../../core/spawn/spawn.js';
+import type { RebuildPolicy } from '../../core/spawn/types.js';
+import type { LifecycleCommand } from '../../devcontainer/index.js';
+import type { Context } from '../context.js';
+import { sshPrompts } from '../ssh-prompts.js';
+import { SpawnRenderer } from './spawn-render.js';
+
+const run = promisify(execFile);
+
+export interface SpawnFlags {
+  remote?: string;
+  name?: string;
+  volumeName?: string;
+  config?: string;
+  rebuild?: boolean;
+  autoRebuild?: boolean;
+  force?: boolean;
+  prefer?: 'host' | 'container';
+  includeIgnored?: boolean;
+  launch?: boolean;
+  yes?: boolean;
+  format: 'text' | 'json';
+}
+
+/**
+ * The files git would carry — tracked plus untracked-not-ignored — and the
+ * repository itself (.git), so that work inside the container can be
+ * committed. Undefined for a folder that is not a git work tree.
+ */
+async function gitFiles(projectPath: string): Promise<string[] | undefined> {
+  try {
+    const top = await run('git', ['-C', projectPath, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+    if (path.resolve(top.stdout.trim()) !== path.resolve(projectPath)) {
+      // A sub-folder of a repository: git's view still applies, without .git.
+      const listed = await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      return listed.stdout.split('\0').filter((file) => file !== '');
+    }
+  } catch {
+    return undefined;
+  }
+  const listed = await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const files = listed.stdout.split('\0').filter((file) => file !== '');
+  return [...new Set(files), '.git'];
+}
+
+function runLocal(argv: string[], cwd: string, ctx: Context): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const [command = 'true', ...args] = argv;
+    const child = spawnProcess(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: ctx.env });
+    child.stdout.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function spawnHost(ctx: Context): SpawnHost {
+  return {
+    listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
+    async runInitializeCommand(command: LifecycleCommand, cwd: string) {
+      await Promise.all(
+        commandArgvs(command).map(async ({ label, argv }) => {
+          const code = await runLocal(argv, cwd, ctx);
+          if (code !== 0) {
+            throw new OperationError('E_INITIALIZE_FAILED', `initializeCommand failed with exit code ${code}: ${label}`, {
+              hint: 'It runs on this machine before anything is created; fix it and run spawn again.',
+            });
+          }
+        }),
+      );
+    },
+    chooseConfig: async (candidates) => candidates[await ctx.prompter.select('Several dev container configurations were found. Which one?', candidates, '--config <file>')] ?? '',
+    ...(ctx.prompter.interactive
+      ? {
+          resolveVolumeChanges: async (files: readonly string[]) =>
+            (await ctx.prompter.select(
+              `The dev container configuration was edited inside the container (${files.join(', ')}). Which version wins?`,
+              ['keep the container\'s edits (copy them here, backing up the current files first)', 'discard them (use this machine\'s version)'],
+              '--prefer container|host',
+            )) === 0
+              ? ('container' as const)
+              : ('host' as const),
+        }
+      : {}),
+  };
+}
+
+function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
+  if (flags.autoRebuild === true && flags.rebuild !== undefined) {
+    throw new UsageError('--auto-rebuild cannot be combined with --rebuild or --no-rebuild.');
+  }
+  if (flags.rebuild === true) return 'always';
+  if (flags.rebuild === false) return 'never';
+  return 'auto';
+}
+
+export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+  const policy = rebuildPolicy(flags);
+  if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
+  const projectPath = path.resolve(ctx.cwd, projectArg);
+  const info = await stat(projectPath).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
+  }
+  const renderer = new SpawnRenderer(ctx);
+  const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) });
+  ctx.defer(target.engine);
+  const signal = ctx.interruptSignal();
+  let result: SpawnResult;
+  try {
+    result = await spawnDevcontainer({
+      projectPath,
+      ...(flags.name === undefined ? {} : { projectName: flags.name }),
+      ...(flags.config === undefined ? {} : { configFile: flags.config }),
+      ...(flags.volumeName === undefined ? {} : { volumeName: flags.volumeName }),
+      ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
+      cwd: ctx.cwd,
+      env: ctx.env,
+      localUser: ctx.env.USER ?? os.userInfo().username,
+      target,
+      rebuild: policy,
+      force: flags.force === true,
+      includeIgnored: flags.includeIgnored === true,
+      host: spawnHost(ctx),
+      onEvent: (event) => renderer.event(event),
+      signal,
+    });
+  } catch (error) {
+    renderer.finish();
+    // With --format json, scripts get an outcome object on stdout either way.
+    if (flags.format === 'json') {
+      const known = error instanceof PksError;
+      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
+    }
+    throw error;
+  }
+  renderer.finish();
+  renderer.result(result, target, flags.format);
+}

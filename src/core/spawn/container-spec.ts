@@ -1,0 +1,133 @@
+// The Engine API create request for a dev container, from the merged
+// configuration: env, users, mounts, init, privileged, capabilities, security
+// options, the entrypoint (or the keep-alive command when overrideCommand is
+// on) and the common runArgs. Pure: no engine, no files.
+
+import path from 'node:path';
+import { parseMountString, type MergedDevcontainerConfig, type Mount } from '../../devcontainer/index.js';
+import { parseRunArgs } from './run-args.js';
+
+export const WORKSPACES_ROOT = '/workspaces';
+
+export interface ContainerSpecInput {
+  imageName: string;
+  merged: MergedDevcontainerConfig;
+  labels: Record<string, string>;
+  volumeName: string;
+  workspaceFolder: string;
+  /** True when the engine is on another machine: bind sources resolve there. */
+  remote: boolean;
+  /** `build` and `image` configs default overrideCommand to true, as the spec says. */
+  overrideCommandDefault: boolean;
+}
+
+export interface ContainerSpec {
+  body: Record<string, unknown>;
+  warnings: string[];
+}
+
+interface EngineMount {
+  Type: string;
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+}
+
+function toEngineMount(mount: Mount): EngineMount | undefined {
+  const fields: Record<string, string | undefined> =
+    typeof mount === 'string' ? parseMountString(mount) : { type: mount.type, source: mount.source, target: mount.target };
+  const target = fields['target'];
+  if (target === undefined || target === '') return undefined;
+  const readOnly = 'readonly' in fields || 'ro' in fields ? fields['readonly'] !== 'false' && fields['ro'] !== 'false' : false;
+  return {
+    Type: fields['type'] ?? 'volume',
+    ...(fields['source'] === undefined || fields['source'] === '' ? {} : { Source: fields['source'] }),
+    Target: target,
+    ...(readOnly ? { ReadOnly: true } : {}),
+  };
+}
+
+/**
+ * The container's main process when overrideCommand is on: run the Features'
+ * entrypoints, then wait for a stop signal without busy work. Arguments are
+ * passed as argv to sh, never spliced into the script.
+ */
+function keepAliveCommand(entrypoints: readonly string[]): string[] {
+  const script = [
+    'trap "exit 0" TERM INT',
+    'for entrypoint in "$@"; do /bin/sh -c "$entrypoint" || echo "pks: entrypoint failed: $entrypoint" >&2; done',
+    'echo "pks: container started"',
+    'while sleep 1000 & wait $!; do :; done',
+  ].join('\n');
+  return ['/bin/sh', '-c', script, 'pks-init', ...entrypoints];
+}
+
+export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
+  const { merged } = input;
+  const warnings: string[] = [];
+  const runArgs = parseRunArgs(merged.runArgs ?? []);
+  if (runArgs.ignored.length > 0) warnings.push(`runArgs not supported by pks, ignored: ${runArgs.ignored.join(' ')}`);
+
+  const mounts: EngineMount[] = [{ Type: 'volume', Source: input.volumeName, Target: WORKSPACES_ROOT }];
+  for (const mount of merged.mounts ?? []) {
+    const engineMount = toEngineMount(mount);
+    if (engineMount === undefined) {
+      warnings.push(`mount without a target ignored: ${JSON.stringify(mount)}`);
+      continue;
+    }
+    if (engineMount.Type === 'bind' && input.remote && engineMount.Source !== undefined) {
+      warnings.push(
+        `the bind mount ${engineMount.Source} → ${engineMount.Target} is resolved on the remote host, not on this machine: ` +
+          'the folder must exist there (use a volume to keep data with the container).',
+      );
+    }
+    mounts.push(engineMount);
+  }
+  for (const bind of runArgs.binds) {
+    const source = bind.split(':')[0] ?? '';
+    if (input.remote && path.isAbsolute(source)) {
+      warnings.push(`runArgs -v ${bind}: ${source} is resolved on the remote host, not on this machine.`);
+    }
+  }
+
+  const env = [
+    ...Object.entries(merged.containerEnv).map(([key, value]) => `${key}=${value}`),
+    ...runArgs.env,
+  ];
+  const overrideCommand = merged.overrideCommand ?? input.overrideCommandDefault;
+  const entrypoints = merged.entrypoints ?? [];
+  if (!overrideCommand && entrypoints.length > 0) {
+    warnings.push('overrideCommand is false: the Features\' entrypoints are not run (the image\'s own command runs instead).');
+  }
+  const user = runArgs.user ?? merged.containerUser;
+  const hostConfig: Record<string, unknown> = {
+    Mounts: mounts,
+    Init: runArgs.init ?? merged.init,
+    Privileged: runArgs.privileged ?? merged.privileged,
+    CapAdd: [...(merged.capAdd ?? []), ...runArgs.capAdd],
+    CapDrop: runArgs.capDrop,
+    SecurityOpt: [...(merged.securityOpt ?? []), ...runArgs.securityOpt],
+    ...(runArgs.binds.length > 0 ? { Binds: runArgs.binds } : {}),
+    ...(runArgs.devices.length > 0 ? { Devices: runArgs.devices } : {}),
+    ...(runArgs.extraHosts.length > 0 ? { ExtraHosts: runArgs.extraHosts } : {}),
+    ...(Object.keys(runArgs.portBindings).length > 0 ? { PortBindings: runArgs.portBindings } : {}),
+    ...(runArgs.networkMode === undefined ? {} : { NetworkMode: runArgs.networkMode }),
+    ...(runArgs.memory === undefined ? {} : { Memory: runArgs.memory }),
+    ...(runArgs.nanoCpus === undefined ? {} : { NanoCpus: runArgs.nanoCpus }),
+    ...(runArgs.shmSize === undefined ? {} : { ShmSize: runArgs.shmSize }),
+  };
+  const body: Record<string, unknown> = {
+    Image: input.imageName,
+    Labels: { ...runArgs.labels, ...input.labels },
+    Env: env,
+    WorkingDir: input.workspaceFolder,
+    ...(user === undefined ? {} : { User: user }),
+    ...(runArgs.hostname === undefined ? {} : { Hostname: runArgs.hostname }),
+    ...(Object.keys(runArgs.portBindings).length > 0
+      ? { ExposedPorts: Object.fromEntries(Object.keys(runArgs.portBindings).map((port) => [port, {}])) }
+      : {}),
+    ...(overrideCommand ? { Entrypoint: keepAliveCommand(entrypoints).slice(0, 1), Cmd: keepAliveCommand(entrypoints).slice(1) } : {}),
+    HostConfig: hostConfig,
+  };
+  return { body, warnings };
+}

@@ -1,0 +1,146 @@
+// What spawn does with a container that already exists for the project:
+// reuse it, or replace it (rebuild) on the same volume, after a three-way
+// drift check; and how it waits for a concurrent spawn of the same project.
+
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { OperationError, UsageError } from '../../common/errors.js';
+import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
+import { tarStream } from '../../devcontainer/tar/tar-writer.js';
+import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { inspectContainer, type ContainerInspect } from '../container-info.js';
+import { LABELS, managedFilter } from '../labels.js';
+import { readContainerFile, resolveUserIds } from './container-files.js';
+import { CONFIG_FILES_LABEL, assessDrift, configFilePaths, hostFileDigests, parseFilesLabel, volumeFileDigests } from './drift.js';
+import type { SpawnIdentity } from './naming.js';
+import type { SpawnEvent, SpawnRequest } from './types.js';
+
+export async function findExistingContainer(engine: EngineClient, identity: SpawnIdentity): Promise<ContainerInspect | undefined> {
+  const found = await engine.listContainers({
+    all: true,
+    filters: managedFilter({
+      [LABELS.projectPath]: identity.projectPath,
+      [LABELS.spawnedBy]: identity.localUser,
+      [LABELS.remoteHost]: identity.hostId,
+    }),
+  });
+  const newest = [...found].sort((a, b) => b.Created - a.Created)[0];
+  return newest === undefined ? undefined : inspectContainer(engine, newest.Id);
+}
+
+export async function removeContainer(engine: EngineClient, id: string): Promise<void> {
+  await engine.requestEmpty({ method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query: { force: true }, okStatuses: [404] });
+}
+
+/** Starts a stopped container; false when it was already running. */
+export async function startIfStopped(engine: EngineClient, inspect: ContainerInspect): Promise<boolean> {
+  if (inspect.State.Running) return false;
+  await engine.requestEmpty({ method: 'POST', path: `/containers/${encodeURIComponent(inspect.Id)}/start`, okStatuses: [304] });
+  return true;
+}
+
+const PEER_WAIT_MS = 10 * 60 * 1000;
+
+/** Waits until the container another spawn is creating runs (or that spawn gave up). */
+export async function waitForPeerSpawn(engine: EngineClient, name: string, signal: AbortSignal | undefined): Promise<ContainerInspect> {
+  const deadline = Date.now() + PEER_WAIT_MS;
+  while (Date.now() < deadline && signal?.aborted !== true) {
+    try {
+      const inspect = await inspectContainer(engine, name);
+      if (inspect.State.Running) return inspect;
+    } catch (error) {
+      if (!isEngineApiError(error, 404)) throw error;
+      throw new OperationError('E_PEER_SPAWN_FAILED', `Another spawn of this project was creating ${name} and gave up.`, {
+        hint: 'Run the same command again.',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new OperationError('E_PEER_SPAWN_TIMEOUT', `Timed out waiting for another spawn of this project to start ${name}.`, {
+    hint: 'Look at it with: pks devcontainer list --all',
+  });
+}
+
+export interface ExistingDecision {
+  action: 'reuse' | 'replace';
+  loaded: LoadedDevcontainerConfig;
+}
+
+interface DecideInput {
+  request: SpawnRequest;
+  existing: ContainerInspect;
+  loaded: LoadedDevcontainerConfig;
+  emit: (event: SpawnEvent) => void;
+  reload: () => Promise<LoadedDevcontainerConfig>;
+}
+
+/** Copies the project's config folder aside before the container's version replaces files in it. */
+async function backUpHostConfig(loaded: LoadedDevcontainerConfig): Promise<string> {
+  const dir = path.dirname(loaded.configFile);
+  const backup = `${dir}.pks-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await cp(dir, backup, { recursive: true });
+  return backup;
+}
+
+async function writeHostVersionsIntoVolume(engine: EngineClient, existing: ContainerInspect, projectPath: string, files: readonly string[]): Promise<void> {
+  const labels = existing.Config.Labels ?? {};
+  const workspace = labels[LABELS.workspaceFolder] ?? '/';
+  const owner = (await resolveUserIds(engine, existing.Id, labels[LABELS.remoteUser])) ?? { uid: 0, gid: 0 };
+  const entries = await Promise.all(
+    files.map(async (file) => ({ type: 'file' as const, name: file, mode: 0o644, content: await readFile(path.join(projectPath, file)), uid: owner.uid, gid: owner.gid })),
+  );
+  await engine.requestEmpty({ method: 'PUT', path: `/containers/${existing.Id}/archive`, query: { path: workspace }, bodyStream: tarStream(entries) });
+}
+
+export async function decideExisting(input: DecideInput): Promise<ExistingDecision> {
+  const { request, existing, emit } = input;
+  let loaded = input.loaded;
+  const name = existing.Name.replace(/^\//, '');
+  if (request.force) {
+    emit({ type: 'info', message: `Replacing ${name} (--force); the workspace volume and its files are kept.` });
+    return { action: 'replace', loaded };
+  }
+  const labels = existing.Config.Labels ?? {};
+  const spawnFiles = parseFilesLabel(labels[CONFIG_FILES_LABEL]);
+  const paths = [...new Set([...Object.keys(spawnFiles), ...configFilePaths(loaded.configHash.inputs)])];
+  const hostFiles = await hostFileDigests(loaded.projectPath, paths);
+  const volumeFiles = await volumeFileDigests(request.target.engine, existing.Id, labels[LABELS.workspaceFolder] ?? '/', paths);
+  const drift = assessDrift({ labelHash: labels[LABELS.configHash], hostHash: loaded.configHash.hash, spawnFiles, hostFiles, volumeFiles });
+  const editedInside = drift.volumeFiles.filter((file) => volumeFiles[file] !== hostFiles[file]);
+
+  if (editedInside.length > 0) {
+    const choice = request.prefer ?? (await request.host.resolveVolumeChanges?.(editedInside));
+    if (choice === undefined) {
+      throw new UsageError(`The dev container configuration was edited inside the container ${name}: ${editedInside.join(', ')}.`, {
+        code: 'E_CONFIG_EDITED_INSIDE',
+        hint: `Pass --prefer container to keep those edits (copied back here after backing up ${path.relative(loaded.projectPath, path.dirname(loaded.configFile))}), or --prefer host to discard them.`,
+      });
+    }
+    if (choice === 'container') {
+      const backup = await backUpHostConfig(loaded);
+      for (const file of editedInside) {
+        const data = await readContainerFile(request.target.engine, existing.Id, path.posix.join(labels[LABELS.workspaceFolder] ?? '/', file));
+        if (data !== undefined) await writeFile(path.join(loaded.projectPath, file), data);
+      }
+      emit({ type: 'info', message: `Kept the container's ${editedInside.join(', ')} (copied here; the previous version is in ${backup}).` });
+      loaded = await input.reload();
+    } else {
+      await writeHostVersionsIntoVolume(request.target.engine, existing, loaded.projectPath, editedInside);
+      emit({ type: 'info', message: `Discarded the container's edits to ${editedInside.join(', ')} (replaced by this machine's version).` });
+    }
+  }
+
+  const hostChanged = labels[LABELS.configHash] !== loaded.configHash.hash;
+  const changed = drift.hostFiles.length > 0 ? drift.hostFiles.join(', ') : 'the configuration';
+  if (request.rebuild === 'always') {
+    emit({ type: 'info', message: `Rebuilding ${name} (--rebuild).` });
+    return { action: 'replace', loaded };
+  }
+  if (!hostChanged) return { action: 'reuse', loaded };
+  if (request.rebuild === 'never') {
+    emit({ type: 'warning', message: `${changed} changed since ${name} was created; reusing it anyway (--no-rebuild).` });
+    return { action: 'reuse', loaded };
+  }
+  emit({ type: 'info', message: `${changed} changed since ${name} was created: rebuilding it (the workspace volume is kept).` });
+  return { action: 'replace', loaded };
+}

@@ -1,0 +1,54 @@
+// Checks before anything is created on the engine: enough disk under the
+// engine's root for the workspace, and the configuration's hostRequirements
+// against the engine host's resources. Failing here leaves nothing behind.
+
+import { OperationError } from '../../common/errors.js';
+import type { MergedDevcontainerConfig } from '../../devcontainer/index.js';
+import type { EngineClient } from '../../engine/index.js';
+import { formatBytes } from '../remote-check.js';
+
+/** Head room on top of the workspace itself (image layers, logs, the container's own writes). */
+export const DISK_HEADROOM_BYTES = 512 * 1024 ** 2;
+
+export interface PrerequisiteResult {
+  freeDiskBytes: number | undefined;
+  cpus: number;
+  memoryBytes: number;
+  warnings: string[];
+}
+
+export async function checkPrerequisites(
+  engine: EngineClient,
+  merged: MergedDevcontainerConfig,
+  options: { workspaceBytes: number; where: string },
+): Promise<PrerequisiteResult> {
+  const info = await engine.info();
+  const free = await engine.hostDiskFree(info.DockerRootDir);
+  const warnings: string[] = [];
+  const needed = options.workspaceBytes + DISK_HEADROOM_BYTES;
+  if (free === undefined) {
+    warnings.push(`could not read the free disk space under ${info.DockerRootDir} on ${options.where}`);
+  } else if (free < needed) {
+    throw new OperationError(
+      'E_DISK_FULL',
+      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, ` +
+        `but the workspace needs ${formatBytes(options.workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room.`,
+      { hint: 'Free some space there (e.g. `docker system prune`), or spawn on another host with --remote.' },
+    );
+  }
+  const requirements = merged.hostRequirements;
+  const problems: string[] = [];
+  if (requirements?.cpus !== undefined && info.NCPU < requirements.cpus) {
+    problems.push(`${requirements.cpus} CPUs required, ${info.NCPU} available`);
+  }
+  const memory = Number(requirements?.memory ?? 0);
+  if (memory > 0 && info.MemTotal < memory) problems.push(`${formatBytes(memory)} of memory required, ${formatBytes(info.MemTotal)} available`);
+  const storage = Number(requirements?.storage ?? 0);
+  if (storage > 0 && free !== undefined && free < storage) problems.push(`${formatBytes(storage)} of storage required, ${formatBytes(free)} free`);
+  if (problems.length > 0) {
+    throw new OperationError('E_HOST_REQUIREMENTS', `${options.where} does not meet the configuration's hostRequirements: ${problems.join('; ')}.`, {
+      hint: 'Spawn on a bigger host with --remote <id>, or lower hostRequirements in devcontainer.json.',
+    });
+  }
+  return { freeDiskBytes: free, cpus: info.NCPU, memoryBytes: info.MemTotal, warnings };
+}

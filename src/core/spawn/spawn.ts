@@ -1,0 +1,239 @@
+// `pks devcontainer spawn`: one pipeline for the local engine and for remote
+// hosts. Configuration → prerequisites → existing container (drift policy) →
+// image → volume → container → workspace upload → start → lifecycle hooks.
+// A failure or interruption before the container is ready removes what this
+// run created (never a volume it reused); running spawn again converges.
+
+import path from 'node:path';
+import { z } from 'zod';
+import { ExitCode, PksError, isPksError } from '../../common/errors.js';
+import {
+  loadDevcontainerConfig,
+  prepareImage,
+  serializeMetadataLabel,
+  substituteEntries,
+  substitutionContext,
+  type LoadedDevcontainerConfig,
+  type PreparedImage,
+} from '../../devcontainer/index.js';
+import { isEngineApiError } from '../../engine/index.js';
+import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
+import { runLifecycleHooks } from '../hooks.js';
+import { LABELS } from '../labels.js';
+import { resolveUserIds } from './container-files.js';
+import { buildContainerSpec, WORKSPACES_ROOT } from './container-spec.js';
+import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
+import { decideExisting, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn } from './existing.js';
+import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
+import { checkPrerequisites } from './prerequisites.js';
+import type { SpawnEvent, SpawnPhase, SpawnRequest, SpawnResult } from './types.js';
+import { ensureVolume, isUploadComplete, removeVolume, uploadMarkerEntry } from './volume.js';
+import { planUpload, uploadWorkspace } from './workspace-upload.js';
+
+export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
+
+class PhaseClock {
+  readonly timings: Partial<Record<SpawnPhase, number>> = {};
+  constructor(
+    private readonly emit: (event: SpawnEvent) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async run<T>(phase: SpawnPhase, message: string, work: () => Promise<T>): Promise<T> {
+    if (this.signal?.aborted === true) throw interrupted(phase);
+    this.emit({ type: 'phase-start', phase, message });
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await work();
+      ok = true;
+      return result;
+    } finally {
+      const durationMs = Math.round(performance.now() - started);
+      this.timings[phase] = (this.timings[phase] ?? 0) + durationMs;
+      this.emit({ type: 'phase-end', phase, durationMs, ok });
+    }
+  }
+}
+
+function interrupted(phase: string): PksError {
+  return new PksError('E_INTERRUPTED', `Interrupted during the ${phase} phase.`, ExitCode.Interrupted, {
+    hint: 'What this run had created was removed; run the same command again to spawn.',
+  });
+}
+
+function remoteUserOf(prepared: PreparedImage): string {
+  const user = prepared.merged.remoteUser ?? prepared.merged.containerUser ?? prepared.imageUser;
+  return user === '' ? 'root' : user;
+}
+
+function containerLabels(request: SpawnRequest, loaded: LoadedDevcontainerConfig, prepared: PreparedImage, extra: {
+  volumeName: string;
+  projectName: string;
+  remoteUser: string;
+  configFiles: Record<string, string>;
+}): Record<string, string> {
+  const metadata = substituteEntries(prepared.metadata, substitutionContext(loaded, request.env));
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.projectName]: extra.projectName,
+    [LABELS.projectPath]: loaded.projectPath,
+    [LABELS.spawnDate]: new Date().toISOString(),
+    [LABELS.remoteHost]: request.target.hostId,
+    [LABELS.volumeName]: extra.volumeName,
+    [LABELS.workspaceFolder]: loaded.workspaceFolder,
+    [LABELS.spawnedBy]: request.localUser,
+    [LABELS.remoteUser]: extra.remoteUser,
+    [LABELS.configHash]: loaded.configHash.hash,
+    [LABELS.localFolder]: loaded.projectPath,
+    [LABELS.configFile]: loaded.configFile,
+    [LABELS.metadata]: serializeMetadataLabel(metadata),
+    [CONFIG_FILES_LABEL]: JSON.stringify(extra.configFiles),
+  };
+}
+
+export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnResult> {
+  const emit = (event: SpawnEvent): void => request.onEvent?.(event);
+  const clock = new PhaseClock(emit, request.signal);
+  const { engine, hostId } = request.target;
+  const projectName = request.projectName ?? path.basename(request.projectPath);
+  const dirName = workspaceDirName(projectName);
+  const load = () =>
+    loadDevcontainerConfig(request.projectPath, {
+      configFile: request.configFile,
+      cwd: request.cwd,
+      env: request.env,
+      remoteHost: hostId,
+      projectName: dirName,
+      ...(request.host.chooseConfig === undefined ? {} : { choose: request.host.chooseConfig }),
+    });
+
+  let loaded = await clock.run('config', 'Reading the dev container configuration', load);
+  for (const warning of loaded.warnings) emit({ type: 'warning', message: warning.message });
+  const initialize = loaded.config.initializeCommand;
+  if (initialize !== undefined) {
+    await clock.run('initialize', 'Running initializeCommand on this machine', () => request.host.runInitializeCommand(initialize, request.projectPath));
+  }
+  const listed = await request.host.listFiles(request.projectPath, request.includeIgnored);
+  const upload = await planUpload(request.projectPath, listed);
+  await clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
+    const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description });
+    for (const message of result.warnings) emit({ type: 'warning', message });
+  });
+
+  const identity: SpawnIdentity = { projectPath: loaded.projectPath, projectName, hostId, localUser: request.localUser };
+  const containerName = containerNameFor(identity);
+  let reuseVolume: string | undefined;
+  const existing = await clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity));
+  if (existing !== undefined) {
+    const decision = await decideExisting({ request, existing, loaded, emit, reload: load });
+    loaded = decision.loaded;
+    if (decision.action === 'reuse') {
+      const started = await clock.run('start', `Using the existing container ${existing.Name.replace(/^\//, '')}`, () => startIfStopped(engine, existing));
+      if (started) await clock.run('hooks', 'Running postStartCommand', () => runHooks(request, existing, 'start', emit));
+      return resultFor(request, await inspectContainer(engine, existing.Id), started ? 'started' : 'reused', loaded, clock);
+    }
+    reuseVolume = existing.Config.Labels?.[LABELS.volumeName];
+    await clock.run('container', `Removing the old container ${existing.Name.replace(/^\//, '')}`, () => removeContainer(engine, existing.Id));
+  }
+
+  const prepared = await clock.run('image', 'Preparing the image', () =>
+    prepareImage(engine, loaded, { env: request.env, onProgress: (event) => emit(event), signal: request.signal }),
+  );
+  const volumeName = request.volumeName ?? reuseVolume ?? volumeNameFor(identity);
+  const remoteUser = remoteUserOf(prepared);
+  const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
+  const labels = containerLabels(request, loaded, prepared, { volumeName, projectName, remoteUser, configFiles });
+  const spec = buildContainerSpec({
+    imageName: prepared.imageName,
+    merged: prepared.merged,
+    labels,
+    volumeName,
+    workspaceFolder: loaded.workspaceFolder,
+    remote: engine.kind === 'ssh',
+    overrideCommandDefault: true,
+  });
+  for (const message of spec.warnings) emit({ type: 'warning', message });
+
+  const createdVolume = await clock.run('volume', `Preparing the workspace volume ${volumeName}`, () =>
+    ensureVolume(engine, volumeName, { ...labels, [LABELS.metadata]: '' }),
+  );
+  let containerId: string | undefined;
+  try {
+    const created = await clock.run('container', `Creating the container ${containerName}`, async () => {
+      try {
+        return await engine.request(
+          { method: 'POST', path: '/containers/create', query: { name: containerName }, body: spec.body },
+          z.looseObject({ Id: z.string() }),
+        );
+      } catch (error) {
+        if (isEngineApiError(error, 409)) return undefined;
+        throw error;
+      }
+    });
+    if (created === undefined) {
+      // Another spawn of the same project created it first: use theirs.
+      emit({ type: 'info', message: `Another spawn of this project is creating ${containerName}; waiting for it.` });
+      const peer = await clock.run('start', 'Waiting for the other spawn', () => waitForPeerSpawn(engine, containerName, request.signal));
+      return resultFor(request, peer, 'reused', loaded, clock);
+    }
+    containerId = created.Id;
+    const id = created.Id;
+    const destination = loaded.workspaceFolder.startsWith(`${WORKSPACES_ROOT}/`) ? loaded.workspaceFolder : `${WORKSPACES_ROOT}/${dirName}`;
+    if (!(await isUploadComplete(engine, id, destination))) {
+      const owner = await resolveUserIds(engine, id, remoteUser);
+      if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
+      await clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
+        uploadWorkspace(engine, id, {
+          projectPath: request.projectPath,
+          planned: upload,
+          destination,
+          uid: owner?.uid ?? 0,
+          gid: owner?.gid ?? 0,
+          gzip: request.compress === true,
+          trailer: [uploadMarkerEntry(destination)],
+          onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
+          ...(request.signal === undefined ? {} : { signal: request.signal }),
+        }),
+      );
+    } else {
+      emit({ type: 'info', message: `The volume already holds the workspace ${destination}: not uploading over it.` });
+    }
+    await clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
+  } catch (error) {
+    await cleanUp(request, emit, containerId, createdVolume ? volumeName : undefined);
+    throw request.signal?.aborted === true && !(isPksError(error) && error.code === 'E_INTERRUPTED') ? interrupted('spawn') : error;
+  }
+  const inspect = await inspectContainer(engine, containerId);
+  await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit));
+  return resultFor(request, await inspectContainer(engine, containerId), existing === undefined ? 'created' : 'rebuilt', loaded, clock);
+}
+
+async function runHooks(request: SpawnRequest, inspect: ContainerInspect, phase: 'create' | 'start', emit: (event: SpawnEvent) => void): Promise<void> {
+  const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
+  const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
+  await runLifecycleHooks(target, merged, phase);
+}
+
+async function cleanUp(request: SpawnRequest, emit: (event: SpawnEvent) => void, containerId: string | undefined, volumeName: string | undefined): Promise<void> {
+  const { engine } = request.target;
+  const removed: string[] = [];
+  if (containerId !== undefined && (await removeContainer(engine, containerId).then(() => true, () => false))) removed.push(`container ${containerId.slice(0, 12)}`);
+  if (volumeName !== undefined && (await removeVolume(engine, volumeName).then(() => true, () => false))) removed.push(`volume ${volumeName}`);
+  if (removed.length > 0) emit({ type: 'info', message: `Cleaned up what this run created: ${removed.join(', ')}.` });
+}
+
+function resultFor(request: SpawnRequest, inspect: ContainerInspect, outcome: SpawnResult['outcome'], loaded: LoadedDevcontainerConfig, clock: PhaseClock): SpawnResult {
+  const labels = inspect.Config.Labels ?? {};
+  return {
+    outcome,
+    containerId: inspect.Id,
+    containerName: inspect.Name.replace(/^\//, ''),
+    remoteUser: labels[LABELS.remoteUser] ?? 'root',
+    remoteWorkspaceFolder: labels[LABELS.workspaceFolder] ?? loaded.workspaceFolder,
+    volumeName: labels[LABELS.volumeName] ?? '',
+    remoteHost: request.target.hostId,
+    configHash: labels[LABELS.configHash] ?? loaded.configHash.hash,
+    timings: clock.timings,
+  };
+}

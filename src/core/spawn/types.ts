@@ -1,0 +1,77 @@
+// The spawn pipeline's request, events and result.
+
+import type { ConfigChooser, LifecycleCommand, PrepareProgressEvent } from '../../devcontainer/index.js';
+import type { EngineTarget } from '../engine-target.js';
+import type { HookEvent } from '../hooks.js';
+import type { UploadProgress } from './workspace-upload.js';
+
+export type SpawnPhase =
+  | 'config'
+  | 'initialize'
+  | 'prerequisites'
+  | 'existing'
+  | 'image'
+  | 'volume'
+  | 'container'
+  | 'upload'
+  | 'start'
+  | 'hooks';
+
+export type SpawnEvent =
+  | { type: 'phase-start'; phase: SpawnPhase; message: string }
+  | { type: 'phase-end'; phase: SpawnPhase; durationMs: number; ok: boolean }
+  | { type: 'info'; message: string }
+  | ({ type: 'upload-progress' } & UploadProgress)
+  | PrepareProgressEvent
+  | HookEvent;
+
+/** What spawn needs from the machine it runs on; the CLI provides it (it may start processes, core may not). */
+export interface SpawnHost {
+  /** The files git would carry (tracked + untracked-not-ignored), or undefined when the folder is not a git work tree. */
+  listFiles(projectPath: string, includeIgnored: boolean): Promise<string[] | undefined>;
+  /** Runs initializeCommand on this machine, in the project folder. */
+  runInitializeCommand(command: LifecycleCommand, cwd: string): Promise<void>;
+  chooseConfig?: ConfigChooser;
+  /**
+   * The dev container configuration was edited inside the container: keep
+   * those edits ('container') or the ones on this machine ('host')?
+   * Undefined when nobody can be asked.
+   */
+  resolveVolumeChanges?(files: readonly string[]): Promise<'host' | 'container'>;
+}
+
+export type RebuildPolicy = 'auto' | 'always' | 'never';
+
+export interface SpawnRequest {
+  /** Absolute path of the project folder. */
+  projectPath: string;
+  projectName?: string;
+  configFile?: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  localUser: string;
+  target: EngineTarget;
+  volumeName?: string;
+  rebuild: RebuildPolicy;
+  force: boolean;
+  prefer?: 'host' | 'container';
+  includeIgnored: boolean;
+  /** gzip the workspace upload (worth it on slow links only). */
+  compress?: boolean;
+  host: SpawnHost;
+  onEvent?: (event: SpawnEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface SpawnResult {
+  /** created: new container; rebuilt: replaced one (same volume); reused: already running; started: was stopped. */
+  outcome: 'created' | 'rebuilt' | 'reused' | 'started';
+  containerId: string;
+  containerName: string;
+  remoteUser: string;
+  remoteWorkspaceFolder: string;
+  volumeName: string;
+  remoteHost: string;
+  configHash: string;
+  timings: Partial<Record<SpawnPhase, number>>;
+}

@@ -1,0 +1,236 @@
+// `pks devcontainer spawn` as a user runs it, on the local engine and on both
+// remote hosts, checked through the engines directly.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { EngineClient } from '../../src/engine/index.js';
+import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import {
+  containerExec,
+  containerFileDigests,
+  createProject,
+  engineFor,
+  gitFileDigests,
+  leftovers,
+  removeProjectResources,
+  type Project,
+  type Where,
+} from '../helpers/projects.js';
+import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+
+let env: TestEnv;
+let sandbox: Sandbox;
+const engines = new Map<Where, EngineClient>();
+const projects: Array<{ project: Project; where: Where }> = [];
+
+before(async () => {
+  env = loadTestEnv();
+  sandbox = await createSandbox({ knownHosts: env.knownHosts });
+  for (const where of ['r1', 'r2'] as const) {
+    const host = env[where];
+    const added = await sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
+    assert.equal(added.code, 0, added.stderr);
+  }
+  for (const where of ['local', 'r1', 'r2'] as const) engines.set(where, await engineFor(env, where));
+});
+
+after(async () => {
+  for (const { project, where } of projects) {
+    await removeProjectResources(engine(where), project.dir);
+    await project.cleanup();
+  }
+  for (const client of engines.values()) await client.close();
+  await sandbox.cleanup();
+});
+
+function engine(where: Where): EngineClient {
+  const client = engines.get(where);
+  if (client === undefined) throw new Error(`no engine for ${where}`);
+  return client;
+}
+
+async function project(where: Where, files: Record<string, string>, options: { name?: string } = {}): Promise<Project> {
+  const created = await createProject(files, options);
+  projects.push({ project: created, where });
+  return created;
+}
+
+interface Outcome {
+  outcome: string;
+  action: string;
+  containerId: string;
+  containerName: string;
+  remoteUser: string;
+  remoteWorkspaceFolder: string;
+  volumeName: string;
+  remoteHost: string;
+  configHash: string;
+}
+
+async function spawn(where: Where, dir: string, extra: string[] = []): Promise<{ code: number | null; outcome: Outcome | undefined; stderr: string }> {
+  const args = ['devcontainer', 'spawn', dir, '--format', 'json', ...(where === 'local' ? [] : ['--remote', where]), ...extra];
+  const result = await sandbox.run(args, { timeoutMs: 180_000 });
+  let outcome: Outcome | undefined;
+  try {
+    outcome = JSON.parse(result.stdout) as Outcome;
+  } catch {
+    outcome = undefined;
+  }
+  return { code: result.code, outcome, stderr: result.stderr };
+}
+
+const HOOKS = {
+  onCreateCommand: 'echo onCreate >> /tmp/hooks.log',
+  updateContentCommand: ['sh', '-c', 'echo updateContent >> /tmp/hooks.log'],
+  postCreateCommand: { a: 'echo postCreate-a >> /tmp/post.log', b: 'echo postCreate-b >> /tmp/post.log' },
+  postStartCommand: 'echo postStart >> /tmp/hooks.log',
+};
+
+for (const where of ['local', 'r1', 'r2'] as const) {
+  describe(`spawn on ${where === 'local' ? 'the local engine' : `remote host ${where}`}`, () => {
+    it('uploads the git-aware file set byte for byte, owned by the remote user, and runs the hooks in order once', async () => {
+      const p = await project(where, {
+        '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm', remoteUser: 'daemon', ...HOOKS }),
+        '.gitignore': 'secret.env\nbuild/\n',
+        'src/main.sh': '#!/bin/sh\necho main\n',
+        'README.md': '# readme\n',
+        'secret.env': 'TOKEN=1\n',
+        'build/out.bin': 'x'.repeat(1000),
+      });
+      const first = await spawn(where, p.dir);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.outcome?.outcome, 'success');
+      assert.equal(first.outcome?.action, 'created');
+      assert.equal(first.outcome?.remoteUser, 'daemon');
+      assert.equal(first.outcome?.remoteWorkspaceFolder, `/workspaces/${p.name}`);
+      assert.equal(first.outcome?.remoteHost, where);
+      const id = first.outcome?.containerId ?? '';
+      const e = engine(where);
+
+      const expected = await gitFileDigests(p.dir);
+      assert.ok(!('secret.env' in expected) && 'src/main.sh' in expected);
+      assert.deepEqual(await containerFileDigests(e, id, `/workspaces/${p.name}`), expected);
+      const stat = await containerExec(e, id, ['stat', '-c', '%u:%g %n', `/workspaces/${p.name}`, `/workspaces/${p.name}/src`, `/workspaces/${p.name}/src/main.sh`]);
+      assert.deepEqual(stat.stdout.trim().split('\n').map((line) => line.split(' ')[0]), ['1:1', '1:1', '1:1'], stat.stdout);
+      assert.equal((await containerExec(e, id, ['test', '-d', `/workspaces/${p.name}/.git`])).exitCode, 0, 'the repository comes along');
+
+      const log = await containerExec(e, id, ['cat', '/tmp/hooks.log']);
+      assert.equal(log.stdout, 'onCreate\nupdateContent\npostStart\n');
+      const post = await containerExec(e, id, ['sort', '/tmp/post.log']);
+      assert.equal(post.stdout, 'postCreate-a\npostCreate-b\n', 'object-form commands all ran');
+      const whoami = await containerExec(e, id, ['sh', '-c', 'ls -ln /tmp/post.log'], 'root');
+      assert.match(whoami.stdout, /^-\S+\s+\d+\s+1\s+1\s/, 'hooks run as the remote user');
+
+      // Reuse: same container, no hook runs again.
+      const second = await spawn(where, p.dir);
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(second.outcome?.action, 'reused');
+      assert.equal(second.outcome?.containerId, id);
+
+      // After a stop, spawn starts it again: postStart reruns, create hooks do not.
+      await e.requestEmpty({ method: 'POST', path: `/containers/${id}/stop`, query: { t: 1 } });
+      const third = await spawn(where, p.dir);
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal(third.outcome?.action, 'started');
+      assert.equal((await containerExec(e, id, ['cat', '/tmp/hooks.log'])).stdout, 'onCreate\nupdateContent\npostStart\npostStart\n');
+    });
+
+    it('rebuilds on a config edit and keeps the files created in the workspace', async () => {
+      const p = await project(where, {
+        '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { STAGE: 'one' } }),
+        'app.txt': 'v1\n',
+      });
+      const first = await spawn(where, p.dir);
+      assert.equal(first.code, 0, first.stderr);
+      const e = engine(where);
+      const oldId = first.outcome?.containerId ?? '';
+      await containerExec(e, oldId, ['sh', '-c', `echo work-in-progress > /workspaces/${p.name}/wip.txt`]);
+
+      await writeFile(path.join(p.dir, '.devcontainer/devcontainer.json'), JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { STAGE: 'two' } }));
+      const kept = await spawn(where, p.dir, ['--no-rebuild']);
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.equal(kept.outcome?.action, 'reused');
+      assert.match(kept.stderr, /\.devcontainer\/devcontainer\.json changed since .* reusing it anyway/);
+
+      const rebuilt = await spawn(where, p.dir);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.equal(rebuilt.outcome?.action, 'rebuilt');
+      assert.match(rebuilt.stderr, /\.devcontainer\/devcontainer\.json changed since .* rebuilding/);
+      const newId = rebuilt.outcome?.containerId ?? '';
+      assert.notEqual(newId, oldId);
+      assert.equal(rebuilt.outcome?.volumeName, first.outcome?.volumeName);
+      assert.equal((await containerExec(e, newId, ['cat', `/workspaces/${p.name}/wip.txt`])).stdout, 'work-in-progress\n');
+      assert.equal((await containerExec(e, newId, ['sh', '-c', 'echo $STAGE'])).stdout, 'two\n');
+      assert.deepEqual((await leftovers(e, p.dir)).containers, [newId], 'the old container is gone');
+    });
+  });
+}
+
+describe('spawn: image sources and failures (local engine)', () => {
+  it('builds from a Dockerfile and installs a local Feature', async () => {
+    const p = await project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({
+        build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
+        features: { './hello': { word: 'feature' } },
+        postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
+      }),
+      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
+      '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
+      '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
+    });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 0, result.stderr);
+    const id = result.outcome?.containerId ?? '';
+    assert.equal((await containerExec(engine('local'), id, ['cat', '/tmp/result'])).stdout, 'built\nfeature\n');
+    assert.equal((await containerExec(engine('local'), id, ['sh', '-c', 'echo $HELLO_FEATURE'])).stdout, '1\n');
+  });
+
+  it('a failing postCreateCommand exits 1, names the hook, and keeps the container', async () => {
+    const p = await project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', postCreateCommand: 'echo about to fail; exit 3' }),
+    });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1);
+    assert.equal(result.outcome?.outcome, 'error');
+    assert.match(result.stderr, /postCreateCommand failed with exit code 3/);
+    assert.match(result.stderr, /pks devcontainer logs pks-/);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1, 'kept for inspection');
+  });
+
+  it('a malformed devcontainer.json fails before anything is created', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': '{\n  "image": "pks-test/busybox:latest",\n  "containerEnv": { "A": }\n}\n' });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /devcontainer\.json:3:\d+/);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
+  });
+
+  it('two concurrent spawns of one project end with one container', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', postCreateCommand: 'sleep 1' }) });
+    const [a, b] = await Promise.all([spawn('local', p.dir), spawn('local', p.dir)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(a.outcome?.containerId, b.outcome?.containerId);
+    assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1);
+  });
+
+  it('a hostile project name arrives intact and runs nothing', async () => {
+    const name = `it's $(touch pks-pwned) "q" ü; touch pks-pwned2`;
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), 'x.txt': 'x\n' }, { name });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.outcome?.remoteWorkspaceFolder, `/workspaces/${name}`);
+    const id = result.outcome?.containerId ?? '';
+    assert.equal((await containerExec(engine('local'), id, ['cat', `/workspaces/${name}/x.txt`])).stdout, 'x\n');
+    const found = await containerExec(engine('local'), id, ['find', '/', '-xdev', '-name', 'pks-pwned*']);
+    assert.equal(found.stdout, '', 'nothing ran inside the container');
+    const local = await promisify(execFile)('find', [path.dirname(p.dir), process.cwd(), '-maxdepth', '2', '-name', 'pks-pwned*']);
+    assert.equal(local.stdout, '', 'nothing ran on this machine');
+    assert.match(result.outcome?.containerName ?? '', /^pks-pks-e2e-it-s-touch-pks-pwned-q-u-touch-pks-pwned-[0-9a-f]{8}$/);
+  });
+});

@@ -1,0 +1,87 @@
+// Throw-away project folders for spawn tests, and a look inside what spawn
+// created through the engines directly (not through pks).
+
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { execCapture } from '../../src/core/exec.js';
+import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
+import type { TestEnv } from './test-env.js';
+
+const run = promisify(execFile);
+
+export type Where = 'local' | 'r1' | 'r2';
+
+export interface Project {
+  dir: string;
+  name: string;
+  cleanup(): Promise<void>;
+}
+
+/** A git work tree (not committed: untracked-not-ignored files count too) with the given files. */
+export async function createProject(files: Record<string, string>, options: { name?: string; git?: boolean } = {}): Promise<Project> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'pks-project-'));
+  const name = options.name ?? `proj-${randomBytes(3).toString('hex')}`;
+  const dir = path.join(root, name);
+  await mkdir(dir, { recursive: true });
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), content);
+  }
+  if (options.git !== false) await run('git', ['init', '-q', dir]);
+  return { dir, name, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+export async function engineFor(env: TestEnv, where: Where): Promise<EngineClient> {
+  if (where === 'local') return openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
+  const host = env[where];
+  return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts] });
+}
+
+/** sha256 of each file git would carry, keyed by project-relative path. */
+export async function gitFileDigests(dir: string): Promise<Record<string, string>> {
+  const listed = await run('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
+  const out: Record<string, string> = {};
+  for (const file of listed.stdout.split('\0').filter((f) => f !== '')) {
+    out[file] = createHash('sha256').update(await readFile(path.join(dir, file))).digest('hex');
+  }
+  return out;
+}
+
+/** sha256 of each regular file under `folder` in the container, .git excluded. */
+export async function containerFileDigests(engine: EngineClient, containerId: string, folder: string): Promise<Record<string, string>> {
+  const result = await execCapture(engine, containerId, {
+    cmd: ['sh', '-c', 'cd "$1" && find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha256sum', 'digests', folder],
+    user: 'root',
+  });
+  if (result.exitCode !== 0) throw new Error(`sha256sum failed: ${result.stderr}`);
+  const out: Record<string, string> = {};
+  for (const line of result.stdout.split('\n').filter((l) => l !== '')) {
+    const [digest = '', file = ''] = line.split(/\s+\.\//);
+    out[file] = digest.trim();
+  }
+  return out;
+}
+
+export async function containerExec(engine: EngineClient, containerId: string, cmd: string[], user = 'root'): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return execCapture(engine, containerId, { cmd, user });
+}
+
+/** Containers and volumes carrying pks.project.path=<dir>. */
+export async function leftovers(engine: EngineClient, dir: string): Promise<{ containers: string[]; volumes: string[] }> {
+  const filters = { label: [`pks.project.path=${dir}`] };
+  const containers = (await engine.listContainers({ all: true, filters })).map((c) => c.Id);
+  const { z } = await import('zod');
+  const volumes = await engine.request({ path: '/volumes', query: { filters } }, z.looseObject({ Volumes: z.array(z.looseObject({ Name: z.string() })).nullable() }));
+  return { containers, volumes: (volumes.Volumes ?? []).map((v) => v.Name) };
+}
+
+/** Removes every container and volume of a project (test clean-up). */
+export async function removeProjectResources(engine: EngineClient, dir: string): Promise<void> {
+  const { containers, volumes } = await leftovers(engine, dir);
+  for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true }, okStatuses: [404] });
+  for (const name of volumes) await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${name}`, okStatuses: [404, 409] });
+}
