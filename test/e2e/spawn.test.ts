@@ -1,13 +1,13 @@
 // `pks devcontainer spawn` as a user runs it, on the local engine and on both
 // remote hosts, checked through the engines directly.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, spawn as spawnProcess } from 'node:child_process';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { EngineClient } from '../../src/engine/index.js';
-import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { STACK_TRACE, createSandbox, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import {
   containerExec,
   containerFileDigests,
@@ -232,5 +232,54 @@ describe('spawn: image sources and failures (local engine)', () => {
     const local = await promisify(execFile)('find', [path.dirname(p.dir), process.cwd(), '-maxdepth', '2', '-name', 'pks-pwned*']);
     assert.equal(local.stdout, '', 'nothing ran on this machine');
     assert.match(result.outcome?.containerName ?? '', /^pks-pks-e2e-it-s-touch-pks-pwned-q-u-touch-pks-pwned-[0-9a-f]{8}$/);
+  });
+});
+
+describe('spawn: interruption and drift inside the container (local engine)', () => {
+  it('Ctrl-C during the upload removes what the run created; running it again converges', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), 'small.txt': 'ok\n' });
+    // A large sparse file makes the upload last long enough to interrupt.
+    await promisify(execFile)('truncate', ['-s', '3G', path.join(p.dir, 'big.bin')]);
+    const child = spawnProcess(process.execPath, [pksBin, 'devcontainer', 'spawn', p.dir], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/▸ Uploading/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /Interrupted/);
+    assert.match(stderr, /Cleaned up what this run created: container [0-9a-f]{12}, volume pks-/);
+    assert.doesNotMatch(stderr, STACK_TRACE);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
+
+    await rm(path.join(p.dir, 'big.bin'));
+    const again = await spawn('local', p.dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.outcome?.action, 'created');
+  });
+
+  it('config edited inside the container: refuses without a TTY, --prefer decides', async () => {
+    const config = { image: 'pks-test/busybox:latest', containerEnv: { FROM: 'host' } };
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify(config) });
+    const first = await spawn('local', p.dir);
+    assert.equal(first.code, 0, first.stderr);
+    const e = engine('local');
+    const inside = JSON.stringify({ ...config, containerEnv: { FROM: 'container' } });
+    await containerExec(e, first.outcome?.containerId ?? '', ['sh', '-c', 'printf "%s" "$1" > "$2"', 'w', inside, `/workspaces/${p.name}/.devcontainer/devcontainer.json`]);
+
+    const refused = await spawn('local', p.dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /edited inside the container .*: \.devcontainer\/devcontainer\.json/);
+    assert.match(refused.stderr, /--prefer container[\s\S]*--prefer host/);
+
+    const kept = await spawn('local', p.dir, ['--prefer', 'container']);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(kept.outcome?.action, 'rebuilt', 'the kept edit is a config change');
+    assert.equal(await readFile(path.join(p.dir, '.devcontainer/devcontainer.json'), 'utf8'), inside);
+    const backups = (await readdir(p.dir)).filter((name) => name.startsWith('.devcontainer.pks-backup-'));
+    assert.equal(backups.length, 1);
+    assert.equal((await containerExec(e, kept.outcome?.containerId ?? '', ['sh', '-c', 'echo $FROM'])).stdout, 'container\n');
   });
 });
