@@ -35,7 +35,7 @@ const rows: Row[] = [
   { argv: ['devcontainer', 'list', '--remote', 'UPPER'], code: 2, stderr: /lowercase letters/ },
   { argv: ['--log-format', 'xml', 'remote', 'list'], code: 2, stderr: /argument 'xml' is invalid/ },
   // Declared but not built yet: an honest operational failure, no stack.
-  { argv: ['devcontainer', 'spawn'], code: 1, stderr: /^error: pks devcontainer spawn is not implemented yet\.\n {2}hint: / },
+  { argv: ['devcontainer', 'connect'], code: 1, stderr: /^error: pks devcontainer connect is not implemented yet\.\n {2}hint: / },
 ];
 
 describe('command line parsing', () => {
@@ -50,7 +50,7 @@ describe('command line parsing', () => {
   }
 
   it('--log-format json turns error messages into JSON lines on stderr', async () => {
-    const result = await runInProcess(['--log-format', 'json', 'devcontainer', 'spawn']);
+    const result = await runInProcess(['--log-format', 'json', 'devcontainer', 'connect']);
     assert.equal(result.code, 1);
     const record = JSON.parse(result.stderr.trim()) as Record<string, unknown>;
     assert.equal(record.level, 'error');

@@ -1,0 +1,164 @@
+// Reading a project's dev container configuration, start to finish: find the
+// file, parse (JSONC), validate, substitute local variables, resolve the
+// image source and the Features (in install order), merge their metadata and
+// compute the configuration hash. No engine is involved; the base image's own
+// metadata is merged later, when the image is prepared.
+
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { OperationError, systemErrorCode } from '../common/errors.js';
+import { computeConfigHash, type ConfigHash } from './config-hash.js';
+import { locateConfigFile, type ConfigChooser } from './config-files.js';
+import { CHECKED_OBJECTS, LEGACY_VSCODE_PROPERTIES, devcontainerConfigSchema, type DevcontainerConfig } from './config-schema.js';
+import { resolveImageSource, type ImageSource } from './config-source.js';
+import { devcontainerId, devcontainerIdLabels } from './devcontainer-id.js';
+import { resolveFeatures, type ResolvedFeature } from './feature-resolve.js';
+import { metadataEntries, type ImageMetadataEntry } from './image-metadata.js';
+import { parseJsonc } from './jsonc.js';
+import { mergeConfiguration, type MergedDevcontainerConfig } from './merge.js';
+import { ociFeatureFetcher, type FeatureFetcher } from './oci/feature-fetcher.js';
+import { substituteLocal, type LocalSubstitutionContext } from './substitute.js';
+import { unknownPropertyWarnings, validateDocument, type ConfigWarning } from './validate.js';
+
+export interface LoadDevcontainerOptions {
+  /** `--config`: a devcontainer.json to use instead of looking for one (relative to `cwd`). */
+  configFile?: string | undefined;
+  cwd?: string;
+  /** For `${localEnv:…}` and registry credentials. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Asked when the project has several configurations and none was named. */
+  choose?: ConfigChooser;
+  /** The remote host id, if the container goes to a remote engine: part of `${devcontainerId}`. */
+  remoteHost?: string | undefined;
+  /** Folder name under /workspaces (default: the project folder's name). */
+  projectName?: string | undefined;
+  /** How published Features are fetched (tests pass a fake). */
+  fetcher?: FeatureFetcher;
+}
+
+export interface LoadedDevcontainerConfig {
+  projectPath: string;
+  configFile: string;
+  /** Validated devcontainer.json before substitution: what the hash and the image label use. */
+  rawConfig: DevcontainerConfig;
+  /** With the variables known on this machine substituted (`${containerEnv:…}` remains). */
+  config: DevcontainerConfig;
+  source: ImageSource;
+  /** The workspace folder inside the container. */
+  workspaceFolder: string;
+  /** Labels identifying the dev container, from which `devcontainerId` is derived. */
+  idLabels: Record<string, string>;
+  devcontainerId: string;
+  /** In installation order, dependencies included. */
+  features: ResolvedFeature[];
+  /** Features' and devcontainer.json's metadata entries, unsubstituted (the label format). */
+  metadata: ImageMetadataEntry[];
+  /** devcontainer.json merged with the Features' metadata (not yet the base image's). */
+  merged: MergedDevcontainerConfig;
+  configHash: ConfigHash;
+  warnings: ConfigWarning[];
+}
+
+function unsupportedWarnings(config: DevcontainerConfig, file: string): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const warn = (property: string, message: string) => warnings.push({ code: 'W_UNSUPPORTED', message, file, property });
+  if (config.dockerComposeFile !== undefined) warn('dockerComposeFile', 'Docker Compose configurations are not supported by pks yet; spawning this configuration will fail');
+  if ((config.build?.options ?? []).length > 0) warn('build.options', '"build.options" are docker CLI flags; pks builds through the engine API and ignores them');
+  if (config.workspaceMount !== undefined) warn('workspaceMount', '"workspaceMount" is ignored: pks keeps the workspace in a named volume at /workspaces');
+  return warnings;
+}
+
+async function projectFolder(projectPath: string): Promise<string> {
+  const absolute = path.resolve(projectPath);
+  try {
+    if ((await stat(absolute)).isDirectory()) return absolute;
+  } catch (error) {
+    if (systemErrorCode(error) !== 'ENOENT' && systemErrorCode(error) !== 'ENOTDIR') throw error;
+  }
+  throw new OperationError('E_PROJECT_NOT_FOUND', `The project folder ${absolute} does not exist.`, {
+    hint: 'Pass the path of a folder that contains .devcontainer/devcontainer.json.',
+  });
+}
+
+/** Substitutes local variables in metadata entries, as when they are applied. */
+export function substituteEntries(entries: readonly ImageMetadataEntry[], context: LocalSubstitutionContext): ImageMetadataEntry[] {
+  return entries.map((entry) => substituteLocal(entry, context));
+}
+
+export async function loadDevcontainerConfig(projectPath: string, options: LoadDevcontainerOptions): Promise<LoadedDevcontainerConfig> {
+  const project = await projectFolder(projectPath);
+  const configFile = await locateConfigFile(project, {
+    configFile: options.configFile,
+    cwd: options.cwd ?? project,
+    ...(options.choose === undefined ? {} : { choose: options.choose }),
+  });
+  const relativeToCwd = path.relative(options.cwd ?? project, configFile);
+  // Relative when the file is below the current folder, else absolute: never ../../x.
+  const shownAs = relativeToCwd === '' || relativeToCwd.startsWith('..') ? configFile : relativeToCwd;
+  const text = await readFile(configFile, 'utf8');
+  const parsed = parseJsonc(text, shownAs);
+  const doc = { displayPath: shownAs, text };
+  const rawConfig = validateDocument(devcontainerConfigSchema, parsed, doc, 'dev container configuration');
+  const warnings = unknownPropertyWarnings(parsed, CHECKED_OBJECTS, doc, (property) =>
+    LEGACY_VSCODE_PROPERTIES.has(property) ? `move it into "customizations": { "vscode": { … } }` : undefined,
+  );
+  warnings.push(...unsupportedWarnings(rawConfig, shownAs));
+
+  const idLabels = devcontainerIdLabels(project, configFile, options.remoteHost);
+  const id = devcontainerId(idLabels);
+  const context: LocalSubstitutionContext = {
+    localWorkspaceFolder: project,
+    containerWorkspaceFolder: rawConfig.workspaceFolder ?? `/workspaces/${options.projectName ?? path.basename(project)}`,
+    env: options.env,
+    devcontainerId: id,
+    configFile: shownAs,
+  };
+  const config = substituteLocal(rawConfig, context);
+  const workspaceFolder = substituteLocal(context.containerWorkspaceFolder ?? '', { ...context, containerWorkspaceFolder: undefined });
+  const source = await resolveImageSource(config, configFile, project);
+
+  const fetcher = options.fetcher ?? ociFeatureFetcher({ env: { ...options.env } });
+  const resolved = await resolveFeatures({
+    features: config.features ?? {},
+    overrideFeatureInstallOrder: config.overrideFeatureInstallOrder,
+    configDir: path.dirname(configFile),
+    projectPath: project,
+    fetcher,
+  });
+  warnings.push(...resolved.warnings);
+  const metadata = metadataEntries([], resolved.features, rawConfig);
+  const merged = mergeConfiguration(config, substituteEntries(metadata, context));
+  const configHash = await computeConfigHash({
+    projectPath: project,
+    configFile,
+    rawConfig,
+    dockerfile: source.kind === 'dockerfile' ? source.dockerfile : undefined,
+    composeFiles: source.kind === 'compose' ? source.composeFiles : undefined,
+    features: resolved.features,
+  });
+  return {
+    projectPath: project,
+    configFile,
+    rawConfig,
+    config,
+    source,
+    workspaceFolder,
+    idLabels,
+    devcontainerId: id,
+    features: resolved.features,
+    metadata,
+    merged,
+    configHash,
+    warnings,
+  };
+}
+
+/** The substitution context of a loaded configuration (for entries read from images later). */
+export function substitutionContext(loaded: LoadedDevcontainerConfig, env: Readonly<Record<string, string | undefined>>): LocalSubstitutionContext {
+  return {
+    localWorkspaceFolder: loaded.projectPath,
+    containerWorkspaceFolder: loaded.workspaceFolder,
+    env,
+    devcontainerId: loaded.devcontainerId,
+  };
+}

@@ -1,0 +1,168 @@
+// From a loaded configuration to an image on the engine: pull the configured
+// image (or build the Dockerfile), then install the Features in a derived
+// image that carries the devcontainer.metadata label. The same code runs
+// against a local or a remote engine: everything goes through the engine API,
+// and Features are fetched here and sent in the build context.
+
+import path from 'node:path';
+import { OperationError } from '../common/errors.js';
+import type { EngineClient } from '../engine/index.js';
+import { createBuildContext } from './build-context.js';
+import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
+import { buildImage } from './image-build.js';
+import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from './image-metadata.js';
+import { ensureImage, inspectImage, type ImageInspect } from './image-pull.js';
+import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from './load-config.js';
+import { mergeConfiguration, type MergedDevcontainerConfig } from './merge.js';
+import { ociFeatureFetcher, type FeatureFetcher } from './oci/feature-fetcher.js';
+import { inPhase, type ProgressListener } from './progress.js';
+import { envListToObject } from './substitute.js';
+
+export interface PrepareImageOptions {
+  /** For registry credentials and `${localEnv:…}` in the base image's metadata. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Tag for the image pks builds (default: pks-<folder>-<first 12 of devcontainerId>). */
+  imageName?: string | undefined;
+  onProgress?: ProgressListener | undefined;
+  signal?: AbortSignal | undefined;
+  fetcher?: FeatureFetcher | undefined;
+}
+
+export interface PreparedImage {
+  /** What to create the container from: the tag pks built, or the configured image as-is. */
+  imageName: string;
+  imageId: string;
+  /** The devcontainer.metadata entries (base image, Features, devcontainer.json), unsubstituted. */
+  metadata: ImageMetadataEntry[];
+  /** The label value for the container, as on the image. */
+  metadataLabel: string;
+  /** The configuration merged with all of the metadata, local variables substituted. */
+  merged: MergedDevcontainerConfig;
+  /** The image's Config.User ('' means root). */
+  imageUser: string;
+  /** The image's Config.Env. */
+  imageEnv: Record<string, string>;
+  /** True when pks built an image, false when the configured image is used directly. */
+  built: boolean;
+}
+
+/** A valid image repository name from a folder name: lowercase, `[a-z0-9._-]`. */
+export function defaultImageName(loaded: Pick<LoadedDevcontainerConfig, 'projectPath' | 'devcontainerId'>): string {
+  const folder = path
+    .basename(loaded.projectPath)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/[._-]{2,}/g, '-')
+    .replace(/^[._-]+|[._-]+$/g, '');
+  return `pks-${folder === '' ? 'project' : folder}-${loaded.devcontainerId.slice(0, 12)}`;
+}
+
+function userOf(image: ImageInspect): string {
+  return image.Config?.User ?? '';
+}
+
+/** Local folders of all Features, downloading published ones into the cache. */
+async function featureFolders(loaded: LoadedDevcontainerConfig, fetcher: FeatureFetcher): Promise<FeatureInstall[]> {
+  const installs: FeatureInstall[] = [];
+  for (const feature of loaded.features) {
+    let folder: string;
+    if (feature.localFolder !== undefined) folder = feature.localFolder;
+    else if (feature.ref.kind === 'oci' && feature.published !== undefined) folder = await fetcher.folder(feature.ref, feature.published);
+    else throw new OperationError('E_FEATURE_REF', `The Feature "${feature.userId}" has no source to install from.`);
+    if (!(await hasInstallScript(folder))) {
+      throw new OperationError('E_FEATURE_INVALID', `The Feature "${feature.userId}" has no install.sh.`, {
+        hint: 'A Feature folder holds devcontainer-feature.json and an install.sh entrypoint.',
+      });
+    }
+    installs.push({ feature, folder });
+  }
+  return installs;
+}
+
+export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontainerConfig, options: PrepareImageOptions): Promise<PreparedImage> {
+  const source = loaded.source;
+  if (source.kind === 'compose') {
+    throw new OperationError('E_COMPOSE_UNSUPPORTED', 'Docker Compose configurations are not supported by pks yet.', {
+      hint: 'Use "image" or "build" in devcontainer.json.',
+    });
+  }
+  const listener = options.onProgress;
+  const imageName = options.imageName ?? defaultImageName(loaded);
+  const pullOptions = { env: options.env, onProgress: listener, signal: options.signal };
+
+  // 1. The base: the configured image, or the Dockerfile's (untagged: only the final image gets a name).
+  let base: ImageInspect;
+  if (source.kind === 'image') {
+    base = await ensureImage(engine, source.image, pullOptions);
+  } else {
+    const context = await createBuildContext({ contextDir: source.context, dockerfile: source.dockerfile });
+    const builtBaseId = await inPhase(listener, 'build', `Building ${path.relative(loaded.projectPath, source.dockerfile)}`, () =>
+      buildImage(engine, {
+        context: context.stream,
+        dockerfile: context.dockerfile,
+        args: source.args,
+        target: source.target,
+        cacheFrom: source.cacheFrom,
+        phase: 'build',
+        onProgress: listener,
+        signal: options.signal,
+        description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
+      }),
+    );
+    const inspected = await inspectImage(engine, builtBaseId);
+    if (inspected === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${builtBaseId} but does not have it.`);
+    base = inspected;
+  }
+
+  // 2. Metadata: the base image's label, then the Features, then devcontainer.json.
+  const baseLabel = parseMetadataLabel(base.Config?.Labels?.[METADATA_LABEL]);
+  if (baseLabel.problem !== undefined) listener?.({ type: 'warning', message: `${baseLabel.problem} (image ${base.Id})` });
+  const metadata = metadataEntries(baseLabel.entries, loaded.features, loaded.rawConfig);
+  const merged = mergeConfiguration(loaded.config, substituteEntries(metadata, substitutionContext(loaded, options.env)));
+  const metadataLabel = serializeMetadataLabel(metadata);
+
+  if (source.kind === 'image' && loaded.features.length === 0) {
+    const imageEnv = envListToObject(base.Config?.Env ?? []);
+    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, built: false };
+  }
+
+  // 3. The derived image: Features installed, metadata labelled (for a Dockerfile without Features, only
+  // the label). A failure leaves no named image and no container (forcerm); the images of the steps
+  // that succeeded stay as build cache, as after a failed `docker build`, so a retry resumes there.
+  const installs =
+    loaded.features.length === 0
+      ? []
+      : await inPhase(listener, 'fetch-features', 'Fetching Features', () =>
+          featureFolders(loaded, options.fetcher ?? ociFeatureFetcher({ env: { ...options.env } })),
+        );
+  // Config.User may be `name`, `uid` or `uid:gid`; Features get the user part.
+  const containerUser = merged.containerUser ?? (userOf(base).split(':')[0] || 'root');
+  const remoteUser = merged.remoteUser ?? containerUser;
+  const build = () =>
+    buildImage(engine, {
+      context: featuresContext({ baseImage: base.Id, installs, imageUser: userOf(base), containerUser, remoteUser }),
+      dockerfile: 'Dockerfile',
+      tag: imageName,
+      labels: { [METADATA_LABEL]: metadataLabel },
+      phase: 'features',
+      onProgress: listener,
+      signal: options.signal,
+      description: installs.length === 0 ? `the labelled image ${imageName}` : `the Features into ${imageName}`,
+    });
+  const finalId =
+    installs.length === 0
+      ? await build()
+      : await inPhase(listener, 'features', `Installing ${installs.length} Feature${installs.length === 1 ? '' : 's'}`, build);
+  const final = await inspectImage(engine, finalId);
+  if (final === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${finalId} but does not have it.`);
+  return {
+    imageName,
+    imageId: final.Id,
+    metadata,
+    metadataLabel,
+    merged,
+    imageUser: userOf(final),
+    imageEnv: envListToObject(final.Config?.Env ?? []),
+    built: true,
+  };
+}

@@ -1,0 +1,30 @@
+// Progress of preparing an image, as events: the CLI draws them (spinner,
+// step list, JSON lines) and core forwards them; nothing here writes to a
+// terminal. Phases carry timings so every command can report where time went.
+
+export type PreparePhase = 'fetch-features' | 'pull' | 'build' | 'features';
+
+export type PrepareProgressEvent =
+  | { type: 'phase-start'; phase: PreparePhase; message: string }
+  | { type: 'phase-end'; phase: PreparePhase; durationMs: number; ok: boolean }
+  /** A layer of an image being pulled (also during a build's FROM pulls). */
+  | { type: 'layer-progress'; image: string; layer: string; status: string; current?: number; total?: number }
+  /** A line of build output (`Step 2/5 : RUN …`, the commands' own output). */
+  | { type: 'build-output'; phase: PreparePhase; line: string }
+  | { type: 'warning'; message: string };
+
+export type ProgressListener = (event: PrepareProgressEvent) => void;
+
+/** Runs `work` between phase-start and phase-end events, timing it. */
+export async function inPhase<T>(listener: ProgressListener | undefined, phase: PreparePhase, message: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  listener?.({ type: 'phase-start', phase, message });
+  try {
+    const result = await work();
+    listener?.({ type: 'phase-end', phase, durationMs: Math.round(performance.now() - started), ok: true });
+    return result;
+  } catch (error) {
+    listener?.({ type: 'phase-end', phase, durationMs: Math.round(performance.now() - started), ok: false });
+    throw error;
+  }
+}

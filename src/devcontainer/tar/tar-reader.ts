@@ -1,0 +1,194 @@
+// Extraction of tar archives (Feature layers: plain or gzip-compressed) into
+// a folder, streaming. Only regular files, folders and symlinks are created,
+// and nothing may land outside the target folder: archives come from
+// registries, which pks does not trust with the local file system.
+
+import { createWriteStream } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { OperationError } from '../../common/errors.js';
+
+const BLOCK = 512;
+
+function field(header: Buffer, offset: number, length: number): string {
+  const raw = header.subarray(offset, offset + length);
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+}
+
+function octal(header: Buffer, offset: number, length: number): number {
+  const raw = header.subarray(offset, offset + length);
+  // GNU base-256 for values too large for octal.
+  if (((raw[0] ?? 0) & 0x80) !== 0) {
+    let value = 0;
+    for (let i = 1; i < raw.length; i++) value = value * 256 + (raw[i] ?? 0);
+    return value;
+  }
+  const text = field(header, offset, length).trim();
+  return text === '' ? 0 : Number.parseInt(text, 8);
+}
+
+/** pax records: `<len> key=value\n`. */
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    if (space < 0) break;
+    const length = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
+    if (!Number.isFinite(length) || length <= 0) break;
+    const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += length;
+  }
+  return out;
+}
+
+export interface TarEntryHeader {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  linkname: string;
+}
+
+function safeTarget(root: string, name: string): string {
+  const clean = path.posix.normalize(`/${name}`).slice(1);
+  const target = path.resolve(root, clean);
+  if (clean === '' || clean === '.') return root;
+  if (target !== root && !target.startsWith(`${root}${path.sep}`)) {
+    throw new OperationError('E_ARCHIVE_UNSAFE', `The archive entry "${name}" would be written outside the target folder.`);
+  }
+  return target;
+}
+
+/** The stream's bytes, gunzipped when they start with the gzip magic. */
+async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
+  const iterator = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* all();
+    return;
+  }
+  const gunzip = createGunzip();
+  const input = Readable.from(all());
+  input.once('error', (error) => gunzip.destroy(error));
+  input.pipe(gunzip);
+  yield* gunzip as AsyncIterable<Buffer>;
+}
+
+/** Extracts a tar stream (gzip detected by its magic bytes) into `root`. Returns the entries seen. */
+export async function extractTar(source: Readable, root: string): Promise<TarEntryHeader[]> {
+  const entries: TarEntryHeader[] = [];
+  const absoluteRoot = path.resolve(root);
+  await mkdir(absoluteRoot, { recursive: true });
+  let buffer: Buffer = Buffer.alloc(0);
+  let current: { header: TarEntryHeader; remaining: number; padding: number; sink?: NodeJS.WritableStream; pax?: Buffer[] } | undefined;
+  let pendingPax: Record<string, string> = {};
+  let pendingLongName: string | undefined;
+  let ended = false;
+  const writes: Promise<void>[] = [];
+
+  const consume = async (chunk: Buffer): Promise<void> => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (ended) return;
+      if (current !== undefined) {
+        if (current.remaining > 0) {
+          if (buffer.length === 0) return;
+          const take = Math.min(current.remaining, buffer.length);
+          const piece = buffer.subarray(0, take);
+          if (current.pax !== undefined) current.pax.push(Buffer.from(piece));
+          else if (current.sink !== undefined && !current.sink.write(piece)) {
+            const sink = current.sink;
+            await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+          }
+          current.remaining -= take;
+          buffer = buffer.subarray(take);
+          continue;
+        }
+        if (buffer.length < current.padding) return;
+        buffer = buffer.subarray(current.padding);
+        const done = current;
+        current = undefined;
+        if (done.sink !== undefined) {
+          const sink = done.sink;
+          writes.push(new Promise<void>((resolve, reject) => {
+            sink.once('finish', () => resolve());
+            sink.once('error', reject);
+            sink.end();
+          }));
+        }
+        if (done.pax !== undefined) {
+          const data = Buffer.concat(done.pax);
+          if (done.header.type === 'other' && done.header.name === '././@LongLink') pendingLongName = field(data, 0, data.length);
+          else pendingPax = { ...pendingPax, ...parsePax(data) };
+        }
+        continue;
+      }
+      if (buffer.length < BLOCK) return;
+      const block = buffer.subarray(0, BLOCK);
+      buffer = buffer.subarray(BLOCK);
+      if (block.every((byte) => byte === 0)) {
+        ended = true;
+        return;
+      }
+      const typeflag = String.fromCharCode(block[156] ?? 0x30);
+      const prefix = field(block, 345, 155);
+      const baseName = field(block, 0, 100);
+      let name = prefix === '' ? baseName : `${prefix}/${baseName}`;
+      let linkname = field(block, 157, 100);
+      const size = pendingPax['size'] !== undefined ? Number(pendingPax['size']) : octal(block, 124, 12);
+      const padding = (BLOCK - (size % BLOCK)) % BLOCK;
+      if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L') {
+        current = { header: { name: typeflag === 'L' ? '././@LongLink' : name, type: 'other', mode: 0, size, linkname: '' }, remaining: size, padding, pax: [] };
+        if (typeflag === 'g') current.header.name = '(global)';
+        continue;
+      }
+      if (pendingPax['path'] !== undefined) name = pendingPax['path'];
+      if (pendingLongName !== undefined) name = pendingLongName;
+      if (pendingPax['linkpath'] !== undefined) linkname = pendingPax['linkpath'];
+      pendingPax = {};
+      pendingLongName = undefined;
+      const type: TarEntryHeader['type'] =
+        typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'directory' : typeflag === '2' ? 'symlink' : 'other';
+      const header: TarEntryHeader = { name, type, mode: octal(block, 100, 8) & 0o7777, size, linkname };
+      entries.push(header);
+      const target = safeTarget(absoluteRoot, name);
+      current = { header, remaining: type === 'file' || type === 'other' ? size : 0, padding: type === 'file' || type === 'other' ? padding : 0 };
+      if (type === 'directory') {
+        await mkdir(target, { recursive: true, mode: 0o755 });
+      } else if (type === 'file') {
+        await mkdir(path.dirname(target), { recursive: true });
+        current.sink = createWriteStream(target, { mode: (header.mode & 0o777) | 0o600 });
+      } else if (type === 'symlink') {
+        const resolved = path.resolve(path.dirname(target), linkname);
+        if (resolved !== absoluteRoot && !resolved.startsWith(`${absoluteRoot}${path.sep}`)) {
+          throw new OperationError('E_ARCHIVE_UNSAFE', `The archive's symlink "${name}" points outside the target folder.`);
+        }
+        await mkdir(path.dirname(target), { recursive: true });
+        await symlink(linkname, target);
+      }
+    }
+  };
+
+  for await (const chunk of decompressed(source)) await consume(chunk);
+  if (current !== undefined && current.remaining > 0) {
+    throw new OperationError('E_ARCHIVE_TRUNCATED', 'The archive ended in the middle of a file.');
+  }
+  await Promise.all(writes);
+  return entries;
+}

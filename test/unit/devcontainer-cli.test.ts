@@ -1,0 +1,143 @@
+// `pks devcontainer config` and `pks devcontainer validate`, run in-process.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Prompter } from '../../src/cli/prompter.js';
+import { runCli } from '../../src/cli/program.js';
+import { memoryIo } from '../helpers/memory-io.js';
+
+const fixtures = path.resolve('test/fixtures/devcontainer');
+const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function pks(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; prompter?: Prompter } = {}) {
+  const io = memoryIo(options.env ?? { HOME: '/home/test' }, options.cwd ?? process.cwd());
+  const code = await runCli(argv, io, options.prompter === undefined ? {} : { prompter: options.prompter });
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+function write(dir: string, files: Record<string, string>): string {
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+describe('pks devcontainer config', () => {
+  it('prints a summary with the hash as a table by default', async () => {
+    const result = await pks(['devcontainer', 'config', path.join(fixtures, 'image-basic')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Config file +\.devcontainer\/devcontainer\.json$/m);
+    assert.match(result.stdout, /^Source +image pks-test\/debian:bookworm$/m);
+    assert.match(result.stdout, /^Workspace folder +\/workspaces\/image-basic$/m);
+    assert.match(result.stdout, /^Config hash +[0-9a-f]{64}$/m);
+    assert.equal(result.stderr, '');
+  });
+
+  it('prints the resolved and merged configuration as JSON, data only on stdout', async () => {
+    const result = await pks(['dc', 'config', path.join(fixtures, 'local-features'), '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(doc), [
+      'projectPath', 'configFile', 'configHash', 'devcontainerId', 'workspaceFolder', 'source', 'features',
+      'configuration', 'mergedConfiguration', 'hashInputs', 'warnings',
+    ]);
+    assert.match(String(doc['configHash']), /^[0-9a-f]{64}$/);
+    const features = doc['features'] as Array<{ id: string; options: Record<string, unknown> }>;
+    assert.deepEqual(features.map((f) => f.id), ['./features/base', './features/tools']);
+    assert.deepEqual(features[1]?.options, { flavor: 'full', enabled: false });
+    const merged = doc['mergedConfiguration'] as Record<string, unknown>;
+    assert.equal(merged['privileged'], true);
+    assert.deepEqual(merged['entrypoints'], ['/opt/base/entrypoint.sh']);
+  });
+
+  it('takes --config for a project with several configurations', async () => {
+    const project = path.join(fixtures, 'named-configs');
+    const result = await pks(['dc', 'config', project, '--config', path.join(project, '.devcontainer/node/devcontainer.json'), '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as { configuration: { name: string } }).configuration.name, 'node');
+  });
+
+  it('without a terminal, lists the candidates and exits 2', async () => {
+    const result = await pks(['dc', 'config', '.'], { cwd: path.join(fixtures, 'named-configs') });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /several dev container configurations[\s\S]*--config <file>[\s\S]*\.devcontainer\/node\/devcontainer\.json[\s\S]*\.devcontainer\/python\/devcontainer\.json/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('on a terminal, asks which configuration to use', async () => {
+    const questions: string[] = [];
+    const prompter: Prompter = {
+      interactive: true,
+      confirm: async () => true,
+      secret: async () => '',
+      select: async (question, choices) => {
+        questions.push(`${question} ${choices.join(' | ')}`);
+        return choices.indexOf('.devcontainer/python/devcontainer.json');
+      },
+    };
+    const result = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: path.join(fixtures, 'named-configs'), prompter });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(questions[0] ?? '', /Which one\? \.devcontainer\/node\/devcontainer\.json \| \.devcontainer\/python\/devcontainer\.json/);
+    assert.equal((JSON.parse(result.stdout) as { configuration: { name: string } }).configuration.name, 'python');
+  });
+
+  it('explains where it looked when there is no configuration', async () => {
+    const result = await pks(['dc', 'config', write(path.join(tmp, 'empty'), { 'x.txt': '' })]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: No dev container configuration found in .*empty\.\n {2}hint: pks looked for \.devcontainer\/devcontainer\.json/);
+  });
+
+  it('fails with file:line:column on a syntax error', async () => {
+    const dir = write(path.join(tmp, 'syntax'), { '.devcontainer/devcontainer.json': '{\n  "image": "x"\n  "name": "y"\n}\n' });
+    const result = await pks(['dc', 'config', '.'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /error: \.devcontainer\/devcontainer\.json:3:3: syntax error: a comma was expected/);
+  });
+});
+
+describe('pks devcontainer validate', () => {
+  it('exits 0 for a valid configuration, with the warnings on stderr', async () => {
+    const dir = write(path.join(tmp, 'warn'), { '.devcontainer/devcontainer.json': '{"image": "x", "extensions": ["a"], "imagee": 1}' });
+    const result = await pks(['dc', 'validate', '.'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: \.devcontainer\/devcontainer\.json:1:16: unknown property "extensions" is ignored \(move it into "customizations"/);
+    assert.match(result.stderr, /unknown property "imagee" is ignored \(did you mean "image"\?\)/);
+    assert.match(result.stderr, /✔ \.devcontainer\/devcontainer\.json is valid \(2 warnings\)\.\n$/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('exits 1 listing every schema error', async () => {
+    const dir = write(path.join(tmp, 'invalid'), { '.devcontainer.json': '{"image": "x", "remoteUser": 7, "capAdd": "SYS_ADMIN"}' });
+    const result = await pks(['dc', 'validate', dir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /2 problems/);
+    assert.match(result.stderr, /"remoteUser": expected string, received number/);
+    assert.match(result.stderr, /"capAdd": expected array, received string/);
+  });
+
+  it('exits 1 when the Dockerfile is missing or the context leaves the project', async () => {
+    const missing = write(path.join(tmp, 'nodockerfile'), { '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile"}}' });
+    const result = await pks(['dc', 'validate', missing]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /The Dockerfile \.devcontainer\/Dockerfile does not exist/);
+    const outside = write(path.join(tmp, 'outside'), { '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile", "context": "../.."}}', '.devcontainer/Dockerfile': 'FROM x\n' });
+    const second = await pks(['dc', 'validate', outside]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /build context .* is outside the project/);
+  });
+
+  it('exits 1 on a cyclic Feature dependency', async () => {
+    const dir = write(path.join(tmp, 'cyclic'), {
+      '.devcontainer/devcontainer.json': '{"image": "x", "features": {"./a": {}}}',
+      '.devcontainer/a/devcontainer-feature.json': '{"id": "a", "installsAfter": ["./b"], "dependsOn": {"./b": {}}}',
+      '.devcontainer/b/devcontainer-feature.json': '{"id": "b", "dependsOn": {"./a": {}}}',
+    });
+    const result = await pks(['dc', 'validate', dir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cycle among/);
+  });
+});

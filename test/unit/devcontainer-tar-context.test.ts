@@ -1,0 +1,187 @@
+// Tar writing and reading, .dockerignore, and the build context.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { createBuildContext } from '../../src/devcontainer/build-context.js';
+import { DockerIgnore } from '../../src/devcontainer/dockerignore.js';
+import { extractTar } from '../../src/devcontainer/tar/tar-reader.js';
+import { tarStream, type TarEntry } from '../../src/devcontainer/tar/tar-writer.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-tar-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = (name: string) => path.join(tmp, `${name}-${n++}`);
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** What GNU tar sees in an archive: `mode name -> link`. */
+function gnuList(archive: Buffer): string[] {
+  const file = fresh('archive.tar');
+  writeFileSync(file, archive);
+  return execFileSync('tar', ['-tvf', file], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const parts = line.split(/\s+/);
+      return `${parts[0]} ${parts.slice(5).join(' ')}`;
+    });
+}
+
+describe('tar writer', () => {
+  it('writes archives GNU tar reads, with long names, symlinks and modes', async () => {
+    const source = fresh('src');
+    mkdirSync(source);
+    const big = path.join(source, 'big.bin');
+    writeFileSync(big, Buffer.alloc(1000 * 1000, 7));
+    const longName = `${'deep/'.repeat(30)}file-with-a-long-name.txt`;
+    const entries: TarEntry[] = [
+      { type: 'directory', name: 'dir', mode: 0o750 },
+      { type: 'file', name: 'dir/run.sh', mode: 0o755, content: Buffer.from('#!/bin/sh\n') },
+      { type: 'file', name: 'big.bin', mode: 0o644, size: 1000 * 1000, path: big },
+      { type: 'file', name: longName, mode: 0o600, content: Buffer.from('long') },
+      { type: 'symlink', name: 'link', linkname: 'dir/run.sh' },
+      { type: 'file', name: 'empty', mode: 0o644, content: Buffer.alloc(0) },
+    ];
+    const archive = await collect(tarStream(entries));
+    assert.equal(archive.length % 512, 0);
+    assert.deepEqual(gnuList(archive), [
+      'drwxr-x--- dir/',
+      '-rwxr-xr-x dir/run.sh',
+      '-rw-r--r-- big.bin',
+      `-rw------- ${longName}`,
+      'lrwxrwxrwx link -> dir/run.sh',
+      '-rw-r--r-- empty',
+    ]);
+  });
+
+  it('streams files from disk and fails if one shrinks while archived', async () => {
+    const file = fresh('shrinks');
+    writeFileSync(file, 'abc');
+    await assert.rejects(collect(tarStream([{ type: 'file', name: 'f', mode: 0o644, size: 10, path: file }])), /changed size while being archived/);
+  });
+});
+
+describe('tar reader', () => {
+  it('extracts what it wrote, plain or gzipped, symlinks and modes included', async () => {
+    const archive = await collect(
+      tarStream([
+        { type: 'file', name: './devcontainer-feature.json', mode: 0o644, content: Buffer.from('{}') },
+        { type: 'file', name: './install.sh', mode: 0o755, content: Buffer.from('#!/bin/sh\n') },
+        { type: 'file', name: `${'x'.repeat(150)}/y`, mode: 0o644, content: Buffer.from('long') },
+        { type: 'symlink', name: 'alias.sh', linkname: 'install.sh' },
+      ]),
+    );
+    for (const data of [archive, gzipSync(archive)]) {
+      const target = fresh('extract');
+      const entries = await extractTar(Readable.from([data.subarray(0, 700), data.subarray(700)]), target);
+      assert.equal(entries.length, 4);
+      assert.equal(readFileSync(path.join(target, 'devcontainer-feature.json'), 'utf8'), '{}');
+      assert.equal(statSync(path.join(target, 'install.sh')).mode & 0o777, 0o755);
+      assert.equal(readFileSync(path.join(target, 'x'.repeat(150), 'y'), 'utf8'), 'long');
+      assert.equal(readlinkSync(path.join(target, 'alias.sh')), 'install.sh');
+    }
+  });
+
+  it('reads archives made by GNU tar', async () => {
+    const source = fresh('gnu');
+    mkdirSync(path.join(source, 'sub'), { recursive: true });
+    writeFileSync(path.join(source, 'sub', 'a.txt'), 'from gnu tar');
+    const archive = execFileSync('tar', ['-C', source, '-czf', '-', '.']);
+    const target = fresh('gnu-extract');
+    await extractTar(Readable.from([archive]), target);
+    assert.equal(readFileSync(path.join(target, 'sub', 'a.txt'), 'utf8'), 'from gnu tar');
+  });
+
+  it('refuses entries and symlinks that escape the target folder', async () => {
+    const escape = await collect(tarStream([{ type: 'file', name: '../../evil', mode: 0o644, content: Buffer.from('x') }]));
+    // ../ is normalised away: the file lands inside.
+    const inside = fresh('inside');
+    await extractTar(Readable.from([escape]), inside);
+    assert.equal(readFileSync(path.join(inside, 'evil'), 'utf8'), 'x');
+    const link = await collect(tarStream([{ type: 'symlink', name: 'l', linkname: '../../../etc/passwd' }]));
+    await assert.rejects(extractTar(Readable.from([link]), fresh('link')), /points outside the target folder/);
+  });
+
+  it('refuses a truncated archive', async () => {
+    const archive = await collect(tarStream([{ type: 'file', name: 'f', mode: 0o644, content: Buffer.alloc(2000) }]));
+    await assert.rejects(extractTar(Readable.from([archive.subarray(0, 1024)]), fresh('cut')), /ended in the middle of a file/);
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignore = DockerIgnore.parse('# comment\n\nnode_modules\n*.log\n!important.log\n/build/\ndocs/**/*.md\n!docs/keep/**\n**/.cache\nsecret?.txt\n[ab].bin\n');
+
+  it('excludes by pattern, folder and re-inclusion, last match winning', () => {
+    const cases: Array<[string, boolean]> = [
+      ['node_modules', true],
+      ['node_modules/x/index.js', true],
+      ['src/node_modules', false],
+      ['app.log', true],
+      ['important.log', false],
+      ['logs/app.log', false],
+      ['build/out.o', true],
+      ['docs/a.md', true],
+      ['docs/x/y/z.md', true],
+      ['docs/keep/k.md', false],
+      ['docs/readme.txt', false],
+      ['a/b/.cache/f', true],
+      ['.cache', true],
+      ['secret1.txt', true],
+      ['secret12.txt', false],
+      ['a.bin', true],
+      ['c.bin', false],
+    ];
+    for (const [file, excluded] of cases) assert.equal(ignore.excludes(file), excluded, file);
+  });
+
+  it('skips a folder only when no ! pattern can reach into it', () => {
+    assert.equal(ignore.canSkipFolder('node_modules'), true);
+    assert.equal(ignore.canSkipFolder('docs'), false);
+    assert.equal(ignore.canSkipFolder('src'), false);
+  });
+});
+
+describe('build context', () => {
+  it('sends the context minus .dockerignore, always with the Dockerfile and .dockerignore', async () => {
+    const context = fresh('context');
+    const files: Record<string, string> = {
+      '.dockerignore': 'Dockerfile\n.dockerignore\n*.secret\ntmp\n!tmp/keep\n',
+      Dockerfile: 'FROM x\n',
+      'a.txt': 'a',
+      'b.secret': 'no',
+      'tmp/junk': 'no',
+      'tmp/keep': 'yes',
+      'bin/tool': '#!/bin/sh\n',
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(context, file)), { recursive: true });
+      writeFileSync(path.join(context, file), text);
+    }
+    chmodSync(path.join(context, 'bin/tool'), 0o755);
+    symlinkSync('a.txt', path.join(context, 'link'));
+    const built = await createBuildContext({ contextDir: context, dockerfile: path.join(context, 'Dockerfile') });
+    assert.equal(built.dockerfile, 'Dockerfile');
+    const listing = gnuList(await collect(built.stream));
+    assert.deepEqual(listing.map((line) => line.split(' ').slice(1).join(' ')), ['.dockerignore', 'Dockerfile', 'a.txt', 'bin/', 'bin/tool', 'link -> a.txt', 'tmp/keep']);
+    assert.ok(listing.includes('-rwxr-xr-x bin/tool'));
+  });
+
+  it('carries a Dockerfile from outside the context under a unique name', async () => {
+    const root = fresh('outside');
+    mkdirSync(path.join(root, 'ctx'), { recursive: true });
+    writeFileSync(path.join(root, 'ctx', 'f'), 'f');
+    writeFileSync(path.join(root, 'Dockerfile'), 'FROM y\n');
+    const built = await createBuildContext({ contextDir: path.join(root, 'ctx'), dockerfile: path.join(root, 'Dockerfile') });
+    assert.match(built.dockerfile, /^\.pks-dockerfile-[0-9a-f]{12}$/);
+    assert.deepEqual(gnuList(await collect(built.stream)).map((line) => line.split(' ')[1]), ['f', built.dockerfile]);
+  });
+});
