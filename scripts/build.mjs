@@ -17,8 +17,11 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  // Dependencies stay in node_modules: ssh2 loads optional native bindings
-  // that a bundler cannot inline.
-  packages: 'external',
+  // Dependencies are bundled too (one file read instead of hundreds of module
+  // resolutions at start-up), except ssh2, which loads optional native
+  // bindings that a bundler cannot inline and is only needed for remotes.
+  external: ['ssh2', 'cpu-features'],
+  // Prefer ES module builds (jsonc-parser's UMD build cannot be bundled).
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 });

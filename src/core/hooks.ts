@@ -129,12 +129,18 @@ async function runHook(target: HookTarget, hook: LifecycleHook, commands: readon
  * each once per container — then postStart), `start` (postStart) or `attach`
  * (postAttach).
  */
-export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase): Promise<void> {
+export async function runLifecycleHooks(
+  target: HookTarget,
+  merged: MergedDevcontainerConfig,
+  phase: HookPhase,
+  options: { freshContainer?: boolean } = {},
+): Promise<void> {
   if (phase === 'create') {
     for (const hook of CREATE_HOOKS) {
       const commands = hookCommands(merged, hook);
       if (commands.length === 0) continue;
-      if (await hasMarker(target, hook)) {
+      // A container created by this very run has no markers: no need to look.
+      if (options.freshContainer !== true && (await hasMarker(target, hook))) {
         target.onEvent?.({ type: 'hook-skip', hook, reason: 'already ran in this container' });
         continue;
       }

@@ -24,6 +24,8 @@ export interface ContainerSpecInput {
 export interface ContainerSpec {
   body: Record<string, unknown>;
   warnings: string[];
+  /** The container runs pks's keep-alive command (overrideCommand), not the image's. */
+  keepAlive: boolean;
 }
 
 interface EngineMount {
@@ -129,5 +131,5 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(overrideCommand ? { Entrypoint: keepAliveCommand(entrypoints).slice(0, 1), Cmd: keepAliveCommand(entrypoints).slice(1) } : {}),
     HostConfig: hostConfig,
   };
-  return { body, warnings };
+  return { body, warnings, keepAlive: overrideCommand };
 }

@@ -116,15 +116,17 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   }
   const listed = await request.host.listFiles(request.projectPath, request.includeIgnored);
   const upload = await planUpload(request.projectPath, listed);
-  await clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
-    const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description });
-    for (const message of result.warnings) emit({ type: 'warning', message });
-  });
-
   const identity: SpawnIdentity = { projectPath: loaded.projectPath, projectName, hostId, localUser: request.localUser };
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
-  const existing = await clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity));
+  // Both only read from the engine: ask at the same time.
+  const [, existing] = await Promise.all([
+    clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
+      const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description });
+      for (const message of result.warnings) emit({ type: 'warning', message });
+    }),
+    clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity)),
+  ]);
   if (existing !== undefined) {
     const decision = await decideExisting({ request, existing, loaded, emit, reload: load });
     loaded = decision.loaded;
@@ -180,10 +182,13 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
     containerId = created.Id;
     const id = created.Id;
     const destination = loaded.workspaceFolder.startsWith(`${WORKSPACES_ROOT}/`) ? loaded.workspaceFolder : `${WORKSPACES_ROOT}/${dirName}`;
-    if (!(await isUploadComplete(engine, id, destination))) {
-      const owner = await resolveUserIds(engine, id, remoteUser);
+    const start = () => clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
+    // A new volume is empty: no need to ask whether an upload finished there.
+    const uploadNeeded = createdVolume || !(await isUploadComplete(engine, id, destination));
+    if (uploadNeeded) {
+      const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
       if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
-      await clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
+      const uploading = clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
         uploadWorkspace(engine, id, {
           projectPath: request.projectPath,
           planned: upload,
@@ -196,23 +201,30 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
           ...(request.signal === undefined ? {} : { signal: request.signal }),
         }),
       );
+      // With pks's own keep-alive command nothing in the container reads the
+      // workspace before the hooks, so it can start while the files stream in.
+      if (spec.keepAlive) await Promise.all([uploading, start()]);
+      else {
+        await uploading;
+        await start();
+      }
     } else {
       emit({ type: 'info', message: `The volume already holds the workspace ${destination}: not uploading over it.` });
+      await start();
     }
-    await clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
   } catch (error) {
     await cleanUp(request, emit, containerId, createdVolume ? volumeName : undefined);
     throw request.signal?.aborted === true && !(isPksError(error) && error.code === 'E_INTERRUPTED') ? interrupted('spawn') : error;
   }
   const inspect = await inspectContainer(engine, containerId);
-  await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit));
+  await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, true));
   return resultFor(request, await inspectContainer(engine, containerId), existing === undefined ? 'created' : 'rebuilt', loaded, clock);
 }
 
-async function runHooks(request: SpawnRequest, inspect: ContainerInspect, phase: 'create' | 'start', emit: (event: SpawnEvent) => void): Promise<void> {
+async function runHooks(request: SpawnRequest, inspect: ContainerInspect, phase: 'create' | 'start', emit: (event: SpawnEvent) => void, freshContainer = false): Promise<void> {
   const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
   const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
-  await runLifecycleHooks(target, merged, phase);
+  await runLifecycleHooks(target, merged, phase, { freshContainer });
 }
 
 async function cleanUp(request: SpawnRequest, emit: (event: SpawnEvent) => void, containerId: string | undefined, volumeName: string | undefined): Promise<void> {
