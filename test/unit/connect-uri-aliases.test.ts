@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { addSshInclude, renderSshConfig, sshIncludeState, writeSshAliases } from '../../src/core/ssh-aliases.js';
+import { decodeContainerUri, vscodeContainerUri } from '../../src/core/vscode-uri.js';
+import type { RemoteHost } from '../../src/store/remote-host-store.js';
+
+describe('VS Code container URIs', () => {
+  it('local: attached-container authority with the hex of {"containerName":"/name"}', () => {
+    const uri = vscodeContainerUri({ containerName: 'pks-me-app-1234abcd', workspaceFolder: '/workspaces/app' });
+    const hex = Buffer.from('{"containerName":"/pks-me-app-1234abcd"}').toString('hex');
+    assert.equal(uri, `vscode-remote://attached-container+${hex}/workspaces/app`);
+    assert.deepEqual(decodeContainerUri(uri), { containerName: '/pks-me-app-1234abcd', workspaceFolder: '/workspaces/app' });
+  });
+
+  it('remote: nested behind the Remote-SSH alias; odd folder names are percent-encoded and decode back', () => {
+    const uri = vscodeContainerUri({ containerName: 'c', workspaceFolder: "/workspaces/it's a \"q\" ü", sshHostAlias: 'pks-r1' });
+    assert.match(uri, /^vscode-remote:\/\/attached-container\+[0-9a-f]+@ssh-remote\+pks-r1\/workspaces\/it's%20a%20%22q%22%20%C3%BC$/);
+    assert.deepEqual(decodeContainerUri(uri), { containerName: '/c', sshHostAlias: 'pks-r1', workspaceFolder: "/workspaces/it's a \"q\" ü" });
+  });
+});
+
+describe('SSH aliases for remote hosts', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  const hosts: RemoteHost[] = [
+    { id: 'r1', host: '10.0.0.2', user: 'dev', port: 2222, key: '/keys/my key', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' },
+    { id: 'plain', host: 'box.example', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' },
+  ];
+  before(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'pks-alias-'));
+    env = { HOME: home, USER: 'me' };
+  });
+  after(() => rm(home, { recursive: true, force: true }));
+
+  it('writes one Host block per remote into ~/.pks/ssh_config (0600) that ssh -G resolves', async () => {
+    const file = await writeSshAliases(hosts, env);
+    assert.equal(file, path.join(home, '.pks', 'ssh_config'));
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const resolved = await promisify(execFile)('ssh', ['-G', '-F', file, 'pks-r1'], { env: { ...process.env, HOME: home } });
+    assert.match(resolved.stdout, /^hostname 10\.0\.0\.2$/m);
+    assert.match(resolved.stdout, /^user dev$/m);
+    assert.match(resolved.stdout, /^port 2222$/m);
+    assert.match(resolved.stdout, /^identityfile \/keys\/my key$/m);
+    assert.match(resolved.stdout, /^stricthostkeychecking true$/m);
+    assert.match(renderSshConfig(hosts, env), /Host pks-plain\n {2}HostName box\.example\n {2}User me\n {2}Port 22\n/);
+  });
+
+  it('adds the Include line once, at the top, keeping the rest of ~/.ssh/config byte for byte', async () => {
+    await mkdir(path.join(home, '.ssh'), { recursive: true });
+    const original = 'Host work\n  User someone\n';
+    await writeFile(path.join(home, '.ssh', 'config'), original);
+    assert.equal(await sshIncludeState(env), 'absent');
+    await addSshInclude(env);
+    await addSshInclude(env);
+    const text = await readFile(path.join(home, '.ssh', 'config'), 'utf8');
+    assert.equal(text.match(/^Include /gm)?.length, 1);
+    assert.ok(text.startsWith('# Added by pks'));
+    assert.ok(text.endsWith(`\n\n${original}`));
+    assert.equal(await sshIncludeState(env), 'present');
+  });
+
+  it('refuses values that cannot be written safely into ssh_config', () => {
+    assert.throws(() => renderSshConfig([{ ...hosts[1]!, host: 'evil\n  ProxyCommand sh' }], env), /Cannot write/);
+  });
+});
