@@ -20,6 +20,8 @@ export interface BuildRequest {
   target?: string | undefined;
   cacheFrom?: readonly string[];
   labels?: Readonly<Record<string, string>>;
+  /** Build every step again instead of using the engine's cache (`rebuild --no-cache`). */
+  noCache?: boolean | undefined;
   /** Which phase the output belongs to, for progress events. */
   phase: PreparePhase;
   onProgress?: ProgressListener | undefined;
@@ -69,6 +71,7 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
         labels: request.labels === undefined || Object.keys(request.labels).length === 0 ? undefined : request.labels,
         rm: 1,
         forcerm: 1,
+        nocache: request.noCache === true ? 1 : undefined,
       },
       bodyStream: request.context,
       contentType: 'application/x-tar',

@@ -26,6 +26,8 @@ export interface PrepareImageOptions {
   onProgress?: ProgressListener | undefined;
   signal?: AbortSignal | undefined;
   fetcher?: FeatureFetcher | undefined;
+  /** Build without the engine's layer cache. */
+  noCache?: boolean | undefined;
 }
 
 export interface PreparedImage {
@@ -106,6 +108,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
         phase: 'build',
         onProgress: listener,
         signal: options.signal,
+        noCache: options.noCache,
         description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
       }),
     );
@@ -147,6 +150,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       phase: 'features',
       onProgress: listener,
       signal: options.signal,
+      noCache: options.noCache,
       description: installs.length === 0 ? `the labelled image ${imageName}` : `the Features into ${imageName}`,
     });
   const finalId =

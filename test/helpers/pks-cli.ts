@@ -19,7 +19,7 @@ export interface Sandbox {
   home: string;
   pksHome: string;
   env: NodeJS.ProcessEnv;
-  run(args: string[], options?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<PksResult>;
+  run(args: string[], options?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string }): Promise<PksResult>;
   cleanup(): Promise<void>;
 }
 
@@ -40,14 +40,14 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
     home,
     pksHome,
     env,
-    run: (args, runOptions = {}) => runPks(args, { ...env, ...runOptions.env }, runOptions.input, runOptions.timeoutMs),
+    run: (args, runOptions = {}) => runPks(args, { ...env, ...runOptions.env }, runOptions.input, runOptions.timeoutMs, runOptions.cwd),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
 
-export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): Promise<PksResult> {
+export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [pksBin, ...args], { env, cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -34,8 +34,9 @@ const rows: Row[] = [
   { argv: ['devcontainer', 'exec', 'p', '--env', 'NOEQUALS', '--', 'ls'], code: 2, stderr: /KEY=VALUE/ },
   { argv: ['devcontainer', 'list', '--remote', 'UPPER'], code: 2, stderr: /lowercase letters/ },
   { argv: ['--log-format', 'xml', 'remote', 'list'], code: 2, stderr: /argument 'xml' is invalid/ },
-  // Declared but not built yet: an honest operational failure, no stack.
-  { argv: ['devcontainer', 'connect'], code: 1, stderr: /^error: pks devcontainer connect is not implemented yet\.\n {2}hint: / },
+  // Checked before any engine is contacted: a usage error with the next step.
+  { argv: ['devcontainer', 'exec', 'box'], code: 2, stderr: /^error: No command to run\.\n {2}hint: Put the command after --/ },
+  { argv: ['devcontainer', 'spawn', '--rebuild', '--auto-rebuild', '/nonexistent'], code: 2, stderr: /--auto-rebuild cannot be combined/ },
 ];
 
 describe('command line parsing', () => {
@@ -50,11 +51,11 @@ describe('command line parsing', () => {
   }
 
   it('--log-format json turns error messages into JSON lines on stderr', async () => {
-    const result = await runInProcess(['--log-format', 'json', 'devcontainer', 'connect']);
-    assert.equal(result.code, 1);
+    const result = await runInProcess(['--log-format', 'json', 'devcontainer', 'exec', 'box']);
+    assert.equal(result.code, 2);
     const record = JSON.parse(result.stderr.trim()) as Record<string, unknown>;
     assert.equal(record.level, 'error');
-    assert.equal(record.code, 'E_NOT_IMPLEMENTED');
+    assert.equal(record.code, 'E_NO_COMMAND');
     assert.equal(result.stdout, '');
   });
 });

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { OperationError, PksError, UsageError } from '../../common/errors.js';
 import { openEngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
-import { spawnDevcontainer, type SpawnHost, type SpawnResult } from '../../core/spawn/spawn.js';
+import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../devcontainer/index.js';
 import type { Context } from '../context.js';
@@ -66,7 +66,7 @@ function runLocal(argv: string[], cwd: string, ctx: Context): Promise<number> {
   });
 }
 
-function spawnHost(ctx: Context): SpawnHost {
+export function spawnHost(ctx: Context): SpawnHost {
   return {
     listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
     async runInitializeCommand(command: LifecycleCommand, cwd: string) {
@@ -114,38 +114,42 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   if (info === undefined || !info.isDirectory()) {
     throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
   }
-  const renderer = new SpawnRenderer(ctx);
   const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) });
   ctx.defer(target.engine);
+  await runSpawn(ctx, flags.format, {
+    projectPath,
+    ...(flags.name === undefined ? {} : { projectName: flags.name }),
+    ...(flags.config === undefined ? {} : { configFile: flags.config }),
+    ...(flags.volumeName === undefined ? {} : { volumeName: flags.volumeName }),
+    ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
+    cwd: ctx.cwd,
+    env: ctx.env,
+    localUser: ctx.env.USER ?? os.userInfo().username,
+    target,
+    rebuild: policy,
+    force: flags.force === true,
+    includeIgnored: flags.includeIgnored === true,
+    host: spawnHost(ctx),
+  });
+}
+
+/** Runs the pipeline with progress drawn, Ctrl-C wired, and the result (or error outcome) printed. */
+export async function runSpawn(ctx: Context, format: 'text' | 'json', request: Omit<SpawnRequest, 'onEvent' | 'signal'>): Promise<SpawnResult> {
+  const renderer = new SpawnRenderer(ctx);
   const signal = ctx.interruptSignal();
   let result: SpawnResult;
   try {
-    result = await spawnDevcontainer({
-      projectPath,
-      ...(flags.name === undefined ? {} : { projectName: flags.name }),
-      ...(flags.config === undefined ? {} : { configFile: flags.config }),
-      ...(flags.volumeName === undefined ? {} : { volumeName: flags.volumeName }),
-      ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
-      cwd: ctx.cwd,
-      env: ctx.env,
-      localUser: ctx.env.USER ?? os.userInfo().username,
-      target,
-      rebuild: policy,
-      force: flags.force === true,
-      includeIgnored: flags.includeIgnored === true,
-      host: spawnHost(ctx),
-      onEvent: (event) => renderer.event(event),
-      signal,
-    });
+    result = await spawnDevcontainer({ ...request, onEvent: (event) => renderer.event(event), signal });
   } catch (error) {
     renderer.finish();
     // With --format json, scripts get an outcome object on stdout either way.
-    if (flags.format === 'json') {
+    if (format === 'json') {
       const known = error instanceof PksError;
       ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
     }
     throw error;
   }
   renderer.finish();
-  renderer.result(result, target, flags.format);
+  renderer.result(result, request.target, format);
+  return result;
 }

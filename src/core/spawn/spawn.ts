@@ -140,7 +140,7 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   }
 
   const prepared = await clock.run('image', 'Preparing the image', () =>
-    prepareImage(engine, loaded, { env: request.env, onProgress: (event) => emit(event), signal: request.signal }),
+    prepareImage(engine, loaded, { env: request.env, onProgress: (event) => emit(event), signal: request.signal, noCache: request.noCache }),
   );
   const volumeName = request.volumeName ?? reuseVolume ?? volumeNameFor(identity);
   const remoteUser = remoteUserOf(prepared);

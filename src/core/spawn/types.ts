@@ -56,6 +56,8 @@ export interface SpawnRequest {
   force: boolean;
   prefer?: 'host' | 'container';
   includeIgnored: boolean;
+  /** Build images without the engine's layer cache. */
+  noCache?: boolean;
   /** gzip the workspace upload (worth it on slow links only). */
   compress?: boolean;
   host: SpawnHost;

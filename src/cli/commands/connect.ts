@@ -1,0 +1,149 @@
+// `pks devcontainer connect` and `shell`: back into an existing dev container,
+// in VS Code (through a URI that attaches to the container, nested behind
+// Remote-SSH for remote hosts) or in a terminal.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { OperationError } from '../../common/errors.js';
+import { hookTargetFor, inspectContainer } from '../../core/container-info.js';
+import { runLifecycleHooks } from '../../core/hooks.js';
+import { startDevcontainer } from '../../core/lifecycle.js';
+import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../../core/ssh-aliases.js';
+import { vscodeContainerUri } from '../../core/vscode-uri.js';
+import { RemoteHostStore } from '../../store/remote-host-store.js';
+import { hookMessages, openContainerTarget } from '../container-target.js';
+import type { Context } from '../context.js';
+import { runExec } from './devcontainer-exec.js';
+
+export interface ConnectFlags {
+  remote?: string;
+  restartIfStopped?: boolean;
+  launch?: boolean;
+  printUri?: boolean;
+  ide?: 'code' | 'code-insiders' | 'none';
+  yes?: boolean;
+}
+
+/** The first of `names` that is an executable on PATH. */
+function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of names) {
+    for (const dir of (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '')) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Opens the editor and lets it live on after pks exits (argv, no shell). */
+function launchEditor(binary: string, uri: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['--folder-uri', uri], { detached: true, stdio: 'ignore', env });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+async function sshAliasForRemote(ctx: Context, hostId: string, yes: boolean): Promise<string> {
+  await writeSshAliases(await RemoteHostStore.fromEnv(ctx.env).list(), ctx.env);
+  const alias = sshAliasFor(hostId);
+  if ((await sshIncludeState(ctx.env)) === 'present') return alias;
+  const file = pksSshConfigPath(ctx.env);
+  const consent =
+    yes ||
+    (ctx.prompter.interactive &&
+      (await ctx.prompter.confirm(`VS Code reaches this host through the SSH alias ${alias}, defined in ${file}. Add "Include ${file}" at the top of ~/.ssh/config?`, {
+        flag: '--yes',
+        defaultAnswer: true,
+      })));
+  if (consent) {
+    const changed = await addSshInclude(ctx.env);
+    ctx.reporter.info(`Added "Include ${file}" to ${changed}.`);
+  } else {
+    ctx.reporter.warn(`VS Code will not find the SSH alias ${alias} until ~/.ssh/config includes ${file}.`, `Add the line "Include ${file}" at the top of ~/.ssh/config, or run connect again with --yes.`);
+  }
+  return alias;
+}
+
+export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote);
+  const { engine, hostId } = found.target;
+  const id = found.container.containerId;
+  let inspect = await inspectContainer(engine, id);
+  const name = found.container.name;
+  if (!inspect.State.Running) {
+    let start = flags.restartIfStopped === true;
+    if (!start && !ctx.prompter.interactive) {
+      throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}.`, {
+        hint: `Pass --restart-if-stopped to start it (postStartCommand runs), or: pks devcontainer start ${name}${found.remoteFlag}`,
+      });
+    }
+    start ||= await ctx.prompter.confirm(`The dev container ${name} is ${inspect.State.Status}. Start it?`, { flag: '--restart-if-stopped', defaultAnswer: true });
+    if (!start) throw new OperationError('E_CONTAINER_STOPPED', `Not connecting: ${name} is ${inspect.State.Status}.`);
+    ctx.reporter.info(`Starting ${name}...`);
+    await startDevcontainer(engine, id, { onEvent: hookMessages(ctx), remoteFlag: found.remoteFlag });
+    inspect = await inspectContainer(engine, id);
+  }
+
+  const workspaceFolder = found.container.workspaceFolder ?? '/';
+  const sshHostAlias = hostId === 'local' ? undefined : await sshAliasForRemote(ctx, hostId, flags.yes === true);
+  const uri = vscodeContainerUri({ containerName: name, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
+  if (flags.printUri === true) {
+    ctx.reporter.data(uri);
+    return;
+  }
+  const { target, merged } = hookTargetFor(engine, inspect, { onEvent: hookMessages(ctx), remoteFlag: found.remoteFlag });
+  await runLifecycleHooks(target, merged, 'attach');
+
+  ctx.reporter.data(
+    [
+      `container  ${name} (${inspect.State.Status})`,
+      `host       ${found.target.description}`,
+      `workspace  ${workspaceFolder}`,
+      ...(found.target.sshCommand === undefined ? [] : [`ssh        ${found.target.sshCommand.join(' ')}${sshHostAlias === undefined ? '' : `   (or: ssh ${sshHostAlias})`}`]),
+      `uri        ${uri}`,
+    ].join('\n'),
+  );
+  if (flags.launch === false || flags.ide === 'none') return;
+  const editor = findOnPath(flags.ide === undefined ? ['code', 'code-insiders'] : [flags.ide], ctx.env);
+  if (editor === undefined) {
+    ctx.reporter.warn(
+      `${flags.ide ?? 'VS Code (code or code-insiders)'} is not on PATH, so nothing was opened.`,
+      `Open the container from a machine with VS Code: code --folder-uri '${uri}'`,
+    );
+    return;
+  }
+  await launchEditor(editor, uri, ctx.env);
+  ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+}
+
+/**
+ * The remote user's login shell (from the container's /etc/passwd; bash when
+ * the account names plain sh or none and bash exists), started as a login
+ * shell in the workspace folder.
+ */
+export const LOGIN_SHELL = [
+  '/bin/sh',
+  '-c',
+  [
+    'user=$(id -un 2>/dev/null || echo root)',
+    'shell=$(awk -F: -v u="$user" \'$1 == u { print $7 }\' /etc/passwd 2>/dev/null)',
+    'case "$shell" in ""|*/nologin|*/false) shell=/bin/sh ;; esac',
+    'if [ "$shell" = /bin/sh ] && [ -x /bin/bash ]; then shell=/bin/bash; fi',
+    'exec "$shell" -l',
+  ].join('\n'),
+  'pks-shell',
+];
+
+export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string }): Promise<void> {
+  await runExec(ctx, query, LOGIN_SHELL, { remote: flags.remote, interactive: true, tty: ctx.stdin.isTTY === true, env: [] });
+}

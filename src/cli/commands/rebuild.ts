@@ -1,0 +1,56 @@
+// `pks devcontainer rebuild`: the spawn pipeline with --rebuild, driven by what
+// the container's labels say about its project: the image is rebuilt (without
+// cache if asked), the container replaced on the SAME volume, so the work in
+// progress survives, and the create-time hooks run again.
+
+import { stat } from 'node:fs/promises';
+import { OperationError, UsageError } from '../../common/errors.js';
+import { inspectContainer, labelsOf } from '../../core/container-info.js';
+import { LABELS } from '../../core/labels.js';
+import { openContainerTarget } from '../container-target.js';
+import type { Context } from '../context.js';
+import { runSpawn, spawnHost } from './spawn.js';
+
+export interface RebuildFlags {
+  remote?: string;
+  /** false with --no-cache. */
+  cache?: boolean;
+  format: 'text' | 'json';
+}
+
+export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote);
+  const labels = labelsOf(await inspectContainer(found.target.engine, found.container.containerId));
+  if (found.container.foreign || labels[LABELS.managed] !== 'true') {
+    throw new UsageError(`${found.container.name} was not created by pks, so pks cannot rebuild it.`, {
+      code: 'E_FOREIGN_CONTAINER',
+      hint: 'Rebuild it with the tool that created it (in VS Code: "Dev Containers: Rebuild Container").',
+    });
+  }
+  const projectPath = labels[LABELS.projectPath];
+  const info = projectPath === undefined ? undefined : await stat(projectPath).catch(() => undefined);
+  if (projectPath === undefined || info === undefined || !info.isDirectory()) {
+    throw new OperationError('E_PROJECT_MISSING', `Rebuilding needs the project's configuration, but its folder ${projectPath ?? '(unknown)'} is not on this machine.`, {
+      hint: 'Run the rebuild from the machine the container was spawned from.',
+    });
+  }
+  const configFile = labels[LABELS.configFile];
+  const projectName = labels[LABELS.projectName];
+  const volumeName = labels[LABELS.volumeName];
+  await runSpawn(ctx, flags.format, {
+    projectPath,
+    ...(projectName === undefined ? {} : { projectName }),
+    ...(configFile === undefined ? {} : { configFile }),
+    ...(volumeName === undefined ? {} : { volumeName }),
+    cwd: ctx.cwd,
+    env: ctx.env,
+    // The container is found again by who spawned it.
+    localUser: labels[LABELS.spawnedBy] ?? ctx.env.USER ?? 'root',
+    target: found.target,
+    rebuild: 'always',
+    force: false,
+    includeIgnored: false,
+    noCache: flags.cache === false,
+    host: spawnHost(ctx),
+  });
+}

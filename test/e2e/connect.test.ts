@@ -1,0 +1,163 @@
+// `pks devcontainer connect`, `shell` and `rebuild`, as a user runs them, on
+// the local engine and a remote host.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { decodeContainerUri } from '../../src/core/vscode-uri.js';
+import type { EngineClient } from '../../src/engine/index.js';
+import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { containerExec, createProject, engineFor, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
+import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+
+const exec = promisify(execFile);
+let env: TestEnv;
+let sandbox: Sandbox;
+const engines = new Map<Where, EngineClient>();
+const spawned: Array<{ project: Project; where: Where }> = [];
+
+before(async () => {
+  env = loadTestEnv();
+  sandbox = await createSandbox({ knownHosts: env.knownHosts });
+  const host = env.r1;
+  const added = await sandbox.run(['remote', 'add', 'r1', '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
+  assert.equal(added.code, 0, added.stderr);
+  for (const where of ['local', 'r1'] as const) engines.set(where, await engineFor(env, where));
+});
+
+after(async () => {
+  for (const { project, where } of spawned) {
+    await removeProjectResources(engine(where), project.dir);
+    await project.cleanup();
+  }
+  for (const client of engines.values()) await client.close();
+  await sandbox.cleanup();
+});
+
+function engine(where: Where): EngineClient {
+  const client = engines.get(where);
+  if (client === undefined) throw new Error(`no engine for ${where}`);
+  return client;
+}
+
+const remoteArgs = (where: Where): string[] => (where === 'local' ? [] : ['--remote', where]);
+
+async function spawnProject(where: Where, config: Record<string, unknown>): Promise<{ project: Project; containerId: string; containerName: string }> {
+  const project = await createProject({ '.devcontainer/devcontainer.json': JSON.stringify(config), 'file.txt': 'hello\n' });
+  spawned.push({ project, where });
+  const result = await sandbox.run(['devcontainer', 'spawn', project.dir, '--format', 'json', ...remoteArgs(where)], { timeoutMs: 120_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const outcome = JSON.parse(result.stdout) as { containerId: string; containerName: string };
+  return { project, ...outcome };
+}
+
+for (const where of ['local', 'r1'] as const) {
+  describe(`connect on ${where}`, () => {
+    it('--print-uri prints a URI that decodes to the container and its workspace', async () => {
+      const { project, containerName } = await spawnProject(where, { image: 'pks-test/busybox:latest' });
+      const result = await sandbox.run(['devcontainer', 'connect', project.name, '--print-uri', ...remoteArgs(where)]);
+      assert.equal(result.code, 0, result.stderr);
+      const decoded = decodeContainerUri(result.stdout.trim());
+      assert.equal(decoded.containerName, `/${containerName}`);
+      assert.equal(decoded.workspaceFolder, `/workspaces/${project.name}`);
+      if (where === 'local') {
+        assert.equal(decoded.sshHostAlias, undefined);
+      } else {
+        assert.equal(decoded.sshHostAlias, 'pks-r1');
+        // The alias resolves, through pks's own file, to the right user, port and key.
+        const resolved = await exec('ssh', ['-G', '-F', path.join(sandbox.pksHome, 'ssh_config'), 'pks-r1'], { env: { ...process.env, HOME: sandbox.home } });
+        assert.match(resolved.stdout, new RegExp(`^hostname ${env.r1.host.replace(/\./g, '\\.')}$`, 'm'));
+        assert.match(resolved.stdout, new RegExp(`^user ${env.r1.user}$`, 'm'));
+        assert.match(resolved.stdout, /^port 22$/m);
+        assert.match(resolved.stdout, new RegExp(`^identityfile ${env.r1.key.replace(/[.]/g, '\\.')}$`, 'm'));
+        // ...and really logs in there.
+        const login = await exec('ssh', ['-F', path.join(sandbox.pksHome, 'ssh_config'), '-o', 'BatchMode=yes', 'pks-r1', 'id', '-un'], { env: { ...process.env, HOME: sandbox.home } });
+        assert.equal(login.stdout.trim(), env.r1.user);
+      }
+    });
+  });
+}
+
+describe('connect: consent, stopped containers, the editor', () => {
+  it('adds the Include line to ~/.ssh/config only with consent, and only once', async () => {
+    const { project } = await spawnProject('r1', { image: 'pks-test/busybox:latest' });
+    const userConfig = path.join(sandbox.home, '.ssh', 'config');
+    await writeFile(userConfig, 'Host mine\n  User me\n');
+    const refused = await sandbox.run(['devcontainer', 'connect', project.name, '--remote', 'r1', '--no-launch']);
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.match(refused.stderr, /will not find the SSH alias pks-r1/);
+    assert.equal(await readFile(userConfig, 'utf8'), 'Host mine\n  User me\n', 'untouched without consent');
+    for (let i = 0; i < 2; i += 1) {
+      const agreed = await sandbox.run(['devcontainer', 'connect', project.name, '--remote', 'r1', '--no-launch', '--yes']);
+      assert.equal(agreed.code, 0, agreed.stderr);
+    }
+    const text = await readFile(userConfig, 'utf8');
+    assert.equal(text.match(/^Include /gm)?.length, 1);
+    assert.ok(text.endsWith('Host mine\n  User me\n'));
+    assert.match(text, new RegExp(`^Include ${path.join(sandbox.pksHome, 'ssh_config').replace(/[.]/g, '\\.')}$`, 'm'));
+  });
+
+  it('a stopped container needs --restart-if-stopped without a TTY; with it, it starts and postStart runs', async () => {
+    const { project, containerId } = await spawnProject('local', { image: 'pks-test/busybox:latest', postStartCommand: 'echo started >> /tmp/starts' });
+    await engine('local').requestEmpty({ method: 'POST', path: `/containers/${containerId}/stop`, query: { t: 1 } });
+    const refused = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--restart-if-stopped/);
+    const started = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch', '--restart-if-stopped']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /\(running\)/);
+    assert.equal((await containerExec(engine('local'), containerId, ['cat', '/tmp/starts'])).stdout, 'started\nstarted\n');
+  });
+
+  it('launches `code --folder-uri <uri>` (argv, nothing else), from inside the project folder with no argument', async () => {
+    const { project } = await spawnProject('local', { image: 'pks-test/busybox:latest', postAttachCommand: 'echo attached >> /tmp/attached' });
+    const bin = path.join(sandbox.home, 'fake-bin');
+    await mkdir(bin, { recursive: true });
+    const record = path.join(sandbox.home, 'code-args.json');
+    await writeFile(path.join(bin, 'code'), `#!/usr/bin/env node\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));\n`);
+    await chmod(path.join(bin, 'code'), 0o755);
+    const result = await sandbox.run(['devcontainer', 'connect'], { cwd: project.dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    assert.equal(result.code, 0, result.stderr);
+    const uri = /^uri\s+(\S+)$/m.exec(result.stdout)?.[1];
+    assert.ok(uri !== undefined, result.stdout);
+    for (let i = 0; i < 50; i += 1) {
+      if ((await readFile(record, 'utf8').catch(() => '')) !== '') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(JSON.parse(await readFile(record, 'utf8')), ['--folder-uri', uri]);
+    assert.equal(decodeContainerUri(uri).workspaceFolder, `/workspaces/${project.name}`);
+    const ids = (await engine('local').listContainers({ filters: { label: [`pks.project.path=${project.dir}`] } })).map((c) => c.Id);
+    assert.equal((await containerExec(engine('local'), ids[0] ?? '', ['cat', '/tmp/attached'])).stdout, 'attached\n', 'postAttachCommand ran');
+  });
+});
+
+describe('shell and rebuild', () => {
+  it('shell: a login shell in the workspace folder, as the remote user, exit code passed through', async () => {
+    const { project } = await spawnProject('r1', { image: 'pks-test/debian:bookworm', remoteUser: 'daemon' });
+    const result = await sandbox.run(['devcontainer', 'shell', project.name, '--remote', 'r1'], { input: 'pwd; id -un; cat file.txt; exit 3\n' });
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(result.stdout, `/workspaces/${project.name}\ndaemon\nhello\n`);
+  });
+
+  it('rebuild keeps the workspace files, changes the image, reruns create hooks', async () => {
+    const project = await createProject({
+      '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' }, postCreateCommand: 'echo created >> /tmp/created' }),
+      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nRUN echo one > /image-version\n',
+    });
+    spawned.push({ project, where: 'local' });
+    const first = await sandbox.run(['devcontainer', 'spawn', project.dir, '--format', 'json'], { timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stderr);
+    const oldId = (JSON.parse(first.stdout) as { containerId: string }).containerId;
+    await containerExec(engine('local'), oldId, ['sh', '-c', `echo wip > /workspaces/${project.name}/wip.txt`]);
+    await writeFile(path.join(project.dir, '.devcontainer/Dockerfile'), 'FROM pks-test/busybox:latest\nRUN echo two > /image-version\n');
+    const rebuilt = await sandbox.run(['devcontainer', 'rebuild', project.name, '--no-cache', '--format', 'json'], { timeoutMs: 120_000 });
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    const outcome = JSON.parse(rebuilt.stdout) as { action: string; containerId: string };
+    assert.equal(outcome.action, 'rebuilt');
+    assert.notEqual(outcome.containerId, oldId);
+    const check = await containerExec(engine('local'), outcome.containerId, ['sh', '-c', `cat /image-version /workspaces/${project.name}/wip.txt /tmp/created`]);
+    assert.equal(check.stdout, 'two\nwip\ncreated\n');
+  });
+});
