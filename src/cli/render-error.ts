@@ -6,6 +6,11 @@ import { ExitCode, isPksError } from '../common/errors.js';
 import type { Reporter } from './reporter.js';
 
 export function reportError(reporter: Reporter, error: unknown): ExitCode {
+  // `exec` passes its command's exit status through, silently, as docker exec does.
+  if (isPksError(error) && error.code === 'E_COMMAND_EXIT') {
+    reporter.debug(error.message);
+    return error.exitCode;
+  }
   if (isPksError(error)) {
     const details = [...error.details];
     if (reporter.verbose && error.cause !== undefined) details.push(`cause: ${describeCause(error.cause)}`);

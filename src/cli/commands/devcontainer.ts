@@ -3,7 +3,6 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { notImplemented } from '../not-implemented.js';
 import { collectKeyValue, formatOption, parseNonNegativeInt, remoteOption } from '../options.js';
 import { examples } from './examples.js';
 
@@ -42,9 +41,18 @@ export function devcontainerCommand(ctx: Context) {
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer differs').choices(['host', 'container'] as const))
     .option('--include-ignored', 'also upload files that .gitignore excludes')
     .option('--no-launch', 'do not open an editor when done')
+    .option('--config <file>', 'devcontainer.json to use (when the project has several)')
     .option('-y, --yes', 'answer yes to confirmations')
     .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
-    .action(() => notImplemented('devcontainer spawn'));
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer spawn examples/hello', 'spawn a project folder on the local engine'],
+        ['pks devcontainer spawn --remote hetzner --format json', 'spawn on a remote host, print one JSON outcome'],
+        ['pks devcontainer spawn --rebuild', 'rebuild even if the configuration did not change (the workspace volume is kept)'],
+      ]),
+    )
+    .action(async (projectPath, flags) => (await import('./spawn.js')).spawnCommand(ctx, projectPath, flags));
 
   dc.command('list')
     .alias('ls')
@@ -54,7 +62,10 @@ export function devcontainerCommand(ctx: Context) {
     .option('-a, --all', 'include stopped containers')
     .option('--include-foreign', 'include dev containers created by VS Code or the Dev Container CLI')
     .addOption(formatOption())
-    .action(() => notImplemented('devcontainer list'));
+    .action(async (options) => {
+      const { runList } = await import('./devcontainer-list.js');
+      await runList(ctx, options);
+    });
 
   containerCommand(dc, 'connect', 'open a dev container in VS Code (or print how to reach it)')
     .option('--restart-if-stopped', 'start the container if it is stopped')
@@ -62,23 +73,42 @@ export function devcontainerCommand(ctx: Context) {
     .option('--print-uri', 'print only the editor URI on stdout')
     .addOption(new Option('--ide <ide>', 'editor to open').choices(['code', 'code-insiders', 'none'] as const))
     .option('-y, --yes', 'answer yes to confirmations')
-    .action(() => notImplemented('devcontainer connect'))
-    .addHelpText('after', examples([['pks devcontainer connect api --remote hetzner', 'reopen a remote container']]));
+    .action(async (query, flags) => (await import('./connect.js')).connectCommand(ctx, query, flags))
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer connect api --remote hetzner', 'reopen VS Code in a remote container'],
+        ['pks devcontainer connect --print-uri', 'only print the vscode-remote:// URI of the current folder\'s container'],
+        ['pks devcontainer connect api --restart-if-stopped --ide code-insiders', 'start it if needed, open in Insiders'],
+      ]),
+    );
 
-  containerCommand(dc, 'shell', 'open an interactive shell in a dev container').action(() =>
-    notImplemented('devcontainer shell'),
+  containerCommand(dc, 'shell', 'open an interactive login shell in a dev container').action(async (query, flags) =>
+    (await import('./connect.js')).shellCommand(ctx, query, flags),
   );
   containerCommand(dc, 'stop', 'stop a dev container')
     .option('--timeout <seconds>', 'seconds to wait before killing', parseNonNegativeInt)
-    .action(() => notImplemented('devcontainer stop'));
-  containerCommand(dc, 'start', 'start a stopped dev container').action(() => notImplemented('devcontainer start'));
-  containerCommand(dc, 'restart', 'restart a dev container').action(() => notImplemented('devcontainer restart'));
+    .action(async (container, options) => {
+      const { runStop } = await import('./devcontainer-lifecycle.js');
+      await runStop(ctx, container, options);
+    });
+  containerCommand(dc, 'start', 'start a stopped dev container').action(async (container, options) => {
+    const { runStart } = await import('./devcontainer-lifecycle.js');
+    await runStart(ctx, container, options);
+  });
+  containerCommand(dc, 'restart', 'restart a dev container').action(async (container, options) => {
+    const { runRestart } = await import('./devcontainer-lifecycle.js');
+    await runRestart(ctx, container, options);
+  });
   containerCommand(dc, 'logs', 'show a dev container\'s output')
     .option('-f, --follow', 'keep streaming new output')
     .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
     .option('--timestamps', 'prefix each line with its time')
     .option('--since <time>', 'only output since a time (RFC 3339, or relative like 10m)')
-    .action(() => notImplemented('devcontainer logs'));
+    .action(async (container, options) => {
+      const { runLogs } = await import('./devcontainer-exec.js');
+      await runLogs(ctx, container, options);
+    });
   containerCommand(dc, 'exec', 'run a command in a dev container')
     .argument('[command...]', 'command and arguments (after --)')
     .option('-i, --interactive', 'forward stdin')
@@ -86,30 +116,46 @@ export function devcontainerCommand(ctx: Context) {
     .option('--user <user>', 'user to run as (default: the remote user)')
     .option('--workdir <dir>', 'working directory (default: the workspace folder)')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
-    .action(() => notImplemented('devcontainer exec'));
+    .action(async (container, command, options, self) => {
+      const { runExec, rootArgs } = await import('./devcontainer-exec.js');
+      await runExec(ctx, container, command, options, rootArgs(self));
+    });
   containerCommand(dc, 'rm', 'remove a dev container (the workspace volume is kept unless --volumes)')
     .option('--volumes', 'also remove the workspace volume')
     .option('--force', 'remove even if running')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(() => notImplemented('devcontainer rm'));
-  containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace').action(() =>
-    notImplemented('devcontainer rebuild'),
-  );
+    .action(async (container, options) => {
+      const { runRm } = await import('./devcontainer-lifecycle.js');
+      await runRm(ctx, container, options);
+    });
+  containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
+    .option('--no-cache', 'build the image without the engine\'s layer cache')
+    .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
+    .action(async (query, flags) => (await import('./rebuild.js')).rebuildCommand(ctx, query, flags));
   containerCommand(dc, 'inspect', 'show everything pks knows about a dev container')
     .addOption(formatOption())
-    .action(() => notImplemented('devcontainer inspect'));
+    .action(async (container, options) => {
+      const { runInspect } = await import('./devcontainer-lifecycle.js');
+      await runInspect(ctx, container, options);
+    });
 
   dc.command('config')
     .description('print the resolved dev container configuration and its hash')
     .argument('[path]', 'project folder', '.')
     .option('--config <file>', 'devcontainer.json to use')
     .addOption(formatOption())
-    .action(() => notImplemented('devcontainer config'));
+    .action(async (projectPath, options) => {
+      const { runConfigCommand } = await import('./devcontainer-config.js');
+      await runConfigCommand(ctx, projectPath, options);
+    });
   dc.command('validate')
     .description('check a devcontainer.json without any engine')
     .argument('[path]', 'project folder', '.')
     .option('--config <file>', 'devcontainer.json to use')
-    .action(() => notImplemented('devcontainer validate'));
+    .action(async (projectPath, options) => {
+      const { runValidateCommand } = await import('./devcontainer-config.js');
+      await runValidateCommand(ctx, projectPath, options);
+    });
 
   return dc;
 }

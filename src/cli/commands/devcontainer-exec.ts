@@ -1,0 +1,136 @@
+// `pks devcontainer exec` and `logs`: a process's streams between this
+// terminal and a container. With a TTY the local terminal goes raw (every key
+// to the container), follows the window size, and is restored however the
+// session ends; without one stdout and stderr stay apart.
+
+import type { ReadStream } from 'node:tty';
+import { UsageError } from '../../common/errors.js';
+import { inspectContainer } from '../../core/container-info.js';
+import { startExec, type ExecHandle } from '../../core/exec.js';
+import { execSettings } from '../../core/exec-settings.js';
+import { parseSince, streamLogs } from '../../core/logs.js';
+import { CommandExitStatus } from '../command-exit.js';
+import { openContainerTarget } from '../container-target.js';
+import type { Context, TtyWritable } from '../context.js';
+
+export interface ExecFlags {
+  remote?: string | undefined;
+  interactive?: boolean | undefined;
+  tty?: boolean | undefined;
+  user?: string | undefined;
+  workdir?: string | undefined;
+  env: string[];
+}
+
+/**
+ * Commander cannot tell `exec box -- ls` from `exec -- box ls`: both give
+ * operands [box, ls]. What follows `--` on the command line decides: when the
+ * first operand came after it, no container was named.
+ */
+export function splitExecOperands(
+  container: string | undefined,
+  command: readonly string[],
+  rawArgs: readonly string[] | undefined,
+): { container: string | undefined; command: string[] } {
+  const dash = rawArgs?.indexOf('--') ?? -1;
+  if (container !== undefined && rawArgs !== undefined && dash >= 0 && rawArgs.length - dash - 1 === command.length + 1) {
+    return { container: undefined, command: [container, ...command] };
+  }
+  return { container, command: [...command] };
+}
+
+/** The whole command line as given to the root program (commander keeps it there only). */
+export function rootArgs(command: { parent: unknown }): string[] | undefined {
+  let current: unknown = command;
+  while (typeof current === 'object' && current !== null && 'parent' in current && current.parent !== null && current.parent !== undefined) {
+    current = current.parent;
+  }
+  const raw = typeof current === 'object' && current !== null && 'rawArgs' in current ? current.rawArgs : undefined;
+  return Array.isArray(raw) && raw.every((arg) => typeof arg === 'string') ? (raw as string[]) : undefined;
+}
+
+type SizedWritable = TtyWritable & { rows?: number };
+
+function terminalSize(stream: SizedWritable): { rows: number; cols: number } {
+  return { rows: stream.rows ?? 24, cols: stream.columns ?? 80 };
+}
+
+export async function runExec(ctx: Context, containerArg: string | undefined, commandArgs: readonly string[], flags: ExecFlags, rawArgs?: readonly string[]): Promise<void> {
+  const { container: query, command } = splitExecOperands(containerArg, commandArgs, rawArgs);
+  if (command.length === 0) {
+    throw new UsageError('No command to run.', {
+      code: 'E_NO_COMMAND',
+      hint: 'Put the command after --: pks devcontainer exec [container] -- <command> [args...] (pks devcontainer shell opens a shell).',
+    });
+  }
+  const interactive = flags.interactive === true;
+  const stdinIsTty = ctx.stdin.isTTY === true;
+  if (flags.tty === true && interactive && !stdinIsTty) {
+    throw new UsageError('-it needs a terminal on stdin, and stdin is not one.', { code: 'E_NOT_A_TTY', hint: 'Drop -t to pipe input through (-i alone).' });
+  }
+  const found = await openContainerTarget(ctx, query, flags.remote);
+  const { engine } = found.target;
+  const settings = execSettings(await inspectContainer(engine, found.container.containerId), { user: flags.user, workdir: flags.workdir, env: flags.env });
+  ctx.reporter.debug(`exec as ${settings.user ?? '(image default)'} in ${settings.workdir}`);
+
+  const stdout = ctx.stdout as SizedWritable;
+  const tty = flags.tty === true ? terminalSize(stdout.isTTY === true ? stdout : (ctx.stderr as SizedWritable)) : undefined;
+  const raw = tty !== undefined && interactive && stdinIsTty ? (ctx.stdin as ReadStream) : undefined;
+  let handle: ExecHandle | undefined;
+  const onResize = (): void => {
+    const size = terminalSize(stdout);
+    void handle?.resize(size.rows, size.cols);
+  };
+  raw?.setRawMode(true);
+  try {
+    handle = await startExec(engine, found.container.containerId, {
+      cmd: command,
+      ...(settings.user === undefined ? {} : { user: settings.user }),
+      workdir: settings.workdir,
+      env: settings.env,
+      ...(tty === undefined ? {} : { tty }),
+      ...(interactive ? { stdin: ctx.stdin } : {}),
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+    });
+    // tty.WriteStream emits 'resize' on SIGWINCH.
+    if (tty !== undefined && stdout.isTTY === true) stdout.on('resize', onResize);
+    const status = await handle.exitCode;
+    if (status !== 0) throw new CommandExitStatus(status, command);
+  } finally {
+    stdout.off('resize', onResize);
+    raw?.setRawMode(false);
+    // A flowing stdin would keep pks alive after the command ended.
+    if (interactive) ctx.stdin.pause();
+  }
+}
+
+export interface LogsFlags {
+  remote?: string | undefined;
+  follow?: boolean | undefined;
+  tail?: number | undefined;
+  timestamps?: boolean | undefined;
+  since?: string | undefined;
+}
+
+export async function runLogs(ctx: Context, query: string | undefined, flags: LogsFlags): Promise<void> {
+  const since = flags.since === undefined ? undefined : parseSince(flags.since);
+  const found = await openContainerTarget(ctx, query, flags.remote);
+  const inspect = await inspectContainer(found.target.engine, found.container.containerId);
+  // Ctrl-C ends a follow: the stream closes and pks exits 0, as after a stop.
+  const stop = new AbortController();
+  const unsubscribe = flags.follow === true ? ctx.onInterrupt?.(() => stop.abort()) : undefined;
+  try {
+    await streamLogs(found.target.engine, inspect, {
+      follow: flags.follow === true,
+      ...(flags.tail === undefined ? {} : { tail: flags.tail }),
+      timestamps: flags.timestamps === true,
+      ...(since === undefined ? {} : { since }),
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      signal: stop.signal,
+    });
+  } finally {
+    unsubscribe?.();
+  }
+}

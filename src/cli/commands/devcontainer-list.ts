@@ -1,0 +1,87 @@
+// `pks devcontainer list`: the one command people run without thinking, so it
+// loads only the engine client and the discovery code (see bench/list.ts).
+
+import { OperationError, UsageError, errorMessage, isPksError } from '../../common/errors.js';
+import type { DevcontainerSummary } from '../../core/discovery.js';
+import { listAllHosts, listOneHost, type HostListing } from '../../core/discovery-hosts.js';
+import { LOCAL_HOST_ID } from '../../core/labels.js';
+import type { Context } from '../context.js';
+import type { OutputFormat } from '../options.js';
+import { relativeTime } from '../relative-time.js';
+import { sshPrompts } from '../ssh-prompts.js';
+import { renderTable, type Column } from '../table.js';
+
+export interface ListFlags {
+  remote?: string | undefined;
+  allRemotes?: boolean | undefined;
+  all?: boolean | undefined;
+  includeForeign?: boolean | undefined;
+  format: OutputFormat;
+}
+
+/** "3 hours", "2 days"; the table's AGE column. */
+export function age(iso: string, now: Date = new Date()): string {
+  const text = relativeTime(iso, now);
+  return text === 'just now' ? 'less than a minute' : text.replace(/ ago$/, '');
+}
+
+/** `running`, `exited (137)`: the state, with the exit code where the engine gives one. */
+export function statusCell(container: DevcontainerSummary): string {
+  const code = /^Exited \((-?\d+)\)/.exec(container.statusText)?.[1];
+  return code === undefined ? container.status : `${container.status} (${code})`;
+}
+
+const COLUMNS: readonly Column<DevcontainerSummary>[] = [
+  { header: 'PROJECT', value: (c) => (c.foreign ? `${c.project} (foreign)` : c.project) },
+  { header: 'CONTAINER', value: (c) => c.containerId.slice(0, 12) },
+  { header: 'STATUS', value: statusCell },
+  { header: 'HOST', value: (c) => c.host },
+  { header: 'AGE', value: (c) => age(c.createdAt) },
+  { header: 'IMAGE', value: (c) => c.image },
+];
+
+export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
+  if (flags.allRemotes === true && flags.remote !== undefined) {
+    throw new UsageError('--remote and --all-remotes cannot be combined.', {
+      hint: 'Use --remote <id> for one host, --all-remotes for the local engine and every registered host.',
+    });
+  }
+  const listOptions = { env: ctx.env, all: flags.all === true, includeForeign: flags.includeForeign === true };
+  const listings: HostListing[] =
+    flags.allRemotes === true
+      ? await listAllHosts(listOptions)
+      : [await listOneHost({ ...listOptions, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) })];
+
+  const containers = listings.flatMap((listing) => (listing.ok ? listing.containers : []));
+  const failed = listings.filter((listing): listing is Extract<HostListing, { ok: false }> => !listing.ok);
+
+  if (flags.format === 'json') ctx.reporter.json(containers);
+  else if (containers.length > 0) ctx.reporter.data(renderTable(COLUMNS, containers));
+  else if (failed.length < listings.length) ctx.reporter.info(emptyMessage(flags, listings));
+
+  for (const listing of failed) {
+    const error = listing.error;
+    ctx.reporter.log({
+      level: 'error',
+      message: `${listing.description}: ${errorMessage(error)}`,
+      code: isPksError(error) ? error.code : 'E_INTERNAL',
+      ...(isPksError(error) && error.hint !== undefined ? { hint: error.hint } : {}),
+    });
+  }
+  if (failed.length > 0) {
+    const names = failed.map((listing) => listing.host).join(', ');
+    const remote = failed.find((listing) => listing.host !== LOCAL_HOST_ID);
+    throw new OperationError(
+      'E_LIST_PARTIAL',
+      `${failed.length} of ${listings.length} engines could not be listed (${names}); the list above is partial.`,
+      remote === undefined ? {} : { hint: `Check the host with: pks remote test ${remote.host}` },
+    );
+  }
+}
+
+function emptyMessage(flags: ListFlags, listings: readonly HostListing[]): string {
+  const where = listings.length === 1 ? (listings[0]?.description ?? 'the engine') : `${listings.length} engines`;
+  const what = flags.all === true ? 'No dev containers' : 'No running dev containers';
+  const more = flags.all === true ? '' : ' (--all includes stopped ones)';
+  return `${what} on ${where}${more}.`;
+}

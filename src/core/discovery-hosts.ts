@@ -1,0 +1,76 @@
+// `list` across engines: the local one and every registered remote host, all
+// queried at once, so the wall time is that of the slowest host, not the sum.
+// A host that fails is reported with its error; the others are still listed.
+
+import { openSshEngine, type EngineClient } from '../engine/index.js';
+import type { SshPrompts } from '../ssh/index.js';
+import { RemoteHostStore, describeHost } from '../store/remote-host-store.js';
+import { listDevcontainers, type DevcontainerSummary, type ListOptions } from './discovery.js';
+import { openEngineTarget } from './engine-target.js';
+import { LOCAL_HOST_ID } from './labels.js';
+import { resolveRemoteTarget } from './remote-target.js';
+
+export type HostListing =
+  | { host: string; description: string; ok: true; containers: DevcontainerSummary[] }
+  | { host: string; description: string; ok: false; error: unknown };
+
+export interface ListHostsOptions extends ListOptions {
+  env: NodeJS.ProcessEnv;
+  /** One registered host instead of the local engine. */
+  remote?: string | undefined;
+  /** The local engine and every registered host. */
+  allRemotes?: boolean;
+  /** Only for a single host: with several in parallel no question is asked. */
+  prompts?: SshPrompts;
+  /** SSH connect timeout per host. */
+  timeoutMs?: number;
+}
+
+async function listThenClose(engine: EngineClient, host: string, options: ListOptions): Promise<DevcontainerSummary[]> {
+  try {
+    return await listDevcontainers(engine, host, options);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Lists one engine; its failure is thrown, as for any single-engine command. */
+export async function listOneHost(options: ListHostsOptions): Promise<HostListing> {
+  const target = await openEngineTarget({
+    env: options.env,
+    ...(options.remote === undefined ? {} : { remote: options.remote }),
+    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const containers = await listThenClose(target.engine, target.hostId, options);
+  return { host: target.hostId, description: target.description, ok: true, containers };
+}
+
+/** The local engine first, then the registered hosts in registry order; never throws for one host. */
+export async function listAllHosts(options: ListHostsOptions): Promise<HostListing[]> {
+  const entries = await RemoteHostStore.fromEnv(options.env).list();
+  const local = (async (): Promise<HostListing> => {
+    const description = 'the local engine';
+    try {
+      const target = await openEngineTarget({ env: options.env });
+      return { host: LOCAL_HOST_ID, description, ok: true, containers: await listThenClose(target.engine, LOCAL_HOST_ID, options) };
+    } catch (error) {
+      return { host: LOCAL_HOST_ID, description, ok: false, error };
+    }
+  })();
+  const remotes = entries.map(async (entry): Promise<HostListing> => {
+    const description = `remote host "${entry.id}" (${describeHost(entry)})`;
+    try {
+      const target = resolveRemoteTarget(entry, {
+        env: options.env,
+        acceptNewHostKey: false,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      const engine = await openSshEngine(target.options);
+      return { host: entry.id, description, ok: true, containers: await listThenClose(engine, entry.id, options) };
+    } catch (error) {
+      return { host: entry.id, description, ok: false, error };
+    }
+  });
+  return Promise.all([local, ...remotes]);
+}

@@ -1,0 +1,99 @@
+// Stop, start, restart and remove a dev container. A start (and a restart)
+// runs postStartCommand afterwards, as the spec says: the hook belongs to
+// every start of the container, not only the first.
+
+import { OperationError } from '../common/errors.js';
+import { isEngineApiError, type EngineClient } from '../engine/index.js';
+import { containerName, hookTargetFor, inspectContainer, labelsOf, type ContainerInspect } from './container-info.js';
+import { runLifecycleHooks, type HookEvent } from './hooks.js';
+import { LABELS } from './labels.js';
+
+export interface HookOptions {
+  onEvent?: (event: HookEvent) => void;
+  /** ` --remote r1` for the hints of a failing hook. */
+  remoteFlag?: string;
+}
+
+const path = (id: string, action: string): string => `/containers/${encodeURIComponent(id)}/${action}`;
+
+/** 304 Not Modified is the engine's "it already was". */
+const NOT_MODIFIED = 304;
+
+export async function stopDevcontainer(engine: EngineClient, containerId: string, options: { timeoutSeconds?: number } = {}): Promise<'stopped' | 'already-stopped'> {
+  const status = await engine.requestEmpty({ method: 'POST', path: path(containerId, 'stop'), query: { t: options.timeoutSeconds }, okStatuses: [NOT_MODIFIED] });
+  return status === NOT_MODIFIED ? 'already-stopped' : 'stopped';
+}
+
+async function runPostStart(engine: EngineClient, containerId: string, options: HookOptions): Promise<void> {
+  const inspect = await inspectContainer(engine, containerId);
+  const { target, merged } = hookTargetFor(engine, inspect, {
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.remoteFlag === undefined ? {} : { remoteFlag: options.remoteFlag }),
+  });
+  await runLifecycleHooks(target, merged, 'start');
+}
+
+/** Starts a stopped container and runs postStartCommand; a running one is left alone. */
+export async function startDevcontainer(engine: EngineClient, containerId: string, options: HookOptions = {}): Promise<'started' | 'already-running'> {
+  const status = await engine.requestEmpty({ method: 'POST', path: path(containerId, 'start'), okStatuses: [NOT_MODIFIED] });
+  if (status === NOT_MODIFIED) return 'already-running';
+  await runPostStart(engine, containerId, options);
+  return 'started';
+}
+
+export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & { timeoutSeconds?: number } = {}): Promise<void> {
+  await engine.requestEmpty({ method: 'POST', path: path(containerId, 'restart'), query: { t: options.timeoutSeconds } });
+  await runPostStart(engine, containerId, options);
+}
+
+/** The workspace volume: what spawn recorded, else the named volume mounted at the workspace root. */
+export function workspaceVolumeOf(inspect: ContainerInspect): string | undefined {
+  const recorded = labelsOf(inspect)[LABELS.volumeName];
+  if (recorded !== undefined && recorded !== '') return recorded;
+  const mount = (inspect.Mounts ?? []).find((m) => m.Type === 'volume' && m.Destination === '/workspaces');
+  return mount?.Name;
+}
+
+export type VolumeOutcome =
+  | { name: string; action: 'removed' }
+  | { name: string; action: 'kept' }
+  | { name: string; action: 'missing' }
+  | { name: string; action: 'in-use'; reason: string };
+
+export interface RemoveOutcome {
+  container: string;
+  containerId: string;
+  /** Undefined when the container had no workspace volume. */
+  volume?: VolumeOutcome;
+}
+
+/**
+ * Removes the container (a running one only with `force`) and, if asked, its
+ * workspace volume. The volume goes after the container: the engine refuses
+ * to remove a volume a container still uses.
+ */
+export async function removeDevcontainer(
+  engine: EngineClient,
+  inspect: ContainerInspect,
+  options: { force?: boolean; volumes?: boolean },
+): Promise<RemoveOutcome> {
+  const name = containerName(inspect);
+  if (inspect.State.Running && options.force !== true) {
+    throw new OperationError('E_CONTAINER_RUNNING', `${name} is running; pks removes a running container only with --force.`, {
+      hint: `Stop it first (pks devcontainer stop ${name}), or pass --force.`,
+    });
+  }
+  await engine.requestEmpty({ method: 'DELETE', path: `/containers/${encodeURIComponent(inspect.Id)}`, query: { force: options.force === true ? 1 : undefined } });
+  const volumeName = workspaceVolumeOf(inspect);
+  const outcome: RemoveOutcome = { container: name, containerId: inspect.Id };
+  if (volumeName === undefined) return outcome;
+  if (options.volumes !== true) return { ...outcome, volume: { name: volumeName, action: 'kept' } };
+  try {
+    await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${encodeURIComponent(volumeName)}` });
+    return { ...outcome, volume: { name: volumeName, action: 'removed' } };
+  } catch (error) {
+    if (isEngineApiError(error, 404)) return { ...outcome, volume: { name: volumeName, action: 'missing' } };
+    if (isEngineApiError(error, 409)) return { ...outcome, volume: { name: volumeName, action: 'in-use', reason: error.engineMessage } };
+    throw error;
+  }
+}

@@ -1,0 +1,81 @@
+// A container's output through the engine's logs API: stdout and stderr stay
+// apart (the engine multiplexes them unless the container has a TTY), and a
+// follow ends when the container stops or the caller aborts.
+
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { UsageError } from '../common/errors.js';
+import { demultiplex, type EngineClient } from '../engine/index.js';
+import type { ContainerInspect } from './container-info.js';
+
+export interface LogsOptions {
+  follow?: boolean;
+  /** Only the last n lines. */
+  tail?: number;
+  timestamps?: boolean;
+  /** Unix seconds. */
+  since?: number;
+  stdout: Writable;
+  stderr: Writable;
+  /** Ends a follow cleanly (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+
+/**
+ * `--since`: a duration back from now (`90s`, `10m`, `1h30m`, `2d`), an RFC 3339
+ * time (`2024-05-01T10:00:00Z`, or a date), or Unix seconds. Returns Unix seconds.
+ */
+export function parseSince(value: string, now: Date = new Date()): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (DURATION.test(text)) {
+    let seconds = 0;
+    for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+      seconds += Number(amount) * (UNIT_SECONDS[unit ?? 's'] ?? 1);
+    }
+    return now.getTime() / 1000 - seconds;
+  }
+  const time = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(time)) return time / 1000;
+  throw new UsageError(`--since: "${value}" is neither a duration nor a time.`, {
+    code: 'E_BAD_SINCE',
+    hint: 'Use a duration back from now (30s, 10m, 1h30m, 2d), an RFC 3339 time (2024-05-01T10:00:00Z) or Unix seconds.',
+  });
+}
+
+function hasTty(inspect: ContainerInspect): boolean {
+  return (inspect.Config as Record<string, unknown>).Tty === true;
+}
+
+export async function streamLogs(engine: EngineClient, inspect: ContainerInspect, options: LogsOptions): Promise<void> {
+  const aborted = (): boolean => options.signal?.aborted === true;
+  if (aborted()) return;
+  const response = await engine.stream({
+    path: `/containers/${encodeURIComponent(inspect.Id)}/logs`,
+    query: {
+      stdout: 1,
+      stderr: 1,
+      follow: options.follow === true ? 1 : undefined,
+      tail: options.tail ?? 'all',
+      timestamps: options.timestamps === true ? 1 : undefined,
+      since: options.since === undefined ? undefined : options.since.toFixed(3),
+    },
+  });
+  const body = response.body;
+  const abort = (): void => {
+    body.destroy();
+  };
+  options.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    if (hasTty(inspect)) await pipeline(body, options.stdout, { end: false });
+    else await demultiplex(body, options.stdout, options.stderr);
+  } catch (error) {
+    if (aborted()) return;
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+}
