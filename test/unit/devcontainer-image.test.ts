@@ -143,7 +143,7 @@ describe('pull and build against a fake engine', () => {
       description: 'test image',
     });
     assert.equal(id, 'sha256:full');
-    assert.deepEqual(seen[0]?.query, { dockerfile: 'Dockerfile', t: 't', buildargs: { A: '1' }, target: undefined, cachefrom: ['c'], labels: undefined, rm: 1, forcerm: 1 });
+    assert.deepEqual(seen[0]?.query, { dockerfile: 'Dockerfile', t: 't', buildargs: { A: '1' }, target: undefined, cachefrom: ['c'], labels: undefined, rm: 1, forcerm: 1, nocache: undefined });
     assert.deepEqual(events.map((e) => (e.type === 'build-output' ? e.line : e.type)), ['Step 1/1 : FROM x', ' ---> 123', 'Successfully built 123456789abc']);
 
     const failing = fakeEngine([{ stream: 'Step 1/2 : RUN false\n' }, { stream: 'oops\n' }, { error: "The command '/bin/sh -c false' returned a non-zero code: 1" }]);
