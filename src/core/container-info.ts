@@ -1,7 +1,7 @@
 // What pks reads back from a container it created: the inspect answer, parsed,
 // and the settings spawn recorded in its labels.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { envListToObject, type MergedDevcontainerConfig } from '../devcontainer/index.js';
 import type { EngineClient } from '../engine/index.js';
 import type { HookEvent, HookTarget } from './hooks.js';

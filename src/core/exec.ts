@@ -4,7 +4,7 @@
 // with one the stream is raw and the terminal size is forwarded.
 
 import { Writable, type Readable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { demultiplex, type EngineClient } from '../engine/index.js';
 
 export interface ExecOptions {

@@ -3,7 +3,7 @@
 // here, even those pks does not act on (compose, ports), so that only real
 // typos and foreign properties end up as "unknown property" warnings.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 const COMMAND_FORMS = 'a string, an array of strings, or an object whose values are strings or arrays of strings';
 

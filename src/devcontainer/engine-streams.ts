@@ -3,7 +3,7 @@
 // loosely with a schema; an `error` field ends the operation.
 
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OperationError } from '../common/errors.js';
 
 export const progressMessageSchema = z.looseObject({

@@ -2,7 +2,7 @@
 // Loose at the top level: Feature authors add their own fields, and a Feature
 // that works in the reference CLI should not fail here over a new property.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { featureValueSchema, lifecycleCommandSchema } from './config-schema.js';
 
 const featureMountSchema = z.union(

@@ -5,7 +5,7 @@
 // substituted when applied. This is the reference CLI's format, so images
 // and containers pks makes are understood by VS Code and by the reference.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { hostRequirementsSchema, lifecycleCommandSchema, mountSchema, type DevcontainerConfig } from './config-schema.js';
 import type { ResolvedFeature } from './feature-resolve.js';
 

@@ -3,7 +3,7 @@
 // engine itself talks to the registry, so this is the same for a local and a
 // remote engine.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { OperationError } from '../common/errors.js';
 import { isEngineApiError, type EngineClient } from '../engine/index.js';
 import { jsonMessages, messageError } from './engine-streams.js';

@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { OperationError } from '../common/errors.js';
-import { negotiateApiVersion } from './api-version.js';
+import { MAX_API_VERSION, compareApiVersions, isApiVersion, negotiateApiVersion } from './api-version.js';
 import {
   EngineHttpClient,
   readBody,
@@ -70,7 +70,6 @@ const PROBE_TIMEOUT_MS = 30_000;
 const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 interface Negotiated {
-  version: EngineVersion;
   apiVersion: string;
 }
 
@@ -79,6 +78,7 @@ export class HttpEngineClient implements EngineClient {
   readonly target: string;
   private readonly http: EngineHttpClient;
   private negotiation: Promise<Negotiated> | undefined;
+  private versionInfo: Promise<EngineVersion> | undefined;
   private readonly hijacked = new Set<Duplex>();
   private closed = false;
 
@@ -103,7 +103,14 @@ export class HttpEngineClient implements EngineClient {
   }
 
   async version(): Promise<EngineVersion> {
-    return (await this.negotiate()).version;
+    this.versionInfo ??= (async () => {
+      const response = await this.http.send({ path: '/version', timeoutMs: PROBE_TIMEOUT_MS }, this.unversioned('/version'));
+      return this.parseJson({ path: '/version' }, await readBody(response.body, JSON_BODY_LIMIT), engineVersionSchema);
+    })().catch((error: unknown) => {
+      this.versionInfo = undefined;
+      throw error;
+    });
+    return this.versionInfo;
   }
 
   async info(): Promise<EngineInfo> {
@@ -170,18 +177,23 @@ export class HttpEngineClient implements EngineClient {
   }
 
   /**
-   * GET /version (unversioned) gives both the engine's API version and the
-   * oldest it accepts in one round trip; concurrent first calls share it.
+   * GET /_ping (unversioned) names the engine's API version in a header and is
+   * the cheapest call an engine answers. Only an engine newer than the
+   * version pks speaks may have dropped it (Docker 29 accepts nothing below
+   * 1.44): then GET /version tells its oldest accepted version. Concurrent
+   * first calls share one negotiation.
    */
   private negotiate(): Promise<Negotiated> {
     this.negotiation ??= (async () => {
-      const response = await this.http.send({ path: '/version', timeoutMs: PROBE_TIMEOUT_MS }, this.unversioned('/version'));
-      const version = this.parseJson({ path: '/version' }, await readBody(response.body, JSON_BODY_LIMIT), engineVersionSchema);
-      const apiVersion = negotiateApiVersion(
-        { apiVersion: version.ApiVersion, minApiVersion: version.MinAPIVersion },
-        this.target,
-      );
-      return { version, apiVersion };
+      const ping = await this.ping();
+      let range: { apiVersion: string; minApiVersion?: string | undefined };
+      if (ping.apiVersion !== undefined && isApiVersion(ping.apiVersion) && compareApiVersions(ping.apiVersion, MAX_API_VERSION) <= 0) {
+        range = { apiVersion: ping.apiVersion };
+      } else {
+        const version = await this.version();
+        range = { apiVersion: version.ApiVersion, minApiVersion: version.MinAPIVersion };
+      }
+      return { apiVersion: negotiateApiVersion(range, this.target) };
     })().catch((error: unknown) => {
       // Let a later call try again (the engine may have been starting).
       this.negotiation = undefined;

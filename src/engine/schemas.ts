@@ -1,7 +1,7 @@
 // Schemas for the engine responses pks reads. Objects are loose: engines add
 // fields with every release and we take only what we use.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const engineErrorBodySchema = z.looseObject({ message: z.string() });
 

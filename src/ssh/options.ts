@@ -1,6 +1,6 @@
 // Options of one SSH login, validated once so the connection code can trust them.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../common/errors.js';
 import { defaultKnownHostsFiles } from './known-hosts-file.js';
 

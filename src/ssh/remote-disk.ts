@@ -3,7 +3,7 @@
 // and nothing is installed there.
 
 import type { SFTPWrapper } from 'ssh2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SshConnection } from './connection.js';
 
 const statvfsSchema = z.object({ f_frsize: z.number(), f_bsize: z.number(), f_bavail: z.number() }).loose();

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OperationError, UsageError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { ensurePrivateDir, withFileLock, writeFileAtomic } from './files.js';
 

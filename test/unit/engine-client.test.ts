@@ -94,7 +94,9 @@ describe('engine client over a fake engine', () => {
   it('negotiates once, even for concurrent first calls, and prefixes every path', async () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => client.listContainers()));
     assert.equal(results.length, 10);
-    assert.equal(engine.paths.filter((p) => p === 'GET /version').length, 1);
+    // An engine not newer than pks's API version is negotiated with one _ping.
+    assert.equal(engine.paths.filter((p) => p === 'GET /_ping').length, 1);
+    assert.equal(engine.paths.filter((p) => p === 'GET /version').length, 0);
     assert.equal(engine.paths.filter((p) => p === 'GET /v1.41/containers/json').length, 10);
     assert.equal(await client.apiVersion(), '1.41');
     assert.equal((await client.version()).Version, '99.0');
@@ -171,6 +173,18 @@ describe('engine client over a fake engine', () => {
     assert.ok(engine.paths.some((p) => p.startsWith('UPGRADE POST /v1.41/exec/e1/start tcp')));
   });
 
+  it('asks a newer engine for its oldest accepted version, then speaks pks\'s', async () => {
+    const newer = await startFakeEngine(dir, 'newer', '1.52');
+    const newClient = await openLocalEngine({ DOCKER_HOST: `unix://${newer.socketPath}` });
+    try {
+      assert.equal(await newClient.apiVersion(), '1.43');
+      assert.deepEqual(newer.paths, ['GET /_ping', 'GET /version']);
+    } finally {
+      await newClient.close();
+      newer.server.close();
+    }
+  });
+
   it('refuses an engine older than API 1.38 on first use', async () => {
     const oldClient = await openLocalEngine({ DOCKER_HOST: `unix://${old.socketPath}` });
     try {
@@ -181,7 +195,7 @@ describe('engine client over a fake engine', () => {
         return true;
       });
       // Nothing but the negotiation reached the engine.
-      assert.deepEqual(old.paths, ['GET /version']);
+      assert.deepEqual(old.paths, ['GET /_ping']);
     } finally {
       await oldClient.close();
     }

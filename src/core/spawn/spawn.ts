@@ -5,7 +5,7 @@
 // run created (never a volume it reused); running spawn again converges.
 
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExitCode, PksError, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,

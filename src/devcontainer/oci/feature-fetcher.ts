@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { pksHome } from '../../store/remote-host-store.js';
 import { ociReference, type OciFeatureRef } from '../feature-ref.js';
