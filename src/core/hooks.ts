@@ -71,9 +71,14 @@ export function commandArgvs(command: LifecycleCommand): Array<{ label: string; 
   );
 }
 
-async function hasMarker(target: HookTarget, hook: LifecycleHook): Promise<boolean> {
-  const probe = await execCapture(target.engine, target.containerId, { cmd: ['test', '-e', `${MARKER_DIR}/${hook}`], user: 'root' });
-  return probe.exitCode === 0;
+/** Which of `hooks` already ran in this container: one exec for all of them. */
+async function doneHooks(target: HookTarget, hooks: readonly LifecycleHook[]): Promise<Set<string>> {
+  if (hooks.length === 0) return new Set();
+  const probe = await execCapture(target.engine, target.containerId, {
+    cmd: ['/bin/sh', '-c', 'dir="$1"; shift; for hook; do [ -e "$dir/$hook" ] && echo "$hook"; done; exit 0', 'pks-markers', MARKER_DIR, ...hooks],
+    user: 'root',
+  });
+  return new Set(probe.stdout.split('\n').filter((line) => line !== ''));
 }
 
 async function setMarker(target: HookTarget, hook: LifecycleHook): Promise<void> {
@@ -126,28 +131,30 @@ async function runHook(target: HookTarget, hook: LifecycleHook, commands: readon
 
 /**
  * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
- * each once per container — then postStart), `start` (postStart) or `attach`
- * (postAttach).
+ * each once per container, so a spawn that died half-way finishes them on
+ * the next run — then postStart unless `postStart: false`), `start`
+ * (postStart) or `attach` (postAttach).
  */
 export async function runLifecycleHooks(
   target: HookTarget,
   merged: MergedDevcontainerConfig,
   phase: HookPhase,
-  options: { freshContainer?: boolean } = {},
+  options: { freshContainer?: boolean; postStart?: boolean } = {},
 ): Promise<void> {
   if (phase === 'create') {
-    for (const hook of CREATE_HOOKS) {
-      const commands = hookCommands(merged, hook);
-      if (commands.length === 0) continue;
-      // A container created by this very run has no markers: no need to look.
-      if (options.freshContainer !== true && (await hasMarker(target, hook))) {
+    const pending = CREATE_HOOKS.filter((hook) => hookCommands(merged, hook).length > 0);
+    // A container created by this very run has no markers: no need to look.
+    const done = options.freshContainer === true ? new Set<string>() : await doneHooks(target, pending);
+    for (const hook of pending) {
+      if (done.has(hook)) {
         target.onEvent?.({ type: 'hook-skip', hook, reason: 'already ran in this container' });
         continue;
       }
-      await runHook(target, hook, commands);
+      await runHook(target, hook, hookCommands(merged, hook));
       await setMarker(target, hook);
     }
   }
-  if (phase === 'create' || phase === 'start') await runHook(target, 'postStartCommand', hookCommands(merged, 'postStartCommand'));
+  const postStart = phase === 'start' || (phase === 'create' && options.postStart !== false);
+  if (postStart) await runHook(target, 'postStartCommand', hookCommands(merged, 'postStartCommand'));
   if (phase === 'attach') await runHook(target, 'postAttachCommand', hookCommands(merged, 'postAttachCommand'));
 }

@@ -39,26 +39,35 @@ export async function startIfStopped(engine: EngineClient, inspect: ContainerIns
   return true;
 }
 
+/**
+ * A container still in the `created` state this long after its creation is
+ * taken as left behind by a spawn that died (a dropped connection cannot
+ * clean up); younger, it is another spawn of the same project at work.
+ */
+export const UNFINISHED_AFTER_MS = 60_000;
 const PEER_WAIT_MS = 10 * 60 * 1000;
 
-/** Waits until the container another spawn is creating runs (or that spawn gave up). */
-export async function waitForPeerSpawn(engine: EngineClient, name: string, signal: AbortSignal | undefined): Promise<ContainerInspect> {
-  const deadline = Date.now() + PEER_WAIT_MS;
-  while (Date.now() < deadline && signal?.aborted !== true) {
+export type PeerOutcome = { state: 'running'; inspect: ContainerInspect } | { state: 'gone' } | { state: 'stale' };
+
+/**
+ * Waits while another spawn of the project creates `name`: until it runs, is
+ * removed (that spawn failed and cleaned up), or is still only created at
+ * `staleAt` (that spawn died).
+ */
+export async function waitForPeerSpawn(engine: EngineClient, name: string, signal: AbortSignal | undefined, staleAt = Date.now() + PEER_WAIT_MS): Promise<PeerOutcome> {
+  while (signal?.aborted !== true) {
+    let inspect: ContainerInspect;
     try {
-      const inspect = await inspectContainer(engine, name);
-      if (inspect.State.Running) return inspect;
+      inspect = await inspectContainer(engine, name);
     } catch (error) {
-      if (!isEngineApiError(error, 404)) throw error;
-      throw new OperationError('E_PEER_SPAWN_FAILED', `Another spawn of this project was creating ${name} and gave up.`, {
-        hint: 'Run the same command again.',
-      });
+      if (isEngineApiError(error, 404)) return { state: 'gone' };
+      throw error;
     }
+    if (inspect.State.Running || inspect.State.Status !== 'created') return { state: 'running', inspect };
+    if (Date.now() >= staleAt) return { state: 'stale' };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new OperationError('E_PEER_SPAWN_TIMEOUT', `Timed out waiting for another spawn of this project to start ${name}.`, {
-    hint: 'Look at it with: pks devcontainer list --all',
-  });
+  throw new OperationError('E_INTERRUPTED', `Interrupted while waiting for another spawn to create ${name}.`);
 }
 
 export interface ExistingDecision {

@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import * as z from 'zod';
-import { ExitCode, PksError, isPksError } from '../../common/errors.js';
+import { ExitCode, OperationError, PksError, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
   prepareImage,
@@ -23,7 +23,7 @@ import { LABELS } from '../labels.js';
 import { resolveUserIds } from './container-files.js';
 import { buildContainerSpec, WORKSPACES_ROOT } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
-import { decideExisting, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn } from './existing.js';
+import { UNFINISHED_AFTER_MS, decideExisting, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnPhase, SpawnRequest, SpawnResult } from './types.js';
@@ -120,19 +120,32 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
   // Both only read from the engine: ask at the same time.
-  const [, existing] = await Promise.all([
+  let [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
       const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description });
       for (const message of result.warnings) emit({ type: 'warning', message });
     }),
     clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity)),
   ]);
+  if (existing !== undefined && existing.State.Status === 'created') {
+    const outcome = await settleUnfinished(request, existing, emit, clock);
+    if (outcome.state === 'running') return resultFor(request, outcome.inspect, 'reused', loaded, clock);
+    if (outcome.state === 'gone') existing = undefined;
+  }
   if (existing !== undefined) {
-    const decision = await decideExisting({ request, existing, loaded, emit, reload: load });
+    // Never started and not being worked on: a previous spawn stopped before
+    // the container was ready and could not clean up (e.g. the connection
+    // dropped). Replace it; the volume's upload marker tells whether the
+    // files must be sent again.
+    const unfinished = existing.State.Status === 'created';
+    if (unfinished) emit({ type: 'info', message: `${existing.Name.replace(/^\//, '')} was left unfinished by an earlier spawn: replacing it.` });
+    const decision = unfinished ? { action: 'replace' as const, loaded } : await decideExisting({ request, existing, loaded, emit, reload: load });
     loaded = decision.loaded;
     if (decision.action === 'reuse') {
       const started = await clock.run('start', `Using the existing container ${existing.Name.replace(/^\//, '')}`, () => startIfStopped(engine, existing));
-      if (started) await clock.run('hooks', 'Running postStartCommand', () => runHooks(request, existing, 'start', emit));
+      // Create-time hooks a previous run did not finish run now (their
+      // markers say which); postStart belongs to each start.
+      await clock.run('hooks', 'Checking lifecycle hooks', () => runHooks(request, existing, 'create', emit, { postStart: started }));
       return resultFor(request, await inspectContainer(engine, existing.Id), started ? 'started' : 'reused', loaded, clock);
     }
     reuseVolume = existing.Config.Labels?.[LABELS.volumeName];
@@ -177,7 +190,12 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
       // Another spawn of the same project created it first: use theirs.
       emit({ type: 'info', message: `Another spawn of this project is creating ${containerName}; waiting for it.` });
       const peer = await clock.run('start', 'Waiting for the other spawn', () => waitForPeerSpawn(engine, containerName, request.signal));
-      return resultFor(request, peer, 'reused', loaded, clock);
+      if (peer.state !== 'running') {
+        throw new OperationError('E_PEER_SPAWN_FAILED', `Another spawn of this project was creating ${containerName} and did not finish.`, {
+          hint: 'Run the same command again.',
+        });
+      }
+      return resultFor(request, peer.inspect, 'reused', loaded, clock);
     }
     containerId = created.Id;
     const id = created.Id;
@@ -217,14 +235,29 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
     throw request.signal?.aborted === true && !(isPksError(error) && error.code === 'E_INTERRUPTED') ? interrupted('spawn') : error;
   }
   const inspect = await inspectContainer(engine, containerId);
-  await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, true));
+  await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
   return resultFor(request, await inspectContainer(engine, containerId), existing === undefined ? 'created' : 'rebuilt', loaded, clock);
 }
 
-async function runHooks(request: SpawnRequest, inspect: ContainerInspect, phase: 'create' | 'start', emit: (event: SpawnEvent) => void, freshContainer = false): Promise<void> {
+/** A container still being created: wait for the spawn at work on it, or take over from a dead one. */
+async function settleUnfinished(request: SpawnRequest, existing: ContainerInspect, emit: (event: SpawnEvent) => void, clock: PhaseClock): Promise<PeerOutcome> {
+  const name = existing.Name.replace(/^\//, '');
+  const staleAt = Date.parse(existing.Created) + UNFINISHED_AFTER_MS;
+  if (Date.now() >= staleAt) return { state: 'stale' };
+  emit({ type: 'info', message: `Another spawn of this project is creating ${name}; waiting for it (at most ${Math.ceil((staleAt - Date.now()) / 1000)} s).` });
+  return clock.run('start', 'Waiting for the other spawn', () => waitForPeerSpawn(request.target.engine, existing.Id, request.signal, staleAt));
+}
+
+async function runHooks(
+  request: SpawnRequest,
+  inspect: ContainerInspect,
+  phase: 'create' | 'start',
+  emit: (event: SpawnEvent) => void,
+  options: { freshContainer?: boolean; postStart?: boolean } = {},
+): Promise<void> {
   const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
   const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
-  await runLifecycleHooks(target, merged, phase, { freshContainer });
+  await runLifecycleHooks(target, merged, phase, options);
 }
 
 async function cleanUp(request: SpawnRequest, emit: (event: SpawnEvent) => void, containerId: string | undefined, volumeName: string | undefined): Promise<void> {
