@@ -19,7 +19,7 @@ import {
   type Project,
   type Where,
 } from '../helpers/projects.js';
-import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
 
 let env: TestEnv;
 let sandbox: Sandbox;
@@ -281,5 +281,24 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     const backups = (await readdir(p.dir)).filter((name) => name.startsWith('.devcontainer.pks-backup-'));
     assert.equal(backups.length, 1);
     assert.equal((await containerExec(e, kept.outcome?.containerId ?? '', ['sh', '-c', 'echo $FROM'])).stdout, 'container\n');
+  });
+});
+
+describe('the README main job', () => {
+  it('pks devcontainer spawn examples/hello, then exec and rm as the README shows', async () => {
+    const example = path.join(repoRoot, 'examples', 'hello');
+    try {
+      const spawned = await sandbox.run(['devcontainer', 'spawn', 'examples/hello'], { timeoutMs: 180_000 });
+      assert.equal(spawned.code, 0, spawned.stderr);
+      assert.match(spawned.stderr, /✔ Dev container pks-pks-e2e-hello-[0-9a-f]{8} (created|already running|started)\./);
+      const ran = await sandbox.run(['devcontainer', 'exec', 'hello', '--', 'sh', 'hello.sh']);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /^hello from pks \(Linux \S+, workspace \/workspaces\/hello\)\n$/);
+      const removed = await sandbox.run(['devcontainer', 'rm', 'hello', '--force', '--yes', '--volumes']);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.deepEqual(await leftovers(engine('local'), example), { containers: [], volumes: [] });
+    } finally {
+      await removeProjectResources(engine('local'), example);
+    }
   });
 });
