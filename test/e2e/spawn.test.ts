@@ -138,6 +138,24 @@ for (const where of ['local', 'r1', 'r2'] as const) {
       assert.equal((await containerExec(e, id, ['cat', '/tmp/hooks.log'])).stdout, 'onCreate\nupdateContent\npostStart\npostStart\n');
     });
 
+    it('builds from a Dockerfile and installs a local Feature', async () => {
+      const p = await project(where, {
+        '.devcontainer/devcontainer.json': JSON.stringify({
+          build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
+          features: { './hello': { word: 'feature' } },
+          postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
+        }),
+        '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
+        '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
+        '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
+      });
+      const result = await spawn(where, p.dir);
+      assert.equal(result.code, 0, result.stderr);
+      const id = result.outcome?.containerId ?? '';
+      assert.equal((await containerExec(engine(where), id, ['cat', '/tmp/result'])).stdout, 'built\nfeature\n');
+      assert.equal((await containerExec(engine(where), id, ['sh', '-c', 'echo $HELLO_FEATURE'])).stdout, '1\n');
+    });
+
     it('rebuilds on a config edit and keeps the files created in the workspace', async () => {
       const p = await project(where, {
         '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { STAGE: 'one' } }),
@@ -170,24 +188,6 @@ for (const where of ['local', 'r1', 'r2'] as const) {
 }
 
 describe('spawn: image sources and failures (local engine)', () => {
-  it('builds from a Dockerfile and installs a local Feature', async () => {
-    const p = await project('local', {
-      '.devcontainer/devcontainer.json': JSON.stringify({
-        build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
-        features: { './hello': { word: 'feature' } },
-        postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
-      }),
-      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
-      '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
-      '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
-    });
-    const result = await spawn('local', p.dir);
-    assert.equal(result.code, 0, result.stderr);
-    const id = result.outcome?.containerId ?? '';
-    assert.equal((await containerExec(engine('local'), id, ['cat', '/tmp/result'])).stdout, 'built\nfeature\n');
-    assert.equal((await containerExec(engine('local'), id, ['sh', '-c', 'echo $HELLO_FEATURE'])).stdout, '1\n');
-  });
-
   it('a failing postCreateCommand exits 1, names the hook, and keeps the container', async () => {
     const p = await project('local', {
       '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', postCreateCommand: 'echo about to fail; exit 3' }),

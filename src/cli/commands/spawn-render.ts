@@ -54,7 +54,8 @@ export class SpawnRenderer {
         reporter.debug(`  ${event.hook} done in ${event.durationMs} ms`);
         break;
       case 'info':
-        reporter.info(event.message);
+        if (event.verbose === true) reporter.debug(event.message);
+        else reporter.info(event.message);
         break;
       case 'warning':
         reporter.warn(event.message);

@@ -28,6 +28,7 @@ import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity }
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnPhase, SpawnRequest, SpawnResult } from './types.js';
 import { ensureVolume, isUploadComplete, removeVolume, uploadMarkerEntry } from './volume.js';
+import { chooseCompression } from './compression.js';
 import { planUpload, uploadWorkspace } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
@@ -206,6 +207,8 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
     if (uploadNeeded) {
       const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
       if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
+      const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
+      emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
       const uploading = clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
         uploadWorkspace(engine, id, {
           projectPath: request.projectPath,
@@ -213,7 +216,7 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
           destination,
           uid: owner?.uid ?? 0,
           gid: owner?.gid ?? 0,
-          gzip: request.compress === true,
+          gzip: compression.gzip,
           trailer: [uploadMarkerEntry(destination)],
           onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),

@@ -20,7 +20,8 @@ export type SpawnPhase =
 export type SpawnEvent =
   | { type: 'phase-start'; phase: SpawnPhase; message: string }
   | { type: 'phase-end'; phase: SpawnPhase; durationMs: number; ok: boolean }
-  | { type: 'info'; message: string }
+  /** `verbose`: detail shown only with --verbose. */
+  | { type: 'info'; message: string; verbose?: boolean }
   | ({ type: 'upload-progress' } & UploadProgress)
   | PrepareProgressEvent
   | HookEvent;
@@ -58,7 +59,7 @@ export interface SpawnRequest {
   includeIgnored: boolean;
   /** Build images without the engine's layer cache. */
   noCache?: boolean;
-  /** gzip the workspace upload (worth it on slow links only). */
+  /** gzip the workspace upload; default: decided by the link's speed and the data (compression.ts). */
   compress?: boolean;
   host: SpawnHost;
   onEvent?: (event: SpawnEvent) => void;

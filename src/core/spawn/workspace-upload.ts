@@ -36,7 +36,7 @@ export interface UploadPlan {
   totalBytes: number;
 }
 
-interface PlannedFile {
+export interface PlannedFile {
   relative: string;
   kind: 'file' | 'symlink';
   size: number;

@@ -1,0 +1,61 @@
+// Whether to gzip the workspace upload. Compression costs CPU on both ends
+// and only pays when the link, not the disk or the engine, is the bottleneck:
+// a remote engine whose round trip is slow. Source trees compress well; a
+// project of already-compressed files gains little, so the data is sampled.
+
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { EngineClient } from '../../engine/index.js';
+import type { UploadPlan } from './workspace-upload.js';
+
+/** Round trip above which the link is taken as slow (loopback and LAN are well below). */
+export const SLOW_LINK_RTT_MS = 10;
+/** Compressed/original ratio below which compressing pays. */
+const COMPRESSIBLE_RATIO = 0.7;
+const SAMPLE_FILES = 20;
+const SAMPLE_BYTES_PER_FILE = 16 * 1024;
+
+async function medianPingMs(engine: EngineClient): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    await engine.ping();
+    samples.push(performance.now() - started);
+  }
+  return samples.sort((a, b) => a - b)[1] ?? 0;
+}
+
+/** Compressed size over original size of a sample of the largest files. */
+async function sampleRatio(projectPath: string, plan: UploadPlan): Promise<number> {
+  const largest = [...plan.files].filter((f) => f.kind === 'file' && f.size > 0).sort((a, b) => b.size - a.size).slice(0, SAMPLE_FILES);
+  let original = 0;
+  let compressed = 0;
+  for (const file of largest) {
+    const handle = await open(path.join(projectPath, file.relative), 'r').catch(() => undefined);
+    if (handle === undefined) continue;
+    try {
+      const buffer = Buffer.alloc(Math.min(SAMPLE_BYTES_PER_FILE, file.size));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      original += bytesRead;
+      compressed += gzipSync(buffer.subarray(0, bytesRead), { level: 1 }).length;
+    } finally {
+      await handle.close();
+    }
+  }
+  return original === 0 ? 1 : compressed / original;
+}
+
+export interface CompressionChoice {
+  gzip: boolean;
+  reason: string;
+}
+
+export async function chooseCompression(engine: EngineClient, projectPath: string, plan: UploadPlan): Promise<CompressionChoice> {
+  if (engine.kind !== 'ssh') return { gzip: false, reason: 'local engine' };
+  const rtt = await medianPingMs(engine);
+  if (rtt < SLOW_LINK_RTT_MS) return { gzip: false, reason: `fast link (${rtt.toFixed(1)} ms round trip)` };
+  const ratio = await sampleRatio(projectPath, plan);
+  if (ratio > COMPRESSIBLE_RATIO) return { gzip: false, reason: `data barely compresses (${Math.round(ratio * 100)}%)` };
+  return { gzip: true, reason: `slow link (${rtt.toFixed(0)} ms round trip), data compresses to ${Math.round(ratio * 100)}%` };
+}

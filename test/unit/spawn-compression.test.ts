@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chooseCompression } from '../../src/core/spawn/compression.js';
+import { planUpload } from '../../src/core/spawn/workspace-upload.js';
+import type { EngineClient } from '../../src/engine/index.js';
+
+/** Only what chooseCompression uses: the kind and a ping that takes `rttMs`. */
+function fakeEngine(kind: 'local' | 'ssh', rttMs: number): EngineClient {
+  return {
+    kind,
+    ping: () => new Promise((resolve) => setTimeout(() => resolve({ apiVersion: '1.41', osType: 'linux' }), rttMs)),
+  } as unknown as EngineClient;
+}
+
+describe('upload compression choice', () => {
+  let text: string;
+  let noise: string;
+  before(async () => {
+    text = await mkdtemp(path.join(os.tmpdir(), 'pks-gz-'));
+    await writeFile(path.join(text, 'main.ts'), 'export const x = 1;\n'.repeat(5000));
+    noise = await mkdtemp(path.join(os.tmpdir(), 'pks-gz-'));
+    await writeFile(path.join(noise, 'blob.bin'), randomBytes(200_000));
+  });
+  after(async () => {
+    await rm(text, { recursive: true, force: true });
+    await rm(noise, { recursive: true, force: true });
+  });
+
+  it('never compresses for the local engine', async () => {
+    assert.equal((await chooseCompression(fakeEngine('local', 50), text, await planUpload(text, undefined))).gzip, false);
+  });
+
+  it('does not compress over a fast link', async () => {
+    const choice = await chooseCompression(fakeEngine('ssh', 0), text, await planUpload(text, undefined));
+    assert.equal(choice.gzip, false);
+    assert.match(choice.reason, /fast link/);
+  });
+
+  it('compresses source over a slow link, but not data that does not shrink', async () => {
+    const source = await chooseCompression(fakeEngine('ssh', 30), text, await planUpload(text, undefined));
+    assert.equal(source.gzip, true, source.reason);
+    const random = await chooseCompression(fakeEngine('ssh', 30), noise, await planUpload(noise, undefined));
+    assert.equal(random.gzip, false);
+    assert.match(random.reason, /barely compresses/);
+  });
+});
