@@ -58,3 +58,31 @@ export function parsePositiveInt(value: string): number {
   }
   return n;
 }
+
+/** A name, path or socket that must say something: `--name ''` is a slip, not a choice. */
+export function parseNonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('it must not be empty.');
+  return value;
+}
+
+/**
+ * A host or user name for SSH: it ends up in ssh commands and ssh_config
+ * lines pks prints and writes, so refuse what ssh(1) refuses (a leading "-",
+ * which would read as an option) and what cannot be written there safely.
+ */
+export function parseSshName(value: string): string {
+  if (value === '' || value.startsWith('-') || /[\s"]|\p{Cc}/u.test(value)) {
+    throw new InvalidArgumentError('expected a name or address: not empty, not starting with "-", without spaces, quotes or control characters.');
+  }
+  return value;
+}
+
+// The engine's own rule for local volume names (moby's RestrictedNamePattern).
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function parseVolumeName(value: string): string {
+  if (!VOLUME_NAME.test(value)) {
+    throw new InvalidArgumentError('a volume name is 2 or more letters, digits, "_", "." or "-", starting with a letter or digit.');
+  }
+  return value;
+}

@@ -66,11 +66,13 @@ export class TerminalPrompter implements Prompter {
   async secret(question: string): Promise<string | undefined> {
     if (!this.interactive) return undefined;
     const output = this.output;
-    output.write(question);
     // The readline interface writes through a muted stream so the typed
-    // characters never reach the terminal.
+    // characters never reach the terminal. It switches the terminal to raw
+    // mode (no echo) as it is created: only then is the question shown, or an
+    // answer typed the moment it appears would be echoed by the terminal.
     const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     const rl = createInterface({ input: this.input, output: muted, terminal: true });
+    output.write(question);
     try {
       return await rl.question('');
     } finally {

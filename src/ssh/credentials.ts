@@ -29,15 +29,25 @@ function isEncryptedKeyError(error: Error): boolean {
   return /encrypted|passphrase/i.test(error.message);
 }
 
+/** An encrypted key left to the ssh-agent: no terminal to ask for its passphrase. */
+interface AgentHeldKey {
+  path: string;
+  agentHeld: true;
+}
+
 async function parseIdentity(
   utils: Ssh2Utils,
   path: string,
   data: Buffer,
   options: ResolvedSshOptions,
-): Promise<Identity> {
+): Promise<Identity | AgentHeldKey> {
   let parsed = utils.parseKey(data);
   if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
     const ask = options.prompts.passphrase;
+    // As ssh does without a terminal: with an agent running, the encrypted
+    // key is expected there (`ssh-add` is the hint below); the agent's keys
+    // are offered first anyway.
+    if (ask === undefined && options.agentSocket !== undefined) return { path, agentHeld: true };
     if (ask === undefined) {
       throw new OperationError('E_SSH_KEY_ENCRYPTED', `The private key ${path} is encrypted and no terminal is available to ask for its passphrase.`, {
         hint: `Load it into ssh-agent (\`ssh-add ${path}\`) so pks can use it through SSH_AUTH_SOCK, or run pks on a terminal.`,
@@ -74,16 +84,21 @@ async function parseIdentity(
  */
 export async function loadCredentials(utils: Ssh2Utils, options: ResolvedSshOptions): Promise<Credentials> {
   const identities: Identity[] = [];
+  const agentHeld: string[] = [];
+  const keep = (identity: Identity | AgentHeldKey): void => {
+    if ('agentHeld' in identity) agentHeld.push(identity.path);
+    else identities.push(identity);
+  };
   const seen = new Set<string>();
   if (options.privateKeyPath !== undefined) {
     seen.add(options.privateKeyPath);
-    identities.push(await parseIdentity(utils, options.privateKeyPath, await readPrivateKeyFile(options.privateKeyPath), options));
+    keep(await parseIdentity(utils, options.privateKeyPath, await readPrivateKeyFile(options.privateKeyPath), options));
   }
   for (const path of options.identityFiles) {
     if (seen.has(path)) continue;
     seen.add(path);
     try {
-      identities.push(await parseIdentity(utils, path, await readPrivateKeyFile(path), options));
+      keep(await parseIdentity(utils, path, await readPrivateKeyFile(path), options));
     } catch (error) {
       if (isPksError(error) && error.code === 'E_SSH_KEY_MISSING') continue;
       if (!isPksError(error)) throw error;
@@ -91,7 +106,9 @@ export async function loadCredentials(utils: Ssh2Utils, options: ResolvedSshOpti
     }
   }
   const offered = [
-    ...(options.agentSocket === undefined ? [] : [`the keys of ssh-agent (${options.agentSocket})`]),
+    ...(options.agentSocket === undefined
+      ? []
+      : [`the keys of ssh-agent (${options.agentSocket}${agentHeld.length === 0 ? '' : `, expected to hold the encrypted ${agentHeld.join(', ')}: load it with ssh-add`})`]),
     ...identities.map((identity) => `key ${identity.label}`),
   ];
   return {

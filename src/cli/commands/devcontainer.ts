@@ -3,7 +3,7 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { collectKeyValue, formatOption, parseNonNegativeInt, remoteOption } from '../options.js';
+import { collectKeyValue, formatOption, parseNonEmpty, parseNonNegativeInt, parseVolumeName, remoteOption } from '../options.js';
 import { examples } from './examples.js';
 
 const TARGET_ARGUMENT = 'project name, container name or ID prefix (default: the current folder\'s project)';
@@ -32,8 +32,8 @@ export function devcontainerCommand(ctx: Context) {
     .description('create (or reuse) the dev container for a project folder and start it')
     .argument('[path]', 'project folder', '.')
     .addOption(remoteOption())
-    .option('--name <project>', 'project name (default: the folder name)')
-    .option('--volume-name <name>', 'workspace volume name')
+    .option('--name <project>', 'project name (default: the folder name)', parseNonEmpty)
+    .option('--volume-name <name>', 'workspace volume name', parseVolumeName)
     .option('--rebuild', 'always rebuild the container')
     .option('--no-rebuild', 'reuse the existing container even if the config changed')
     .option('--auto-rebuild', 'rebuild only when the configuration changed (default)')

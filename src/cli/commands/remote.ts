@@ -3,7 +3,7 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { formatOption, parsePositiveInt, parsePort, parseRemoteId } from '../options.js';
+import { formatOption, parseNonEmpty, parsePositiveInt, parsePort, parseRemoteId, parseSshName } from '../options.js';
 import { examples } from './examples.js';
 
 const actions = () => import('./remote-actions.js');
@@ -28,11 +28,11 @@ export function remoteCommand(ctx: Context) {
     .command('add')
     .description('register a remote host (tests it first unless --no-test)')
     .argument('<id>', 'short name for the host: lowercase letters, digits, "-", "_"', parseRemoteId)
-    .requiredOption('--host <host>', 'host name, address or ~/.ssh/config alias')
-    .option('--user <user>', 'SSH login user')
+    .requiredOption('--host <host>', 'host name, address or ~/.ssh/config alias', parseSshName)
+    .option('--user <user>', 'SSH login user', parseSshName)
     .option('--port <port>', 'SSH port', parsePort)
-    .option('--key <path>', 'private key file')
-    .option('--docker-socket <path>', 'Docker socket path on the host', '/var/run/docker.sock')
+    .option('--key <path>', 'private key file', parseNonEmpty)
+    .option('--docker-socket <path>', 'Docker socket path on the host', parseNonEmpty, '/var/run/docker.sock')
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
     .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')

@@ -1,0 +1,108 @@
+// Reads src/ with the TypeScript parser (not regexes over text) to answer
+// questions about the code itself: who imports child_process, and which
+// commands the process-starting calls name.
+
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import ts from 'typescript';
+import { repoRoot } from './test-env.js';
+
+const CHILD_PROCESS = new Set(['child_process', 'node:child_process']);
+const STARTERS = new Set(['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']);
+
+export interface SourceFile {
+  /** Relative to the repository root, with forward slashes. */
+  path: string;
+  ast: ts.SourceFile;
+  importsChildProcess: boolean;
+  stringLiterals: string[];
+}
+
+export interface ProcessSpawn {
+  file: string;
+  /** The source text of the first argument: the command. */
+  command: string;
+  text: string;
+}
+
+let cache: Promise<SourceFile[]> | undefined;
+
+/** Every .ts file under src/, parsed. */
+export function sourceFiles(): Promise<SourceFile[]> {
+  cache ??= (async () => {
+    const root = path.join(repoRoot, 'src');
+    const names = (await readdir(root, { recursive: true })).filter((name) => name.endsWith('.ts')).sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const file = path.join(root, name);
+        const ast = ts.createSourceFile(file, await readFile(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+        return { path: path.relative(repoRoot, file).split(path.sep).join('/'), ast, importsChildProcess: importsChildProcess(ast), stringLiterals: stringLiterals(ast) };
+      }),
+    );
+  })();
+  return cache;
+}
+
+function walk(node: ts.Node, visit: (node: ts.Node) => void): void {
+  visit(node);
+  node.forEachChild((child) => walk(child, visit));
+}
+
+function isChildProcessSpecifier(node: ts.Node | undefined): boolean {
+  return node !== undefined && ts.isStringLiteralLike(node) && CHILD_PROCESS.has(node.text);
+}
+
+function importsChildProcess(ast: ts.SourceFile): boolean {
+  let found = false;
+  walk(ast, (node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && isChildProcessSpecifier(node.moduleSpecifier)) found = true;
+    // import('child_process') and require('child_process')
+    if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require')) && isChildProcessSpecifier(node.arguments[0])) found = true;
+  });
+  return found;
+}
+
+function stringLiterals(ast: ts.SourceFile): string[] {
+  const out: string[] = [];
+  walk(ast, (node) => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node)) out.push(node.text);
+  });
+  return out;
+}
+
+/** Calls that start a process: child_process functions, under their local names or promisified. */
+export function processSpawnsIn(file: SourceFile): ProcessSpawn[] {
+  const functions = new Set<string>();
+  const namespaces = new Set<string>();
+  walk(file.ast, (node) => {
+    if (!ts.isImportDeclaration(node) || !isChildProcessSpecifier(node.moduleSpecifier)) return;
+    const bindings = node.importClause?.namedBindings;
+    if (bindings !== undefined && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+    if (bindings !== undefined && ts.isNamedImports(bindings)) {
+      for (const element of bindings.elements) {
+        if (STARTERS.has((element.propertyName ?? element.name).text)) functions.add(element.name.text);
+      }
+    }
+    if (node.importClause?.name !== undefined) namespaces.add(node.importClause.name.text);
+  });
+  // const run = promisify(execFile)
+  walk(file.ast, (node) => {
+    if (!ts.isVariableDeclaration(node) || !ts.isIdentifier(node.name) || node.initializer === undefined) return;
+    const init = node.initializer;
+    if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'promisify') {
+      const [arg] = init.arguments;
+      if (arg !== undefined && ts.isIdentifier(arg) && functions.has(arg.text)) functions.add(node.name.text);
+    }
+  });
+  const spawns: ProcessSpawn[] = [];
+  walk(file.ast, (node) => {
+    if (!ts.isCallExpression(node)) return;
+    const callee = node.expression;
+    const starts =
+      (ts.isIdentifier(callee) && functions.has(callee.text)) ||
+      (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && namespaces.has(callee.expression.text) && STARTERS.has(callee.name.text));
+    if (!starts) return;
+    spawns.push({ file: file.path, command: node.arguments[0]?.getText(file.ast) ?? '', text: node.getText(file.ast).slice(0, 120) });
+  });
+  return spawns;
+}
