@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { layerBoundaries } from './eslint/layer-boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.test-env/'] },
+  { ignores: ['dist/', 'dist.*/', 'node_modules/', '.test-env/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
