@@ -1,115 +1,98 @@
 // Latency of one engine API call (GET /containers/json) through each way pks
 // could reach an engine: the local socket, our multiplexed SSH client, and
 // docker-modem's built-in `ssh` protocol (for comparison only; see
-// bench/README.md). Run: node --import tsx bench/engine-latency.ts
+// bench/README.md). The three clients are opened once, then called in turn,
+// call by call, so machine noise hits them alike.
+// Run: node --import tsx bench/engine-latency.ts [--quick] [--runs N]   (N calls per transport)
 
 import { readFileSync } from 'node:fs';
 import Modem from 'docker-modem';
-import { openLocalEngine, openSshEngine, type EngineClient } from '../src/engine/index.js';
+import { openLocalEngine, openSshEngine } from '../src/engine/index.js';
 import { sshHandshakeCount } from '../src/ssh/index.js';
 import { loadTestEnv } from '../test/helpers/test-env.js';
+import { formatMs, isMain, median, ratioRow, runStandalone, type BenchOptions, type BenchResult, type Samples } from './lib/runner.js';
 
-const CALLS = Number(process.env['PKS_BENCH_CALLS'] ?? 100);
 const WARMUP = 5;
 
-interface Result {
+interface Transport {
   name: string;
-  /** Opening the client and the first call (handshake, version negotiation). */
+  call: () => Promise<unknown>;
+  close: () => Promise<void>;
+  /** Opening the client and its first call (handshake, version negotiation). */
   firstMs: number;
-  samples: number[];
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+async function open(name: string, opener: () => Promise<{ call: () => Promise<unknown>; close: () => Promise<void> }>): Promise<Transport> {
+  const start = performance.now();
+  const client = await opener();
+  await client.call();
+  return { name, ...client, firstMs: performance.now() - start };
+}
+
+function quantile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 }
 
-const median = (result: Result): number => quantile([...result.samples].sort((a, b) => a - b), 0.5);
-
-async function timed<T>(call: () => Promise<T>): Promise<number> {
-  const start = performance.now();
-  await call();
-  return performance.now() - start;
-}
-
-async function measure(name: string, open: () => Promise<{ call: () => Promise<unknown>; close: () => Promise<void> }>): Promise<Result> {
-  const start = performance.now();
-  const client = await open();
-  await client.call();
-  const firstMs = performance.now() - start;
+export async function engineLatencyBench(options: BenchOptions = {}): Promise<BenchResult> {
+  const calls = options.runs ?? (options.quick === true ? 20 : Number(process.env.PKS_BENCH_CALLS ?? 100));
+  const env = loadTestEnv();
+  const r1 = env.r1;
+  const transports: Transport[] = [];
   try {
-    for (let i = 0; i < WARMUP; i++) await client.call();
-    const samples: number[] = [];
-    for (let i = 0; i < CALLS; i++) samples.push(await timed(client.call));
-    return { name, firstMs, samples };
+    transports.push(
+      await open('local', async () => {
+        const client = await openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
+        return { call: () => client.listContainers(), close: () => client.close() };
+      }),
+    );
+    const handshakesBefore = sshHandshakeCount();
+    transports.push(
+      await open('ssh-mux', async () => {
+        const client = await openSshEngine({ host: r1.host, port: r1.port, username: r1.user, privateKeyPath: r1.key, knownHostsFiles: [env.knownHosts], socketPath: r1.dockerSocket });
+        return { call: () => client.listContainers(), close: () => client.close() };
+      }),
+    );
+    transports.push(
+      await open('docker-modem-ssh', async () => {
+        // docker-modem's ssh protocol: a new SSH connection per request, then
+        // `docker system dial-stdio` on the remote. It does not check host keys.
+        const modem = new Modem({ protocol: 'ssh', host: r1.host, port: r1.port, username: r1.user, sshOptions: { privateKey: readFileSync(r1.key) } } as Modem.ConstructorOptions);
+        const call = () =>
+          new Promise<unknown>((resolve, reject) => {
+            modem.dial({ path: '/containers/json?', method: 'GET', statusCodes: { 200: true }, options: {} }, (error, data) => (error ? reject(error as Error) : resolve(data)));
+          });
+        return { call, close: async () => undefined };
+      }),
+    );
+    const samples: Samples = new Map(transports.map((t) => [t.name, []]));
+    process.stderr.write(`engine-latency: ${calls} calls per transport, in turn, after ${WARMUP} warm-up calls\n`);
+    for (let i = 0; i < WARMUP + calls; i += 1) {
+      for (const transport of transports) {
+        const start = performance.now();
+        await transport.call();
+        if (i >= WARMUP) samples.get(transport.name)?.push(performance.now() - start);
+      }
+    }
+    const muxHandshakes = sshHandshakeCount() - handshakesBefore;
+    const details = [
+      `GET /containers/json, ${calls} calls per transport, in turn, after ${WARMUP} warm-up calls; remote: ${r1.user}@${r1.host}:${r1.port} (pks-r1). SSH handshakes for all ssh-mux calls: ${muxHandshakes}; docker-modem-ssh: one per call.`,
+      '',
+      '| transport | median | p90 | min | open + first call |',
+      '| --- | --- | --- | --- | --- |',
+      ...transports.map((t) => {
+        const list = samples.get(t.name) ?? [];
+        return `| ${t.name} | ${formatMs(median(list))} | ${formatMs(quantile(list, 0.9))} | ${formatMs(Math.min(...list))} | ${formatMs(t.firstMs)} |`;
+      }),
+    ];
+    const rows = [
+      ratioRow('engine latency', 'one API call, SSH mux vs local socket', samples, 'ssh-mux', 'local', 3),
+      ratioRow('engine latency', 'one API call, docker-modem ssh (connection per call) vs SSH mux', samples, 'docker-modem-ssh', 'ssh-mux'),
+    ];
+    return { name: 'engine latency', rows, details };
   } finally {
-    await client.close();
+    for (const transport of transports) await transport.close();
   }
 }
 
-function ours(open: () => Promise<EngineClient>) {
-  return async () => {
-    const client = await open();
-    return { call: () => client.listContainers(), close: () => client.close() };
-  };
-}
-
-const env = loadTestEnv();
-const r1 = env.r1;
-
-const results: Result[] = [];
-results.push(await measure('local', ours(() => openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` }))));
-
-const handshakes = sshHandshakeCount();
-results.push(
-  await measure(
-    'ssh-mux',
-    ours(() =>
-      openSshEngine({
-        host: r1.host,
-        port: r1.port,
-        username: r1.user,
-        privateKeyPath: r1.key,
-        knownHostsFiles: [env.knownHosts],
-        socketPath: r1.dockerSocket,
-      }),
-    ),
-  ),
-);
-const muxHandshakes = sshHandshakeCount() - handshakes;
-
-results.push(
-  await measure('docker-modem-ssh', async () => {
-    // docker-modem's ssh protocol: a new SSH connection per request, then
-    // `docker system dial-stdio` on the remote. It does not check host keys.
-    const modem = new Modem({
-      protocol: 'ssh',
-      host: r1.host,
-      port: r1.port,
-      username: r1.user,
-      sshOptions: { privateKey: readFileSync(r1.key) },
-    } as Modem.ConstructorOptions);
-    const call = () =>
-      new Promise<unknown>((resolve, reject) => {
-        modem.dial({ path: '/containers/json?', method: 'GET', statusCodes: { 200: true }, options: {} }, (error, data) =>
-          error ? reject(error as Error) : resolve(data),
-        );
-      });
-    return { call, close: async () => undefined };
-  }),
-);
-
-const fmt = (ms: number): string => `${ms.toFixed(2).padStart(8)} ms`;
-console.log(`GET /containers/json, ${CALLS} sequential calls per transport after ${WARMUP} warm-up calls`);
-console.log(`remote: ${r1.user}@${r1.host}:${r1.port} (pks-r1); local: ${env.localSocket}\n`);
-console.log(`${'transport'.padEnd(18)}${'median'.padStart(11)}${'p90'.padStart(11)}${'min'.padStart(11)}${'first call'.padStart(14)}`);
-for (const result of results) {
-  const sorted = [...result.samples].sort((a, b) => a - b);
-  console.log(
-    `${result.name.padEnd(18)}${fmt(quantile(sorted, 0.5))}${fmt(quantile(sorted, 0.9))}${fmt(sorted[0] ?? Number.NaN)}${fmt(result.firstMs).padStart(14)}`,
-  );
-}
-const [local, mux, modem] = results as [Result, Result, Result];
-const muxRatio = median(mux) / median(local);
-console.log(`\nssh-mux / local (median):          ${muxRatio.toFixed(2)}x  (target <= 3x: ${muxRatio <= 3 ? 'met' : 'NOT met'})`);
-console.log(`docker-modem-ssh / ssh-mux (median): ${(median(modem) / median(mux)).toFixed(1)}x`);
-console.log(`SSH handshakes for ${CALLS + WARMUP + 1} ssh-mux calls: ${muxHandshakes}; docker-modem-ssh: one per call`);
+if (isMain(import.meta.url)) await runStandalone(engineLatencyBench);
