@@ -8,49 +8,28 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeContainerUri } from '../../src/core/vscode-uri.js';
 import type { EngineClient } from '../../src/engine/index.js';
-import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
-import { containerExec, createProject, engineFor, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
-import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
+import type { Sandbox } from '../helpers/pks-cli.js';
+import { containerExec, type Project, type Where } from '../helpers/projects.js';
+import type { TestEnv } from '../helpers/test-env.js';
 
 const exec = promisify(execFile);
+const fixture = new E2eFixture(['local', 'r1']);
 let env: TestEnv;
 let sandbox: Sandbox;
-const engines = new Map<Where, EngineClient>();
-const spawned: Array<{ project: Project; where: Where }> = [];
-
 before(async () => {
-  env = loadTestEnv();
-  sandbox = await createSandbox({ knownHosts: env.knownHosts });
-  const host = env.r1;
-  const added = await sandbox.run(['remote', 'add', 'r1', '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
-  assert.equal(added.code, 0, added.stderr);
-  for (const where of ['local', 'r1'] as const) engines.set(where, await engineFor(env, where));
+  await fixture.setUp();
+  env = fixture.env;
+  sandbox = fixture.sandbox;
 });
-
-after(async () => {
-  for (const { project, where } of spawned) {
-    await removeProjectResources(engine(where), project.dir);
-    await project.cleanup();
-  }
-  for (const client of engines.values()) await client.close();
-  await sandbox.cleanup();
-});
-
-function engine(where: Where): EngineClient {
-  const client = engines.get(where);
-  if (client === undefined) throw new Error(`no engine for ${where}`);
-  return client;
-}
-
-const remoteArgs = (where: Where): string[] => (where === 'local' ? [] : ['--remote', where]);
+after(() => fixture.tearDown());
+const engine = (where: Where): EngineClient => fixture.engine(where);
 
 async function spawnProject(where: Where, config: Record<string, unknown>): Promise<{ project: Project; containerId: string; containerName: string }> {
-  const project = await createProject({ '.devcontainer/devcontainer.json': JSON.stringify(config), 'file.txt': 'hello\n' });
-  spawned.push({ project, where });
-  const result = await sandbox.run(['devcontainer', 'spawn', project.dir, '--format', 'json', ...remoteArgs(where)], { timeoutMs: 120_000 });
+  const project = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify(config), 'file.txt': 'hello\n' });
+  const result = await fixture.spawn(where, project.dir);
   assert.equal(result.code, 0, result.stderr);
-  const outcome = JSON.parse(result.stdout) as { containerId: string; containerName: string };
-  return { project, ...outcome };
+  return { project, containerId: result.outcome?.containerId ?? '', containerName: result.outcome?.containerName ?? '' };
 }
 
 for (const where of ['local', 'r1'] as const) {
@@ -142,11 +121,10 @@ describe('shell and rebuild', () => {
   });
 
   it('rebuild keeps the workspace files, changes the image, reruns create hooks', async () => {
-    const project = await createProject({
+    const project = await fixture.project('local', {
       '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' }, postCreateCommand: 'echo created >> /tmp/created' }),
       '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nRUN echo one > /image-version\n',
     });
-    spawned.push({ project, where: 'local' });
     const first = await sandbox.run(['devcontainer', 'spawn', project.dir, '--format', 'json'], { timeoutMs: 120_000 });
     assert.equal(first.code, 0, first.stderr);
     const oldId = (JSON.parse(first.stdout) as { containerId: string }).containerId;

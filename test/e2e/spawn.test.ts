@@ -7,80 +7,21 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { EngineClient } from '../../src/engine/index.js';
-import { STACK_TRACE, createSandbox, pksBin, type Sandbox } from '../helpers/pks-cli.js';
-import {
-  containerExec,
-  containerFileDigests,
-  createProject,
-  engineFor,
-  gitFileDigests,
-  leftovers,
-  removeProjectResources,
-  type Project,
-  type Where,
-} from '../helpers/projects.js';
-import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
+import { E2eFixture } from '../helpers/e2e-fixture.js';
+import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
+import { containerExec, containerFileDigests, gitFileDigests, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
+import { repoRoot } from '../helpers/test-env.js';
 
-let env: TestEnv;
+const fixture = new E2eFixture(['local', 'r1', 'r2']);
 let sandbox: Sandbox;
-const engines = new Map<Where, EngineClient>();
-const projects: Array<{ project: Project; where: Where }> = [];
-
 before(async () => {
-  env = loadTestEnv();
-  sandbox = await createSandbox({ knownHosts: env.knownHosts });
-  for (const where of ['r1', 'r2'] as const) {
-    const host = env[where];
-    const added = await sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
-    assert.equal(added.code, 0, added.stderr);
-  }
-  for (const where of ['local', 'r1', 'r2'] as const) engines.set(where, await engineFor(env, where));
+  await fixture.setUp();
+  sandbox = fixture.sandbox;
 });
-
-after(async () => {
-  for (const { project, where } of projects) {
-    await removeProjectResources(engine(where), project.dir);
-    await project.cleanup();
-  }
-  for (const client of engines.values()) await client.close();
-  await sandbox.cleanup();
-});
-
-function engine(where: Where): EngineClient {
-  const client = engines.get(where);
-  if (client === undefined) throw new Error(`no engine for ${where}`);
-  return client;
-}
-
-async function project(where: Where, files: Record<string, string>, options: { name?: string } = {}): Promise<Project> {
-  const created = await createProject(files, options);
-  projects.push({ project: created, where });
-  return created;
-}
-
-interface Outcome {
-  outcome: string;
-  action: string;
-  containerId: string;
-  containerName: string;
-  remoteUser: string;
-  remoteWorkspaceFolder: string;
-  volumeName: string;
-  remoteHost: string;
-  configHash: string;
-}
-
-async function spawn(where: Where, dir: string, extra: string[] = []): Promise<{ code: number | null; outcome: Outcome | undefined; stderr: string }> {
-  const args = ['devcontainer', 'spawn', dir, '--format', 'json', ...(where === 'local' ? [] : ['--remote', where]), ...extra];
-  const result = await sandbox.run(args, { timeoutMs: 180_000 });
-  let outcome: Outcome | undefined;
-  try {
-    outcome = JSON.parse(result.stdout) as Outcome;
-  } catch {
-    outcome = undefined;
-  }
-  return { code: result.code, outcome, stderr: result.stderr };
-}
+after(() => fixture.tearDown());
+const engine = (where: Where): EngineClient => fixture.engine(where);
+const project = (where: Where, files: Record<string, string>, options: { name?: string } = {}): Promise<Project> => fixture.project(where, files, options);
+const spawn = (where: Where, dir: string, extra: string[] = []) => fixture.spawn(where, dir, extra);
 
 const HOOKS = {
   onCreateCommand: 'echo onCreate >> /tmp/hooks.log',
