@@ -5,9 +5,12 @@
 # machine (see TEST-ENVIRONMENT.md in shared/ for how it was verified):
 #
 #   - the local Docker engine            unix:///var/run/docker.sock
-#   - two "remote hosts" pks-r1, pks-r2: each a network namespace reached over a
-#     veth pair, with its own dockerd and its own sshd (the sshd sees that
-#     engine's socket at /var/run/docker.sock through a private mount namespace)
+#   - three "remote hosts" pks-r1, pks-r2, pks-r3: each a network namespace
+#     reached over a veth pair, with its own dockerd and its own sshd (the sshd
+#     sees that engine's socket at /var/run/docker.sock through a private mount
+#     namespace). pks-r3 is the fault host: the fault tests cut its link, kill
+#     its sshd and stop its engine, so tests running at the same time on
+#     pks-r1 and pks-r2 are never disturbed; `up` repairs it.
 #   - a local image registry             127.0.0.1:5000
 #   - test images built without any registry (busybox, Debian bookworm)
 #   - .test-env/ in the repo root: client keys, known_hosts and `env`, the file
@@ -52,10 +55,10 @@ IMAGE_DEBIAN_ALIAS=debian:bookworm-slim   # the name examples use; nothing is pu
 BUSYBOX_TAR=$CACHE/busybox-rootfs.tar
 DEBIAN_TAR=$CACHE/debian-bookworm-rootfs.tar
 
-DEV_USER=pksdev        # normal login user, in group docker, on both hosts
+DEV_USER=pksdev        # normal login user, in group docker, on every host
 NODOCK_USER=pksnodock  # login user without access to the Docker socket, on pks-r1 only
 
-HOSTS=(r1 r2)
+HOSTS=(r1 r2 r3)
 PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates)
 
 # Callers (node, CI) may pass a PATH without the sbin directories.
@@ -147,13 +150,14 @@ image_id() {
 # Inode identity of a path (following symlinks), to tell sockets apart.
 file_id() { stat -L -c '%d:%i' "$1" 2>/dev/null; }
 
-# host_vars r1|r2: set the names and paths of one remote host.
+# host_vars r1|r2|r3: set the names and paths of one remote host.
 host_vars() {
   H=$1
   NS=pks-$H
   case $H in
     r1) HOST_IP=10.231.0.1 NS_IP=10.231.0.2 ;;
     r2) HOST_IP=10.231.0.5 NS_IP=10.231.0.6 ;;
+    r3) HOST_IP=10.231.0.9 NS_IP=10.231.0.10 ;;
     *) die "unknown host $H" ;;
   esac
   NETNS_FILE=/var/run/netns/$NS
@@ -361,6 +365,17 @@ link_up() {
   ip -o -4 addr show dev "$LINK_H" 2>/dev/null | grep -qF " $HOST_IP/30 " || return 1
   ip -n "$NS" -o -4 addr show dev "$LINK_N" 2>/dev/null | grep -qF " $NS_IP/30 "
 }
+
+# With a host's link down its /30 route is gone, and packets to its address
+# would follow the default route off this machine. An "unreachable" route over
+# the whole test range catches them (the /30 routes, more specific, win while
+# the links are up): nothing leaves the machine, a new connection to a cut-off
+# host fails with "no route to host" as on a machine whose network went away,
+# and packets of established connections are dropped, so those notice the cut
+# only through their keepalives, as over a real link.
+GUARD_ROUTE=10.231.0.0/24
+ensure_guard_route() { guard_route_ok || ip route replace unreachable "$GUARD_ROUTE"; }
+guard_route_ok() { [[ $(ip route show exact "$GUARD_ROUTE" 2>/dev/null) == unreachable* ]]; }
 
 # in_netns PID: the process lives in this host's current network namespace
 # (not in an older one that was deleted while the process kept it alive).
@@ -778,7 +793,7 @@ ensure_images() {
   ensure_local_image "$IMAGE_BUSYBOX" "$BUSYBOX_TAR" build_busybox_tar '["/bin/sh"]'
   ensure_local_image "$IMAGE_DEBIAN" "$DEBIAN_TAR" build_debian_tar '["/bin/bash"]'
   copy_images "$LOCAL_SOCK"
-  # Both remote engines at once: loading is mostly waiting on each engine.
+  # Every remote engine at once: loading is mostly waiting on each engine.
   local pids=() h pid rc=0
   for h in "${HOSTS[@]}"; do
     host_vars "$h"
@@ -993,6 +1008,11 @@ all_status() {
   NOT_READY=()
   status_packages
   status_local_engine
+  if guard_route_ok; then
+    report guard-route ready "unreachable $GUARD_ROUTE (no packet to a cut-off host leaves the machine)"
+  else
+    report guard-route "NOT READY" "no unreachable route for $GUARD_ROUTE"
+  fi
   for h in "${HOSTS[@]}"; do
     host_vars "$h"
     if netns_usable; then report "$H-netns" ready "$NS"; else report "$H-netns" "NOT READY" "no usable $NETNS_FILE"; fi
@@ -1061,6 +1081,7 @@ cmd_up() {
   ensure_local_engine
   ensure_users
   ensure_client_files
+  ensure_guard_route
   for h in "${HOSTS[@]}"; do
     host_vars "$h"
     ensure_netns
@@ -1132,6 +1153,7 @@ cmd_down() {
       ip netns delete "$NS" 2>/dev/null || rm -f "$NETNS_FILE"
     fi
   done
+  if guard_route_ok; then ip route del "$GUARD_ROUTE" 2>/dev/null || true; fi
   if pid=$(live_pid "$REGISTRY_PIDFILE" docker-registry); then
     log "registry: stopping (pid $pid)"
     stop_pid "$pid" 10

@@ -6,6 +6,7 @@ import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '.
 import { openEngineTarget, type EngineTarget } from '../core/engine-target.js';
 import type { HookEvent } from '../core/hooks.js';
 import type { Context } from './context.js';
+import { retryPolicy } from './retry-notices.js';
 import { sshPrompts } from './ssh-prompts.js';
 
 export interface ContainerTarget {
@@ -20,6 +21,7 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
     env: ctx.env,
     ...(remote === undefined ? {} : { remote }),
     prompts: sshPrompts(ctx),
+    retry: retryPolicy(ctx),
   });
   ctx.defer(target.engine);
   const remoteFlag = remote === undefined ? '' : ` --remote ${remote}`;

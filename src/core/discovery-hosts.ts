@@ -2,6 +2,7 @@
 // queried at once, so the wall time is that of the slowest host, not the sum.
 // A host that fails is reported with its error; the others are still listed.
 
+import type { RetryPolicy } from '../common/retry.js';
 import { openSshEngine, type EngineClient } from '../engine/index.js';
 import type { SshPrompts } from '../ssh/index.js';
 import { RemoteHostStore, describeHost } from '../store/remote-host-store.js';
@@ -24,6 +25,8 @@ export interface ListHostsOptions extends ListOptions {
   prompts?: SshPrompts;
   /** SSH connect timeout per host. */
   timeoutMs?: number;
+  /** How transient failures are retried and announced (each host on its own). */
+  retry?: RetryPolicy | undefined;
 }
 
 async function listThenClose(engine: EngineClient, host: string, options: ListOptions): Promise<DevcontainerSummary[]> {
@@ -41,6 +44,7 @@ export async function listOneHost(options: ListHostsOptions): Promise<HostListin
     ...(options.remote === undefined ? {} : { remote: options.remote }),
     ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    retry: options.retry,
   });
   const containers = await listThenClose(target.engine, target.hostId, options);
   return { host: target.hostId, description: target.description, ok: true, containers };
@@ -52,7 +56,7 @@ export async function listAllHosts(options: ListHostsOptions): Promise<HostListi
   const local = (async (): Promise<HostListing> => {
     const description = 'the local engine';
     try {
-      const target = await openEngineTarget({ env: options.env });
+      const target = await openEngineTarget({ env: options.env, retry: options.retry });
       return { host: LOCAL_HOST_ID, description, ok: true, containers: await listThenClose(target.engine, LOCAL_HOST_ID, options) };
     } catch (error) {
       return { host: LOCAL_HOST_ID, description, ok: false, error };
@@ -66,7 +70,7 @@ export async function listAllHosts(options: ListHostsOptions): Promise<HostListi
         acceptNewHostKey: false,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
-      const engine = await openSshEngine(target.options);
+      const engine = await openSshEngine({ ...target.options, retry: options.retry });
       return { host: entry.id, description, ok: true, containers: await listThenClose(engine, entry.id, options) };
     } catch (error) {
       return { host: entry.id, description, ok: false, error };

@@ -1,6 +1,7 @@
 // Which engine a command talks to: the local one, or a registered remote host
 // by id. Everything after this point works the same on both.
 
+import type { RetryPolicy } from '../common/retry.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../engine/index.js';
 import type { SshPrompts } from '../ssh/index.js';
 import { RemoteHostStore, describeHost } from '../store/remote-host-store.js';
@@ -23,11 +24,13 @@ export interface OpenEngineOptions {
   prompts?: SshPrompts;
   acceptNewHostKey?: boolean;
   timeoutMs?: number;
+  /** How transient failures (connection set-up, idempotent engine calls) are retried and announced. */
+  retry?: RetryPolicy | undefined;
 }
 
 export async function openEngineTarget(options: OpenEngineOptions): Promise<EngineTarget> {
   if (options.remote === undefined) {
-    return { engine: await openLocalEngine(options.env), hostId: LOCAL_HOST_ID, description: 'the local engine' };
+    return { engine: await openLocalEngine(options.env, { retry: options.retry }), hostId: LOCAL_HOST_ID, description: 'the local engine' };
   }
   const entry = await RemoteHostStore.fromEnv(options.env).require(options.remote);
   const target = resolveRemoteTarget(entry, {
@@ -36,7 +39,7 @@ export async function openEngineTarget(options: OpenEngineOptions): Promise<Engi
     ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
-  const engine = await openSshEngine(target.options);
+  const engine = await openSshEngine({ ...target.options, retry: options.retry });
   const { host, port, username } = target.options;
   return {
     engine,

@@ -5,7 +5,7 @@
 
 import { Writable, type Readable } from 'node:stream';
 import * as z from 'zod';
-import { demultiplex, type EngineClient } from '../engine/index.js';
+import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
 
 export interface ExecOptions {
   cmd: readonly string[];
@@ -73,8 +73,11 @@ export async function startExec(engine: EngineClient, containerId: string, optio
         socket.once('error', reject);
       })
     : demultiplex(socket, options.stdout, options.stderr);
+  const what = `running ${options.cmd[0] ?? 'a command'} in container ${containerId.slice(0, 12)}`;
 
-  const exitCode = output.then(async () => {
+  const exitCode = output.catch((error: unknown) => {
+    throw streamBrokenError(engine.target, what, error);
+  }).then(async () => {
     options.stdin?.removeAllListeners('data');
     socket.destroy();
     // The exec may report Running for a moment after its streams closed.

@@ -3,7 +3,7 @@
 // file (written as root, outside the workspace) survives restarts, and a
 // rebuilt container starts without one, so they run again there.
 
-import { OperationError } from '../common/errors.js';
+import { ExitCode, OperationError, PksError } from '../common/errors.js';
 import {
   METADATA_LABEL,
   mergeConfiguration,
@@ -43,6 +43,12 @@ export interface HookTarget {
   onEvent?: (event: HookEvent) => void;
   /** Extra words for the failure hint, e.g. ` --remote r1`. */
   remoteFlag?: string;
+  /**
+   * Ctrl-C: stop waiting for the hook. The engine cannot stop an exec'd
+   * process, so it runs on in the container; its marker is not written, so
+   * the next spawn runs the hook again.
+   */
+  signal?: AbortSignal;
 }
 
 const COMMANDS_OF: Record<LifecycleHook, keyof MergedDevcontainerConfig> = {
@@ -95,11 +101,22 @@ function envList(target: HookTarget): string[] {
     .map(([key, value]) => `${key}=${value}`);
 }
 
+/** `work`, or E_INTERRUPTED as soon as `signal` aborts (the work itself is left to finish or fail unheard). */
+function untilInterrupted<T>(signal: AbortSignal | undefined, what: string, work: Promise<T>): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new PksError('E_INTERRUPTED', `Interrupted while ${what} was running.`, ExitCode.Interrupted));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<void> {
   target.onEvent?.({ type: 'hook-start', hook, command: label });
   const started = performance.now();
   let output = '';
-  const result = await execCapture(target.engine, target.containerId, {
+  const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
     cmd: argv,
     workdir: target.workspaceFolder,
     env: envList(target),
@@ -108,7 +125,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
       output += text;
       target.onEvent?.({ type: 'hook-output', hook, stream, text });
     },
-  });
+  }));
   if (result.exitCode !== 0) {
     const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
     const remote = target.remoteFlag ?? '';

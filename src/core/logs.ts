@@ -5,7 +5,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../common/errors.js';
-import { demultiplex, type EngineClient } from '../engine/index.js';
+import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
 import type { ContainerInspect } from './container-info.js';
 
 export interface LogsOptions {
@@ -74,7 +74,8 @@ export async function streamLogs(engine: EngineClient, inspect: ContainerInspect
     else await demultiplex(body, options.stdout, options.stderr);
   } catch (error) {
     if (aborted()) return;
-    throw error;
+    const what = `${options.follow === true ? 'following' : 'reading'} the logs of ${inspect.Name.replace(/^\//, '')}`;
+    throw streamBrokenError(engine.target, what, error);
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }

@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { errorMessage, isPksError } from '../common/errors.js';
+import { NO_RETRY } from '../common/retry.js';
 import { openSshEngine, type EngineClient } from '../engine/index.js';
 import type { RemoteHostCapabilities } from '../store/remote-host-store.js';
 import type { RemoteTarget } from './remote-target.js';
@@ -132,7 +133,8 @@ export async function checkRemoteHost(
   started = performance.now();
   let engine: EngineClient;
   try {
-    engine = await openSshEngine(target.options);
+    // A check reports what it sees, at once: no retries.
+    engine = await openSshEngine({ ...target.options, retry: NO_RETRY });
     run.record('host-key', 'pass', 'matches known_hosts', started);
     run.record('auth', 'pass', `logged in as ${target.options.username}`, started);
   } catch (error) {

@@ -1,6 +1,7 @@
 // Use cases around registered hosts that need their engine.
 
 import { errorMessage } from '../common/errors.js';
+import { NO_RETRY } from '../common/retry.js';
 import { openSshEngine } from '../engine/index.js';
 import type { RemoteTarget } from './remote-target.js';
 
@@ -15,7 +16,8 @@ export type ContainerCount = { status: 'counted'; count: number } | { status: 'u
 export async function countManagedContainers(target: RemoteTarget): Promise<ContainerCount> {
   try {
     const { prompts: _prompts, ...quiet } = target.options;
-    const engine = await openSshEngine({ ...quiet, acceptNewHostKey: false });
+    // Only to tell the user a number: not worth waiting for retries.
+    const engine = await openSshEngine({ ...quiet, acceptNewHostKey: false, retry: NO_RETRY });
     try {
       const containers = await engine.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=true`] } });
       return { status: 'counted', count: containers.length };

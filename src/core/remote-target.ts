@@ -16,7 +16,7 @@ export interface RemoteTargetOptions {
   env: NodeJS.ProcessEnv;
   acceptNewHostKey?: boolean;
   prompts?: SshPrompts;
-  /** Connect timeout in ms (default 10 s). */
+  /** Connect timeout in ms (default: ssh_config's ConnectTimeout, else 10 s). */
   timeoutMs?: number;
   /** ssh_config files to read (tests); default ~/.ssh/config and /etc/ssh/ssh_config. */
   sshConfigFiles?: string[];
@@ -81,7 +81,12 @@ export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOpti
     knownHostsFiles: [...userKnownHosts, pksKnownHosts],
     knownHostsAcceptFile: pksKnownHosts,
     acceptNewHostKey: options.acceptNewHostKey === true,
-    readyTimeoutMs: options.timeoutMs ?? 10_000,
+    // ssh_config's liveness settings, as ssh(1) reads them; without
+    // ServerAliveInterval pks still sends keepalives (every 15 s), so that a
+    // link that died during a long upload or `logs --follow` is noticed.
+    readyTimeoutMs: options.timeoutMs ?? (sshConfig.connectTimeout === undefined ? 10_000 : sshConfig.connectTimeout * 1000),
+    ...(sshConfig.serverAliveInterval === undefined ? {} : { keepaliveIntervalMs: sshConfig.serverAliveInterval * 1000 }),
+    ...(sshConfig.serverAliveCountMax === undefined ? {} : { keepaliveCountMax: sshConfig.serverAliveCountMax }),
     ...(agentSocket === undefined || agentSocket === '' || sshConfig.identitiesOnly === true ? {} : { agentSocket }),
     ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
   };

@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { OperationError } from '../common/errors.js';
+import type { RetryPolicy } from '../common/retry.js';
 import { MAX_API_VERSION, compareApiVersions, isApiVersion, negotiateApiVersion } from './api-version.js';
 import {
   EngineHttpClient,
@@ -82,10 +83,14 @@ export class HttpEngineClient implements EngineClient {
   private readonly hijacked = new Set<Duplex>();
   private closed = false;
 
-  constructor(private readonly transport: EngineTransport) {
+  /** `retry`: how transient failures of idempotent calls are retried (default: 3 tries, silently). */
+  constructor(
+    private readonly transport: EngineTransport,
+    options: { retry?: RetryPolicy | undefined } = {},
+  ) {
     this.kind = transport.kind;
     this.target = transport.target;
-    this.http = new EngineHttpClient(transport);
+    this.http = new EngineHttpClient(transport, options.retry);
   }
 
   async apiVersion(): Promise<string> {

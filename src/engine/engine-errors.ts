@@ -1,6 +1,6 @@
 // Errors of the engine API itself: the engine answered, but not with success.
 
-import { OperationError } from '../common/errors.js';
+import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import { engineErrorBodySchema } from './schemas.js';
 
 /** Stable codes for the statuses callers branch on; everything else is E_ENGINE_API. */
@@ -42,4 +42,17 @@ export function engineErrorMessage(body: Buffer, statusCode: number): string {
   }
   if (text === '') return `HTTP ${statusCode} with an empty body`;
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/**
+ * A streamed answer (logs, an exec's output) that broke off because the
+ * connection went away mid-stream. Node reports that as a bare "aborted" or
+ * "premature close"; say which engine and what was going on.
+ */
+export function streamBrokenError(target: string, what: string, error: unknown): PksError {
+  if (isPksError(error)) return error;
+  return new OperationError('E_ENGINE_CONNECTION', `Lost the connection to the engine (${target}) while ${what}: ${errorMessage(error)}.`, {
+    hint: 'Check the network and that the engine still runs on that host, then run the command again.',
+    cause: error,
+  });
 }

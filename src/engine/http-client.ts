@@ -6,7 +6,8 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { OperationError, isPksError, systemErrorCode } from '../common/errors.js';
+import { OperationError, errorMessage, isPksError, systemErrorCode } from '../common/errors.js';
+import { DEFAULT_RETRY_POLICY, TRANSIENT_SYSTEM_CODES, withRetry, type RetryPolicy } from '../common/retry.js';
 import { EngineApiError, engineErrorMessage } from './engine-errors.js';
 import type { EngineTransport } from './transport.js';
 
@@ -80,8 +81,40 @@ type Outcome = EngineResponse & { socket?: Duplex };
 
 class RetryOnFreshConnection extends Error {}
 
+/**
+ * Methods whose repetition does no harm: reads, and DELETE (removing a
+ * container or volume twice ends the same way). POST (create, start, exec)
+ * and PUT (archive upload) are never resent.
+ */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
+
+/**
+ * Failures worth another try: the connection broke (reset, timed out, pipe
+ * closed, the SSH connection dropped) or a proxy in front of the engine said
+ * it is briefly unavailable (502, 503). An engine that is not running, a
+ * refused channel, an error the engine answered or pks's own time limit are
+ * not transient. A failed SSH (re)connection is not either: the connection
+ * has retried its set-up already.
+ */
+export function isTransientEngineError(error: unknown): boolean {
+  if (error instanceof EngineApiError) return error.statusCode === 502 || error.statusCode === 503;
+  if (!isPksError(error)) return false;
+  if (error.code === 'E_SSH_DISCONNECTED') return true;
+  if (error.code !== 'E_ENGINE_CONNECTION') return false;
+  const code = systemErrorCode(error.cause);
+  return code !== undefined && TRANSIENT_SYSTEM_CODES.has(code);
+}
+
+function retryReason(error: unknown): string {
+  if (error instanceof EngineApiError) return `HTTP ${error.statusCode}: ${error.engineMessage}`;
+  return errorMessage(isPksError(error) && error.cause !== undefined ? error.cause : error).replace(/\.$/, '');
+}
+
 export class EngineHttpClient {
-  constructor(private readonly transport: EngineTransport) {}
+  constructor(
+    private readonly transport: EngineTransport,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
 
   /** Sends a request; resolves with the response once its status is known to be a success. */
   async send(request: EngineRequest, path: string): Promise<EngineResponse> {
@@ -102,14 +135,27 @@ export class EngineHttpClient {
   }
 
   private async sendWithRetry(request: EngineRequest, path: string, upgrade: boolean): Promise<Outcome> {
-    try {
-      return await this.attempt(request, path, upgrade);
-    } catch (error) {
-      // A kept-alive connection the engine closed while idle fails on first
-      // write; an idempotent request is safe to resend on a fresh one.
-      if (error instanceof RetryOnFreshConnection) return this.attempt(request, path, upgrade, true);
-      throw error;
-    }
+    const method = request.method ?? 'GET';
+    const once = async (): Promise<Outcome> => {
+      try {
+        return await this.attempt(request, path, upgrade);
+      } catch (error) {
+        // A kept-alive connection the engine closed while idle fails on first
+        // write; an idempotent request is safe to resend on a fresh one (at
+        // once: this is how keep-alive works, not a failure).
+        if (error instanceof RetryOnFreshConnection) return this.attempt(request, path, upgrade, true);
+        throw error;
+      }
+    };
+    if (upgrade || request.bodyStream !== undefined || !IDEMPOTENT_METHODS.has(method)) return once();
+    return withRetry(once, {
+      policy: this.retry,
+      isTransient: isTransientEngineError,
+      operation: `${method} ${request.path}`,
+      target: this.transport.target,
+      reason: retryReason,
+      signal: request.signal,
+    });
   }
 
   private attempt(request: EngineRequest, path: string, upgrade: boolean, isRetry = false): Promise<Outcome> {
@@ -150,7 +196,7 @@ export class EngineHttpClient {
 
       req.once('error', (error) => {
         clearTimeout(timer);
-        const idempotent = method === 'GET' || method === 'HEAD';
+        const idempotent = IDEMPOTENT_METHODS.has(method) && request.bodyStream === undefined;
         if (!isRetry && idempotent && req.reusedSocket && systemErrorCode(error) === 'ECONNRESET') {
           reject(new RetryOnFreshConnection());
         } else if (error === timeoutError || error === bodyError || isPksError(error)) {

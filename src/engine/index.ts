@@ -10,7 +10,7 @@ export {
   type ListContainersOptions,
   type PingResult,
 } from './engine-client.js';
-export { EngineApiError, isEngineApiError } from './engine-errors.js';
+export { EngineApiError, isEngineApiError, streamBrokenError } from './engine-errors.js';
 export {
   buildQueryString,
   type EngineRequest,

@@ -3,7 +3,7 @@
 // local port is opened, so no other local user can reach the remote engine.
 
 import { Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 
 export type OpenChannel = () => Promise<Duplex>;
 
@@ -23,6 +23,16 @@ function decorate(channel: Duplex): Duplex {
   socketLike['ref'] = noop;
   socketLike['unref'] = noop;
   socketLike['destroySoon'] = channel.destroy.bind(channel);
+  // When the SSH connection dies, ssh2 emits 'close' on its channels but
+  // leaves them writable (and a write to one is silently never completed).
+  // node:http takes a closed socket out of its pool of idle connections only
+  // once it is no longer writable: without this, the next request would be
+  // sent on a dead channel and wait forever. ssh2's own destroy() only sends
+  // a close message, so end the stream itself (ssh2 channels do not emit a
+  // second 'close'). Registered before the agent's own listener.
+  channel.once('close', () => {
+    if (!channel.destroyed) Duplex.prototype.destroy.call(channel);
+  });
   return channel;
 }
 

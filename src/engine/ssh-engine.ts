@@ -19,6 +19,8 @@ export interface SshEngineOptions extends SshConnectionOptions {
  */
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
   const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, ...connectionOptions } = options;
+  // The same policy retries the connection's set-up (ssh layer) and the
+  // engine's idempotent calls (engine layer).
   const lease = acquireSshConnection(connectionOptions);
   try {
     await lease.connection.ready();
@@ -26,5 +28,5 @@ export async function openSshEngine(options: SshEngineOptions): Promise<EngineCl
     await lease.release();
     throw error;
   }
-  return new HttpEngineClient(createSshTransport({ lease, socketPath }));
+  return new HttpEngineClient(createSshTransport({ lease, socketPath }), { retry: options.retry });
 }

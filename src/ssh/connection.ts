@@ -4,11 +4,12 @@
 
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
+import { withRetry } from '../common/retry.js';
 import { authMethods, loadCredentials } from './credentials.js';
 import { HostKeyPolicy, UnknownHostKeyError } from './host-key-policy.js';
 import { appendKnownHostsLine } from './known-hosts-file.js';
 import { loginOf, sshUrlOf, type ResolvedSshOptions } from './options.js';
-import { mapSshConnectError, sshDisconnectedError, type SshErrorContext } from './ssh-errors.js';
+import { isTransientConnectError, mapSshConnectError, sshDisconnectedError, type SshErrorContext } from './ssh-errors.js';
 
 let handshakeCount = 0;
 
@@ -31,6 +32,8 @@ export class SshConnection {
   /** The ProxyJump hop this connection is tunnelled through, if any. */
   private jumpConnection: SshConnection | undefined;
   private closed = false;
+  /** Set once a handshake succeeded: later connects are reconnects after a drop. */
+  private connectedBefore = false;
 
   constructor(readonly options: ResolvedSshOptions) {
     this.login = loginOf(options);
@@ -110,7 +113,16 @@ export class SshConnection {
 
   private async connect(): Promise<Client> {
     try {
-      return await this.connectOnce();
+      // Setting up a connection is safe to repeat: transient failures (the
+      // link away for a moment, sshd restarting after a drop) get more tries.
+      const reconnecting = this.connectedBefore;
+      return await withRetry(() => this.connectOnce(), {
+        policy: this.options.retry,
+        isTransient: (error) => !this.closed && isTransientConnectError(error, reconnecting),
+        operation: reconnecting ? 'SSH reconnection' : 'SSH connection',
+        target: this.login,
+        reason: (error) => errorMessage(error).replace(/\.$/, ''),
+      });
     } catch (error) {
       // A first-time host: ask (outside the handshake, which has a timeout),
       // record the key where accepted keys go, and connect again.
@@ -182,6 +194,7 @@ export class SshConnection {
       client.once('close', () => fail(new Error('connection closed during the handshake')));
       client.once('ready', () => {
         handshakeCount++;
+        this.connectedBefore = true;
         client.removeListener('error', fail);
         client.removeAllListeners('close');
         // Errors after the handshake surface on the channels in use; this

@@ -2,6 +2,7 @@
 
 import * as z from 'zod';
 import { UsageError } from '../common/errors.js';
+import { DEFAULT_RETRY_POLICY, NO_RETRY, type RetryPolicy } from '../common/retry.js';
 import { defaultKnownHostsFiles } from './known-hosts-file.js';
 
 export const sshConnectionOptionsSchema = z.object({
@@ -46,15 +47,18 @@ export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & 
   /** First ProxyJump hop: the connection to the host is tunnelled through it. */
   jump?: SshConnectionOptions;
   prompts?: SshPrompts;
+  /** How a failed connection set-up is retried (default: 3 tries, silently). */
+  retry?: RetryPolicy | undefined;
 };
 export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & {
   knownHostsFiles: string[];
   jump?: ResolvedSshOptions;
   prompts: SshPrompts;
+  retry: RetryPolicy;
 };
 
 export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOptions {
-  const { jump, prompts, ...plain } = options;
+  const { jump, prompts, retry, ...plain } = options;
   const parsed = sshConnectionOptionsSchema.safeParse(plain);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`);
@@ -64,7 +68,9 @@ export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOpt
     ...parsed.data,
     knownHostsFiles: parsed.data.knownHostsFiles ?? defaultKnownHostsFiles(),
     prompts: prompts ?? {},
-    ...(jump === undefined ? {} : { jump: resolveSshOptions({ prompts, ...jump }) }),
+    retry: retry ?? DEFAULT_RETRY_POLICY,
+    // A jump hop is set up as part of its target's connection, which does the retrying.
+    ...(jump === undefined ? {} : { jump: resolveSshOptions({ prompts, ...jump, retry: NO_RETRY }) }),
   };
 }
 

@@ -1,6 +1,7 @@
 // Reads ~/.ssh/config the way OpenSSH's ssh(1) does, for the options pks needs
 // to reach a host: HostName, User, Port, IdentityFile, IdentitiesOnly,
-// ProxyJump, UserKnownHostsFile, StrictHostKeyChecking. As in OpenSSH the first
+// ProxyJump, UserKnownHostsFile, StrictHostKeyChecking, and the liveness
+// settings ConnectTimeout, ServerAliveInterval, ServerAliveCountMax. As in OpenSSH the first
 // value obtained for an option wins (IdentityFile accumulates), `Host` and
 // `Match host|originalhost|all` blocks select by pattern, and `Include` pulls
 // in more files (relative paths are under ~/.ssh).
@@ -21,6 +22,12 @@ export interface SshConfigHost {
   proxyJump?: string;
   userKnownHostsFiles?: string[];
   strictHostKeyChecking?: string;
+  /** Seconds to wait for the connection and handshake. */
+  connectTimeout?: number;
+  /** Seconds between keepalives; 0 turns them off. */
+  serverAliveInterval?: number;
+  /** Unanswered keepalives before the connection counts as lost. */
+  serverAliveCountMax?: number;
   /** Where each value came from, for `--verbose` and error messages. */
   sources: string[];
 }
@@ -184,6 +191,21 @@ export function resolveSshConfig(
         case 'stricthostkeychecking':
           if (result.strictHostKeyChecking === undefined) take(() => (result.strictHostKeyChecking = first.toLowerCase()));
           break;
+        case 'connecttimeout': {
+          const seconds = Number(first);
+          if (result.connectTimeout === undefined && Number.isInteger(seconds) && seconds > 0) take(() => (result.connectTimeout = seconds));
+          break;
+        }
+        case 'serveraliveinterval': {
+          const seconds = Number(first);
+          if (result.serverAliveInterval === undefined && Number.isInteger(seconds) && seconds >= 0) take(() => (result.serverAliveInterval = seconds));
+          break;
+        }
+        case 'serveralivecountmax': {
+          const count = Number(first);
+          if (result.serverAliveCountMax === undefined && Number.isInteger(count) && count > 0) take(() => (result.serverAliveCountMax = count));
+          break;
+        }
         default:
           break;
       }

@@ -1,7 +1,7 @@
 // Maps ssh2's errors (plain Errors tagged with `level` and sometimes an errno
 // `code`) to pks errors that name the host, the port and what to try next.
 
-import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
+import { OperationError, errorMessage, isPksError, systemErrorCode, type PksError } from '../common/errors.js';
 
 export interface SshErrorContext {
   /** `user@host:port`, how the user will recognise the login. */
@@ -72,4 +72,32 @@ export function sshDisconnectedError(context: Pick<SshErrorContext, 'login'>, ca
     hint: 'Check the network and that sshd still runs on the host, then retry.',
     cause,
   });
+}
+
+/** Network conditions that come and go: a link flapping, a lookup timing out. */
+const TRANSIENT_CONNECT_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether a failed connection set-up (a mapped error from connect) may
+ * succeed when tried again: the network was briefly away, or the handshake
+ * timed out or was cut. A refusal (auth, host key, DNS "not found") never is.
+ * "Connection refused" is only after a drop (`reconnecting`): sshd may be
+ * restarting; on a first connection it almost always means a wrong port.
+ */
+export function isTransientConnectError(error: unknown, reconnecting: boolean): boolean {
+  if (!isPksError(error)) return false;
+  if (error.code !== 'E_SSH_UNREACHABLE' && error.code !== 'E_SSH_HANDSHAKE') return false;
+  const cause = error.cause;
+  if (levelOf(cause) === 'client-timeout') return true;
+  const code = systemErrorCode(cause);
+  if (code !== undefined) return TRANSIENT_CONNECT_CODES.has(code) || (reconnecting && code === 'ECONNREFUSED');
+  return /closed during the handshake/.test(errorMessage(cause));
 }

@@ -13,7 +13,7 @@ import type { TestEnv } from './test-env.js';
 
 const run = promisify(execFile);
 
-export type Where = 'local' | 'r1' | 'r2';
+export type Where = 'local' | 'r1' | 'r2' | 'r3';
 
 export interface Project {
   dir: string;

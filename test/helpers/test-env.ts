@@ -22,11 +22,15 @@ export interface RemoteHostEnv {
   netns: string;
   link: string;
   sshdPidFile: string;
+  /** The host's dockerd, for fault tests that stop the engine. */
+  enginePidFile: string;
 }
 
 export interface TestEnv {
   r1: RemoteHostEnv;
   r2: RemoteHostEnv;
+  /** The fault host: only the fault tests cut its link, kill its sshd or stop its engine. */
+  r3: RemoteHostEnv;
   nodock: { host: string; user: string; key: string };
   knownHosts: string;
   registry: string;
@@ -62,6 +66,7 @@ function remote(get: (key: string) => string, prefix: string): RemoteHostEnv {
     netns: get(`${prefix}_NETNS`),
     link: get(`${prefix}_LINK`),
     sshdPidFile: get(`${prefix}_SSHD_PIDFILE`),
+    enginePidFile: get(`${prefix}_ENGINE_PIDFILE`),
   };
 }
 
@@ -86,6 +91,7 @@ export function loadTestEnv(file: string = testEnvFile): TestEnv {
   const env: TestEnv = {
     r1: remote(get, 'PKS_TEST_R1'),
     r2: remote(get, 'PKS_TEST_R2'),
+    r3: remote(get, 'PKS_TEST_R3'),
     nodock: { host: values.get('PKS_TEST_NODOCK_HOST') ?? get('PKS_TEST_R1_HOST'), user: get('PKS_TEST_NODOCK_USER'), key: get('PKS_TEST_NODOCK_KEY') },
     knownHosts: get('PKS_TEST_KNOWN_HOSTS'),
     registry: get('PKS_TEST_REGISTRY'),

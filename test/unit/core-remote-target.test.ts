@@ -13,7 +13,8 @@ before(async () => {
   config = path.join(home, 'ssh_config');
   await writeFile(
     config,
-    'Host box\n  HostName 192.0.2.10\n  User cfguser\n  Port 2200\n  IdentityFile ~/.ssh/box_key\n  ProxyJump hop@bastion:2022\nHost only\n  IdentitiesOnly yes\n  IdentityFile ~/.ssh/only_key\n',
+    'Host box\n  HostName 192.0.2.10\n  User cfguser\n  Port 2200\n  IdentityFile ~/.ssh/box_key\n  ProxyJump hop@bastion:2022\nHost only\n  IdentitiesOnly yes\n  IdentityFile ~/.ssh/only_key\n' +
+      'Host lively\n  ConnectTimeout 4\n  ServerAliveInterval 2\n  ServerAliveCountMax 5\n',
   );
 });
 after(() => rm(home, { recursive: true, force: true }));
@@ -57,6 +58,17 @@ describe('resolveRemoteTarget', () => {
     assert.equal(o.port, 22);
     assert.equal(o.privateKeyPath, path.join(home, 'k'));
     assert.equal(o.socketPath, '/var/run/docker.sock');
+  });
+
+  it('ConnectTimeout and ServerAlive* set the handshake timeout and the keepalives; defaults otherwise', () => {
+    const lively = resolveRemoteTarget(entry({ host: 'lively' }), { env: env(), sshConfigFiles: [config] }).options;
+    assert.equal(lively.readyTimeoutMs, 4000);
+    assert.equal(lively.keepaliveIntervalMs, 2000);
+    assert.equal(lively.keepaliveCountMax, 5);
+    const plain = resolveRemoteTarget(entry(), { env: env(), sshConfigFiles: [config] }).options;
+    assert.equal(plain.readyTimeoutMs, 10_000);
+    assert.equal(plain.keepaliveIntervalMs, undefined, 'the connection default (15 s) applies');
+    assert.equal(resolveRemoteTarget(entry({ host: 'lively' }), { env: env(), sshConfigFiles: [config], timeoutMs: 9000 }).options.readyTimeoutMs, 9000, '--timeout wins');
   });
 
   it('IdentitiesOnly drops the agent and the default keys', () => {

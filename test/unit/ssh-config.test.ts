@@ -79,4 +79,16 @@ Host *
     assert.deepEqual(parseJumpHost('[fe80::1]:22,second'), { host: 'fe80::1', port: 22 });
     assert.deepEqual(parseJumpHost('ssh://u@h:23'), { host: 'h', user: 'u', port: 23 });
   });
+
+  it('reads the liveness settings: ConnectTimeout, ServerAliveInterval (0 turns keepalives off), ServerAliveCountMax', () => {
+    const config = 'Host a\n  ConnectTimeout 7\n  ServerAliveInterval 0\n  ServerAliveCountMax 4\nHost *\n  ConnectTimeout 30\n  ServerAliveInterval 60\n  ServerAliveCountMax nonsense\n';
+    const a = resolve('a', { '/home/u/.ssh/config': config });
+    assert.equal(a.connectTimeout, 7);
+    assert.equal(a.serverAliveInterval, 0);
+    assert.equal(a.serverAliveCountMax, 4);
+    const b = resolve('b', { '/home/u/.ssh/config': config });
+    assert.equal(b.connectTimeout, 30);
+    assert.equal(b.serverAliveInterval, 60);
+    assert.equal(b.serverAliveCountMax, undefined, 'an invalid value is ignored');
+  });
 });

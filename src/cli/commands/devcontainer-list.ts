@@ -8,6 +8,7 @@ import { LOCAL_HOST_ID } from '../../core/labels.js';
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../options.js';
 import { relativeTime } from '../relative-time.js';
+import { retryPolicy } from '../retry-notices.js';
 import { sshPrompts } from '../ssh-prompts.js';
 import { renderTable, type Column } from '../table.js';
 
@@ -46,7 +47,7 @@ export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
       hint: 'Use --remote <id> for one host, --all-remotes for the local engine and every registered host.',
     });
   }
-  const listOptions = { env: ctx.env, all: flags.all === true, includeForeign: flags.includeForeign === true };
+  const listOptions = { env: ctx.env, all: flags.all === true, includeForeign: flags.includeForeign === true, retry: retryPolicy(ctx) };
   const listings: HostListing[] =
     flags.allRemotes === true
       ? await listAllHosts(listOptions)
@@ -80,7 +81,9 @@ export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
 }
 
 function emptyMessage(flags: ListFlags, listings: readonly HostListing[]): string {
-  const where = listings.length === 1 ? (listings[0]?.description ?? 'the engine') : `${listings.length} engines`;
+  // Only the engines that answered: the others are reported as errors below.
+  const answered = listings.filter((listing) => listing.ok);
+  const where = answered.length === 1 ? (answered[0]?.description ?? 'the engine') : `${answered.length} engines`;
   const what = flags.all === true ? 'No dev containers' : 'No running dev containers';
   const more = flags.all === true ? '' : ' (--all includes stopped ones)';
   return `${what} on ${where}${more}.`;

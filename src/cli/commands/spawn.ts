@@ -14,6 +14,7 @@ import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult 
 import type { RebuildPolicy } from '../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../devcontainer/index.js';
 import type { Context } from '../context.js';
+import { retryPolicy } from '../retry-notices.js';
 import { sshPrompts } from '../ssh-prompts.js';
 import { SpawnRenderer } from './spawn-render.js';
 
@@ -55,10 +56,11 @@ async function gitFiles(projectPath: string): Promise<string[] | undefined> {
   return [...new Set(files), '.git'];
 }
 
-function runLocal(argv: string[], cwd: string, ctx: Context): Promise<number> {
+function runLocal(argv: string[], cwd: string, ctx: Context, signal: AbortSignal | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     const [command = 'true', ...args] = argv;
-    const child = spawnProcess(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: ctx.env });
+    // Ctrl-C ends the command too (the spawn pipeline then stops).
+    const child = spawnProcess(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: ctx.env, ...(signal === undefined ? {} : { signal }) });
     child.stdout.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
     child.once('error', reject);
@@ -69,10 +71,10 @@ function runLocal(argv: string[], cwd: string, ctx: Context): Promise<number> {
 export function spawnHost(ctx: Context): SpawnHost {
   return {
     listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
-    async runInitializeCommand(command: LifecycleCommand, cwd: string) {
+    async runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal) {
       await Promise.all(
         commandArgvs(command).map(async ({ label, argv }) => {
-          const code = await runLocal(argv, cwd, ctx);
+          const code = await runLocal(argv, cwd, ctx, signal);
           if (code !== 0) {
             throw new OperationError('E_INITIALIZE_FAILED', `initializeCommand failed with exit code ${code}: ${label}`, {
               hint: 'It runs on this machine before anything is created; fix it and run spawn again.',
@@ -114,7 +116,7 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   if (info === undefined || !info.isDirectory()) {
     throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
   }
-  const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) });
+  const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
   await runSpawn(ctx, flags.format, {
     projectPath,

@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import * as z from 'zod';
-import { ExitCode, OperationError, PksError, isPksError } from '../../common/errors.js';
+import { OperationError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
   prepareImage,
@@ -20,48 +20,20 @@ import { isEngineApiError } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
 import { runLifecycleHooks } from '../hooks.js';
 import { LABELS } from '../labels.js';
+import { chooseCompression } from './compression.js';
 import { resolveUserIds } from './container-files.js';
 import { buildContainerSpec, WORKSPACES_ROOT } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
 import { UNFINISHED_AFTER_MS, decideExisting, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
+import { cleanUpAfterFailure, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
+import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
-import type { SpawnEvent, SpawnPhase, SpawnRequest, SpawnResult } from './types.js';
-import { ensureVolume, isUploadComplete, removeVolume, uploadMarkerEntry } from './volume.js';
-import { chooseCompression } from './compression.js';
-import { planUpload, uploadWorkspace } from './workspace-upload.js';
+import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
+import { ensureVolume, isUploadComplete, uploadMarkerEntry } from './volume.js';
+import { planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
-
-class PhaseClock {
-  readonly timings: Partial<Record<SpawnPhase, number>> = {};
-  constructor(
-    private readonly emit: (event: SpawnEvent) => void,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async run<T>(phase: SpawnPhase, message: string, work: () => Promise<T>): Promise<T> {
-    if (this.signal?.aborted === true) throw interrupted(phase);
-    this.emit({ type: 'phase-start', phase, message });
-    const started = performance.now();
-    let ok = false;
-    try {
-      const result = await work();
-      ok = true;
-      return result;
-    } finally {
-      const durationMs = Math.round(performance.now() - started);
-      this.timings[phase] = (this.timings[phase] ?? 0) + durationMs;
-      this.emit({ type: 'phase-end', phase, durationMs, ok });
-    }
-  }
-}
-
-function interrupted(phase: string): PksError {
-  return new PksError('E_INTERRUPTED', `Interrupted during the ${phase} phase.`, ExitCode.Interrupted, {
-    hint: 'What this run had created was removed; run the same command again to spawn.',
-  });
-}
 
 function remoteUserOf(prepared: PreparedImage): string {
   const user = prepared.merged.remoteUser ?? prepared.merged.containerUser ?? prepared.imageUser;
@@ -96,6 +68,20 @@ function containerLabels(request: SpawnRequest, loaded: LoadedDevcontainerConfig
 export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnResult> {
   const emit = (event: SpawnEvent): void => request.onEvent?.(event);
   const clock = new PhaseClock(emit, request.signal);
+  const aftermath: { current: SpawnAftermath } = { current: { stage: 'nothing' } };
+  try {
+    return await runPipeline(request, emit, clock, aftermath);
+  } catch (error) {
+    throw explainSpawnFailure(error, {
+      where: request.target.description,
+      step: clock.stepOfFailure(),
+      interrupted: request.signal?.aborted === true,
+      aftermath: aftermath.current,
+    });
+  }
+}
+
+async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => void, clock: PhaseClock, aftermath: { current: SpawnAftermath }): Promise<SpawnResult> {
   const { engine, hostId } = request.target;
   const projectName = request.projectName ?? path.basename(request.projectPath);
   const dirName = workspaceDirName(projectName);
@@ -113,7 +99,7 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   for (const warning of loaded.warnings) emit({ type: 'warning', message: warning.message });
   const initialize = loaded.config.initializeCommand;
   if (initialize !== undefined) {
-    await clock.run('initialize', 'Running initializeCommand on this machine', () => request.host.runInitializeCommand(initialize, request.projectPath));
+    await clock.run('initialize', 'Running initializeCommand on this machine', () => request.host.runInitializeCommand(initialize, request.projectPath, request.signal));
   }
   const listed = await request.host.listFiles(request.projectPath, request.includeIgnored);
   const upload = await planUpload(request.projectPath, listed);
@@ -143,7 +129,19 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
     const decision = unfinished ? { action: 'replace' as const, loaded } : await decideExisting({ request, existing, loaded, emit, reload: load });
     loaded = decision.loaded;
     if (decision.action === 'reuse') {
-      const started = await clock.run('start', `Using the existing container ${existing.Name.replace(/^\//, '')}`, () => startIfStopped(engine, existing));
+      const name = existing.Name.replace(/^\//, '');
+      const destination = workspaceDestination(existing.Config.Labels?.[LABELS.workspaceFolder] ?? loaded.workspaceFolder, dirName);
+      const [started, uploaded] = await clock.run('start', `Using the existing container ${name}`, () =>
+        Promise.all([startIfStopped(engine, existing), isUploadComplete(engine, existing.Id, destination)]),
+      );
+      aftermath.current = { stage: 'ready', container: name, pending: uploaded ? 'hooks' : 'upload' };
+      // The spawn that created it started it while uploading, then lost the
+      // engine before the upload finished: send the files again.
+      if (!uploaded) {
+        emit({ type: 'info', message: `The workspace upload into ${name} did not finish: uploading it again.` });
+        await sendWorkspace(request, clock, emit, { id: existing.Id, destination, remoteUser: existing.Config.Labels?.[LABELS.remoteUser] ?? 'root', upload });
+        aftermath.current = { stage: 'ready', container: name, pending: 'hooks' };
+      }
       // Create-time hooks a previous run did not finish run now (their
       // markers say which); postStart belongs to each start.
       await clock.run('hooks', 'Checking lifecycle hooks', () => runHooks(request, existing, 'create', emit, { postStart: started }));
@@ -200,28 +198,12 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
     }
     containerId = created.Id;
     const id = created.Id;
-    const destination = loaded.workspaceFolder.startsWith(`${WORKSPACES_ROOT}/`) ? loaded.workspaceFolder : `${WORKSPACES_ROOT}/${dirName}`;
+    const destination = workspaceDestination(loaded.workspaceFolder, dirName);
     const start = () => clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
     // A new volume is empty: no need to ask whether an upload finished there.
     const uploadNeeded = createdVolume || !(await isUploadComplete(engine, id, destination));
     if (uploadNeeded) {
-      const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
-      if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
-      const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
-      emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
-      const uploading = clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
-        uploadWorkspace(engine, id, {
-          projectPath: request.projectPath,
-          planned: upload,
-          destination,
-          uid: owner?.uid ?? 0,
-          gid: owner?.gid ?? 0,
-          gzip: compression.gzip,
-          trailer: [uploadMarkerEntry(destination)],
-          onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
-          ...(request.signal === undefined ? {} : { signal: request.signal }),
-        }),
-      );
+      const uploading = sendWorkspace(request, clock, emit, { id, destination, remoteUser, upload });
       // With pks's own keep-alive command nothing in the container reads the
       // workspace before the hooks, so it can start while the files stream in.
       if (spec.keepAlive) await Promise.all([uploading, start()]);
@@ -234,9 +216,11 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
       await start();
     }
   } catch (error) {
-    await cleanUp(request, emit, containerId, createdVolume ? volumeName : undefined);
-    throw request.signal?.aborted === true && !(isPksError(error) && error.code === 'E_INTERRUPTED') ? interrupted('spawn') : error;
+    const created = containerId === undefined ? undefined : { id: containerId, name: containerName };
+    aftermath.current = await cleanUpAfterFailure(engine, emit, created, createdVolume ? volumeName : undefined);
+    throw error;
   }
+  aftermath.current = { stage: 'ready', container: containerName, pending: 'hooks' };
   const inspect = await inspectContainer(engine, containerId);
   await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
   return resultFor(request, await inspectContainer(engine, containerId), existing === undefined ? 'created' : 'rebuilt', loaded, clock);
@@ -260,15 +244,40 @@ async function runHooks(
 ): Promise<void> {
   const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
   const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
-  await runLifecycleHooks(target, merged, phase, options);
+  await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, options);
 }
 
-async function cleanUp(request: SpawnRequest, emit: (event: SpawnEvent) => void, containerId: string | undefined, volumeName: string | undefined): Promise<void> {
+/** Where the workspace goes: the workspace folder when it is under /workspaces, else /workspaces/<project>. */
+function workspaceDestination(workspaceFolder: string, dirName: string): string {
+  return workspaceFolder.startsWith(`${WORKSPACES_ROOT}/`) ? workspaceFolder : `${WORKSPACES_ROOT}/${dirName}`;
+}
+
+/** Streams the project into the container's workspace volume, owned by the remote user. */
+async function sendWorkspace(
+  request: SpawnRequest,
+  clock: PhaseClock,
+  emit: (event: SpawnEvent) => void,
+  into: { id: string; destination: string; remoteUser: string; upload: UploadPlan },
+): Promise<void> {
   const { engine } = request.target;
-  const removed: string[] = [];
-  if (containerId !== undefined && (await removeContainer(engine, containerId).then(() => true, () => false))) removed.push(`container ${containerId.slice(0, 12)}`);
-  if (volumeName !== undefined && (await removeVolume(engine, volumeName).then(() => true, () => false))) removed.push(`volume ${volumeName}`);
-  if (removed.length > 0) emit({ type: 'info', message: `Cleaned up what this run created: ${removed.join(', ')}.` });
+  const { id, destination, remoteUser, upload } = into;
+  const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
+  if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
+  const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
+  emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
+  await clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
+    uploadWorkspace(engine, id, {
+      projectPath: request.projectPath,
+      planned: upload,
+      destination,
+      uid: owner?.uid ?? 0,
+      gid: owner?.gid ?? 0,
+      gzip: compression.gzip,
+      trailer: [uploadMarkerEntry(destination)],
+      onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    }),
+  );
 }
 
 function resultFor(request: SpawnRequest, inspect: ContainerInspect, outcome: SpawnResult['outcome'], loaded: LoadedDevcontainerConfig, clock: PhaseClock): SpawnResult {

@@ -30,8 +30,8 @@ export type SpawnEvent =
 export interface SpawnHost {
   /** The files git would carry (tracked + untracked-not-ignored), or undefined when the folder is not a git work tree. */
   listFiles(projectPath: string, includeIgnored: boolean): Promise<string[] | undefined>;
-  /** Runs initializeCommand on this machine, in the project folder. */
-  runInitializeCommand(command: LifecycleCommand, cwd: string): Promise<void>;
+  /** Runs initializeCommand on this machine, in the project folder; `signal` (Ctrl-C) stops it. */
+  runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal): Promise<void>;
   chooseConfig?: ConfigChooser;
   /**
    * The dev container configuration was edited inside the container: keep

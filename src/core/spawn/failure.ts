@@ -1,0 +1,157 @@
+// When spawn fails or is interrupted: remove what this run created (when the
+// engine can still be reached), and say in the error which host, which step,
+// and what was left behind — so that "run the same command again" is advice
+// the user can trust. Spawn converges: a container left half-created is
+// replaced (or waited for) and an unfinished upload is redone by the next run.
+
+import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '../../common/errors.js';
+import type { EngineClient } from '../../engine/index.js';
+import { removeContainer } from './existing.js';
+import type { SpawnEvent, SpawnPhase } from './types.js';
+import { removeVolume } from './volume.js';
+
+/** What a failed run leaves on the engine. */
+export type SpawnAftermath =
+  /** Nothing of this run exists on the engine (it failed before creating anything). */
+  | { stage: 'nothing' }
+  /** It had created things and tried to remove them. */
+  | { stage: 'cleaned'; removed: string[]; notRemoved: string[]; reason?: string }
+  /** The container exists and is kept; its upload (resumed) or lifecycle hooks did not all finish. */
+  | { stage: 'ready'; container: string; pending: 'upload' | 'hooks' };
+
+/** The connection broke while pks was using it. */
+const LOSS_CODES: ReadonlySet<string> = new Set(['E_SSH_DISCONNECTED', 'E_ENGINE_CONNECTION']);
+/** The host or its engine could not be reached (any more). */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'E_SSH_UNREACHABLE',
+  'E_SSH_HANDSHAKE',
+  'E_SSH_CLOSED',
+  'E_REMOTE_SOCKET',
+  'E_ENGINE_UNREACHABLE',
+  'E_ENGINE_TIMEOUT',
+]);
+
+/**
+ * Removes the container and the volume this run created. Once the container
+ * cannot be removed the volume cannot either (it is in use, or the engine is
+ * out of reach), so it is not tried: one wait for an unreachable host is enough.
+ */
+export async function cleanUpAfterFailure(
+  engine: EngineClient,
+  emit: (event: SpawnEvent) => void,
+  container: { id: string; name: string } | undefined,
+  volumeName: string | undefined,
+): Promise<SpawnAftermath> {
+  const removed: string[] = [];
+  const notRemoved: string[] = [];
+  const shortIds: string[] = [];
+  let reason: string | undefined;
+  const attempt = async (what: string, work: () => Promise<void>): Promise<boolean> => {
+    try {
+      await work();
+      removed.push(what);
+      return true;
+    } catch (error) {
+      notRemoved.push(what);
+      reason ??= errorMessage(error).replace(/\.$/, '');
+      return false;
+    }
+  };
+  let containerGone = true;
+  if (container !== undefined) {
+    containerGone = await attempt(`the half-created container ${container.name}`, () => removeContainer(engine, container.id));
+    if (containerGone) shortIds.push(`container ${container.id.slice(0, 12)}`);
+  }
+  if (volumeName !== undefined) {
+    if (!containerGone) notRemoved.push(`its new volume ${volumeName}`);
+    else if (await attempt(`its new volume ${volumeName}`, () => removeVolume(engine, volumeName))) shortIds.push(`volume ${volumeName}`);
+  }
+  if (shortIds.length > 0) emit({ type: 'info', message: `Cleaned up what this run created: ${shortIds.join(', ')}.` });
+  if (removed.length === 0 && notRemoved.length === 0) return { stage: 'nothing' };
+  return { stage: 'cleaned', removed, notRemoved, ...(reason === undefined ? {} : { reason }) };
+}
+
+function sentenceList(items: readonly string[]): string {
+  const text = items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "What was left behind", as sentences. */
+export function describeAftermath(aftermath: SpawnAftermath, interrupted: boolean): { text: string; resumable: boolean } {
+  switch (aftermath.stage) {
+    case 'nothing':
+      return { text: interrupted ? 'Nothing had been created yet.' : 'Nothing of this run was left there.', resumable: false };
+    case 'ready':
+      return {
+        text:
+          aftermath.pending === 'hooks'
+            ? `The container ${aftermath.container} is kept; its lifecycle hooks did not all finish: run the same command again to resume (it runs the ones that did not).`
+            : `The container ${aftermath.container} is kept; the workspace upload into it did not finish: run the same command again to resume.`,
+        resumable: true,
+      };
+    case 'cleaned': {
+      const parts: string[] = [];
+      if (aftermath.removed.length > 0) parts.push(`${sentenceList(aftermath.removed)} ${aftermath.removed.length === 1 ? 'was' : 'were'} removed.`);
+      if (aftermath.notRemoved.length > 0) {
+        const why = aftermath.reason === undefined ? '' : ` (${aftermath.reason})`;
+        parts.push(`${sentenceList(aftermath.notRemoved)} could not be removed${why}: run the same command again to resume.`);
+      }
+      return { text: parts.join(' '), resumable: aftermath.notRemoved.length > 0 };
+    }
+  }
+}
+
+/** Each step as a user would say it. */
+const STEP_LABELS: Record<SpawnPhase, string> = {
+  config: 'reading the configuration',
+  initialize: 'running initializeCommand',
+  prerequisites: 'checking the host',
+  existing: 'looking for an existing container',
+  image: 'preparing the image',
+  volume: 'preparing the workspace volume',
+  container: 'creating the container',
+  upload: 'uploading the workspace',
+  start: 'starting the container',
+  hooks: 'running the lifecycle hooks',
+};
+
+/** `while uploading the workspace (upload step)` */
+export function describeStep(step: SpawnPhase): string {
+  return `while ${STEP_LABELS[step]} (${step} step)`;
+}
+
+export interface FailureContext {
+  /** `remote host "r1" (dev@10.0.0.2)`, `the local engine`. */
+  where: string;
+  step: SpawnPhase;
+  interrupted: boolean;
+  aftermath: SpawnAftermath;
+}
+
+/**
+ * The error spawn ends with. Ctrl-C becomes E_INTERRUPTED (exit 130, whatever
+ * the aborted call threw); a broken or unreachable connection keeps its code
+ * and hint but names the host, the step and what was left behind. Other
+ * failures (a bad configuration, a failing hook) already say what happened.
+ */
+export function explainSpawnFailure(error: unknown, context: FailureContext): unknown {
+  const { where, step, interrupted } = context;
+  const left = describeAftermath(context.aftermath, interrupted);
+  if (interrupted) {
+    return new PksError('E_INTERRUPTED', `Interrupted on ${where} ${describeStep(step)}. ${left.text}`, ExitCode.Interrupted, {
+      hint: left.resumable ? 'Run the same command again to resume.' : 'Run the same command again to spawn.',
+      ...(isPksError(error) && error.code !== 'E_INTERRUPTED' ? { details: [`stopped: ${error.message}`] } : {}),
+    });
+  }
+  if (!isPksError(error) || !(LOSS_CODES.has(error.code) || UNREACHABLE_CODES.has(error.code))) return error;
+  const lead = `${LOSS_CODES.has(error.code) ? 'Lost the connection to' : 'Failed on'} ${where} ${describeStep(step)}`;
+  return new OperationError(error.code, `${lead}: ${error.message.replace(/\.$/, '')}. ${left.text}`, {
+    ...(left.resumable
+      ? { hint: `Once ${where} can be reached again, run the same command: it resumes where this run stopped.` }
+      : error.hint === undefined
+        ? {}
+        : { hint: error.hint }),
+    details: error.details,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+}
