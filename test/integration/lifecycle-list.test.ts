@@ -3,24 +3,12 @@
 // only at the containers this file creates.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DevcontainerSummary } from '../../src/core/discovery.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
-interface Listed {
-  project: string;
-  containerId: string;
-  name: string;
-  status: string;
-  statusText: string;
-  host: string;
-  createdAt: string;
-  spawnedAt: string | null;
-  image: string;
-  projectPath: string | null;
-  volume: string | null;
-  workspaceFolder: string | null;
-  foreign: boolean;
-}
+/** The documented JSON shape; JSON_KEYS below pins its keys independently of the type. */
+type Listed = DevcontainerSummary;
 
 const JSON_KEYS = ['containerId', 'createdAt', 'foreign', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'status', 'statusText', 'volume', 'workspaceFolder'];
 
