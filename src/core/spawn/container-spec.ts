@@ -24,8 +24,6 @@ export interface ContainerSpecInput {
 export interface ContainerSpec {
   body: Record<string, unknown>;
   warnings: string[];
-  /** The container runs pks's keep-alive command (overrideCommand), not the image's. */
-  keepAlive: boolean;
 }
 
 interface EngineMount {
@@ -131,5 +129,5 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(overrideCommand ? { Entrypoint: keepAliveCommand(entrypoints).slice(0, 1), Cmd: keepAliveCommand(entrypoints).slice(1) } : {}),
     HostConfig: hostConfig,
   };
-  return { body, warnings, keepAlive: overrideCommand };
+  return { body, warnings };
 }

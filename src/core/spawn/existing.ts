@@ -3,8 +3,9 @@
 // drift check; and how it waits for a concurrent spawn of the same project.
 
 import { cp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { OperationError, UsageError } from '../../common/errors.js';
+import { OperationError, UsageError, systemErrorCode } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import { tarStream } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
@@ -45,7 +46,30 @@ export async function startIfStopped(engine: EngineClient, inspect: ContainerIns
  * clean up); younger, it is another spawn of the same project at work.
  */
 export const UNFINISHED_AFTER_MS = 60_000;
+
+/** Label naming the spawn at work on a container: `<hostname>:<pid>` of its pks process. */
+export const SPAWN_OWNER_LABEL = 'pks.spawn.owner';
+
+export function spawnOwner(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
+
+/**
+ * True when the container's creator was a pks process on this machine that
+ * no longer runs: then nobody is working on it and there is no need to wait.
+ */
+export function ownerIsGone(labels: Readonly<Record<string, string>>): boolean {
+  const match = /^(.*):(\d+)$/.exec(labels[SPAWN_OWNER_LABEL] ?? '');
+  if (match === null || match[1] !== os.hostname()) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (error) {
+    return systemErrorCode(error) === 'ESRCH';
+  }
+}
 const PEER_WAIT_MS = 10 * 60 * 1000;
+const PEER_APPEAR_MS = 10_000;
 
 export type PeerOutcome = { state: 'running'; inspect: ContainerInspect } | { state: 'gone' } | { state: 'stale' };
 
@@ -55,13 +79,21 @@ export type PeerOutcome = { state: 'running'; inspect: ContainerInspect } | { st
  * `staleAt` (that spawn died).
  */
 export async function waitForPeerSpawn(engine: EngineClient, name: string, signal: AbortSignal | undefined, staleAt = Date.now() + PEER_WAIT_MS): Promise<PeerOutcome> {
+  // The engine reserves a name before the container it belongs to can be
+  // inspected: right after a 409 the other spawn's container may not be
+  // visible yet, so "not found" only counts once it was seen or after a while.
+  const appearBy = Date.now() + PEER_APPEAR_MS;
+  let seen = false;
   while (signal?.aborted !== true) {
     let inspect: ContainerInspect;
     try {
       inspect = await inspectContainer(engine, name);
+      seen = true;
     } catch (error) {
-      if (isEngineApiError(error, 404)) return { state: 'gone' };
-      throw error;
+      if (!isEngineApiError(error, 404)) throw error;
+      if (seen || Date.now() >= appearBy) return { state: 'gone' };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
     }
     if (inspect.State.Running || inspect.State.Status !== 'created') return { state: 'running', inspect };
     if (Date.now() >= staleAt) return { state: 'stale' };

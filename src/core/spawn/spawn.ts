@@ -24,7 +24,7 @@ import { chooseCompression } from './compression.js';
 import { resolveUserIds } from './container-files.js';
 import { buildContainerSpec, WORKSPACES_ROOT } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
-import { UNFINISHED_AFTER_MS, decideExisting, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
+import { SPAWN_OWNER_LABEL, UNFINISHED_AFTER_MS, decideExisting, ownerIsGone, spawnOwner, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
 import { cleanUpAfterFailure, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
 import { PhaseClock } from './phase-clock.js';
@@ -62,6 +62,7 @@ function containerLabels(request: SpawnRequest, loaded: LoadedDevcontainerConfig
     [LABELS.configFile]: loaded.configFile,
     [LABELS.metadata]: serializeMetadataLabel(metadata),
     [CONFIG_FILES_LABEL]: JSON.stringify(extra.configFiles),
+    [SPAWN_OWNER_LABEL]: spawnOwner(),
   };
 }
 
@@ -204,13 +205,12 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     const uploadNeeded = createdVolume || !(await isUploadComplete(engine, id, destination));
     if (uploadNeeded) {
       const uploading = sendWorkspace(request, clock, emit, { id, destination, remoteUser, upload });
-      // With pks's own keep-alive command nothing in the container reads the
-      // workspace before the hooks, so it can start while the files stream in.
-      if (spec.keepAlive) await Promise.all([uploading, start()]);
-      else {
-        await uploading;
-        await start();
-      }
+      // Upload first, then start: the engine holds the container's lock for
+      // either, so running them together gains nothing (measured: a small
+      // upload then waited the whole ~200 ms start), and a container that
+      // never started without its files is easier to recover.
+      await uploading;
+      await start();
     } else {
       emit({ type: 'info', message: `The volume already holds the workspace ${destination}: not uploading over it.` });
       await start();
@@ -230,7 +230,8 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
 async function settleUnfinished(request: SpawnRequest, existing: ContainerInspect, emit: (event: SpawnEvent) => void, clock: PhaseClock): Promise<PeerOutcome> {
   const name = existing.Name.replace(/^\//, '');
   const staleAt = Date.parse(existing.Created) + UNFINISHED_AFTER_MS;
-  if (Date.now() >= staleAt) return { state: 'stale' };
+  // Made by a pks process of this machine that has ended: no one to wait for.
+  if (Date.now() >= staleAt || ownerIsGone(existing.Config.Labels ?? {})) return { state: 'stale' };
   emit({ type: 'info', message: `Another spawn of this project is creating ${name}; waiting for it (at most ${Math.ceil((staleAt - Date.now()) / 1000)} s).` });
   return clock.run('start', 'Waiting for the other spawn', () => waitForPeerSpawn(request.target.engine, existing.Id, request.signal, staleAt));
 }
