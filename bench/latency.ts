@@ -94,7 +94,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
       '| --- | --- | --- |',
       ...['pks list', 'docker -H ssh:// ps', 'pks connect --print-uri', 'pks rm+spawn'].map((what) => `| ${what} | ${added(what)} | ${connectionCell(name(what, 50))} |`),
       '',
-      'Where a spawn through the relays spends it (medians): `rm process` is the preceding `pks devcontainer rm`; then the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, the SSH connection), the phases spawn reports in `timings` (upload and start run at the same time, hence also `upload ∥ start`), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
+      'Where a spawn through the relays spends it (medians): `rm process` is the preceding `pks devcontainer rm`; then the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, the SSH connection), the phases spawn reports in `timings` (`upload ∥ start` spans from the beginning of the upload to the end of the container start), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
       '',
       ...phaseTable(phases),
     ];

@@ -42,7 +42,7 @@ export async function spawnBench(options: BenchOptions = {}): Promise<BenchResul
       '',
       ...samplesTable(samples),
       '',
-      'Where pks spends it (medians): `rm process` is the preceding `pks devcontainer rm`; then the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, the SSH connection), the phases spawn reports in `timings` (upload and start run at the same time, hence also `upload ∥ start`), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
+      'Where pks spends it (medians): `rm process` is the preceding `pks devcontainer rm`; then the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, the SSH connection), the phases spawn reports in `timings` (`upload ∥ start` spans from the beginning of the upload to the end of the container start), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
       '',
       ...phaseTable(phases),
     ];
