@@ -7,7 +7,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { SshEngineOptions } from '../engine/index.js';
-import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost, type SshPrompts } from '../ssh/index.js';
+// ssh-config directly, not the ssh barrel: resolving a target must not load the connection code.
+import type { SshPrompts } from '../ssh/options.js';
+import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../ssh/ssh-config.js';
 import { DEFAULT_DOCKER_SOCKET, pksHome, type RemoteHost } from '../store/remote-host-store.js';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;

@@ -21,5 +21,6 @@ export {
 } from './http-client.js';
 export { openLocalEngine } from './local-engine.js';
 export type { ContainerSummary, EngineInfo, EngineVersion } from './schemas.js';
-export { DEFAULT_REMOTE_DOCKER_SOCKET, openSshEngine, type SshEngineOptions } from './ssh-engine.js';
+export type { SshEngineOptions } from './ssh-engine.js';
+export { DEFAULT_REMOTE_DOCKER_SOCKET, openSshEngine } from './ssh-engine-lazy.js';
 export type { EngineKind, EngineTransport } from './transport.js';

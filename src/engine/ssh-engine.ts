@@ -5,7 +5,7 @@ import { acquireSshConnection, type SshConnectionOptions } from '../ssh/index.js
 import { HttpEngineClient, type EngineClient } from './engine-client.js';
 import { createSshTransport } from './ssh-transport.js';
 
-export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
+import { DEFAULT_REMOTE_DOCKER_SOCKET } from './ssh-engine-lazy.js';
 
 export interface SshEngineOptions extends SshConnectionOptions {
   /** The engine's socket as the SSH login sees it. */
