@@ -10,7 +10,7 @@ import type { SshEngineOptions } from '../engine/index.js';
 // ssh-config directly, not the ssh barrel: resolving a target must not load the connection code.
 import type { SshPrompts } from '../ssh/options.js';
 import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../ssh/ssh-config.js';
-import { DEFAULT_DOCKER_SOCKET, pksHome, type RemoteHost } from '../store/remote-host-store.js';
+import { DEFAULT_DOCKER_SOCKET, homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
 
@@ -33,10 +33,6 @@ export interface RemoteTarget {
   options: SshEngineOptions;
 }
 
-function homeOf(env: NodeJS.ProcessEnv): string {
-  return env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
-}
-
 function localUser(env: NodeJS.ProcessEnv): string {
   return env.USER ?? env.LOGNAME ?? os.userInfo().username;
 }
@@ -49,7 +45,7 @@ function hopOptions(
   sshConfigFiles: string[] | undefined,
 ): SshEngineOptions {
   const hop = parseJumpHost(spec);
-  const home = homeOf(env);
+  const home = homeDir(env);
   const config = resolveSshConfig(hop.host, { files: sshConfigFiles ?? defaultConfigFiles(home), source: fileSystemSource(home), localUser: localUser(env) });
   return {
     ...common,
@@ -70,7 +66,7 @@ function defaultKeys(home: string): string[] {
 
 export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOptions): RemoteTarget {
   const { env } = options;
-  const home = homeOf(env);
+  const home = homeDir(env);
   const configFiles = options.sshConfigFiles ?? defaultConfigFiles(home);
   const sshConfig = resolveSshConfig(entry.host, { files: configFiles, source: fileSystemSource(home), localUser: localUser(env) });
   const host = sshConfig.hostName ?? entry.host;

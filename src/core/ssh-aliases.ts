@@ -5,11 +5,10 @@
 // once and only with the user's consent.
 
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../common/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../store/files.js';
-import { pksHome, type RemoteHost } from '../store/remote-host-store.js';
+import { homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
 import { resolveRemoteTarget } from './remote-target.js';
 
 export function sshAliasFor(remoteId: string): string {
@@ -21,7 +20,7 @@ export function pksSshConfigPath(env: NodeJS.ProcessEnv): string {
 }
 
 function userSshConfigPath(env: NodeJS.ProcessEnv): string {
-  return path.join(homeOf(env), '.ssh', 'config');
+  return path.join(homeDir(env), '.ssh', 'config');
 }
 
 /** ssh_config values are space-separated tokens: quote one that has spaces, refuse what cannot be written safely. */
@@ -63,10 +62,6 @@ export async function writeSshAliases(hosts: readonly RemoteHost[], env: NodeJS.
 
 export type IncludeState = 'present' | 'absent';
 
-function homeOf(env: NodeJS.ProcessEnv): string {
-  return env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
-}
-
 /** Whether an `Include` line of `text` names `target` (absolute or as ~/...). */
 function hasInclude(text: string, target: string, home: string): boolean {
   const forms = new Set([target]);
@@ -79,7 +74,7 @@ function hasInclude(text: string, target: string, home: string): boolean {
 
 export async function sshIncludeState(env: NodeJS.ProcessEnv): Promise<IncludeState> {
   const text = await readFile(userSshConfigPath(env), 'utf8').catch(() => '');
-  return hasInclude(text, pksSshConfigPath(env), homeOf(env)) ? 'present' : 'absent';
+  return hasInclude(text, pksSshConfigPath(env), homeDir(env)) ? 'present' : 'absent';
 }
 
 /**
@@ -91,7 +86,7 @@ export async function addSshInclude(env: NodeJS.ProcessEnv): Promise<string> {
   const file = userSshConfigPath(env);
   const current = await readFile(file, 'utf8').catch(() => '');
   const target = pksSshConfigPath(env);
-  if (hasInclude(current, target, homeOf(env))) return file;
+  if (hasInclude(current, target, homeDir(env))) return file;
   await ensurePrivateDir(path.dirname(file));
   await writeFileAtomic(file, `# Added by pks: SSH aliases of its remote hosts (pks-<id>)\nInclude ${configValue(target)}\n\n${current}`);
   return file;

@@ -56,10 +56,15 @@ const hostsFileSchema = z
 export type RemoteHostCapabilities = z.infer<typeof capabilitiesSchema>;
 export type RemoteHost = z.infer<typeof remoteHostSchema>;
 
+/** The user's home: HOME when set (tests and sandboxes set it), else the account's. */
+export function homeDir(env: NodeJS.ProcessEnv): string {
+  return env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+}
+
 export function pksHome(env: NodeJS.ProcessEnv): string {
   const override = env.PKS_HOME;
   if (override !== undefined && override !== '') return path.resolve(override);
-  return path.join(env.HOME ?? os.homedir(), '.pks');
+  return path.join(homeDir(env), '.pks');
 }
 
 export class RemoteHostStore {
