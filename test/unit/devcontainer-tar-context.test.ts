@@ -68,6 +68,39 @@ describe('tar writer', () => {
     writeFileSync(file, 'abc');
     await assert.rejects(collect(tarStream([{ type: 'file', name: 'f', mode: 0o644, size: 10, path: file }])), /changed size while being archived/);
   });
+
+  it('carries small and multi-piece large files byte for byte, and cuts a grown file at its recorded size', async () => {
+    const source = fresh('pieces');
+    mkdirSync(source);
+    const contents = new Map<string, Buffer>([
+      ['zero', Buffer.alloc(0)],
+      ['odd', Buffer.from('x'.repeat(513))],
+      ['exact-mib', Buffer.alloc(1024 * 1024, 3)],
+      // Three pieces of 1 MiB and a short one, with content that shows misplaced bytes.
+      ['large', Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 777 }, (_, i) => (i * 31) % 251))],
+    ]);
+    for (const [name, content] of contents) writeFileSync(path.join(source, name), content);
+    writeFileSync(path.join(source, 'grown'), 'recorded-then-appended');
+    const entries: TarEntry[] = [...contents].map(([name, content]) => ({ type: 'file', name, mode: 0o644, size: content.length, path: path.join(source, name) }));
+    entries.push({ type: 'file', name: 'grown', mode: 0o644, size: 'recorded'.length, path: path.join(source, 'grown') });
+    const archive = await collect(tarStream(entries));
+    const out = fresh('pieces-out');
+    mkdirSync(out);
+    const file = fresh('pieces.tar');
+    writeFileSync(file, archive);
+    execFileSync('tar', ['-xf', file, '-C', out]);
+    for (const [name, content] of contents) assert.ok(readFileSync(path.join(out, name)).equals(content), `${name} differs`);
+    assert.equal(readFileSync(path.join(out, 'grown'), 'utf8'), 'recorded');
+  });
+
+  it('fails when a large file shrinks below a later piece', async () => {
+    const file = fresh('large-shrinks');
+    writeFileSync(file, Buffer.alloc(1024 * 1024 + 10));
+    await assert.rejects(
+      collect(tarStream([{ type: 'file', name: 'f', mode: 0o644, size: 3 * 1024 * 1024, path: file }])),
+      /changed size while being archived \(1048586 of 3145728 bytes\)/,
+    );
+  });
 });
 
 describe('tar reader', () => {
