@@ -3,7 +3,7 @@
 // hijacking (exec/attach). Kept to node:http so starting pks loads no client
 // library (dockerode costs ~200 ms to import).
 
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { OperationError, errorMessage, isPksError, systemErrorCode } from '../common/errors.js';
@@ -175,14 +175,20 @@ export class EngineHttpClient {
     }
     const fullPath = path + buildQueryString(request.query);
     return new Promise<Outcome>((resolve, reject) => {
-      const req = httpRequest({
+      const options: RequestOptions & { servername: string } = {
         ...this.transport.connectOptions,
         agent: this.transport.agent,
         method,
         path: fullPath,
         headers,
+        // No TLS on these connections. Without a server name node:http derives
+        // one for TLS anyway, testing the host with net.isIP, whose IPv6 regular
+        // expression takes milliseconds to compile on the first request of a
+        // process (a tenth of what a local `pks devcontainer list` costs).
+        servername: '',
         ...(request.signal === undefined ? {} : { signal: request.signal }),
-      });
+      };
+      const req = httpRequest(options);
       let timer: NodeJS.Timeout | undefined;
       // A failing request body (an unreadable file in a tar, say) is the
       // caller's error, not a connection problem.
