@@ -1,7 +1,7 @@
 // What pks reads back from a container it created: the inspect answer, parsed,
 // and the settings spawn recorded in its labels.
 
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 import { envListToObject, type MergedDevcontainerConfig } from '../devcontainer/index.js';
 import type { EngineClient } from '../engine/index.js';
 import type { HookEvent, HookTarget } from './hooks.js';
@@ -17,19 +17,21 @@ export const containerInspectSchema = z.looseObject({
   State: z.looseObject({
     Status: z.string(),
     Running: z.boolean(),
-    ExitCode: z.number().optional(),
-    StartedAt: z.string().optional(),
-    FinishedAt: z.string().optional(),
+    ExitCode: z.optional(z.number()),
+    StartedAt: z.optional(z.string()),
+    FinishedAt: z.optional(z.string()),
   }),
   Config: z.looseObject({
-    Image: z.string().optional(),
-    User: z.string().optional(),
-    Env: z.array(z.string()).nullable().optional(),
-    Labels: z.record(z.string(), z.string()).nullable().optional(),
+    Image: z.optional(z.string()),
+    User: z.optional(z.string()),
+    Env: z.optional(z.nullable(z.array(z.string()))),
+    Labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
   }),
-  Mounts: z
-    .array(z.looseObject({ Type: z.string().optional(), Name: z.string().optional(), Source: z.string().optional(), Destination: z.string() }))
-    .optional(),
+  Mounts: z.optional(
+    z.array(
+      z.looseObject({ Type: z.optional(z.string()), Name: z.optional(z.string()), Source: z.optional(z.string()), Destination: z.string() }),
+    ),
+  ),
 });
 export type ContainerInspect = z.infer<typeof containerInspectSchema>;
 

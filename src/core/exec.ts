@@ -4,7 +4,7 @@
 // with one the stream is raw and the terminal size is forwarded.
 
 import { Writable, type Readable } from 'node:stream';
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
 
 export interface ExecOptions {
@@ -29,7 +29,7 @@ export interface ExecHandle {
 }
 
 const idSchema = z.looseObject({ Id: z.string() });
-const execInspectSchema = z.looseObject({ ExitCode: z.number().nullable(), Running: z.boolean() });
+const execInspectSchema = z.looseObject({ ExitCode: z.nullable(z.number()), Running: z.boolean() });
 
 export async function startExec(engine: EngineClient, containerId: string, options: ExecOptions): Promise<ExecHandle> {
   const tty = options.tty !== undefined;

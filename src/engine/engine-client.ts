@@ -2,7 +2,8 @@
 // versioned with the API version negotiated on first use.
 
 import type { Duplex } from 'node:stream';
-import type { z } from 'zod';
+import type * as core from 'zod/v4/core';
+import * as z from '../common/zod-mini.js';
 import { OperationError } from '../common/errors.js';
 import type { RetryPolicy } from '../common/retry.js';
 import { MAX_API_VERSION, compareApiVersions, isApiVersion, negotiateApiVersion } from './api-version.js';
@@ -47,8 +48,8 @@ export interface EngineClient {
   version(): Promise<EngineVersion>;
   info(): Promise<EngineInfo>;
   listContainers(options?: ListContainersOptions): Promise<ContainerSummary[]>;
-  /** A versioned call whose JSON answer is parsed with `schema`. */
-  request<S extends z.ZodType>(request: EngineRequest, schema: S): Promise<z.output<S>>;
+  /** A versioned call whose JSON answer is parsed with `schema` (any zod v4 schema, classic or mini). */
+  request<S extends core.$ZodType>(request: EngineRequest, schema: S): Promise<core.output<S>>;
   /** A versioned call whose answer body is ignored; resolves with the status. */
   requestEmpty(request: EngineRequest): Promise<number>;
   /** A versioned call whose body the caller streams (logs, pulls, build output). */
@@ -129,7 +130,7 @@ export class HttpEngineClient implements EngineClient {
     );
   }
 
-  async request<S extends z.ZodType>(request: EngineRequest, schema: S): Promise<z.output<S>> {
+  async request<S extends core.$ZodType>(request: EngineRequest, schema: S): Promise<core.output<S>> {
     const response = await this.http.send(request, await this.versioned(request.path));
     return this.parseJson(request, await readBody(response.body, JSON_BODY_LIMIT), schema);
   }
@@ -207,7 +208,7 @@ export class HttpEngineClient implements EngineClient {
     return this.negotiation;
   }
 
-  private parseJson<S extends z.ZodType>(request: EngineRequest, body: Buffer, schema: S): z.output<S> {
+  private parseJson<S extends core.$ZodType>(request: EngineRequest, body: Buffer, schema: S): core.output<S> {
     const where = `${request.method ?? 'GET'} ${request.path}`;
     let json: unknown;
     try {
@@ -215,7 +216,7 @@ export class HttpEngineClient implements EngineClient {
     } catch {
       throw new OperationError('E_ENGINE_PROTOCOL', `The engine (${this.target}) answered ${where} with invalid JSON.`);
     }
-    const parsed = schema.safeParse(json);
+    const parsed = z.safeParse(schema, json);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)

@@ -1,7 +1,7 @@
 // Schemas for the engine responses pks reads. Objects are loose: engines add
 // fields with every release and we take only what we use.
 
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 
 export const engineErrorBodySchema = z.looseObject({ message: z.string() });
 
@@ -9,10 +9,10 @@ export const engineVersionSchema = z.looseObject({
   Version: z.string(),
   ApiVersion: z.string(),
   /** Absent on engines older than API 1.25. */
-  MinAPIVersion: z.string().optional(),
+  MinAPIVersion: z.optional(z.string()),
   Os: z.string(),
   Arch: z.string(),
-  KernelVersion: z.string().optional(),
+  KernelVersion: z.optional(z.string()),
 });
 export type EngineVersion = z.infer<typeof engineVersionSchema>;
 
@@ -27,16 +27,19 @@ export type EngineInfo = z.infer<typeof engineInfoSchema>;
 
 export const containerSummarySchema = z.looseObject({
   Id: z.string(),
-  Names: z.array(z.string()).nullish().transform((names) => names ?? []),
+  Names: z.pipe(
+    z.nullish(z.array(z.string())),
+    z.transform((names) => names ?? []),
+  ),
   Image: z.string(),
   State: z.string(),
   Status: z.string(),
   /** Unix seconds. */
   Created: z.number(),
-  Labels: z
-    .record(z.string(), z.string())
-    .nullish()
-    .transform((labels) => labels ?? {}),
+  Labels: z.pipe(
+    z.nullish(z.record(z.string(), z.string())),
+    z.transform((labels) => labels ?? {}),
+  ),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 

@@ -1,36 +1,36 @@
 // Options of one SSH login, validated once so the connection code can trust them.
 
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 import { UsageError } from '../common/errors.js';
 import { DEFAULT_RETRY_POLICY, NO_RETRY, type RetryPolicy } from '../common/retry.js';
 import { defaultKnownHostsFiles } from './known-hosts-file.js';
 
 export const sshConnectionOptionsSchema = z.object({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(22),
-  username: z.string().min(1),
+  host: z.string().check(z.minLength(1)),
+  port: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(65535)), 22),
+  username: z.string().check(z.minLength(1)),
   /**
    * The identity the user named for this host: a problem with it (missing,
    * readable by others, wrong passphrase) is an error, never skipped.
    */
-  privateKeyPath: z.string().min(1).optional(),
+  privateKeyPath: z.optional(z.string().check(z.minLength(1))),
   /**
    * Further identities to try after it (ssh_config IdentityFile, the default
    * ~/.ssh/id_*): as in OpenSSH, a missing one is skipped silently and one
    * with loose permissions is skipped with a warning.
    */
-  identityFiles: z.array(z.string().min(1)).default([]),
+  identityFiles: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** ssh-agent socket (SSH_AUTH_SOCK); its keys are tried first, as ssh does. */
-  agentSocket: z.string().min(1).optional(),
-  knownHostsFiles: z.array(z.string().min(1)).min(1).optional(),
+  agentSocket: z.optional(z.string().check(z.minLength(1))),
+  knownHostsFiles: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   /** Where an accepted new host key is recorded (default: the first known_hosts file). */
-  knownHostsAcceptFile: z.string().min(1).optional(),
+  knownHostsAcceptFile: z.optional(z.string().check(z.minLength(1))),
   /** Record an unknown host's key instead of refusing (StrictHostKeyChecking=accept-new). */
-  acceptNewHostKey: z.boolean().default(false),
-  readyTimeoutMs: z.number().int().positive().default(10_000),
+  acceptNewHostKey: z._default(z.boolean(), false),
+  readyTimeoutMs: z._default(z.number().check(z.int(), z.positive()), 10_000),
   /** SSH-level keepalive so a dead link is noticed during long streams. 0 disables. */
-  keepaliveIntervalMs: z.number().int().min(0).default(15_000),
-  keepaliveCountMax: z.number().int().positive().default(3),
+  keepaliveIntervalMs: z._default(z.number().check(z.int(), z.minimum(0)), 15_000),
+  keepaliveCountMax: z._default(z.number().check(z.int(), z.positive()), 3),
 });
 
 /** Questions the connection may need to ask the user; absent = cannot ask. */

@@ -3,10 +3,10 @@
 // and nothing is installed there.
 
 import type { SFTPWrapper } from 'ssh2';
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 import type { SshConnection } from './connection.js';
 
-const statvfsSchema = z.object({ f_frsize: z.number(), f_bsize: z.number(), f_bavail: z.number() }).loose();
+const statvfsSchema = z.looseObject({ f_frsize: z.number(), f_bsize: z.number(), f_bavail: z.number() });
 
 /** Bytes available to unprivileged users under `path`; undefined when the host will not say. */
 export async function remoteDiskFree(connection: SshConnection, path: string): Promise<number | undefined> {

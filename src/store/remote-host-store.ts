@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from '../common/zod-mini.js';
 import { OperationError, UsageError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { ensurePrivateDir, withFileLock, writeFileAtomic } from './files.js';
 
@@ -19,25 +19,25 @@ const capabilitiesSchema = z.object({
   apiVersion: z.string(),
   os: z.string(),
   arch: z.string(),
-  operatingSystem: z.string().optional(),
-  kernelVersion: z.string().optional(),
-  cpus: z.number().int().nonnegative(),
-  memoryBytes: z.number().nonnegative(),
+  operatingSystem: z.optional(z.string()),
+  kernelVersion: z.optional(z.string()),
+  cpus: z.number().check(z.int(), z.nonnegative()),
+  memoryBytes: z.number().check(z.nonnegative()),
   dockerRootDir: z.string(),
   /** Free bytes under dockerRootDir; null when the host would not say. */
-  freeDiskBytes: z.number().nonnegative().nullable(),
+  freeDiskBytes: z.nullable(z.number().check(z.nonnegative())),
 });
 
 const remoteHostSchema = z.object({
-  id: z.string().regex(REMOTE_ID_PATTERN, 'lowercase letters, digits, "-" and "_"'),
-  host: z.string().min(1),
-  user: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  key: z.string().min(1).optional(),
-  dockerSocket: z.string().min(1).default(DEFAULT_DOCKER_SOCKET),
+  id: z.string().check(z.regex(REMOTE_ID_PATTERN, 'lowercase letters, digits, "-" and "_"')),
+  host: z.string().check(z.minLength(1)),
+  user: z.optional(z.string().check(z.minLength(1))),
+  port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+  key: z.optional(z.string().check(z.minLength(1))),
+  dockerSocket: z._default(z.string().check(z.minLength(1)), DEFAULT_DOCKER_SOCKET),
   addedAt: z.iso.datetime(),
-  lastTestedAt: z.iso.datetime().optional(),
-  capabilities: capabilitiesSchema.optional(),
+  lastTestedAt: z.optional(z.iso.datetime()),
+  capabilities: z.optional(capabilitiesSchema),
 });
 
 const hostsFileSchema = z
@@ -45,13 +45,15 @@ const hostsFileSchema = z
     version: z.literal(HOSTS_FILE_VERSION),
     hosts: z.array(remoteHostSchema),
   })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.hosts.forEach((host, i) => {
-      if (seen.has(host.id)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'id'], message: `duplicate id "${host.id}"` });
-      seen.add(host.id);
-    });
-  });
+  .check(
+    z.superRefine((file, ctx) => {
+      const seen = new Set<string>();
+      file.hosts.forEach((host, i) => {
+        if (seen.has(host.id)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'id'], message: `duplicate id "${host.id}"` });
+        seen.add(host.id);
+      });
+    }),
+  );
 
 export type RemoteHostCapabilities = z.infer<typeof capabilitiesSchema>;
 export type RemoteHost = z.infer<typeof remoteHostSchema>;

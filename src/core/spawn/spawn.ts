@@ -5,7 +5,7 @@
 // run created (never a volume it reused); running spawn again converges.
 
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from '../../common/zod-mini.js';
 import { OperationError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,

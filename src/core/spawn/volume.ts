@@ -3,7 +3,7 @@
 // never uploaded over).
 
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from '../../common/zod-mini.js';
 import type { TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 
