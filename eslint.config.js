@@ -13,6 +13,12 @@ export default tseslint.config(
     },
   },
   {
+    // The launcher is CommonJS on purpose (see its header).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/**/*.ts'],
     plugins: { pks: { rules: { 'layer-boundaries': layerBoundaries } } },
     rules: {

@@ -5,7 +5,7 @@
 //   3. `list --all-remotes` with two registered hosts vs with one
 // Variants run alternately, round by round, so machine noise hits them alike.
 // Run: npm run build && node --import tsx bench/list.ts [--runs N] [--quick]
-// (PKS_BENCH_BIN=/path/to/bin/pks.js measures another build instead.)
+// (PKS_BENCH_BIN=/path/to/bin/pks.cjs measures another build instead.)
 
 import { createBenchHome } from './lib/bench-home.js';
 import { alternate, isMain, mustSucceed, pksBin, ratioRow, runsFor, runStandalone, runTimed, samplesTable, type BenchOptions, type BenchResult, type Variant } from './lib/runner.js';

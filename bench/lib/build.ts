@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The CLI the benchmarks run (a live binding: snapshotBuild() points it at the copy). */
-export let pksBin = process.env.PKS_BENCH_BIN ?? path.join(repoRoot, 'bin', 'pks.js');
+export let pksBin = process.env.PKS_BENCH_BIN ?? path.join(repoRoot, 'bin', 'pks.cjs');
 
 export interface BuildSnapshot {
   /** What was measured, for the results. */
@@ -45,7 +45,7 @@ export async function snapshotBuild(options: { fromHead?: boolean } = {}): Promi
       label = `commit ${commit} (HEAD, exported and built apart)`;
     } else {
       // A rebuild in progress leaves dist/ empty for a moment: wait for it.
-      for (let tries = 0; !existsSync(path.join(repoRoot, 'dist', 'pks.js')); tries += 1) {
+      for (let tries = 0; !existsSync(path.join(repoRoot, 'dist', 'pks.cjs')); tries += 1) {
         if (tries >= 30) throw new Error('no build in dist/: run npm run build');
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
@@ -53,7 +53,7 @@ export async function snapshotBuild(options: { fromHead?: boolean } = {}): Promi
       const dirty = git('status', '--porcelain', '--', 'src') !== '';
       label = `this checkout's build (commit ${commit}${dirty ? ', with uncommitted changes in src/' : ''})`;
     }
-    pksBin = path.join(dir, 'bin', 'pks.js');
+    pksBin = path.join(dir, 'bin', 'pks.cjs');
     return { label, remove };
   } catch (error) {
     await remove();

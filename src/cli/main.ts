@@ -1,10 +1,11 @@
 // Process entry point: wires the real streams and environment into runCli and
 // turns its result into the exit code. Nothing else in pks touches `process`
-// for output or exit.
+// for output or exit. No top-level await: the bundle is CommonJS (see
+// scripts/build.mjs).
 
 import { runCli } from './program.js';
 
-const exitCode = await runCli(process.argv.slice(2), {
+void runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
@@ -25,5 +26,6 @@ const exitCode = await runCli(process.argv.slice(2), {
       process.off('SIGTERM', listener);
     };
   },
+}).then((exitCode) => {
+  process.exitCode = exitCode;
 });
-process.exitCode = exitCode;

@@ -3,13 +3,11 @@
 // A host that fails is reported with its error; the others are still listed.
 
 import type { RetryPolicy } from '../common/retry.js';
-import { openSshEngine, type EngineClient } from '../engine/index.js';
+import type { EngineClient } from '../engine/index.js';
 import type { SshPrompts } from '../ssh/index.js';
-import { RemoteHostStore, describeHost } from '../store/remote-host-store.js';
 import { listDevcontainers, type DevcontainerSummary, type ListOptions } from './discovery.js';
 import { openEngineTarget } from './engine-target.js';
 import { LOCAL_HOST_ID } from './labels.js';
-import { resolveRemoteTarget } from './remote-target.js';
 
 export type HostListing =
   | { host: string; description: string; ok: true; containers: DevcontainerSummary[] }
@@ -52,7 +50,8 @@ export async function listOneHost(options: ListHostsOptions): Promise<HostListin
 
 /** The local engine first, then the registered hosts in registry order; never throws for one host. */
 export async function listAllHosts(options: ListHostsOptions): Promise<HostListing[]> {
-  const entries = await RemoteHostStore.fromEnv(options.env).list();
+  const remote = await import('./remote-engine-target.js');
+  const entries = await remote.registeredHosts(options.env);
   const local = (async (): Promise<HostListing> => {
     const description = 'the local engine';
     try {
@@ -63,15 +62,15 @@ export async function listAllHosts(options: ListHostsOptions): Promise<HostListi
     }
   })();
   const remotes = entries.map(async (entry): Promise<HostListing> => {
-    const description = `remote host "${entry.id}" (${describeHost(entry)})`;
+    const description = remote.describeRegistered(entry);
     try {
-      const target = resolveRemoteTarget(entry, {
+      const target = await remote.openRegisteredEngine(entry, {
         env: options.env,
         acceptNewHostKey: false,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        retry: options.retry,
       });
-      const engine = await openSshEngine({ ...target.options, retry: options.retry });
-      return { host: entry.id, description, ok: true, containers: await listThenClose(engine, entry.id, options) };
+      return { host: entry.id, description, ok: true, containers: await listThenClose(target.engine, entry.id, options) };
     } catch (error) {
       return { host: entry.id, description, ok: false, error };
     }

@@ -2,11 +2,9 @@
 // by id. Everything after this point works the same on both.
 
 import type { RetryPolicy } from '../common/retry.js';
-import { openLocalEngine, openSshEngine, type EngineClient } from '../engine/index.js';
+import { openLocalEngine, type EngineClient } from '../engine/index.js';
 import type { SshPrompts } from '../ssh/index.js';
-import { RemoteHostStore, describeHost } from '../store/remote-host-store.js';
 import { LOCAL_HOST_ID } from './labels.js';
-import { resolveRemoteTarget } from './remote-target.js';
 
 export interface EngineTarget {
   engine: EngineClient;
@@ -32,19 +30,8 @@ export async function openEngineTarget(options: OpenEngineOptions): Promise<Engi
   if (options.remote === undefined) {
     return { engine: await openLocalEngine(options.env, { retry: options.retry }), hostId: LOCAL_HOST_ID, description: 'the local engine' };
   }
-  const entry = await RemoteHostStore.fromEnv(options.env).require(options.remote);
-  const target = resolveRemoteTarget(entry, {
-    env: options.env,
-    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
-    ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  });
-  const engine = await openSshEngine({ ...target.options, retry: options.retry });
-  const { host, port, username } = target.options;
-  return {
-    engine,
-    hostId: entry.id,
-    description: `remote host "${entry.id}" (${describeHost(entry)})`,
-    sshCommand: ['ssh', ...(port !== undefined && port !== 22 ? ['-p', String(port)] : []), `${username}@${host}`],
-  };
+  // The hosts file, SSH configuration and known_hosts code load only for a
+  // remote host: a local command starts that much faster.
+  const { openRemoteEngineTarget } = await import('./remote-engine-target.js');
+  return openRemoteEngineTarget(options.remote, options);
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './test-env.js';
 
-export const pksBin = path.join(repoRoot, 'bin', 'pks.js');
+export const pksBin = path.join(repoRoot, 'bin', 'pks.cjs');
 
 export interface PksResult {
   code: number | null;

@@ -1,0 +1,39 @@
+// The remote half of engine-target.ts, loaded only when a command reaches a
+// registered host: the hosts file, SSH options and the SSH engine.
+
+import { openSshEngine } from '../engine/index.js';
+import { RemoteHostStore, describeHost, type RemoteHost } from '../store/remote-host-store.js';
+import type { EngineTarget, OpenEngineOptions } from './engine-target.js';
+import { resolveRemoteTarget } from './remote-target.js';
+
+/** The engine of a registered host, its connection options taken from the entry (and ~/.ssh/config). */
+export async function openRegisteredEngine(entry: RemoteHost, options: Omit<OpenEngineOptions, 'remote'>): Promise<EngineTarget> {
+  const target = resolveRemoteTarget(entry, {
+    env: options.env,
+    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+    ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const engine = await openSshEngine({ ...target.options, retry: options.retry });
+  const { host, port, username } = target.options;
+  return {
+    engine,
+    hostId: entry.id,
+    description: describeRegistered(entry),
+    sshCommand: ['ssh', ...(port !== undefined && port !== 22 ? ['-p', String(port)] : []), `${username}@${host}`],
+  };
+}
+
+export function describeRegistered(entry: RemoteHost): string {
+  return `remote host "${entry.id}" (${describeHost(entry)})`;
+}
+
+/** The engine of the host registered as `id`; an unknown id is an error listing the known ones. */
+export async function openRemoteEngineTarget(id: string, options: Omit<OpenEngineOptions, 'remote'>): Promise<EngineTarget> {
+  return openRegisteredEngine(await RemoteHostStore.fromEnv(options.env).require(id), options);
+}
+
+/** Every registered host, in registry order. */
+export async function registeredHosts(env: NodeJS.ProcessEnv): Promise<RemoteHost[]> {
+  return RemoteHostStore.fromEnv(env).list();
+}
