@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { execCapture } from '../../src/core/exec.js';
+import { runLifecycleHooks, type HookEvent, type HookTarget } from '../../src/core/hooks.js';
+import { mergeConfiguration } from '../../src/devcontainer/index.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
@@ -70,3 +72,58 @@ for (const where of ['local', 'ssh'] as const) {
     });
   });
 }
+
+describe('create-time hook markers (local engine)', () => {
+  let engine: EngineClient;
+  before(async () => {
+    engine = await openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
+  });
+  after(() => engine.close());
+
+  const target = (id: string, remoteUser: string | undefined, events: HookEvent[]): HookTarget => ({
+    engine,
+    containerId: id,
+    containerName: id.slice(0, 12),
+    workspaceFolder: '/',
+    remoteEnv: {},
+    containerEnv: {},
+    ...(remoteUser === undefined ? {} : { remoteUser }),
+    onEvent: (event) => events.push(event),
+  });
+  const markers = async (id: string) => (await execCapture(engine, id, { cmd: ['sh', '-c', 'ls /var/lib/pks/hooks 2>/dev/null; true'], user: 'root' })).stdout.split('\n').filter(Boolean).sort();
+  const runs = async (id: string) => (await execCapture(engine, id, { cmd: ['sh', '-c', 'cat /tmp/runs 2>/dev/null; true'] })).stdout;
+
+  // As root, the marker comes from the hook's own process; as another user, from an exec of its own.
+  for (const remoteUser of [undefined, 'root', 'nobody'] as const) {
+    it(`run once, recorded only after success, as ${remoteUser ?? 'the default user (root)'}`, async () => {
+      await withContainer(engine, env.images.busybox, async (id) => {
+        await execCapture(engine, id, { cmd: ['sh', '-c', 'touch /tmp/runs && chmod 666 /tmp/runs'], user: 'root' });
+        // Lifecycle commands come from the metadata entries (features, then the configuration).
+        const merged = mergeConfiguration({}, [
+          { onCreateCommand: ['sh', '-c', 'echo onCreate >> /tmp/runs'] },
+          { postCreateCommand: 'echo postCreate-1 >> /tmp/runs' },
+          { postCreateCommand: 'echo postCreate-2 >> /tmp/runs' },
+        ]);
+        const events: HookEvent[] = [];
+        await runLifecycleHooks(target(id, remoteUser, events), merged, 'create', { freshContainer: true });
+        assert.equal(await runs(id), 'onCreate\npostCreate-1\npostCreate-2\n');
+        assert.deepEqual(await markers(id), ['onCreateCommand', 'postCreateCommand']);
+        assert.deepEqual(events.filter((e) => e.type === 'hook-start').map((e) => e.type === 'hook-start' && e.command), ['sh -c echo onCreate >> /tmp/runs', 'echo postCreate-1 >> /tmp/runs', 'echo postCreate-2 >> /tmp/runs']);
+
+        // Again on the same container: both are skipped.
+        const again: HookEvent[] = [];
+        await runLifecycleHooks(target(id, remoteUser, again), merged, 'create');
+        assert.equal(await runs(id), 'onCreate\npostCreate-1\npostCreate-2\n');
+        assert.deepEqual(again.map((e) => e.type), ['hook-skip', 'hook-skip']);
+
+        // A failing hook: its exit code reported, no marker, so the next run tries it again.
+        const failing = mergeConfiguration({}, [{ updateContentCommand: 'echo failing >> /tmp/runs; exit 4' }]);
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          await assert.rejects(runLifecycleHooks(target(id, remoteUser, []), failing, 'create'), /updateContentCommand failed with exit code 4/);
+        }
+        assert.equal(await runs(id), 'onCreate\npostCreate-1\npostCreate-2\nfailing\nfailing\n');
+        assert.deepEqual(await markers(id), ['onCreateCommand', 'postCreateCommand']);
+      });
+    });
+  }
+});
