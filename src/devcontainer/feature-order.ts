@@ -23,15 +23,21 @@ export interface OrderNode {
   installsAfter: FeatureRef[];
 }
 
-const collator = new Intl.Collator('en');
+let collator: Intl.Collator | undefined;
+
+/** Made on first use: a collator loads ICU data (~7 ms), which a spawn without Features need not pay. */
+function compareText(a: string, b: string): number {
+  collator ??= new Intl.Collator('en');
+  return collator.compare(a, b);
+}
 
 function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === 'string' && typeof b === 'string') return collator.compare(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return compareText(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   if (a === b) return 0;
   if (a === undefined) return -1;
   if (b === undefined) return 1;
-  return collator.compare(String(a), String(b));
+  return compareText(String(a), String(b));
 }
 
 /** Fewer options first, then by sorted keys, then by values. */
@@ -42,7 +48,7 @@ export function compareOptions(a: FeatureOptionValues, b: FeatureOptionValues): 
   for (let i = 0; i < aKeys.length; i++) {
     const aKey = aKeys[i] ?? '';
     const bKey = bKeys[i] ?? '';
-    if (aKey !== bKey) return collator.compare(aKey, bKey);
+    if (aKey !== bKey) return compareText(aKey, bKey);
     const byValue = compareValues(a[aKey], b[bKey]);
     if (byValue !== 0) return byValue;
   }
@@ -51,16 +57,16 @@ export function compareOptions(a: FeatureOptionValues, b: FeatureOptionValues): 
 
 /** The round's stable sort; 0 means "the same Feature" (see featuresEqual). */
 export function compareFeatures(a: OrderNode, b: OrderNode): number {
-  if (a.ref.kind !== b.ref.kind) return collator.compare(a.ref.userId, b.ref.userId);
+  if (a.ref.kind !== b.ref.kind) return compareText(a.ref.userId, b.ref.userId);
   if (a.ref.kind === 'local' && b.ref.kind === 'local') {
-    return collator.compare(a.ref.path, b.ref.path) || compareOptions(a.given, b.given);
+    return compareText(a.ref.path, b.ref.path) || compareOptions(a.given, b.given);
   }
   if (a.ref.kind === 'oci' && b.ref.kind === 'oci') {
     if (a.manifestDigest !== undefined && a.manifestDigest === b.manifestDigest && compareOptions(a.given, b.given) === 0) return 0;
-    const byResource = collator.compare(a.ref.resource, b.ref.resource);
+    const byResource = compareText(a.ref.resource, b.ref.resource);
     if (byResource !== 0) return byResource;
-    if (a.ref.tag !== undefined && b.ref.tag !== undefined && a.ref.tag !== b.ref.tag) return collator.compare(a.ref.tag, b.ref.tag);
-    return compareOptions(a.given, b.given) || collator.compare(a.manifestDigest ?? '', b.manifestDigest ?? '');
+    if (a.ref.tag !== undefined && b.ref.tag !== undefined && a.ref.tag !== b.ref.tag) return compareText(a.ref.tag, b.ref.tag);
+    return compareOptions(a.given, b.given) || compareText(a.manifestDigest ?? '', b.manifestDigest ?? '');
   }
   return 0;
 }

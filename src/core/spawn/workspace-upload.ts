@@ -48,7 +48,8 @@ export interface PlannedFile {
 async function walk(root: string, relative = ''): Promise<string[]> {
   const out: string[] = [];
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  // Code-point order: localeCompare's first call loads ICU collation data (~7 ms).
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) out.push(...(await walk(root, child)));
     else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
