@@ -61,7 +61,8 @@ export async function createBenchHome(label: string): Promise<BenchHome> {
     async pksHome(name, remotes) {
       const env = { ...base, PKS_HOME: path.join(root, name) };
       for (const args of remotes) {
-        await mustSucceed(`remote add ${args[0] ?? ''}`, runTimed([process.execPath, pksBin, 'remote', 'add', ...args, '--no-test'], { env }));
+        // As a user registers a host: `remote add` checks it and records its capabilities.
+        await mustSucceed(`remote add ${args[0] ?? ''}`, runTimed([process.execPath, pksBin, 'remote', 'add', ...args], { env }));
       }
       return env;
     },

@@ -14,7 +14,8 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
     ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
-  const engine = await openSshEngine({ ...target.options, retry: options.retry });
+  // The API version recorded by `remote add`/`remote test` spares the _ping.
+  const engine = await openSshEngine({ ...target.options, retry: options.retry, knownApiVersion: entry.capabilities?.apiVersion });
   const { host, port, username } = target.options;
   return {
     engine,

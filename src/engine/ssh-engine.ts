@@ -10,6 +10,8 @@ import { DEFAULT_REMOTE_DOCKER_SOCKET } from './ssh-engine-lazy.js';
 export interface SshEngineOptions extends SshConnectionOptions {
   /** The engine's socket as the SSH login sees it. */
   socketPath?: string;
+  /** The API version the engine reported before (see HttpEngineClient). */
+  knownApiVersion?: string | undefined;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface SshEngineOptions extends SshConnectionOptions {
  * channels on the one connection this process keeps to that host.
  */
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
-  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, ...connectionOptions } = options;
+  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, knownApiVersion, ...connectionOptions } = options;
   // The same policy retries the connection's set-up (ssh layer) and the
   // engine's idempotent calls (engine layer).
   const lease = acquireSshConnection(connectionOptions);
@@ -28,5 +30,5 @@ export async function openSshEngine(options: SshEngineOptions): Promise<EngineCl
     await lease.release();
     throw error;
   }
-  return new HttpEngineClient(createSshTransport({ lease, socketPath }), { retry: options.retry });
+  return new HttpEngineClient(createSshTransport({ lease, socketPath }), { retry: options.retry, knownApiVersion });
 }

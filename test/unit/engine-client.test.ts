@@ -9,7 +9,9 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { demultiplex, isEngineApiError, openLocalEngine, type EngineClient } from '../../src/engine/index.js';
+import { HttpEngineClient } from '../../src/engine/engine-client.js';
+import { demultiplex, isEngineApiError, openLocalEngine, parseDockerHost, type EngineClient } from '../../src/engine/index.js';
+import { createLocalTransport } from '../../src/engine/local-transport.js';
 
 function frame(type: number, payload: Buffer | string): Buffer {
   const data = Buffer.from(payload);
@@ -36,6 +38,13 @@ async function startFakeEngine(dir: string, name: string, apiVersion: string): P
     const url = new URL(req.url ?? '/', 'http://engine');
     engine.paths.push(`${req.method} ${url.pathname}`);
     const route = url.pathname.replace(/^\/v\d+\.\d+/, '');
+    // As Docker does: a path versioned above the engine's API is refused before anything happens.
+    const asked = /^\/v(\d+)\.(\d+)\//.exec(url.pathname);
+    const [major = 0, minor = 0] = engine.apiVersion.split('.').map(Number);
+    if (asked !== null && (Number(asked[1]) > major || (Number(asked[1]) === major && Number(asked[2]) > minor))) {
+      json(res, 400, { message: `client version ${asked[1]}.${asked[2]} is too new. Maximum supported API version is ${engine.apiVersion}` });
+      return;
+    }
     if (url.pathname === '/_ping') {
       res.writeHead(200, { 'API-Version': engine.apiVersion, OSType: 'linux' }).end('OK');
     } else if (url.pathname === '/version') {
@@ -101,6 +110,51 @@ describe('engine client over a fake engine', () => {
     assert.equal(await client.apiVersion(), '1.41');
     assert.equal((await client.version()).Version, '99.0');
     assert.match(client.target, /^local engine \(unix:\/\/.*engine\.sock\)$/);
+  });
+
+  it('uses an API version remembered from an earlier session without a _ping', async () => {
+    const before = engine.paths.length;
+    const remembered = new HttpEngineClient(createLocalTransport(parseDockerHost({ DOCKER_HOST: `unix://${engine.socketPath}` })), { knownApiVersion: '1.40' });
+    try {
+      await remembered.listContainers();
+      assert.deepEqual(engine.paths.slice(before), ['GET /v1.40/containers/json']);
+    } finally {
+      await remembered.close();
+    }
+  });
+
+  it('negotiates afresh, once, when the engine refuses the remembered version, and ignores one pks does not speak', async () => {
+    const client = (socketPath: string, knownApiVersion: string) => new HttpEngineClient(createLocalTransport(parseDockerHost({ DOCKER_HOST: `unix://${socketPath}` })), { knownApiVersion });
+    // The engine was downgraded since: 1.41 is refused, _ping says 1.39, the call is made again with it.
+    const downgraded = await startFakeEngine(dir, 'downgraded', '1.39');
+    const first = client(downgraded.socketPath, '1.41');
+    try {
+      assert.equal((await first.listContainers()).length, 1);
+      assert.equal((await first.listContainers()).length, 1);
+      assert.deepEqual(downgraded.paths, ['GET /v1.41/containers/json', 'GET /_ping', 'GET /v1.39/containers/json', 'GET /v1.39/containers/json']);
+      // A streamed body cannot be sent twice: that refusal is the caller's error.
+      const streamed = client(downgraded.socketPath, '1.41');
+      try {
+        await assert.rejects(
+          streamed.request({ method: 'PUT', path: '/containers/x/archive', bodyStream: Readable.from([Buffer.from('tar')]) }, z.unknown()),
+          (error: unknown) => isEngineApiError(error, 400),
+        );
+      } finally {
+        await streamed.close();
+      }
+    } finally {
+      await first.close();
+      downgraded.server.close();
+    }
+    // A version outside what pks speaks is not used at all.
+    const unknown = client(engine.socketPath, '9.99');
+    const mark = engine.paths.length;
+    try {
+      await unknown.listContainers();
+      assert.deepEqual(engine.paths.slice(mark), ['GET /_ping', 'GET /v1.41/containers/json']);
+    } finally {
+      await unknown.close();
+    }
   });
 
   it('pings unversioned and reads the API version header', async () => {
