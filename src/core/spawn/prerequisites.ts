@@ -4,7 +4,7 @@
 
 import { OperationError } from '../../common/errors.js';
 import type { MergedDevcontainerConfig } from '../../devcontainer/index.js';
-import type { EngineClient } from '../../engine/index.js';
+import type { EngineClient, EngineInfo } from '../../engine/index.js';
 import { formatBytes } from '../remote-check.js';
 
 /** Head room on top of the workspace itself (image layers, logs, the container's own writes). */
@@ -20,9 +20,9 @@ export interface PrerequisiteResult {
 export async function checkPrerequisites(
   engine: EngineClient,
   merged: MergedDevcontainerConfig,
-  options: { workspaceBytes: number; where: string },
+  options: { workspaceBytes: number; where: string; info?: Promise<EngineInfo> },
 ): Promise<PrerequisiteResult> {
-  const info = await engine.info();
+  const info = await (options.info ?? engine.info());
   const free = await engine.hostDiskFree(info.DockerRootDir);
   const warnings: string[] = [];
   const needed = options.workspaceBytes + DISK_HEADROOM_BYTES;
