@@ -12,7 +12,6 @@ const path = require('node:path');
 const { Script } = require('node:vm');
 
 const bundle = path.join(__dirname, '..', 'dist', 'pks.cjs');
-const cacheFile = `${bundle}.cache`;
 
 let source;
 try {
@@ -21,6 +20,11 @@ try {
   process.stderr.write('pks: the CLI is not built yet. Run: npm run build\n');
   process.exit(1);
 }
+// V8 checks little more than the source's length before it trusts a cache, so
+// the cache is named after the build id in the bundle's first line: a cache
+// recorded for another build is never even read.
+const build = /^\/\/ pks build ([0-9a-f]+)\n/.exec(source)?.[1] ?? 'unknown';
+const cacheFile = path.join(path.dirname(bundle), `pks.${build}.cache`);
 let cachedData;
 try {
   cachedData = readFileSync(cacheFile);

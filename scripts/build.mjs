@@ -1,5 +1,5 @@
 // Bundles the CLI into one CommonJS file, dist/pks.cjs, with esbuild, then
-// records V8's code cache for it (dist/pks.cjs.cache), which bin/pks.cjs hands
+// records V8's code cache for it (dist/pks.<build id>.cache), which bin/pks.cjs hands
 // to V8 so that a start-up does not compile the bundle again.
 //
 // Why one CommonJS file rather than ES module chunks: Node 20 has no compile
@@ -13,6 +13,7 @@
 // pks process started during a rebuild never sees a half-written dist/.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,7 @@ async function recordCodeCache() {
       child.stderr.on('data', (chunk) => (stderr += chunk));
       child.on('close', (status) => resolve({ status, stderr }));
     });
-    if (run.status !== 0 || !existsSync(path.join(root, 'dist', 'pks.cjs.cache'))) {
+    if (run.status !== 0 || !existsSync(path.join(root, 'dist', `pks.${buildId}.cache`))) {
       process.stderr.write(`build: no code cache recorded (pks exited with ${run.status}): ${run.stderr}\n`);
     }
   } finally {
@@ -76,6 +77,8 @@ async function recordCodeCache() {
   }
 }
 
+// Pairs the bundle with its code cache (see bin/pks.cjs).
+const buildId = randomBytes(8).toString('hex');
 const staging = `dist.build-${process.pid}`;
 const retired = `${root}/dist.old-${process.pid}`;
 try {
@@ -101,6 +104,7 @@ try {
     // stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
+    banner: { js: `// pks build ${buildId}` },
     plugins: [lazyChildProcessForCommander],
     logLevel: 'warning',
   });
