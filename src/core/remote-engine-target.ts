@@ -14,8 +14,14 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
     ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
-  // The API version recorded by `remote add`/`remote test` spares the _ping.
-  const engine = await openSshEngine({ ...target.options, retry: options.retry, knownApiVersion: entry.capabilities?.apiVersion });
+  // The API version recorded by `remote add`/`remote test` spares the _ping;
+  // engine errors name the host by its id.
+  const engine = await openSshEngine({
+    ...target.options,
+    retry: options.retry,
+    knownApiVersion: entry.capabilities?.apiVersion,
+    description: describeRegistered(entry),
+  });
   const { host, port, username } = target.options;
   return {
     engine,

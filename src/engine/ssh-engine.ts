@@ -12,6 +12,8 @@ export interface SshEngineOptions extends SshConnectionOptions {
   socketPath?: string;
   /** The API version the engine reported before (see HttpEngineClient). */
   knownApiVersion?: string | undefined;
+  /** How messages name this engine, e.g. `remote host "r1" (dev@10.0.0.2)`; default: its ssh:// address. */
+  description?: string | undefined;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface SshEngineOptions extends SshConnectionOptions {
  * channels on the one connection this process keeps to that host.
  */
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
-  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, knownApiVersion, ...connectionOptions } = options;
+  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, knownApiVersion, description, ...connectionOptions } = options;
   // The same policy retries the connection's set-up (ssh layer) and the
   // engine's idempotent calls (engine layer).
   const lease = acquireSshConnection(connectionOptions);
@@ -30,5 +32,5 @@ export async function openSshEngine(options: SshEngineOptions): Promise<EngineCl
     await lease.release();
     throw error;
   }
-  return new HttpEngineClient(createSshTransport({ lease, socketPath }), { retry: options.retry, knownApiVersion });
+  return new HttpEngineClient(createSshTransport({ lease, socketPath, description }), { retry: options.retry, knownApiVersion });
 }

@@ -31,6 +31,8 @@ export interface SshTransportOptions {
   socketPath: string;
   /** Reuse channels for several requests (measurement knob; default above). */
   keepAlive?: boolean;
+  /** How messages name this engine; default: its ssh:// address. */
+  description?: string | undefined;
 }
 
 export function createSshTransport(options: SshTransportOptions): EngineTransport {
@@ -56,7 +58,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
   });
   return {
     kind: 'ssh',
-    target: connection.url,
+    target: options.description ?? connection.url,
     agent,
     // The Host header is informational for the engine; no DNS lookup happens
     // because the agent makes the connection.
