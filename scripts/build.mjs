@@ -114,4 +114,5 @@ try {
   rmSync(`${root}/${staging}`, { recursive: true, force: true });
   rmSync(retired, { recursive: true, force: true });
 }
-await recordCodeCache();
+// Without a cache pks only starts slower: never fail the build for it.
+await recordCodeCache().catch((error) => process.stderr.write(`build: no code cache recorded: ${error instanceof Error ? error.message : String(error)}\n`));
