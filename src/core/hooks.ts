@@ -183,25 +183,47 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
  * the next run — then postStart unless `postStart: false`), `start`
  * (postStart) or `attach` (postAttach).
  */
-export async function runLifecycleHooks(
-  target: HookTarget,
-  merged: MergedDevcontainerConfig,
-  phase: HookPhase,
-  options: { freshContainer?: boolean; postStart?: boolean } = {},
-): Promise<void> {
+export interface HookRunOptions {
+  /** The container was created by this run: it has no markers to look for. */
+  freshContainer?: boolean;
+  /** `create` only: false leaves postStartCommand out. */
+  postStart?: boolean;
+  /**
+   * Called once, when the hook the configuration's `waitFor` names
+   * (default updateContentCommand) is done — run, skipped or empty — and
+   * before the hooks after it: the spec's point from which a tool may
+   * connect. Not called if a hook up to there fails.
+   */
+  onReady?: () => Promise<void> | void;
+}
+
+/** The hooks in the order `waitFor` counts them. */
+const WAIT_ORDER = ['initializeCommand', ...CREATE_HOOKS, 'postStartCommand'] as const;
+
+export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase, options: HookRunOptions = {}): Promise<void> {
+  const waitFor = WAIT_ORDER.find((hook) => hook === merged.waitFor) ?? 'updateContentCommand';
+  let ready = false;
+  const passed = async (hook: (typeof WAIT_ORDER)[number]): Promise<void> => {
+    if (ready || WAIT_ORDER.indexOf(hook) < WAIT_ORDER.indexOf(waitFor)) return;
+    ready = true;
+    await options.onReady?.();
+  };
   if (phase === 'create') {
+    await passed('initializeCommand');
     const pending = CREATE_HOOKS.filter((hook) => hookCommands(merged, hook).length > 0);
     // A container created by this very run has no markers: no need to look.
     const done = options.freshContainer === true ? new Set<string>() : await doneHooks(target, pending);
-    for (const hook of pending) {
+    for (const hook of CREATE_HOOKS) {
       if (done.has(hook)) {
         target.onEvent?.({ type: 'hook-skip', hook, reason: 'already ran in this container' });
-        continue;
+      } else if (pending.includes(hook)) {
+        await runOnceHook(target, hook, hookCommands(merged, hook));
       }
-      await runOnceHook(target, hook, hookCommands(merged, hook));
+      await passed(hook);
     }
   }
   const postStart = phase === 'start' || (phase === 'create' && options.postStart !== false);
   if (postStart) await runHook(target, 'postStartCommand', hookCommands(merged, 'postStartCommand'));
   if (phase === 'attach') await runHook(target, 'postAttachCommand', hookCommands(merged, 'postAttachCommand'));
+  await passed('postStartCommand');
 }

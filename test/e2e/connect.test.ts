@@ -112,6 +112,74 @@ describe('connect: consent, stopped containers, the editor', () => {
   });
 });
 
+describe('spawn opens VS Code once the container is ready (waitFor)', () => {
+  /** A fake `code` on PATH that records each call's argv, one JSON line a call. */
+  async function fakeCode(): Promise<{ path: string; calls: () => Promise<string[][]> }> {
+    const bin = path.join(sandbox.home, `fake-bin-${Math.random().toString(16).slice(2)}`);
+    await mkdir(bin, { recursive: true });
+    const record = path.join(bin, 'calls.jsonl');
+    await writeFile(path.join(bin, 'code'), `#!/usr/bin/env node\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`);
+    await chmod(path.join(bin, 'code'), 0o755);
+    const calls = async (): Promise<string[][]> => {
+      // The editor is started detached: give it a moment to write.
+      for (let i = 0; i < 30 && (await readFile(record, 'utf8').catch(() => '')) === ''; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      const text = await readFile(record, 'utf8').catch(() => '');
+      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
+    };
+    return { path: `${bin}:${process.env.PATH ?? ''}`, calls };
+  }
+  const HOOKS = { updateContentCommand: 'echo update-content', postCreateCommand: 'echo post-create' };
+
+  it('by default after updateContentCommand, before the hooks after it; the URI opens the container', async () => {
+    const code = await fakeCode();
+    const project = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', ...HOOKS }) });
+    const result = await sandbox.run(['devcontainer', 'spawn', project.dir], { env: { PATH: code.path } });
+    assert.equal(result.code, 0, result.stderr);
+    const opened = result.stderr.indexOf(`Opened /workspaces/${project.name} in code.`);
+    assert.ok(opened > result.stderr.indexOf('updateContentCommand: echo update-content'), result.stderr);
+    assert.ok(opened < result.stderr.indexOf('postCreateCommand: echo post-create'), result.stderr);
+    const [call, ...more] = await code.calls();
+    assert.deepEqual(more, []);
+    assert.equal(call?.[0], '--folder-uri');
+    const decoded = decodeContainerUri(call?.[1] ?? '');
+    assert.match(decoded.containerName, /^\/pks-/);
+    assert.equal(decoded.workspaceFolder, `/workspaces/${project.name}`);
+    assert.equal(decoded.sshHostAlias, undefined);
+  });
+
+  it('waitFor postCreateCommand waits for it; --no-launch and --ide none open nothing', async () => {
+    const code = await fakeCode();
+    const project = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', ...HOOKS, waitFor: 'postCreateCommand' }) });
+    const result = await sandbox.run(['devcontainer', 'spawn', project.dir], { env: { PATH: code.path } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.indexOf('Opened') > result.stderr.indexOf('postCreateCommand: echo post-create'), result.stderr);
+    assert.equal((await code.calls()).length, 1);
+    for (const flag of [['--no-launch'], ['--ide', 'none']]) {
+      const again = await sandbox.run(['devcontainer', 'spawn', project.dir, ...flag], { env: { PATH: code.path } });
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stderr, /Opened/);
+    }
+    assert.equal((await code.calls()).length, 1, 'no more editor starts');
+  });
+
+  it('on a remote host, with --yes: the URI goes through the SSH alias, which ~/.ssh/config now includes', async () => {
+    const code = await fakeCode();
+    const project = await fixture.project('r1', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
+    const result = await sandbox.run(['devcontainer', 'spawn', project.dir, '--remote', 'r1', '--yes'], { env: { PATH: code.path } });
+    assert.equal(result.code, 0, result.stderr);
+    const [call] = await code.calls();
+    assert.equal(decodeContainerUri(call?.[1] ?? '').sshHostAlias, 'pks-r1');
+    assert.match(await readFile(path.join(sandbox.home, '.ssh', 'config'), 'utf8'), new RegExp(`^Include ${path.join(sandbox.pksHome, 'ssh_config').replace(/[.]/g, '\\.')}$`, 'm'));
+  });
+
+  it('without an editor on PATH, says so and succeeds', async () => {
+    const project = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
+    const result = await sandbox.run(['devcontainer', 'spawn', project.dir], { env: { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /VS Code \(code or code-insiders\) is not on PATH, so nothing was opened\. \(--no-launch skips this\.\)/);
+  });
+});
+
 describe('shell and rebuild', () => {
   it('shell: a login shell in the workspace folder, as the remote user, exit code passed through', async () => {
     const { project } = await spawnProject('r1', { image: 'pks-test/debian:bookworm', remoteUser: 'daemon' });

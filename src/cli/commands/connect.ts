@@ -2,18 +2,15 @@
 // in VS Code (through a URI that attaches to the container, nested behind
 // Remote-SSH for remote hosts) or in a terminal.
 
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { OperationError } from '../../common/errors.js';
 import { hookTargetFor, inspectContainer } from '../../core/container-info.js';
 import { runLifecycleHooks } from '../../core/hooks.js';
 import { startDevcontainer } from '../../core/lifecycle.js';
-import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../../core/ssh-aliases.js';
 import { vscodeContainerUri } from '../../core/vscode-uri.js';
-import { RemoteHostStore } from '../../store/remote-host-store.js';
 import { hookMessages, openContainerTarget } from '../container-target.js';
 import type { Context } from '../context.js';
+import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../editor.js';
 import { runExec } from './devcontainer-exec.js';
 
 export interface ConnectFlags {
@@ -21,57 +18,8 @@ export interface ConnectFlags {
   restartIfStopped?: boolean;
   launch?: boolean;
   printUri?: boolean;
-  ide?: 'code' | 'code-insiders' | 'none';
+  ide?: Ide;
   yes?: boolean;
-}
-
-/** The first of `names` that is an executable on PATH. */
-function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of names) {
-    for (const dir of (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '')) {
-      const candidate = path.join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Opens the editor and lets it live on after pks exits (argv, no shell). */
-function launchEditor(binary: string, uri: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--folder-uri', uri], { detached: true, stdio: 'ignore', env });
-    child.once('error', reject);
-    child.once('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
-}
-
-async function sshAliasForRemote(ctx: Context, hostId: string, yes: boolean): Promise<string> {
-  await writeSshAliases(await RemoteHostStore.fromEnv(ctx.env).list(), ctx.env);
-  const alias = sshAliasFor(hostId);
-  if ((await sshIncludeState(ctx.env)) === 'present') return alias;
-  const file = pksSshConfigPath(ctx.env);
-  const consent =
-    yes ||
-    (ctx.prompter.interactive &&
-      (await ctx.prompter.confirm(`VS Code reaches this host through the SSH alias ${alias}, defined in ${file}. Add "Include ${file}" at the top of ~/.ssh/config?`, {
-        flag: '--yes',
-        defaultAnswer: true,
-      })));
-  if (consent) {
-    const changed = await addSshInclude(ctx.env);
-    ctx.reporter.info(`Added "Include ${file}" to ${changed}.`);
-  } else {
-    ctx.reporter.warn(`VS Code will not find the SSH alias ${alias} until ~/.ssh/config includes ${file}.`, `Add the line "Include ${file}" at the top of ~/.ssh/config, or run connect again with --yes.`);
-  }
-  return alias;
 }
 
 export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
@@ -114,12 +62,9 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     ].join('\n'),
   );
   if (flags.launch === false || flags.ide === 'none') return;
-  const editor = findOnPath(flags.ide === undefined ? ['code', 'code-insiders'] : [flags.ide], ctx.env);
+  const editor = findEditor(ctx.env, flags.ide);
   if (editor === undefined) {
-    ctx.reporter.warn(
-      `${flags.ide ?? 'VS Code (code or code-insiders)'} is not on PATH, so nothing was opened.`,
-      `Open the container from a machine with VS Code: code --folder-uri '${uri}'`,
-    );
+    ctx.reporter.warn(editorMissing(flags.ide), `Open the container from a machine with VS Code: code --folder-uri '${uri}'`);
     return;
   }
   await launchEditor(editor, uri, ctx.env);

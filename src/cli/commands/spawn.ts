@@ -7,13 +7,16 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { OperationError, PksError, UsageError } from '../../common/errors.js';
-import { openEngineTarget } from '../../core/engine-target.js';
+import { OperationError, PksError, UsageError, errorMessage } from '../../common/errors.js';
+import { openEngineTarget, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
+import { LOCAL_HOST_ID } from '../../core/labels.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../devcontainer/index.js';
+import { vscodeContainerUri } from '../../core/vscode-uri.js';
 import type { Context } from '../context.js';
+import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../editor.js';
 import { retryPolicy } from '../retry-notices.js';
 import { sshPrompts } from '../ssh-prompts.js';
 import { SpawnRenderer } from './spawn-render.js';
@@ -31,6 +34,7 @@ export interface SpawnFlags {
   prefer?: 'host' | 'container';
   includeIgnored?: boolean;
   launch?: boolean;
+  ide?: Ide;
   yes?: boolean;
   format: 'text' | 'json';
 }
@@ -118,7 +122,9 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   }
   const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
+  const openEditor = await editorOpener(ctx, flags, target);
   await runSpawn(ctx, flags.format, {
+    ...(openEditor === undefined ? {} : { onReady: openEditor }),
     projectPath,
     ...(flags.name === undefined ? {} : { projectName: flags.name }),
     ...(flags.config === undefined ? {} : { configFile: flags.config }),
@@ -133,6 +139,33 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     includeIgnored: flags.includeIgnored === true,
     host: spawnHost(ctx),
   });
+}
+
+/**
+ * How spawn opens the container in VS Code, as `connect` does, once it is
+ * ready (the hook `waitFor` names is done; later hooks go on meanwhile);
+ * undefined with --no-launch, --ide none, or no editor on PATH (the summary
+ * says how to connect). Any question (the ~/.ssh/config Include a remote
+ * host's alias needs) is asked now, before the long work.
+ */
+async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget): Promise<SpawnRequest['onReady']> {
+  if (flags.launch === false || flags.ide === 'none') return undefined;
+  const editor = findEditor(ctx.env, flags.ide);
+  if (editor === undefined) {
+    if (flags.format === 'text') ctx.reporter.info(`${editorMissing(flags.ide)} (--no-launch skips this.)`);
+    return undefined;
+  }
+  const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
+  const remoteFlag = target.hostId === LOCAL_HOST_ID ? '' : ` --remote ${target.hostId}`;
+  return async ({ containerName, workspaceFolder }) => {
+    const uri = vscodeContainerUri({ containerName, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
+    try {
+      await launchEditor(editor, uri, ctx.env);
+      ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+    } catch (error) {
+      ctx.reporter.warn(`Could not start ${editor}: ${errorMessage(error)}.`, `Open it later: pks devcontainer connect ${containerName}${remoteFlag}`);
+    }
+  };
 }
 
 /** Runs the pipeline with progress drawn, Ctrl-C wired, and the result (or error outcome) printed. */

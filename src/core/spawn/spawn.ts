@@ -251,7 +251,11 @@ async function runHooks(
 ): Promise<void> {
   const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
   const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
-  await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, options);
+  const onReady = request.onReady;
+  await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, {
+    ...options,
+    ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
+  });
 }
 
 /** Where the workspace goes: the workspace folder when it is under /workspaces, else /workspaces/<project>. */

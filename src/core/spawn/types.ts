@@ -63,6 +63,11 @@ export interface SpawnRequest {
   compress?: boolean;
   host: SpawnHost;
   onEvent?: (event: SpawnEvent) => void;
+  /**
+   * The container is ready for an editor: the hook `waitFor` names is done
+   * (see runLifecycleHooks); the hooks after it are still to run.
+   */
+  onReady?: (ready: { containerName: string; workspaceFolder: string }) => Promise<void> | void;
   signal?: AbortSignal;
 }
 

@@ -1,0 +1,77 @@
+// Opening a dev container in VS Code, for `connect` and `spawn`: find the
+// editor, make the SSH alias a remote container's URI names resolvable, and
+// start the editor detached (argv, no shell).
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/ssh-aliases.js';
+import { RemoteHostStore } from '../store/remote-host-store.js';
+import type { Context } from './context.js';
+
+export type Ide = 'code' | 'code-insiders' | 'none';
+
+/** The first of `names` that is an executable on PATH. */
+function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of names) {
+    for (const dir of (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '')) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The editor to open: `ide` if given, else `code`, then `code-insiders`; undefined if none is on PATH. */
+export function findEditor(env: NodeJS.ProcessEnv, ide: Exclude<Ide, 'none'> | undefined): string | undefined {
+  return findOnPath(ide === undefined ? ['code', 'code-insiders'] : [ide], env);
+}
+
+/** What to tell when no editor was found. */
+export function editorMissing(ide: Exclude<Ide, 'none'> | undefined): string {
+  return `${ide ?? 'VS Code (code or code-insiders)'} is not on PATH, so nothing was opened.`;
+}
+
+/** Opens the editor and lets it live on after pks exits (argv, no shell). */
+export function launchEditor(binary: string, uri: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['--folder-uri', uri], { detached: true, stdio: 'ignore', env });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+/**
+ * The SSH alias through which VS Code reaches a registered host: written to
+ * pks's own ssh_config, which ~/.ssh/config must include. Adding that one
+ * Include line needs consent (a prompt on a TTY, or `yes`); without it, a
+ * warning says how to add it.
+ */
+export async function sshAliasForRemote(ctx: Context, hostId: string, yes: boolean): Promise<string> {
+  await writeSshAliases(await RemoteHostStore.fromEnv(ctx.env).list(), ctx.env);
+  const alias = sshAliasFor(hostId);
+  if ((await sshIncludeState(ctx.env)) === 'present') return alias;
+  const file = pksSshConfigPath(ctx.env);
+  const consent =
+    yes ||
+    (ctx.prompter.interactive &&
+      (await ctx.prompter.confirm(`VS Code reaches this host through the SSH alias ${alias}, defined in ${file}. Add "Include ${file}" at the top of ~/.ssh/config?`, {
+        flag: '--yes',
+        defaultAnswer: true,
+      })));
+  if (consent) {
+    const changed = await addSshInclude(ctx.env);
+    ctx.reporter.info(`Added "Include ${file}" to ${changed}.`);
+  } else {
+    ctx.reporter.warn(`VS Code will not find the SSH alias ${alias} until ~/.ssh/config includes ${file}.`, `Add the line "Include ${file}" at the top of ~/.ssh/config, or run again with --yes.`);
+  }
+  return alias;
+}
