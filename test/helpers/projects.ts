@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { execCapture } from '../../src/core/exec.js';
+import { defaultImageName } from '../../src/devcontainer/prepare-image.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import type { TestEnv } from './test-env.js';
 
@@ -79,9 +80,17 @@ export async function leftovers(engine: EngineClient, dir: string): Promise<{ co
   return { containers, volumes: (volumes.Volumes ?? []).map((v) => v.Name) };
 }
 
-/** Removes every container and volume of a project (test clean-up). */
+/**
+ * Removes every container and volume of a project, and the images pks built
+ * for it (`pks-<folder>-<id>`; one still in use, e.g. by a concurrent test's
+ * project of the same folder name, stays) — test clean-up.
+ */
 export async function removeProjectResources(engine: EngineClient, dir: string): Promise<void> {
   const { containers, volumes } = await leftovers(engine, dir);
   for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true }, okStatuses: [404] });
   for (const name of volumes) await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${name}`, okStatuses: [404, 409] });
+  const { z } = await import('zod');
+  const prefix = defaultImageName({ projectPath: dir, devcontainerId: '' });
+  const images = await engine.request({ path: '/images/json', query: { filters: { reference: [`${prefix}*`] } } }, z.array(z.looseObject({ Id: z.string() })));
+  for (const image of images) await engine.requestEmpty({ method: 'DELETE', path: `/images/${image.Id}`, okStatuses: [404, 409] });
 }
