@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createBenchHome } from './lib/bench-home.js';
 import { absoluteRow, alternate, isMain, mustSucceed, ratioRow, runTimed, runsFor, runStandalone, samplesTable, type BenchOptions, type BenchResult } from './lib/runner.js';
-import { removeProject, spawnOnce } from './lib/spawn-runs.js';
+import { removeContainer, removeProject, spawnOnce } from './lib/spawn-runs.js';
 
 async function bigProject(parent: string, name: string, image: string): Promise<string> {
   const dir = path.join(parent, name);
@@ -23,7 +23,8 @@ async function bigProject(parent: string, name: string, image: string): Promise<
 }
 
 export async function uploadBench(options: BenchOptions = {}): Promise<BenchResult> {
-  const runs = runsFor(options, 5);
+  // 200 MB written per run makes single runs scatter (±30%): more of them.
+  const runs = runsFor(options, 9);
   const world = await createBenchHome('upload');
   try {
     const { testEnv, runId } = world;
@@ -33,8 +34,16 @@ export async function uploadBench(options: BenchOptions = {}): Promise<BenchResu
     /** Whole spawn wall time and pks's CPU time (user + system), by variant: the first of each list is the warm-up's. */
     const extra = new Map<string, number[]>();
     const note = (name: string, value: number | undefined) => extra.set(name, [...(extra.get(name) ?? []), value ?? Number.NaN]);
+    // Every run uploads into a volume of its own, and the volumes are removed
+    // only at the end. Deleting 2,000 files and writing 2,000 new ones seconds
+    // later made the filesystem here (ext4 without a journal) scan past the
+    // recently deleted inodes (`recently_deleted` in a perf profile of the
+    // engine's untar) — a cost that grew run after run and landed unevenly
+    // between local and remote, not one of pks's.
+    let volumes = 0;
     const uploadOf = (where: string | undefined, label: string) => async (): Promise<number> => {
-      const { result, outcome } = await spawnOnce(env, big, where, [], true);
+      volumes += 1;
+      const { result, outcome } = await spawnOnce(env, big, where, ['--volume-name', `${runId}-upload-${volumes}`], true);
       if (result.maxRssKiB !== undefined) memory.push(result.maxRssKiB / 1024);
       note(`spawn wall (${label})`, result.ms);
       note(`pks CPU time, user + system (${label})`, result.cpuMs);
@@ -42,11 +51,18 @@ export async function uploadBench(options: BenchOptions = {}): Promise<BenchResu
     };
     // The floor of the SSH transport: OpenSSH carrying the same files (as a tar) to r1, discarded there.
     const sshFloor = `tar -C '${big}' -c . | ssh ${testEnv.r1.user}@${testEnv.r1.host} 'cat > /dev/null'`;
+    // Each run starts with the previous runs' writes on disk: their writeback
+    // (200 MB into a volume, then its removal) would otherwise land in
+    // whichever upload comes next.
+    const settle = async (where: string | undefined): Promise<void> => {
+      await removeContainer(env, big, where);
+      await mustSucceed('sync', runTimed(['sync'], { env: world.base }));
+    };
     process.stderr.write(`upload: 200 MB / 2,000 files, ${runs} runs local and remote, alternating\n`);
     const samples = await alternate(
       [
-        { name: 'upload phase (local)', prepare: async () => void (await removeProject(env, big, undefined)), run: uploadOf(undefined, 'local') },
-        { name: 'upload phase (remote r1)', prepare: async () => void (await removeProject(env, big, 'r1')), run: uploadOf('r1', 'remote r1') },
+        { name: 'upload phase (local)', prepare: () => settle(undefined), run: uploadOf(undefined, 'local') },
+        { name: 'upload phase (remote r1)', prepare: () => settle('r1'), run: uploadOf('r1', 'remote r1') },
         { name: 'OpenSSH: the same files as one tar stream to r1, discarded', run: async () => (await mustSucceed('OpenSSH floor', runTimed(['sh', '-c', sshFloor], { env: world.base }))).ms },
       ],
       runs,
@@ -59,7 +75,7 @@ export async function uploadBench(options: BenchOptions = {}): Promise<BenchResu
       absoluteRow('upload', 'peak memory while uploading 200 MB', 'pks max RSS', peak, 'MiB', 200),
     ];
     const details = [
-      `200 MB in 2,000 incompressible files, image ${testEnv.images.busybox}; ${runs} fresh spawns each, alternating, after one warm-up round; the figure is the spawn's \`upload\` phase. Peak memory: the highest max RSS (GNU time) of all those spawn processes. For scale, the SSH transport's floor: OpenSSH carrying the same files as one tar stream to r1 (\`${sshFloor.replace(big, '<project>')}\`).`,
+      `200 MB in 2,000 incompressible files, image ${testEnv.images.busybox}; ${runs} fresh spawns each, alternating, after one warm-up round, each into a new volume and after \`sync\` (the previous run's writes flushed); the figure is the spawn's \`upload\` phase. Peak memory: the highest max RSS (GNU time) of all those spawn processes. For scale, the SSH transport's floor: OpenSSH carrying the same files as one tar stream to r1 (\`${sshFloor.replace(big, '<project>')}\`).`,
       '',
       ...samplesTable(new Map([...samples, ...[...extra].map(([name, list]) => [name, list.slice(1)] as [string, number[]])])),
     ];

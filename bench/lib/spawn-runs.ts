@@ -36,6 +36,11 @@ export async function spawnOnce(env: NodeJS.ProcessEnv, dir: string, remote: str
   return { result, outcome: JSON.parse(result.stdout) as SpawnOutcome };
 }
 
+/** The project's container only; its volumes stay. */
+export async function removeContainer(env: NodeJS.ProcessEnv, dir: string, remote: string | undefined): Promise<Timed> {
+  return pks(env, ['devcontainer', 'rm', path.basename(dir), '--force', '--yes', ...remoteArgs(remote)]);
+}
+
 export async function removeProject(env: NodeJS.ProcessEnv, dir: string, remote: string | undefined): Promise<Timed> {
   // The outcome is ignored: the first run has nothing to remove.
   return pks(env, ['devcontainer', 'rm', path.basename(dir), '--force', '--yes', '--volumes', ...remoteArgs(remote)]);
