@@ -2,7 +2,8 @@
 // and the settings spawn recorded in its labels.
 
 import * as z from '../common/zod-mini.js';
-import { envListToObject, type MergedDevcontainerConfig } from '../devcontainer/index.js';
+import type { MergedDevcontainerConfig } from '../devcontainer/merge.js';
+import { envListToObject } from '../devcontainer/substitute.js';
 import type { EngineClient } from '../engine/index.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
