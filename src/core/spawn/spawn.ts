@@ -152,7 +152,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       // Create-time hooks a previous run did not finish run now (their
       // markers say which); postStart belongs to each start.
       await clock.run('hooks', 'Checking lifecycle hooks', () => runHooks(request, existing, 'create', emit, { postStart: started }));
-      return resultFor(request, await inspectContainer(engine, existing.Id), started ? 'started' : 'reused', loaded, clock);
+      return resultFor(request, existing, started ? 'started' : 'reused', loaded, clock);
     }
     reuseVolume = existing.Config.Labels?.[LABELS.volumeName];
     await clock.run('container', `Removing the old container ${existing.Name.replace(/^\//, '')}`, () => removeContainer(engine, existing.Id));
@@ -229,7 +229,8 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   aftermath.current = { stage: 'ready', container: containerName, pending: 'hooks' };
   const inspect = await inspectContainer(engine, containerId);
   await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
-  return resultFor(request, await inspectContainer(engine, containerId), existing === undefined ? 'created' : 'rebuilt', loaded, clock);
+  // The result needs the id, name and labels only, which hooks do not change.
+  return resultFor(request, inspect, existing === undefined ? 'created' : 'rebuilt', loaded, clock);
 }
 
 /** A container still being created: wait for the spawn at work on it, or take over from a dead one. */
