@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
 
@@ -46,6 +46,9 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** How long a lock of an exited owner must stay unchanged before it is taken over. */
+const STALE_CONFIRM_MS = 500;
+
 export interface LockOptions {
   /** How long to wait for another process to release the lock. */
   timeoutMs?: number;
@@ -55,24 +58,38 @@ export interface LockOptions {
 
 /**
  * Runs `work` while holding an exclusive lock file (`O_EXCL` create). The lock
- * records the owner's pid so a lock left by a crashed process is recognised
- * and taken over instead of blocking every later command.
+ * records the owner's pid, and a token of this acquisition, so that a lock
+ * left by a crashed process is recognised and taken over instead of blocking
+ * every later command — and so that only that lock is taken over: an owner
+ * that released its lock and exited right after another process read it
+ * looks just like a crashed one (seen with 20 concurrent `remote add`s:
+ * entries lost).
  */
 export async function withFileLock<T>(lockFile: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
+  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
   let delay = 5;
+  // A lock whose owner has exited is taken over only once it has stayed the
+  // same lock (same token) for STALE_CONFIRM_MS: an owner that released its
+  // lock and exited just after we read it looks dead too, and by then the
+  // lock may be someone else's.
+  let suspect: { content: string; since: number } | undefined;
   for (;;) {
     try {
       const handle = await open(lockFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      await handle.writeFile(`${process.pid}\n`);
+      await handle.writeFile(mine);
       await handle.close();
       break;
     } catch (error) {
       if (systemErrorCode(error) !== 'EEXIST') throw error;
-      if (await isStaleLock(lockFile, staleMs)) {
-        await unlink(lockFile).catch(() => undefined);
+      const stale = await staleLock(lockFile, staleMs);
+      if (stale === undefined || stale !== suspect?.content) {
+        suspect = stale === undefined ? undefined : { content: stale, since: Date.now() };
+      } else if (Date.now() - suspect.since >= STALE_CONFIRM_MS) {
+        await takeOverStaleLock(lockFile, stale);
+        suspect = undefined;
         continue;
       }
       if (Date.now() >= deadline) {
@@ -87,33 +104,51 @@ export async function withFileLock<T>(lockFile: string, work: () => Promise<T>, 
   try {
     return await work();
   } finally {
-    await unlink(lockFile).catch(() => undefined);
+    // Only our own lock: never one a process took over from us meanwhile.
+    if ((await readFile(lockFile, 'utf8').catch(() => undefined)) === mine) await unlink(lockFile).catch(() => undefined);
   }
 }
 
-async function isStaleLock(lockFile: string, staleMs: number): Promise<boolean> {
+/**
+ * Removes the lock file if it still holds `stale`: moved aside first (an
+ * atomic rename), then compared; a lock that turns out to be another, live
+ * one is put back (unless a third process has taken the lock meanwhile).
+ */
+export async function takeOverStaleLock(lockFile: string, stale: string): Promise<void> {
+  const aside = `${lockFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(lockFile, aside);
+  } catch {
+    return; // gone already: just try again
+  }
+  if ((await readFile(aside, 'utf8').catch(() => undefined)) !== stale) await link(aside, lockFile).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+}
+
+/** The lock's content if its owner is gone (or, without an owner to check, it is older than `staleMs`). */
+async function staleLock(lockFile: string, staleMs: number): Promise<string | undefined> {
   let content: string;
   try {
     content = await readFile(lockFile, 'utf8');
   } catch {
     // Released between our attempt and this read: not stale, just retry.
-    return false;
+    return undefined;
   }
   const pid = Number.parseInt(content.trim(), 10);
   if (Number.isInteger(pid) && pid > 0) {
     try {
       process.kill(pid, 0);
-      return false;
+      return undefined;
     } catch (error) {
-      return systemErrorCode(error) === 'ESRCH';
+      return systemErrorCode(error) === 'ESRCH' ? content : undefined;
     }
   }
   // Empty or partial: the owner may be between create and write. Only an old
   // one is stale.
   try {
     const info = await stat(lockFile);
-    return Date.now() - info.mtimeMs > staleMs;
+    return Date.now() - info.mtimeMs > staleMs ? content : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

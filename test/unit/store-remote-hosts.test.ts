@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { isPksError } from '../../src/common/errors.js';
+import { takeOverStaleLock, withFileLock } from '../../src/store/files.js';
 import { RemoteHostStore, pksHome, type RemoteHost } from '../../src/store/remote-host-store.js';
 
 const run = promisify(execFile);
@@ -126,6 +127,25 @@ describe('RemoteHostStore', () => {
     const ids = Array.from({ length: 8 }, (_, i) => `p${i}`);
     await Promise.all(ids.map((id) => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(id)])));
     assert.deepEqual((await store.list()).map((h) => h.id).sort(), ids);
+  });
+
+  it('takes over only the stale lock it read, never one taken anew meanwhile, and releases only its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-lock-'));
+    const lock = path.join(dir, 'file.lock');
+    const live = `${process.pid} live-token\n`;
+    // The owner read as dead released the lock, and a live process took it anew.
+    await writeFile(lock, live);
+    await takeOverStaleLock(lock, '999999 dead-token\n');
+    assert.equal(await readFile(lock, 'utf8'), live, 'the live lock is put back');
+    // The lock still holds what was read as stale: it goes.
+    await writeFile(lock, '999999 dead-token\n');
+    await takeOverStaleLock(lock, '999999 dead-token\n');
+    await assert.rejects(stat(lock));
+    // A lock that is no longer ours when the work ends is left to its owner.
+    await withFileLock(lock, async () => writeFile(lock, live));
+    assert.equal(await readFile(lock, 'utf8'), live);
+    assert.deepEqual((await readdir(dir)).sort(), ['file.lock'], 'nothing moved aside is left behind');
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('takes over a lock left by a dead process', async () => {
