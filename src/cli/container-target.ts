@@ -3,7 +3,7 @@
 // picker on a terminal when several match), and remember to close the engine.
 
 import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/discovery.js';
-import { openEngineTarget, type EngineTarget } from '../core/engine-target.js';
+import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/engine-target.js';
 import type { HookEvent } from '../core/hooks.js';
 import type { Context } from './context.js';
 import { retryPolicy } from './retry-notices.js';
@@ -24,7 +24,7 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
     retry: retryPolicy(ctx),
   });
   ctx.defer(target.engine);
-  const remoteFlag = remote === undefined ? '' : ` --remote ${remote}`;
+  const remoteFlag = remoteFlagOf(target.hostId);
   const { container, rule } = await findDevcontainer(target.engine, {
     query,
     cwd: ctx.cwd,

@@ -26,6 +26,11 @@ export interface OpenEngineOptions {
   retry?: RetryPolicy | undefined;
 }
 
+/** The ` --remote <id>` that names the host in a command pks suggests; empty for the local engine. */
+export function remoteFlagOf(hostId: string): string {
+  return hostId === LOCAL_HOST_ID ? '' : ` --remote ${hostId}`;
+}
+
 export async function openEngineTarget(options: OpenEngineOptions): Promise<EngineTarget> {
   if (options.remote === undefined) {
     return { engine: await openLocalEngine(options.env, { retry: options.retry }), hostId: LOCAL_HOST_ID, description: 'the local engine' };

@@ -2,7 +2,7 @@
 // terminal) on stderr, every event as a JSON line with --log-format json, and
 // the result on stdout as a summary or one JSON outcome object.
 
-import type { EngineTarget } from '../../core/engine-target.js';
+import { remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import type { SpawnEvent, SpawnResult } from '../../core/spawn/spawn.js';
 import { formatBytes } from '../../core/remote-check.js';
 import type { Context } from '../context.js';
@@ -74,7 +74,7 @@ export class SpawnRenderer {
       reporter.json({ outcome: 'success', action: outcome, ...rest });
       return;
     }
-    const remote = target.hostId === 'local' ? '' : ` --remote ${target.hostId}`;
+    const remote = remoteFlagOf(target.hostId);
     const verb = { created: 'created', rebuilt: 'rebuilt', reused: 'already running', started: 'started' }[result.outcome];
     reporter.success(`Dev container ${result.containerName} ${verb}.`);
     reporter.data(

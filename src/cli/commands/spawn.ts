@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { OperationError, PksError, UsageError, errorMessage } from '../../common/errors.js';
-import { openEngineTarget, type EngineTarget } from '../../core/engine-target.js';
+import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../core/labels.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../core/spawn/spawn.js';
@@ -156,14 +156,13 @@ async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarge
     return undefined;
   }
   const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
-  const remoteFlag = target.hostId === LOCAL_HOST_ID ? '' : ` --remote ${target.hostId}`;
   return async ({ containerName, workspaceFolder }) => {
     const uri = vscodeContainerUri({ containerName, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
     try {
       await launchEditor(editor, uri, ctx.env);
       ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
     } catch (error) {
-      ctx.reporter.warn(`Could not start ${editor}: ${errorMessage(error)}.`, `Open it later: pks devcontainer connect ${containerName}${remoteFlag}`);
+      ctx.reporter.warn(`Could not start ${editor}: ${errorMessage(error)}.`, `Open it later: pks devcontainer connect ${containerName}${remoteFlagOf(target.hostId)}`);
     }
   };
 }

@@ -19,6 +19,7 @@ import {
 import { isEngineApiError } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
 import { runLifecycleHooks } from '../hooks.js';
+import { remoteFlagOf } from '../engine-target.js';
 import { LABELS } from '../labels.js';
 import { chooseCompression } from './compression.js';
 import { resolveUserIds } from './container-files.js';
@@ -250,8 +251,7 @@ async function runHooks(
   emit: (event: SpawnEvent) => void,
   options: { freshContainer?: boolean; postStart?: boolean } = {},
 ): Promise<void> {
-  const remoteFlag = request.target.hostId === 'local' ? '' : ` --remote ${request.target.hostId}`;
-  const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag });
+  const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag: remoteFlagOf(request.target.hostId) });
   const onReady = request.onReady;
   await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, {
     ...options,
