@@ -14,19 +14,15 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
     ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
+  const description = describeRegistered(entry);
   // The API version recorded by `remote add`/`remote test` spares the _ping;
   // engine errors name the host by its id.
-  const engine = await openSshEngine({
-    ...target.options,
-    retry: options.retry,
-    knownApiVersion: entry.capabilities?.apiVersion,
-    description: describeRegistered(entry),
-  });
+  const engine = await openSshEngine({ ...target.options, retry: options.retry, knownApiVersion: entry.capabilities?.apiVersion, description });
   const { host, port, username } = target.options;
   return {
     engine,
     hostId: entry.id,
-    description: describeRegistered(entry),
+    description,
     sshCommand: ['ssh', ...(port !== undefined && port !== 22 ? ['-p', String(port)] : []), `${username}@${host}`],
   };
 }
