@@ -22,8 +22,14 @@ export interface EngineRequest {
   query?: Query;
   /** Sent as JSON. */
   body?: unknown;
-  /** Streamed as-is (chunked), e.g. a tar for PUT /containers/{id}/archive. */
+  /** Streamed as-is, e.g. a tar for PUT /containers/{id}/archive. */
   bodyStream?: Readable;
+  /**
+   * The exact length of `bodyStream` when known up front: sent as
+   * Content-Length, the body then goes out without chunked framing (two
+   * extra small writes per chunk, each its own SSH packet on a remote).
+   */
+  bodyLength?: number;
   /** Defaults: application/json for `body`, application/x-tar for `bodyStream`. */
   contentType?: string;
   headers?: Readonly<Record<string, string>>;
@@ -168,6 +174,7 @@ export class EngineHttpClient {
       headers['Content-Length'] = String(payload.length);
     } else if (request.bodyStream !== undefined) {
       headers['Content-Type'] = request.contentType ?? 'application/x-tar';
+      if (request.bodyLength !== undefined) headers['Content-Length'] = String(request.bodyLength);
     }
     if (upgrade) {
       headers['Connection'] = 'Upgrade';

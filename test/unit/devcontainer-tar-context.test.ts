@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { createBuildContext } from '../../src/devcontainer/build-context.js';
 import { DockerIgnore } from '../../src/devcontainer/dockerignore.js';
 import { extractTar } from '../../src/devcontainer/tar/tar-reader.js';
-import { tarStream, type TarEntry } from '../../src/devcontainer/tar/tar-writer.js';
+import { tarLength, tarStream, type TarEntry } from '../../src/devcontainer/tar/tar-writer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-tar-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -91,6 +91,36 @@ describe('tar writer', () => {
     execFileSync('tar', ['-xf', file, '-C', out]);
     for (const [name, content] of contents) assert.ok(readFileSync(path.join(out, name)).equals(content), `${name} differs`);
     assert.equal(readFileSync(path.join(out, 'grown'), 'utf8'), 'recorded');
+  });
+
+  it('knows its length up front and streams it in full 1 MiB buffers', async () => {
+    const source = fresh('length');
+    mkdirSync(source);
+    const sizes = [0, 1, 511, 512, 513, 100 * 1024, 1024 * 1024, 2 * 1024 * 1024 + 3];
+    const entries: TarEntry[] = [{ type: 'directory', name: 'd', mode: 0o755 }];
+    for (const size of sizes) {
+      writeFileSync(path.join(source, `f${size}`), Buffer.alloc(size, size % 251));
+      entries.push({ type: 'file', name: `d/f${size}`, mode: 0o644, size, path: path.join(source, `f${size}`) });
+    }
+    entries.push(
+      { type: 'file', name: `${'long/'.repeat(40)}name`, mode: 0o644, content: Buffer.from('pax path') },
+      { type: 'symlink', name: 'to-far', linkname: `${'../'.repeat(60)}target` },
+      { type: 'file', name: 'marker', mode: 0o644, content: Buffer.alloc(0) },
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of tarStream(entries)) chunks.push(chunk as Buffer);
+    const archive = Buffer.concat(chunks);
+    assert.equal(archive.length, tarLength(entries));
+    assert.ok(chunks.length > 3);
+    for (const chunk of chunks.slice(0, -1)) assert.equal(chunk.length, 1024 * 1024);
+    const out = fresh('length-out');
+    mkdirSync(out);
+    const file = fresh('length.tar');
+    writeFileSync(file, archive);
+    execFileSync('tar', ['-xf', file, '-C', out]);
+    for (const size of sizes) assert.ok(readFileSync(path.join(out, 'd', `f${size}`)).equals(Buffer.alloc(size, size % 251)), `f${size} differs`);
+    assert.equal(readFileSync(path.join(out, `${'long/'.repeat(40)}name`), 'utf8'), 'pax path');
+    assert.equal(readlinkSync(path.join(out, 'to-far')), `${'../'.repeat(60)}target`);
   });
 
   it('fails when a large file shrinks below a later piece', async () => {

@@ -61,7 +61,7 @@ async function startFakeEngine(dir: string, name: string, apiVersion: string): P
     } else if (route === '/containers/x/archive' && req.method === 'PUT') {
       let bytes = 0;
       req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      req.on('end', () => json(res, 200, { bytes, type: req.headers['content-type'], chunked: req.headers['transfer-encoding'] }));
+      req.on('end', () => json(res, 200, { bytes, type: req.headers['content-type'], chunked: req.headers['transfer-encoding'] ?? 'no', length: req.headers['content-length'] ?? 'none' }));
     } else if (route === '/containers/x/logs') {
       res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
       res.write(frame(1, 'out1\n'));
@@ -184,15 +184,18 @@ describe('engine client over a fake engine', () => {
     await assert.rejects(client.info(), { code: 'E_ENGINE_PROTOCOL' });
   });
 
-  it('streams a request body (chunked, as a tar upload would be)', async () => {
-    const body = Readable.from((function* () {
-      for (let i = 0; i < 64; i++) yield Buffer.alloc(16 * 1024, i);
-    })());
-    const result = await client.request(
-      { method: 'PUT', path: '/containers/x/archive', query: { path: '/workspaces' }, bodyStream: body },
-      z.object({ bytes: z.number(), type: z.string(), chunked: z.string() }),
-    );
-    assert.deepEqual(result, { bytes: 64 * 16 * 1024, type: 'application/x-tar', chunked: 'chunked' });
+  it('streams a request body, chunked or with the length given', async () => {
+    const body = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 64; i++) yield Buffer.alloc(16 * 1024, i);
+        })(),
+      );
+    const shape = z.object({ bytes: z.number(), type: z.string(), chunked: z.string(), length: z.string() });
+    const chunked = await client.request({ method: 'PUT', path: '/containers/x/archive', query: { path: '/workspaces' }, bodyStream: body() }, shape);
+    assert.deepEqual(chunked, { bytes: 64 * 16 * 1024, type: 'application/x-tar', chunked: 'chunked', length: 'none' });
+    const sized = await client.request({ method: 'PUT', path: '/containers/x/archive', query: { path: '/workspaces' }, bodyStream: body(), bodyLength: 64 * 16 * 1024 }, shape);
+    assert.deepEqual(sized, { bytes: 64 * 16 * 1024, type: 'application/x-tar', chunked: 'no', length: String(64 * 16 * 1024) });
   });
 
   it('streams a response body and demultiplexes it', async () => {

@@ -8,7 +8,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
+import { tarLength, tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import type { EngineClient } from '../../engine/index.js';
 
 export interface UploadProgress {
@@ -86,12 +86,13 @@ export async function planUpload(projectPath: string, files: readonly string[] |
   return { files: planned, totalBytes: planned.reduce((sum, file) => sum + file.size, 0) };
 }
 
-async function* entries(options: UploadOptions, planned: readonly PlannedFile[], prefix: string): AsyncGenerator<TarEntry> {
+/** The archive's entries, all known before it is sent so that its length is too. */
+async function entries(options: UploadOptions, planned: readonly PlannedFile[], prefix: string): Promise<TarEntry[]> {
   const owner = { uid: options.uid, gid: options.gid };
   const now = Math.floor(Date.now() / 1000);
+  const out: TarEntry[] = [];
   const dirs = new Set<string>();
-  const directory = (dir: string): TarEntry[] => {
-    const out: TarEntry[] = [];
+  const directory = (dir: string): void => {
     const parts = dir.split('/');
     for (let i = 1; i <= parts.length; i += 1) {
       const name = parts.slice(0, i).join('/');
@@ -99,20 +100,20 @@ async function* entries(options: UploadOptions, planned: readonly PlannedFile[],
       dirs.add(name);
       out.push({ type: 'directory', name, mode: 0o755, mtime: now, ...owner });
     }
-    return out;
   };
-  yield* directory(prefix);
+  directory(prefix);
   for (const file of planned) {
     const name = `${prefix}/${file.relative}`;
-    yield* directory(path.posix.dirname(name));
+    directory(path.posix.dirname(name));
     const absolute = path.join(options.projectPath, file.relative);
     if (file.kind === 'symlink') {
-      yield { type: 'symlink', name, linkname: await readlink(absolute), mtime: file.mtime, ...owner };
+      out.push({ type: 'symlink', name, linkname: await readlink(absolute), mtime: file.mtime, ...owner });
     } else {
-      yield { type: 'file', name, mode: file.mode, size: file.size, path: absolute, mtime: file.mtime, ...owner };
+      out.push({ type: 'file', name, mode: file.mode, size: file.size, path: absolute, mtime: file.mtime, ...owner });
     }
   }
-  yield* options.trailer ?? [];
+  out.push(...(options.trailer ?? []));
+  return out;
 }
 
 export interface UploadResult {
@@ -149,7 +150,8 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
       callback(null, chunk);
     },
   });
-  const tar = tarStream(entries(options, planned, prefix));
+  const archive = await entries(options, planned, prefix);
+  const tar = tarStream(archive);
   let body: Readable = tar.pipe(counter);
   if (options.gzip) body = body.pipe(createGzip({ level: 1 }));
   body = body.pipe(sent);
@@ -159,6 +161,7 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
     path: `/containers/${encodeURIComponent(containerId)}/archive`,
     query: { path: parent, noOverwriteDirNonDir: true },
     bodyStream: body,
+    ...(options.gzip ? {} : { bodyLength: tarLength(archive) }),
     contentType: options.gzip ? 'application/gzip' : 'application/x-tar',
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -1,8 +1,8 @@
 // A streaming tar (POSIX ustar + pax for long names) writer for build
 // contexts and workspace uploads. Entries are produced one at a time and file
-// contents read from disk as the stream is pulled (at most 1 MiB at a time),
-// so a large project never sits in memory; Readable.from pulls the generator
-// only as fast as the engine reads.
+// contents read from disk as the stream is pulled (1 MiB at a time), so a
+// large project never sits in memory; Readable.from pulls the generator only
+// as fast as the engine reads.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -60,10 +60,6 @@ function paddingLength(size: number): number {
   return rest === 0 ? 0 : BLOCK - rest;
 }
 
-function padding(size: number): Buffer {
-  return Buffer.alloc(paddingLength(size));
-}
-
 /** Header blocks for one entry, with a pax header first when a name or size does not fit ustar. */
 function headers(entry: TarEntry, size: number): Buffer[] {
   const mtime = entry.mtime ?? 0;
@@ -76,7 +72,7 @@ function headers(entry: TarEntry, size: number): Buffer[] {
   const out: Buffer[] = [];
   if (pax.length > 0) {
     const data = Buffer.concat(pax);
-    out.push(header({ name: 'PaxHeader', mode: 0o644, size: data.length, mtime, typeflag: 'x' }), data, padding(data.length));
+    out.push(header({ name: 'PaxHeader', mode: 0o644, size: data.length, mtime, typeflag: 'x' }), data, Buffer.alloc(paddingLength(data.length)));
   }
   const mode = entry.type === 'symlink' ? 0o777 : entry.mode;
   const typeflag = entry.type === 'file' ? '0' : entry.type === 'directory' ? '5' : '2';
@@ -95,8 +91,14 @@ function headers(entry: TarEntry, size: number): Buffer[] {
   return out;
 }
 
-/** Files up to this size go out as one buffer; larger ones in pieces of this size. */
-const PIECE_MAX = 1024 * 1024;
+/**
+ * The stream is made of buffers of this size, entries packed into them back
+ * to back (only the last one is shorter). Full, large writes keep the number
+ * of writes down all the way to the engine: over SSH every write becomes at
+ * least one SSH packet (encrypted, padded, a syscall on each side), so a
+ * buffer per 100 KiB file ended in a short packet each time.
+ */
+const BATCH = 1024 * 1024;
 
 /** Reads `length` bytes at `position` into `target` at `offset`; fewer only at the end of the file. */
 function readInto(fd: number, target: Buffer, offset: number, length: number, position: number): number {
@@ -114,56 +116,108 @@ function changedSize(path: string, read: number, size: number): Error {
 }
 
 /**
- * A file's blocks: header, content read straight into place, padding; one
- * buffer for a small file, pieces of PIECE_MAX for a large one, read only as
- * the stream is pulled. A file that grows while being read is cut at the
- * size in its header; one that shrinks is an error (the archive would be
- * corrupt).
- *
- * The reads are synchronous on purpose: each is a page-cache copy of at most
- * PIECE_MAX, while the thread pool's open/read/close round trips cost a
- * thread hand-over each, and on a machine whose cores are also busy with the
- * engine (and sshd) that made a 2,000-file upload over SSH ~15% slower.
+ * Packs blocks into BATCH-sized buffers, handing each over once full. File
+ * contents are read straight into place: no copy between the page cache and
+ * the buffer that is written out.
  */
-function* fileBlocks(entry: { path: string; size: number }, head: Buffer): Generator<Buffer> {
-  const fd = openSync(entry.path, 'r');
-  try {
-    if (entry.size <= PIECE_MAX) {
-      const out = Buffer.allocUnsafe(head.length + entry.size + paddingLength(entry.size));
-      head.copy(out, 0);
-      const read = readInto(fd, out, head.length, entry.size, 0);
-      if (read !== entry.size) throw changedSize(entry.path, read, entry.size);
-      out.fill(0, head.length + entry.size);
-      yield out;
-      return;
+class Packer {
+  private buffer = Buffer.allocUnsafe(BATCH);
+  private used = 0;
+
+  private *handOver(): Generator<Buffer> {
+    if (this.used < BATCH) return;
+    yield this.buffer;
+    this.buffer = Buffer.allocUnsafe(BATCH);
+    this.used = 0;
+  }
+
+  *copy(data: Buffer): Generator<Buffer> {
+    for (let offset = 0; offset < data.length; ) {
+      const count = Math.min(data.length - offset, BATCH - this.used);
+      data.copy(this.buffer, this.used, offset, offset + count);
+      this.used += count;
+      offset += count;
+      yield* this.handOver();
     }
-    yield head;
-    for (let position = 0; position < entry.size; ) {
-      const piece = Buffer.allocUnsafe(Math.min(PIECE_MAX, entry.size - position));
-      const read = readInto(fd, piece, 0, piece.length, position);
-      if (read !== piece.length) throw changedSize(entry.path, position + read, entry.size);
-      position += read;
-      yield piece;
+  }
+
+  *zeros(length: number): Generator<Buffer> {
+    for (let left = length; left > 0; ) {
+      const count = Math.min(left, BATCH - this.used);
+      this.buffer.fill(0, this.used, this.used + count);
+      this.used += count;
+      left -= count;
+      yield* this.handOver();
     }
-    yield padding(entry.size);
-  } finally {
-    closeSync(fd);
+  }
+
+  /**
+   * `size` bytes of the file, read as the stream is pulled. The reads are
+   * synchronous on purpose: each is a page-cache copy of at most BATCH, while
+   * the thread pool's open/read/close round trips cost a thread hand-over
+   * each, and on a machine whose cores are also busy with the engine (and
+   * sshd) that made a 2,000-file upload over SSH ~15% slower. A file that
+   * grows meanwhile is cut at `size`; one that shrinks is an error (the
+   * archive would be corrupt).
+   */
+  *file(path: string, size: number): Generator<Buffer> {
+    const fd = openSync(path, 'r');
+    try {
+      for (let position = 0; position < size; ) {
+        const count = Math.min(size - position, BATCH - this.used);
+        const read = readInto(fd, this.buffer, this.used, count, position);
+        if (read !== count) throw changedSize(path, position + read, size);
+        this.used += count;
+        position += count;
+        yield* this.handOver();
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  *rest(): Generator<Buffer> {
+    if (this.used > 0) yield this.buffer.subarray(0, this.used);
+    this.used = 0;
   }
 }
 
-function* entryBlocks(entry: TarEntry): Generator<Buffer> {
-  if (entry.type !== 'file') {
-    yield Buffer.concat(headers(entry, 0));
-  } else if ('content' in entry) {
-    yield Buffer.concat([...headers(entry, entry.content.length), entry.content, padding(entry.content.length)]);
-  } else {
-    yield* fileBlocks(entry, Buffer.concat(headers(entry, entry.size)));
+/** Content length of an entry as archived. */
+function contentSize(entry: TarEntry): number {
+  if (entry.type !== 'file') return 0;
+  return 'content' in entry ? entry.content.length : entry.size;
+}
+
+function* entryBlocks(entry: TarEntry, packer: Packer): Generator<Buffer> {
+  const size = contentSize(entry);
+  for (const block of headers(entry, size)) yield* packer.copy(block);
+  if (entry.type === 'file') {
+    if ('content' in entry) yield* packer.copy(entry.content);
+    else yield* packer.file(entry.path, size);
   }
+  yield* packer.zeros(paddingLength(size));
 }
 
 async function* tarChunks(entries: AsyncIterable<TarEntry> | Iterable<TarEntry>): AsyncGenerator<Buffer> {
-  for await (const entry of entries) yield* entryBlocks(entry);
-  yield Buffer.alloc(BLOCK * 2);
+  const packer = new Packer();
+  for await (const entry of entries) yield* entryBlocks(entry, packer);
+  yield* packer.zeros(BLOCK * 2);
+  yield* packer.rest();
+}
+
+/**
+ * The exact length of the archive tarStream(entries) produces (a file that
+ * grows meanwhile is cut at its recorded size, one that shrinks fails the
+ * stream): lets a caller send it with a Content-Length.
+ */
+export function tarLength(entries: Iterable<TarEntry>): number {
+  let length = BLOCK * 2;
+  for (const entry of entries) {
+    const size = contentSize(entry);
+    for (const block of headers(entry, size)) length += block.length;
+    length += size + paddingLength(size);
+  }
+  return length;
 }
 
 /** A tar stream of `entries`, produced as it is read. */
