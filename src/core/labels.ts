@@ -13,6 +13,8 @@ export const LABELS = {
   remoteHost: 'pks.remote.host',
   volumeName: 'pks.volume.name',
   workspaceFolder: 'pks.workspace.folder',
+  /** The project's folder in the container (the workspace folder or above it). */
+  workspaceRoot: 'pks.workspace.root',
   /** The local user who spawned it: several users can share one host. */
   spawnedBy: 'pks.spawned.by',
   /** The user that hooks, exec and shells run as inside the container. */

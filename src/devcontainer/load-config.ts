@@ -15,7 +15,7 @@ import { devcontainerId, devcontainerIdLabels } from './devcontainer-id.js';
 import { resolveFeatures, type ResolvedFeature } from './feature-resolve.js';
 import { metadataEntries, type ImageMetadataEntry } from './image-metadata.js';
 import { parseJsonc } from './jsonc.js';
-import { mergeConfiguration, type MergedDevcontainerConfig } from './merge.js';
+import { mergeConfiguration, parseMountString, type MergedDevcontainerConfig } from './merge.js';
 import { ociFeatureFetcher, type FeatureFetcher } from './oci/feature-fetcher.js';
 import { substituteLocal, type LocalSubstitutionContext } from './substitute.js';
 import { unknownPropertyWarnings, validateDocument, type ConfigWarning } from './validate.js';
@@ -44,8 +44,10 @@ export interface LoadedDevcontainerConfig {
   /** With the variables known on this machine substituted (`${containerEnv:…}` remains). */
   config: DevcontainerConfig;
   source: ImageSource;
-  /** The workspace folder inside the container. */
+  /** The workspace folder inside the container (where tools open). */
   workspaceFolder: string;
+  /** Where "workspaceMount" puts the project's folder in the container, when it names a target. */
+  workspaceMountTarget: string | undefined;
   /** Labels identifying the dev container, from which `devcontainerId` is derived. */
   idLabels: Record<string, string>;
   devcontainerId: string;
@@ -64,8 +66,27 @@ function unsupportedWarnings(config: DevcontainerConfig, file: string): ConfigWa
   const warn = (property: string, message: string) => warnings.push({ code: 'W_UNSUPPORTED', message, file, property });
   if (config.dockerComposeFile !== undefined) warn('dockerComposeFile', 'Docker Compose configurations are not supported by pks yet; spawning this configuration will fail');
   if ((config.build?.options ?? []).length > 0) warn('build.options', '"build.options" are docker CLI flags; pks builds through the engine API and ignores them');
-  if (config.workspaceMount !== undefined) warn('workspaceMount', '"workspaceMount" is ignored: pks keeps the workspace in a named volume at /workspaces');
   return warnings;
+}
+
+/**
+ * An absolute, normalised path inside the container; the workspace lives in
+ * a volume mounted there or above, so never the root folder.
+ */
+function containerPath(value: string, what: string, file: string): string {
+  const normalized = path.posix.normalize(value).replace(/(.)\/+$/, '$1');
+  if (!normalized.startsWith('/') || normalized === '/') {
+    throw new OperationError('E_CONFIG_INVALID', `${file}: ${what} must be an absolute folder in the container other than /, not "${value}".`, {
+      hint: 'For example "/workspaces/${localWorkspaceFolderBasename}".',
+    });
+  }
+  return normalized;
+}
+
+function mountTargetOf(workspaceMount: string | undefined, file: string): string | undefined {
+  if (workspaceMount === undefined) return undefined;
+  const target = parseMountString(workspaceMount)['target'];
+  return target === undefined || target === '' ? undefined : containerPath(target, 'the target of "workspaceMount"', file);
 }
 
 async function projectFolder(projectPath: string): Promise<string> {
@@ -106,15 +127,25 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
 
   const idLabels = devcontainerIdLabels(project, configFile, options.remoteHost);
   const id = devcontainerId(idLabels);
+  const local: LocalSubstitutionContext = { localWorkspaceFolder: project, env: options.env, devcontainerId: id, configFile: shownAs };
+  const workspaceMountTarget = mountTargetOf(rawConfig.workspaceMount === undefined ? undefined : substituteLocal(rawConfig.workspaceMount, local), shownAs);
+  if (rawConfig.workspaceMount !== undefined) {
+    warnings.push({
+      code: 'W_UNSUPPORTED',
+      file: shownAs,
+      property: 'workspaceMount',
+      message:
+        workspaceMountTarget === undefined
+          ? '"workspaceMount" names no target and is ignored: pks keeps the workspace in a named volume'
+          : `pks keeps the workspace in a named volume: of "workspaceMount" only the target (${workspaceMountTarget}) is used`,
+    });
+  }
   const context: LocalSubstitutionContext = {
-    localWorkspaceFolder: project,
-    containerWorkspaceFolder: rawConfig.workspaceFolder ?? `/workspaces/${options.projectName ?? path.basename(project)}`,
-    env: options.env,
-    devcontainerId: id,
-    configFile: shownAs,
+    ...local,
+    containerWorkspaceFolder: rawConfig.workspaceFolder ?? workspaceMountTarget ?? `/workspaces/${options.projectName ?? path.basename(project)}`,
   };
   const config = substituteLocal(rawConfig, context);
-  const workspaceFolder = substituteLocal(context.containerWorkspaceFolder ?? '', { ...context, containerWorkspaceFolder: undefined });
+  const workspaceFolder = containerPath(substituteLocal(context.containerWorkspaceFolder ?? '', local), '"workspaceFolder"', shownAs);
   const source = await resolveImageSource(config, configFile, project);
 
   const fetcher = options.fetcher ?? ociFeatureFetcher({ env: { ...options.env } });
@@ -143,6 +174,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
     config,
     source,
     workspaceFolder,
+    workspaceMountTarget,
     idLabels,
     devcontainerId: id,
     features: resolved.features,

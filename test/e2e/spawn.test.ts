@@ -6,6 +6,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
@@ -124,6 +125,14 @@ for (const where of ['local', 'r1', 'r2'] as const) {
       assert.equal((await containerExec(e, newId, ['cat', `/workspaces/${p.name}/wip.txt`])).stdout, 'work-in-progress\n');
       assert.equal((await containerExec(e, newId, ['sh', '-c', 'echo $STAGE'])).stdout, 'two\n');
       assert.deepEqual((await leftovers(e, p.dir)).containers, [newId], 'the old container is gone');
+      // The volume's copy of the configuration follows this machine's (it
+      // was not edited inside), so the next spawn sees nothing to ask about.
+      const inVolume = await containerExec(e, newId, ['cat', `/workspaces/${p.name}/.devcontainer/devcontainer.json`]);
+      assert.equal(inVolume.stdout, await readFile(path.join(p.dir, '.devcontainer/devcontainer.json'), 'utf8'));
+      const again = await spawn(where, p.dir);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.outcome?.action, 'reused');
+      assert.equal(again.outcome?.containerId, newId);
     });
   });
 }
@@ -222,6 +231,100 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     const backups = (await readdir(p.dir)).filter((name) => name.startsWith('.devcontainer.pks-backup-'));
     assert.equal(backups.length, 1);
     assert.equal((await containerExec(e, kept.outcome?.containerId ?? '', ['sh', '-c', 'echo $FROM'])).stdout, 'container\n');
+    const settled = await spawn('local', p.dir);
+    assert.equal(settled.code, 0, settled.stderr);
+    assert.equal(settled.outcome?.action, 'reused', 'both sides agree now');
+
+    // The same question from rebuild, answered the other way.
+    const again = JSON.stringify({ ...config, containerEnv: { FROM: 'inside again' } });
+    await containerExec(e, settled.outcome?.containerId ?? '', ['sh', '-c', 'printf "%s" "$1" > "$2"', 'w', again, `/workspaces/${p.name}/.devcontainer/devcontainer.json`]);
+    const refusedRebuild = await sandbox.run(['devcontainer', 'rebuild', p.name]);
+    assert.equal(refusedRebuild.code, 2, refusedRebuild.stderr);
+    assert.match(refusedRebuild.stderr, /--prefer host/);
+    const discarded = await sandbox.run(['devcontainer', 'rebuild', p.name, '--prefer', 'host', '--format', 'json']);
+    assert.equal(discarded.code, 0, discarded.stderr);
+    assert.match(discarded.stderr, /Discarded the container's edits to \.devcontainer\/devcontainer\.json/);
+    assert.doesNotMatch(discarded.stderr, /--rebuild/, 'rebuild does not name a flag the user did not pass');
+    const rebuiltId = (JSON.parse(discarded.stdout) as { containerId: string }).containerId;
+    assert.equal((await containerExec(e, rebuiltId, ['cat', `/workspaces/${p.name}/.devcontainer/devcontainer.json`])).stdout, inside);
+    assert.equal((await spawn('local', p.dir)).outcome?.action, 'reused');
+  });
+
+  it('a volume kept by rm takes the new configuration on the next spawn, without asking', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { V: '1' } }) });
+    const first = await spawn('local', p.dir);
+    assert.equal(first.code, 0, first.stderr);
+    const removed = await sandbox.run(['devcontainer', 'rm', p.name, '--force', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const edited = JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { V: '2' } });
+    await writeFile(path.join(p.dir, '.devcontainer/devcontainer.json'), edited);
+    const second = await spawn('local', p.dir);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /not uploading over it/);
+    assert.match(second.stderr, /Updated the volume's \.devcontainer\/devcontainer\.json/);
+    const id = second.outcome?.containerId ?? '';
+    assert.equal((await containerExec(engine('local'), id, ['cat', `/workspaces/${p.name}/.devcontainer/devcontainer.json`])).stdout, edited);
+    const third = await spawn('local', p.dir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(third.outcome?.action, 'reused');
+  });
+
+  it('a rebuild whose image fails keeps the container it was to replace', async () => {
+    const p = await project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' } }),
+      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\n',
+    });
+    const first = await spawn('local', p.dir);
+    assert.equal(first.code, 0, first.stderr);
+    await writeFile(path.join(p.dir, '.devcontainer/Dockerfile'), 'FROM pks-test/busybox:latest\nRUN exit 5\n');
+    const broken = await spawn('local', p.dir);
+    assert.equal(broken.code, 1, broken.stderr);
+    assert.match(broken.stderr, /returned a non-zero code: 5/);
+    assert.doesNotMatch(broken.stderr, /Removing the old container/);
+    const { containers } = await leftovers(engine('local'), p.dir);
+    assert.deepEqual(containers, [first.outcome?.containerId]);
+    const state = await engine('local').request({ path: `/containers/${first.outcome?.containerId ?? ''}/json` }, z.looseObject({ State: z.looseObject({ Running: z.boolean() }) }));
+    assert.equal(state.State.Running, true);
+  });
+});
+
+describe('spawn: where the workspace goes (local engine)', () => {
+  const cases: Array<{ name: string; config: Record<string, unknown>; root: (name: string) => string; folder: (name: string) => string }> = [
+    { name: 'default', config: {}, root: (n) => `/workspaces/${n}`, folder: (n) => `/workspaces/${n}` },
+    { name: 'a folder of the project', config: { workspaceFolder: '/workspaces/${localWorkspaceFolderBasename}/pkg' }, root: (n) => `/workspaces/${n}`, folder: (n) => `/workspaces/${n}/pkg` },
+    { name: 'workspaceMount target', config: { workspaceMount: 'source=${localWorkspaceFolder},target=/workspace,type=bind', workspaceFolder: '/workspace' }, root: () => '/workspace', folder: () => '/workspace' },
+    { name: 'workspaceFolder outside /workspaces', config: { workspaceFolder: '/src/app' }, root: () => '/src/app', folder: () => '/src/app' },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the project's files are where tools open`, async () => {
+      const p = await project('local', {
+        '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm', remoteUser: 'daemon', ...c.config }),
+        'pkg/index.js': 'module.exports = 1;\n',
+      });
+      const result = await spawn('local', p.dir);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.outcome?.remoteWorkspaceFolder, c.folder(p.name));
+      const id = result.outcome?.containerId ?? '';
+      const e = engine('local');
+      assert.deepEqual(await containerFileDigests(e, id, c.root(p.name)), await gitFileDigests(p.dir));
+      assert.equal((await containerExec(e, id, ['stat', '-c', '%u:%g', c.root(p.name)])).stdout, '1:1\n', 'the root is the remote user\'s');
+      const pwd = await sandbox.run(['devcontainer', 'exec', p.name, '--', 'pwd']);
+      assert.equal(pwd.stdout, `${c.folder(p.name)}\n`);
+      // Files made there survive a rebuild.
+      await containerExec(e, id, ['sh', '-c', `echo kept > ${c.root(p.name)}/wip.txt`]);
+      const rebuilt = await spawn('local', p.dir, ['--rebuild']);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.equal((await containerExec(e, rebuilt.outcome?.containerId ?? '', ['cat', `${c.root(p.name)}/wip.txt`])).stdout, 'kept\n');
+      assert.equal((await spawn('local', p.dir)).outcome?.action, 'reused');
+    });
+  }
+
+  it('a relative workspaceFolder is refused before anything is created', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', workspaceFolder: 'src' }) });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /"workspaceFolder" must be an absolute folder in the container other than \/, not "src"/);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
   });
 });
 

@@ -55,7 +55,7 @@ export async function gitFileDigests(dir: string): Promise<Record<string, string
 /** sha256 of each regular file under `folder` in the container, .git excluded. */
 export async function containerFileDigests(engine: EngineClient, containerId: string, folder: string): Promise<Record<string, string>> {
   const result = await execCapture(engine, containerId, {
-    cmd: ['sh', '-c', 'cd "$1" && find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha256sum', 'digests', folder],
+    cmd: ['sh', '-c', 'cd "$1" && find . \\( -path ./.git -o -path ./.pks-uploads \\) -prune -o -type f -print0 | xargs -0 -r sha256sum', 'digests', folder],
     user: 'root',
   });
   if (result.exitCode !== 0) throw new Error(`sha256sum failed: ${result.stderr}`);

@@ -131,6 +131,7 @@ export function devcontainerCommand(ctx: Context) {
     });
   containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
     .option('--no-cache', 'build the image without the engine\'s layer cache')
+    .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer was edited inside the container').choices(['host', 'container'] as const))
     .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
     .action(async (query, flags) => (await import('./rebuild.js')).rebuildCommand(ctx, query, flags));
   containerCommand(dc, 'inspect', 'show everything pks knows about a dev container')

@@ -15,6 +15,7 @@ export interface RebuildFlags {
   remote?: string;
   /** false with --no-cache. */
   cache?: boolean;
+  prefer?: 'host' | 'container';
   format: 'text' | 'json';
 }
 
@@ -48,6 +49,7 @@ export async function rebuildCommand(ctx: Context, query: string | undefined, fl
     localUser: labels[LABELS.spawnedBy] ?? ctx.env.USER ?? 'root',
     target: found.target,
     rebuild: 'always',
+    ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
     force: false,
     includeIgnored: false,
     noCache: flags.cache === false,

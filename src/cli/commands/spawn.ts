@@ -135,6 +135,7 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     localUser: ctx.env.USER ?? os.userInfo().username,
     target,
     rebuild: policy,
+    ...(policy === 'always' ? { rebuildReason: '--rebuild' } : {}),
     force: flags.force === true,
     includeIgnored: flags.includeIgnored === true,
     host: spawnHost(ctx),

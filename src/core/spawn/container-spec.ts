@@ -7,13 +7,13 @@ import path from 'node:path';
 import { parseMountString, type MergedDevcontainerConfig, type Mount } from '../../devcontainer/index.js';
 import { parseRunArgs } from './run-args.js';
 
-export const WORKSPACES_ROOT = '/workspaces';
-
 export interface ContainerSpecInput {
   imageName: string;
   merged: MergedDevcontainerConfig;
   labels: Record<string, string>;
   volumeName: string;
+  /** Where the workspace volume is mounted. */
+  volumeMountPoint: string;
   workspaceFolder: string;
   /** True when the engine is on another machine: bind sources resolve there. */
   remote: boolean;
@@ -68,7 +68,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   const runArgs = parseRunArgs(merged.runArgs ?? []);
   if (runArgs.ignored.length > 0) warnings.push(`runArgs not supported by pks, ignored: ${runArgs.ignored.join(' ')}`);
 
-  const mounts: EngineMount[] = [{ Type: 'volume', Source: input.volumeName, Target: WORKSPACES_ROOT }];
+  const mounts: EngineMount[] = [{ Type: 'volume', Source: input.volumeName, Target: input.volumeMountPoint }];
   for (const mount of merged.mounts ?? []) {
     const engineMount = toEngineMount(mount);
     if (engineMount === undefined) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { HashInput } from '../../devcontainer/index.js';
 import type { EngineClient } from '../../engine/index.js';
 import { readContainerFile, sha256Hex } from './container-files.js';
+import { inWorkspace, type WorkspaceLayout } from './workspace-layout.js';
 
 /** Label holding `{ "<project-relative path>": "<sha256 of the file>" }` of the config files at spawn. */
 export const CONFIG_FILES_LABEL = 'pks.config.files';
@@ -33,12 +34,12 @@ export async function hostFileDigests(projectPath: string, files: readonly strin
 export async function volumeFileDigests(
   engine: EngineClient,
   containerId: string,
-  workspaceFolder: string,
+  layout: WorkspaceLayout,
   files: readonly string[],
 ): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const file of files) {
-    const data = await readContainerFile(engine, containerId, path.posix.join(workspaceFolder, file));
+    const data = await readContainerFile(engine, containerId, inWorkspace(layout, file));
     if (data !== undefined) out[file] = sha256Hex(data);
   }
   return out;
@@ -65,22 +66,25 @@ export interface Drift {
   hostChanged: boolean;
   /** Files changed on this machine since the spawn. */
   hostFiles: string[];
-  /** Files changed inside the container's workspace since the spawn. */
+  /** Files changed inside the container's workspace since pks last left them there. */
   volumeFiles: string[];
 }
 
 export function assessDrift(input: {
   labelHash: string | undefined;
   hostHash: string;
+  /** The files as the container was built from them (its label). */
   spawnFiles: Record<string, string>;
   hostFiles: Record<string, string>;
   volumeFiles: Record<string, string>;
+  /** The files as pks last left them in the volume (default: spawnFiles). */
+  recorded?: Record<string, string>;
 }): Drift {
   return {
     hostChanged: input.labelHash !== input.hostHash,
     hostFiles: changedFiles(input.spawnFiles, input.hostFiles),
     // A file missing from the volume (deleted inside, or never uploaded) is
     // not an edit worth keeping.
-    volumeFiles: changedFiles(input.spawnFiles, input.volumeFiles).filter((file) => input.volumeFiles[file] !== undefined),
+    volumeFiles: changedFiles(input.recorded ?? input.spawnFiles, input.volumeFiles).filter((file) => input.volumeFiles[file] !== undefined),
   };
 }

@@ -2,19 +2,21 @@
 // reuse it, or replace it (rebuild) on the same volume, after a three-way
 // drift check; and how it waits for a concurrent spawn of the same project.
 
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OperationError, UsageError, systemErrorCode } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
-import { tarStream } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { inspectContainer, type ContainerInspect } from '../container-info.js';
 import { LABELS, managedFilter } from '../labels.js';
-import { readContainerFile, resolveUserIds } from './container-files.js';
+import { writeHostFilesIntoVolume } from './config-sync.js';
+import { readContainerFile } from './container-files.js';
 import { CONFIG_FILES_LABEL, assessDrift, configFilePaths, hostFileDigests, parseFilesLabel, volumeFileDigests } from './drift.js';
 import type { SpawnIdentity } from './naming.js';
 import type { SpawnEvent, SpawnRequest } from './types.js';
+import { writeUploadMarker, type UploadMarker } from './volume.js';
+import { inWorkspace, type WorkspaceLayout } from './workspace-layout.js';
 
 export async function findExistingContainer(engine: EngineClient, identity: SpawnIdentity): Promise<ContainerInspect | undefined> {
   const found = await engine.listContainers({
@@ -110,6 +112,10 @@ export interface ExistingDecision {
 interface DecideInput {
   request: SpawnRequest;
   existing: ContainerInspect;
+  /** Where the existing container has its workspace. */
+  layout: WorkspaceLayout;
+  /** Its volume's upload marker (undefined: no upload into it finished). */
+  marker: UploadMarker | undefined;
   loaded: LoadedDevcontainerConfig;
   emit: (event: SpawnEvent) => void;
   reload: () => Promise<LoadedDevcontainerConfig>;
@@ -123,18 +129,9 @@ async function backUpHostConfig(loaded: LoadedDevcontainerConfig): Promise<strin
   return backup;
 }
 
-async function writeHostVersionsIntoVolume(engine: EngineClient, existing: ContainerInspect, projectPath: string, files: readonly string[]): Promise<void> {
-  const labels = existing.Config.Labels ?? {};
-  const workspace = labels[LABELS.workspaceFolder] ?? '/';
-  const owner = (await resolveUserIds(engine, existing.Id, labels[LABELS.remoteUser])) ?? { uid: 0, gid: 0 };
-  const entries = await Promise.all(
-    files.map(async (file) => ({ type: 'file' as const, name: file, mode: 0o644, content: await readFile(path.join(projectPath, file)), uid: owner.uid, gid: owner.gid })),
-  );
-  await engine.requestEmpty({ method: 'PUT', path: `/containers/${existing.Id}/archive`, query: { path: workspace }, bodyStream: tarStream(entries) });
-}
-
 export async function decideExisting(input: DecideInput): Promise<ExistingDecision> {
-  const { request, existing, emit } = input;
+  const { request, existing, layout, marker, emit } = input;
+  const { engine } = request.target;
   let loaded = input.loaded;
   const name = existing.Name.replace(/^\//, '');
   if (request.force) {
@@ -143,10 +140,13 @@ export async function decideExisting(input: DecideInput): Promise<ExistingDecisi
   }
   const labels = existing.Config.Labels ?? {};
   const spawnFiles = parseFilesLabel(labels[CONFIG_FILES_LABEL]);
-  const paths = [...new Set([...Object.keys(spawnFiles), ...configFilePaths(loaded.configHash.inputs)])];
+  // How pks last left the files in the volume; volumes of an earlier pks
+  // have no such record, and their container's label stands in for it.
+  const recorded = marker?.configFiles ?? spawnFiles;
+  const paths = [...new Set([...Object.keys(spawnFiles), ...Object.keys(recorded), ...configFilePaths(loaded.configHash.inputs)])];
   const hostFiles = await hostFileDigests(loaded.projectPath, paths);
-  const volumeFiles = await volumeFileDigests(request.target.engine, existing.Id, labels[LABELS.workspaceFolder] ?? '/', paths);
-  const drift = assessDrift({ labelHash: labels[LABELS.configHash], hostHash: loaded.configHash.hash, spawnFiles, hostFiles, volumeFiles });
+  const volumeFiles = await volumeFileDigests(engine, existing.Id, layout, paths);
+  const drift = assessDrift({ labelHash: labels[LABELS.configHash], hostHash: loaded.configHash.hash, spawnFiles, hostFiles, volumeFiles, recorded });
   const editedInside = drift.volumeFiles.filter((file) => volumeFiles[file] !== hostFiles[file]);
 
   if (editedInside.length > 0) {
@@ -160,28 +160,36 @@ export async function decideExisting(input: DecideInput): Promise<ExistingDecisi
     if (choice === 'container') {
       const backup = await backUpHostConfig(loaded);
       for (const file of editedInside) {
-        const data = await readContainerFile(request.target.engine, existing.Id, path.posix.join(labels[LABELS.workspaceFolder] ?? '/', file));
+        const data = await readContainerFile(engine, existing.Id, inWorkspace(layout, file));
         if (data !== undefined) await writeFile(path.join(loaded.projectPath, file), data);
       }
       emit({ type: 'info', message: `Kept the container's ${editedInside.join(', ')} (copied here; the previous version is in ${backup}).` });
       loaded = await input.reload();
     } else {
-      await writeHostVersionsIntoVolume(request.target.engine, existing, loaded.projectPath, editedInside);
+      await writeHostFilesIntoVolume(engine, existing.Id, { layout, projectPath: loaded.projectPath, remoteUser: labels[LABELS.remoteUser] }, editedInside);
       emit({ type: 'info', message: `Discarded the container's edits to ${editedInside.join(', ')} (replaced by this machine's version).` });
+    }
+    // Both sides agree on these files now.
+    if (marker !== undefined) {
+      const agreed = await hostFileDigests(loaded.projectPath, editedInside);
+      await writeUploadMarker(engine, existing.Id, layout, { ...recorded, ...agreed });
     }
   }
 
   const hostChanged = labels[LABELS.configHash] !== loaded.configHash.hash;
-  const changed = drift.hostFiles.length > 0 ? drift.hostFiles.join(', ') : 'the configuration';
+  const otherConfig = labels[LABELS.configFile] !== undefined && labels[LABELS.configFile] !== loaded.configFile;
+  const changed = otherConfig
+    ? `${name} was created from ${path.relative(loaded.projectPath, labels[LABELS.configFile] ?? '')}, not ${path.relative(loaded.projectPath, loaded.configFile)}:`
+    : `${drift.hostFiles.length > 0 ? drift.hostFiles.join(', ') : 'the configuration'} changed since ${name} was created:`;
   if (request.rebuild === 'always') {
-    emit({ type: 'info', message: `Rebuilding ${name} (--rebuild).` });
+    emit({ type: 'info', message: `Rebuilding ${name}${request.rebuildReason === undefined ? '' : ` (${request.rebuildReason})`}.` });
     return { action: 'replace', loaded };
   }
   if (!hostChanged) return { action: 'reuse', loaded };
   if (request.rebuild === 'never') {
-    emit({ type: 'warning', message: `${changed} changed since ${name} was created; reusing it anyway (--no-rebuild).` });
+    emit({ type: 'warning', message: `${changed} reusing it anyway (--no-rebuild).` });
     return { action: 'reuse', loaded };
   }
-  emit({ type: 'info', message: `${changed} changed since ${name} was created: rebuilding it (the workspace volume is kept).` });
+  emit({ type: 'info', message: `${changed} rebuilding it (the workspace volume is kept).` });
   return { action: 'replace', loaded };
 }

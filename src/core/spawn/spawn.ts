@@ -23,15 +23,17 @@ import { remoteFlagOf } from '../engine-target.js';
 import { LABELS } from '../labels.js';
 import { chooseCompression } from './compression.js';
 import { resolveUserIds } from './container-files.js';
-import { buildContainerSpec, WORKSPACES_ROOT } from './container-spec.js';
-import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
+import { syncConfigIntoVolume } from './config-sync.js';
+import { buildContainerSpec } from './container-spec.js';
+import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel } from './drift.js';
 import { SPAWN_OWNER_LABEL, UNFINISHED_AFTER_MS, decideExisting, ownerIsGone, spawnOwner, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
 import { cleanUpAfterFailure, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
-import { ensureVolume, isUploadComplete, uploadMarkerEntry } from './volume.js';
+import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
+import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 import { planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
@@ -42,6 +44,7 @@ function remoteUserOf(prepared: PreparedImage): string {
 }
 
 function containerLabels(request: SpawnRequest, loaded: LoadedDevcontainerConfig, prepared: PreparedImage, extra: {
+  layout: WorkspaceLayout;
   volumeName: string;
   projectName: string;
   remoteUser: string;
@@ -56,6 +59,7 @@ function containerLabels(request: SpawnRequest, loaded: LoadedDevcontainerConfig
     [LABELS.remoteHost]: request.target.hostId,
     [LABELS.volumeName]: extra.volumeName,
     [LABELS.workspaceFolder]: loaded.workspaceFolder,
+    [LABELS.workspaceRoot]: extra.layout.root,
     [LABELS.spawnedBy]: request.localUser,
     [LABELS.remoteUser]: extra.remoteUser,
     [LABELS.configHash]: loaded.configHash.hash,
@@ -114,6 +118,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const identity: SpawnIdentity = { projectPath: loaded.projectPath, projectName, hostId, localUser: request.localUser };
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
+  let previousRecord: Record<string, string> | undefined;
   // Both only read from the engine: ask at the same time.
   let [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
@@ -134,20 +139,22 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     // files must be sent again.
     const unfinished = existing.State.Status === 'created';
     if (unfinished) emit({ type: 'info', message: `${existing.Name.replace(/^\//, '')} was left unfinished by an earlier spawn: replacing it.` });
-    const decision = unfinished ? { action: 'replace' as const, loaded } : await decideExisting({ request, existing, loaded, emit, reload: load });
+    const existingLayout = layoutOf(existing, dirName);
+    const marker = unfinished ? undefined : await readUploadMarker(engine, existing.Id, existingLayout);
+    const decision = unfinished
+      ? { action: 'replace' as const, loaded }
+      : await decideExisting({ request, existing, layout: existingLayout, marker, loaded, emit, reload: load });
     loaded = decision.loaded;
     if (decision.action === 'reuse') {
       const name = existing.Name.replace(/^\//, '');
-      const destination = workspaceDestination(existing.Config.Labels?.[LABELS.workspaceFolder] ?? loaded.workspaceFolder, dirName);
-      const [started, uploaded] = await clock.run('start', `Using the existing container ${name}`, () =>
-        Promise.all([startIfStopped(engine, existing), isUploadComplete(engine, existing.Id, destination)]),
-      );
-      aftermath.current = { stage: 'ready', container: name, pending: uploaded ? 'hooks' : 'upload' };
+      const started = await clock.run('start', `Using the existing container ${name}`, () => startIfStopped(engine, existing));
+      aftermath.current = { stage: 'ready', container: name, pending: marker === undefined ? 'upload' : 'hooks' };
       // The spawn that created it started it while uploading, then lost the
       // engine before the upload finished: send the files again.
-      if (!uploaded) {
+      if (marker === undefined) {
         emit({ type: 'info', message: `The workspace upload into ${name} did not finish: uploading it again.` });
-        await sendWorkspace(request, clock, emit, { id: existing.Id, destination, remoteUser: existing.Config.Labels?.[LABELS.remoteUser] ?? 'root', upload });
+        const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
+        await sendWorkspace(request, clock, emit, { id: existing.Id, layout: existingLayout, remoteUser: existing.Config.Labels?.[LABELS.remoteUser] ?? 'root', upload, configFiles });
         aftermath.current = { stage: 'ready', container: name, pending: 'hooks' };
       }
       // Create-time hooks a previous run did not finish run now (their
@@ -156,21 +163,31 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       return resultFor(request, existing, started ? 'started' : 'reused', loaded, clock);
     }
     reuseVolume = existing.Config.Labels?.[LABELS.volumeName];
-    await clock.run('container', `Removing the old container ${existing.Name.replace(/^\//, '')}`, () => removeContainer(engine, existing.Id));
+    // What the old container's volume recorded, for a volume of an earlier
+    // pks: its label.
+    previousRecord = marker?.configFiles ?? parseFilesLabel(existing.Config.Labels?.[CONFIG_FILES_LABEL]);
   }
 
+  // The image comes first: a build that fails (a typo in the Dockerfile)
+  // leaves the container being replaced as it was.
   const prepared = await clock.run('image', 'Preparing the image', () =>
     prepareImage(engine, loaded, { env: request.env, onProgress: (event) => emit(event), signal: request.signal, noCache: request.noCache }),
   );
+  if (existing !== undefined) {
+    const old = existing;
+    await clock.run('container', `Removing the old container ${old.Name.replace(/^\//, '')}`, () => removeContainer(engine, old.Id));
+  }
   const volumeName = request.volumeName ?? reuseVolume ?? volumeNameFor(identity);
   const remoteUser = remoteUserOf(prepared);
   const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
-  const labels = containerLabels(request, loaded, prepared, { volumeName, projectName, remoteUser, configFiles });
+  const layout = workspaceLayout(loaded, dirName);
+  const labels = containerLabels(request, loaded, prepared, { layout, volumeName, projectName, remoteUser, configFiles });
   const spec = buildContainerSpec({
     imageName: prepared.imageName,
     merged: prepared.merged,
     labels,
     volumeName,
+    volumeMountPoint: layout.mountPoint,
     workspaceFolder: loaded.workspaceFolder,
     remote: engine.kind === 'ssh',
     overrideCommandDefault: true,
@@ -206,20 +223,21 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     }
     containerId = created.Id;
     const id = created.Id;
-    const destination = workspaceDestination(loaded.workspaceFolder, dirName);
     const start = () => clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
     // A new volume is empty: no need to ask whether an upload finished there.
-    const uploadNeeded = createdVolume || !(await isUploadComplete(engine, id, destination));
-    if (uploadNeeded) {
-      const uploading = sendWorkspace(request, clock, emit, { id, destination, remoteUser, upload });
+    const marker = createdVolume ? undefined : await readUploadMarker(engine, id, layout);
+    if (marker === undefined) {
       // Upload first, then start: the engine holds the container's lock for
       // either, so running them together gains nothing (measured: a small
       // upload then waited the whole ~200 ms start), and a container that
       // never started without its files is easier to recover.
-      await uploading;
+      await sendWorkspace(request, clock, emit, { id, layout, remoteUser, upload, configFiles });
       await start();
     } else {
-      emit({ type: 'info', message: `The volume already holds the workspace ${destination}: not uploading over it.` });
+      emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
+      const into = { layout, projectPath: loaded.projectPath, remoteUser };
+      const updated = await syncConfigIntoVolume(engine, id, into, configFiles, marker.configFiles ?? previousRecord);
+      if (updated.length > 0) emit({ type: 'info', message: `Updated the volume's ${updated.join(', ')} to this machine's version.` });
       await start();
     }
   } catch (error) {
@@ -259,20 +277,16 @@ async function runHooks(
   });
 }
 
-/** Where the workspace goes: the workspace folder when it is under /workspaces, else /workspaces/<project>. */
-function workspaceDestination(workspaceFolder: string, dirName: string): string {
-  return workspaceFolder.startsWith(`${WORKSPACES_ROOT}/`) ? workspaceFolder : `${WORKSPACES_ROOT}/${dirName}`;
-}
-
 /** Streams the project into the container's workspace volume, owned by the remote user. */
 async function sendWorkspace(
   request: SpawnRequest,
   clock: PhaseClock,
   emit: (event: SpawnEvent) => void,
-  into: { id: string; destination: string; remoteUser: string; upload: UploadPlan },
+  into: { id: string; layout: WorkspaceLayout; remoteUser: string; upload: UploadPlan; configFiles: Record<string, string> },
 ): Promise<void> {
   const { engine } = request.target;
-  const { id, destination, remoteUser, upload } = into;
+  const { id, layout, remoteUser, upload } = into;
+  const destination = layout.root;
   const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
   if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
   const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
@@ -282,10 +296,11 @@ async function sendWorkspace(
       projectPath: request.projectPath,
       planned: upload,
       destination,
+      base: uploadBase(layout),
       uid: owner?.uid ?? 0,
       gid: owner?.gid ?? 0,
       gzip: compression.gzip,
-      trailer: [uploadMarkerEntry(destination)],
+      trailer: [uploadMarkerEntry(layout, into.configFiles)],
       onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     }),

@@ -54,6 +54,8 @@ export interface SpawnRequest {
   target: EngineTarget;
   volumeName?: string;
   rebuild: RebuildPolicy;
+  /** Said when rebuilding because of `rebuild: 'always'`, e.g. `--rebuild`. */
+  rebuildReason?: string;
   force: boolean;
   prefer?: 'host' | 'container';
   includeIgnored: boolean;

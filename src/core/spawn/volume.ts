@@ -1,11 +1,14 @@
 // The named volume that holds the workspace, and the marker that says an
 // upload into it finished (an interrupted upload is redone, a finished one is
-// never uploaded over).
+// never uploaded over) and records the configuration files as pks left them
+// there.
 
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
-import type { TarEntry } from '../../devcontainer/tar/tar-writer.js';
+import { tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { readContainerFile } from './container-files.js';
+import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
 /** True when this call created the volume (so a failed spawn may remove it). */
 export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
@@ -24,21 +27,50 @@ export async function removeVolume(engine: EngineClient, name: string): Promise<
   await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] });
 }
 
-function markerPath(destination: string): string {
-  return path.posix.join(path.posix.dirname(destination), '.pks-uploads', path.posix.basename(destination));
+/**
+ * The marker of a finished upload, in the volume next to the project (for
+ * /workspaces/app: /workspaces/.pks-uploads/app). When the volume is mounted
+ * at the project's folder itself, inside it: /work/.pks-uploads/workspace.
+ */
+function markerPath(layout: WorkspaceLayout): string {
+  const name = layout.root === layout.mountPoint ? 'workspace' : path.posix.relative(layout.mountPoint, layout.root);
+  return path.posix.join(layout.mountPoint, '.pks-uploads', name);
 }
 
-/** The last entry of an upload's archive (relative to the destination's parent). */
-export function uploadMarkerEntry(destination: string): TarEntry {
-  return { type: 'file', name: path.posix.relative(path.posix.dirname(destination), markerPath(destination)), mode: 0o644, content: Buffer.from(`${new Date().toISOString()}\n`) };
+/** What the marker records. */
+export interface UploadMarker {
+  /**
+   * sha256 of each configuration file as pks last put it in the volume (or
+   * took it from there): a file that differs from it was edited inside the
+   * container. Undefined for markers written before pks recorded them.
+   */
+  configFiles: Record<string, string> | undefined;
 }
 
-export async function isUploadComplete(engine: EngineClient, containerId: string, destination: string): Promise<boolean> {
+const markerSchema = z.object({ configFiles: z.record(z.string(), z.string()) });
+
+/** The marker's archive entry, named relative to `base`, the folder the archive is extracted in. */
+export function uploadMarkerEntry(layout: WorkspaceLayout, configFiles: Record<string, string>, base = uploadBase(layout)): TarEntry {
+  const content = `${JSON.stringify({ uploaded: new Date().toISOString(), configFiles })}\n`;
+  return { type: 'file', name: path.posix.relative(base, markerPath(layout)), mode: 0o644, content: Buffer.from(content) };
+}
+
+/** The volume's marker, or undefined when no upload into it finished. */
+export async function readUploadMarker(engine: EngineClient, containerId: string, layout: WorkspaceLayout): Promise<UploadMarker | undefined> {
+  const data = await readContainerFile(engine, containerId, markerPath(layout));
+  if (data === undefined) return undefined;
+  let parsed: unknown;
   try {
-    await engine.requestEmpty({ method: 'HEAD', path: `/containers/${encodeURIComponent(containerId)}/archive`, query: { path: markerPath(destination) } });
-    return true;
-  } catch (error) {
-    if (isEngineApiError(error, 404)) return false;
-    throw error;
+    parsed = JSON.parse(data.toString('utf8'));
+  } catch {
+    parsed = undefined; // a marker of an earlier pks: a date only
   }
+  const recorded = markerSchema.safeParse(parsed);
+  return { configFiles: recorded.success ? recorded.data.configFiles : undefined };
+}
+
+/** Rewrites the marker of a finished upload with a new record of the configuration files. */
+export async function writeUploadMarker(engine: EngineClient, containerId: string, layout: WorkspaceLayout, configFiles: Record<string, string>): Promise<void> {
+  const entry = uploadMarkerEntry(layout, configFiles, layout.mountPoint);
+  await engine.requestEmpty({ method: 'PUT', path: `/containers/${encodeURIComponent(containerId)}/archive`, query: { path: layout.mountPoint }, bodyStream: tarStream([entry]) });
 }

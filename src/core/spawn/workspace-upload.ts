@@ -24,6 +24,8 @@ export interface UploadOptions {
   trailer?: readonly TarEntry[];
   /** Absolute folder inside the container, e.g. /workspaces/app. */
   destination: string;
+  /** The folder the archive is extracted in: the destination or a folder above it. */
+  base: string;
   uid: number;
   gid: number;
   gzip: boolean;
@@ -126,10 +128,10 @@ export interface UploadResult {
 export async function uploadWorkspace(engine: EngineClient, containerId: string, options: UploadOptions): Promise<UploadResult> {
   const planned = options.planned.files;
   const totalBytes = options.planned.totalBytes;
-  // The archive is extracted at the parent, with the workspace folder itself
-  // as its top entry, so the folder gets the right owner too.
-  const parent = path.posix.dirname(options.destination);
-  const prefix = path.posix.basename(options.destination);
+  // The archive is extracted above the workspace folder, with the folder
+  // itself as an entry, so that it gets the right owner too.
+  const parent = options.base;
+  const prefix = path.posix.relative(options.base, options.destination);
   let bytes = 0;
   let sentBytes = 0;
   let lastReport = 0;
