@@ -13,7 +13,27 @@ import { reportError } from './render-error.js';
 
 export const VERSION: string = packageJson.version;
 
+/** --log-format json anywhere before a `--`: known before commander parses (its own errors must follow it). */
+function wantsJsonLogs(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end < 0 ? argv : argv.slice(0, end);
+  return args.some((arg, i) => arg === '--log-format=json' || (arg === '--log-format' && args[i + 1] === 'json'));
+}
+
+/** Commander's own error output ("error: unknown command 'spwn'\n(Did you mean spawn?)") as one log record. */
+function usageRecord(text: string): { message: string; hint: string } {
+  const lines = text.trim().replace(/^error: /, '').split('\n');
+  return { message: lines.join(' '), hint: 'run with --help for usage' };
+}
+
 export function buildProgram(ctx: CommandContext) {
+  const jsonLogs = ctx.reporter.logFormat === 'json';
+  const output = {
+    writeOut: (text: string) => ctx.stdout.write(text),
+    writeErr: (text: string) => ctx.stderr.write(text),
+    ...(jsonLogs ? { outputError: (text: string) => ctx.reporter.log({ level: 'error', code: 'E_USAGE', ...usageRecord(text) }) } : {}),
+  };
+  const helpAfterError = jsonLogs ? false : '(run with --help for usage)';
   const program = new Command('pks')
     .description('Spawn dev containers (devcontainer.json) on the local Docker engine or on remote hosts over SSH, and manage them for their whole life.')
     .version(VERSION, '-V, --version', 'print the pks version')
@@ -29,11 +49,8 @@ export function buildProgram(ctx: CommandContext) {
       ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong.\n',
     )
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({
-      writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
-    })
+    .showHelpAfterError(helpAfterError)
+    .configureOutput(output)
     .exitOverride()
     .hook('preAction', (_command, action) => {
       const globals = action.optsWithGlobals() as { verbose?: boolean; logFormat?: 'text' | 'json' };
@@ -45,11 +62,8 @@ export function buildProgram(ctx: CommandContext) {
   applyToTree(program, (command) => {
     command.exitOverride();
     command.showSuggestionAfterError(true);
-    command.showHelpAfterError('(run with --help for usage)');
-    command.configureOutput({
-      writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
-    });
+    command.showHelpAfterError(helpAfterError);
+    command.configureOutput(output);
   });
   return program;
 }
@@ -76,6 +90,7 @@ function commanderExitCode(error: CommanderError): ExitCode {
 
 export async function runCli(argv: readonly string[], io: CliIo, overrides: ContextOverrides = {}): Promise<ExitCode> {
   const ctx = new CommandContext(io, overrides);
+  if (wantsJsonLogs(argv)) ctx.configure({ verbose: false, logFormat: 'json' });
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -151,6 +151,21 @@ describe('spawn: image sources and failures (local engine)', () => {
     assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1, 'kept for inspection');
   });
 
+  it('a container whose own command exits: spawn says so, exec says to start it', async () => {
+    // debian's command is bash, which exits at once without a terminal.
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm', overrideCommand: false, postCreateCommand: 'true' }) });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /stopped right after it started \(exit code 0\); it is kept for inspection/);
+    assert.match(result.stderr, /"overrideCommand": false/);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1);
+    const exec = await sandbox.run(['devcontainer', 'exec', p.name, '--', 'true']);
+    assert.equal(exec.code, 1, exec.stderr);
+    assert.match(exec.stderr, /is exited: nothing can run in it/);
+    assert.match(exec.stderr, /hint: Start it first: pks devcontainer start /);
+  });
+
   it('a malformed devcontainer.json fails before anything is created', async () => {
     const p = await project('local', { '.devcontainer/devcontainer.json': '{\n  "image": "pks-test/busybox:latest",\n  "containerEnv": { "A": }\n}\n' });
     const result = await spawn('local', p.dir);

@@ -58,4 +58,29 @@ describe('command line parsing', () => {
     assert.equal(record.code, 'E_NO_COMMAND');
     assert.equal(result.stdout, '');
   });
+
+  it('--log-format json covers the command line\'s own mistakes too', async () => {
+    for (const argv of [['--log-format', 'json', 'dc', 'spwn'], ['--log-format=json', 'devcontainer', 'list', '--formt', 'json']]) {
+      const result = await runInProcess(argv);
+      assert.equal(result.code, 2);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      const record = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+      assert.equal(record.level, 'error');
+      assert.equal(record.code, 'E_USAGE');
+      assert.match(String(record.message), /^unknown (command 'spwn' \(Did you mean spawn\?\)|option '--formt' \(Did you mean --format\?\))$/);
+      assert.equal(record.hint, 'run with --help for usage');
+    }
+  });
+
+  it('spawn --format json prints an outcome object for a bad argument too', async () => {
+    const result = await runInProcess(['devcontainer', 'spawn', '/nonexistent-pks-folder', '--format', 'json']);
+    assert.equal(result.code, 2);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      outcome: 'error',
+      code: 'E_PROJECT_NOT_FOUND',
+      message: '/nonexistent-pks-folder is not a folder.',
+      hint: 'Pass the project folder: pks devcontainer spawn <path>',
+    });
+  });
 });

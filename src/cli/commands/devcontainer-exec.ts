@@ -4,7 +4,7 @@
 // session ends; without one stdout and stderr stay apart.
 
 import type { ReadStream } from 'node:tty';
-import { UsageError } from '../../common/errors.js';
+import { OperationError, UsageError } from '../../common/errors.js';
 import { inspectContainer } from '../../core/container-info.js';
 import { startExec, type ExecHandle } from '../../core/exec.js';
 import { execSettings } from '../../core/exec-settings.js';
@@ -70,7 +70,14 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
   }
   const found = await openContainerTarget(ctx, query, flags.remote);
   const { engine } = found.target;
-  const settings = execSettings(await inspectContainer(engine, found.container.containerId), { user: flags.user, workdir: flags.workdir, env: flags.env });
+  const inspect = await inspectContainer(engine, found.container.containerId);
+  if (!inspect.State.Running) {
+    const name = found.container.name;
+    throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}: nothing can run in it.`, {
+      hint: `Start it first: pks devcontainer start ${name}${found.remoteFlag}`,
+    });
+  }
+  const settings = execSettings(inspect, { user: flags.user, workdir: flags.workdir, env: flags.env });
   ctx.reporter.debug(`exec as ${settings.user ?? '(image default)'} in ${settings.workdir}`);
 
   const stdout = ctx.stdout as SizedWritable;

@@ -9,7 +9,7 @@ import { inspectContainer, labelsOf } from '../../core/container-info.js';
 import { LABELS } from '../../core/labels.js';
 import { openContainerTarget } from '../container-target.js';
 import type { Context } from '../context.js';
-import { runSpawn, spawnHost } from './spawn.js';
+import { runSpawn, spawnHost, withOutcome } from './spawn.js';
 
 export interface RebuildFlags {
   remote?: string;
@@ -19,7 +19,11 @@ export interface RebuildFlags {
   format: 'text' | 'json';
 }
 
-export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
+export function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
+  return withOutcome(ctx, flags.format, () => rebuild(ctx, query, flags));
+}
+
+async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
   const found = await openContainerTarget(ctx, query, flags.remote);
   const labels = labelsOf(await inspectContainer(found.target.engine, found.container.containerId));
   if (found.container.foreign || labels[LABELS.managed] !== 'true') {

@@ -112,7 +112,11 @@ function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
   return 'auto';
 }
 
-export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+export function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+  return withOutcome(ctx, flags.format, () => spawnProject(ctx, projectArg, flags));
+}
+
+async function spawnProject(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
   const policy = rebuildPolicy(flags);
   if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
   const projectPath = path.resolve(ctx.cwd, projectArg);
@@ -169,6 +173,22 @@ async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarge
 }
 
 /** Runs the pipeline with progress drawn, Ctrl-C wired, and the result (or error outcome) printed. */
+/**
+ * Runs a spawn-like command; with --format json, scripts get an outcome
+ * object on stdout whatever fails, a bad argument included.
+ */
+export async function withOutcome(ctx: Context, format: 'text' | 'json', work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (format === 'json') {
+      const known = error instanceof PksError;
+      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
+    }
+    throw error;
+  }
+}
+
 export async function runSpawn(ctx: Context, format: 'text' | 'json', request: Omit<SpawnRequest, 'onEvent' | 'signal'>): Promise<SpawnResult> {
   const renderer = new SpawnRenderer(ctx);
   const signal = ctx.interruptSignal();
@@ -177,11 +197,6 @@ export async function runSpawn(ctx: Context, format: 'text' | 'json', request: O
     result = await spawnDevcontainer({ ...request, onEvent: (event) => renderer.event(event), signal });
   } catch (error) {
     renderer.finish();
-    // With --format json, scripts get an outcome object on stdout either way.
-    if (format === 'json') {
-      const known = error instanceof PksError;
-      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
-    }
     throw error;
   }
   renderer.finish();

@@ -5,7 +5,10 @@
 // replaced (or waited for) and an unfinished upload is redone by the next run.
 
 import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '../../common/errors.js';
+import { PassThrough } from 'node:stream';
 import type { EngineClient } from '../../engine/index.js';
+import type { ContainerInspect } from '../container-info.js';
+import { streamLogs } from '../logs.js';
 import { removeContainer } from './existing.js';
 import type { SpawnEvent, SpawnPhase } from './types.js';
 import { removeVolume } from './volume.js';
@@ -153,5 +156,35 @@ export function explainSpawnFailure(error: unknown, context: FailureContext): un
         : { hint: error.hint }),
     details: error.details,
     ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+}
+
+/** The last lines a container printed (stdout and stderr interleaved as they arrive), or none if they cannot be read. */
+async function lastLogLines(engine: EngineClient, inspect: ContainerInspect, lines: number): Promise<string[]> {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  try {
+    await streamLogs(engine, inspect, { tail: lines, stdout: sink, stderr: sink });
+  } catch {
+    return [];
+  }
+  return Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line.trim() !== '').slice(-lines);
+}
+
+/**
+ * The container stopped as soon as it started: its main process ended. With
+ * overrideCommand off that is the image's own command (a shell without a
+ * terminal exits at once); otherwise an entrypoint that failed.
+ */
+export async function containerExitedError(engine: EngineClient, inspect: ContainerInspect, options: { overrideCommand: boolean; remoteFlag: string }): Promise<OperationError> {
+  const name = inspect.Name.replace(/^\//, '');
+  const logs = await lastLogLines(engine, inspect, 5);
+  const code = inspect.State.ExitCode;
+  const printed = logs.length === 0 ? '' : ` Its last output:\n${logs.map((line) => `  ${line}`).join('\n')}`;
+  return new OperationError('E_CONTAINER_EXITED', `The container ${name} stopped right after it started${code === undefined ? '' : ` (exit code ${code})`}; it is kept for inspection.${printed}`, {
+    hint: options.overrideCommand
+      ? `See what it printed: pks devcontainer logs ${name}${options.remoteFlag}; remove it with: pks devcontainer rm ${name}${options.remoteFlag} --force`
+      : `With "overrideCommand": false the image's own command is the container's main process and must keep running (a shell exits at once without a terminal). Drop that setting, or give the image a long-running command; logs: pks devcontainer logs ${name}${options.remoteFlag}`,
   });
 }

@@ -18,7 +18,7 @@ import {
 } from '../../devcontainer/index.js';
 import { isEngineApiError } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
-import { runLifecycleHooks } from '../hooks.js';
+import { mergedFromLabels, runLifecycleHooks } from '../hooks.js';
 import { remoteFlagOf } from '../engine-target.js';
 import { LABELS } from '../labels.js';
 import { chooseCompression } from './compression.js';
@@ -27,7 +27,7 @@ import { syncConfigIntoVolume } from './config-sync.js';
 import { buildContainerSpec } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel } from './drift.js';
 import { SPAWN_OWNER_LABEL, UNFINISHED_AFTER_MS, decideExisting, ownerIsGone, spawnOwner, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
-import { cleanUpAfterFailure, explainSpawnFailure, type SpawnAftermath } from './failure.js';
+import { cleanUpAfterFailure, containerExitedError, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
@@ -148,6 +148,13 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     if (decision.action === 'reuse') {
       const name = existing.Name.replace(/^\//, '');
       const started = await clock.run('start', `Using the existing container ${name}`, () => startIfStopped(engine, existing));
+      if (started) {
+        const after = await inspectContainer(engine, existing.Id);
+        if (!after.State.Running) {
+          const overrideCommand = mergedFromLabels(existing.Config.Labels ?? {}).overrideCommand ?? true;
+          throw await containerExitedError(engine, after, { overrideCommand, remoteFlag: remoteFlagOf(hostId) });
+        }
+      }
       aftermath.current = { stage: 'ready', container: name, pending: marker === undefined ? 'upload' : 'hooks' };
       // The spawn that created it started it while uploading, then lost the
       // engine before the upload finished: send the files again.
@@ -247,6 +254,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   }
   aftermath.current = { stage: 'ready', container: containerName, pending: 'hooks' };
   const inspect = await inspectContainer(engine, containerId);
+  if (!inspect.State.Running) {
+    throw await containerExitedError(engine, inspect, { overrideCommand: prepared.merged.overrideCommand ?? true, remoteFlag: remoteFlagOf(hostId) });
+  }
   await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
   // The result needs the id, name and labels only, which hooks do not change.
   return resultFor(request, inspect, existing === undefined ? 'created' : 'rebuilt', loaded, clock);
@@ -271,10 +281,18 @@ async function runHooks(
 ): Promise<void> {
   const { target, merged } = hookTargetFor(request.target.engine, inspect, { onEvent: emit, remoteFlag: remoteFlagOf(request.target.hostId) });
   const onReady = request.onReady;
-  await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, {
-    ...options,
-    ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
-  });
+  try {
+    await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, phase, {
+      ...options,
+      ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
+    });
+  } catch (error) {
+    // The container's main process ended while the hooks ran.
+    if (!isEngineApiError(error, 409) || !/is not running/i.test(error.engineMessage)) throw error;
+    const after = await inspectContainer(request.target.engine, inspect.Id);
+    if (after.State.Running) throw error;
+    throw await containerExitedError(request.target.engine, after, { overrideCommand: merged.overrideCommand ?? true, remoteFlag: remoteFlagOf(request.target.hostId) });
+  }
 }
 
 /** Streams the project into the container's workspace volume, owned by the remote user. */
@@ -291,7 +309,7 @@ async function sendWorkspace(
   if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
   const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
   emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
-  await clock.run('upload', `Uploading ${upload.files.length} files to ${destination}`, () =>
+  await clock.run('upload', `Uploading ${upload.files.length} ${upload.files.length === 1 ? 'file' : 'files'} to ${destination}`, () =>
     uploadWorkspace(engine, id, {
       projectPath: request.projectPath,
       planned: upload,
