@@ -2,6 +2,7 @@
 // friends mean the same thing everywhere and parse the same way.
 
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { LOCAL_HOST_ID } from '../core/labels.js';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -27,6 +28,12 @@ export function parseRemoteId(value: string): string {
     );
   }
   return value;
+}
+
+/** The id of a host to register: any remote id but `local`, which names the local engine in lists and labels. */
+export function parseNewRemoteId(value: string): string {
+  if (value === LOCAL_HOST_ID) throw new InvalidArgumentError(`"${LOCAL_HOST_ID}" names the local engine (in lists and labels); choose another id.`);
+  return parseRemoteId(value);
 }
 
 export function parsePort(value: string): number {

@@ -6,7 +6,12 @@ import type { SshPrompts } from '../ssh/index.js';
 import type { Context } from './context.js';
 
 export function sshPrompts(ctx: Context): SshPrompts {
-  const prompts: SshPrompts = { warn: (message) => ctx.reporter.warn(message) };
+  const prompts: SshPrompts = {
+    warn: (message) => ctx.reporter.warn(message),
+    // As OpenSSH says it: what was trusted stays on record in the output.
+    hostKeyAccepted: ({ host, port, keyType, fingerprint, file }) =>
+      ctx.reporter.info(`Permanently added ${host} port ${port} (${keyType} ${fingerprint}) to ${file}.`),
+  };
   if (!ctx.prompter.interactive) return prompts;
   prompts.passphrase = (keyPath) => ctx.prompter.secret(`Enter passphrase for key ${keyPath}: `);
   prompts.confirmHostKey = ({ host, port, keyType, fingerprint }) =>

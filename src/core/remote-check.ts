@@ -8,6 +8,7 @@ import net from 'node:net';
 import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { openSshEngine, type EngineClient } from '../engine/index.js';
+import type { AcceptedHostKey } from '../ssh/index.js';
 import type { RemoteHostCapabilities } from '../store/remote-host-store.js';
 import type { RemoteTarget } from './remote-target.js';
 
@@ -48,13 +49,13 @@ class StepRunner {
   readonly steps: CheckStep[] = [];
   constructor(private readonly onStep: ((step: CheckStep) => void) | undefined) {}
 
-  record(name: CheckStepName, status: CheckStatus, detail: string, started: number, error?: unknown): CheckStep {
+  /** Records a step and reports it; its hint is `hint`, else the error's. */
+  record(name: CheckStepName, status: CheckStatus, detail: string, started: number, error?: unknown, hint?: string): CheckStep {
     const title = CHECK_STEPS.find(([n]) => n === name)?.[1] ?? name;
     const step: CheckStep = { name, title, status, detail, durationMs: Math.round(performance.now() - started) };
-    if (isPksError(error)) {
-      step.code = error.code;
-      if (error.hint !== undefined) step.hint = error.hint;
-    }
+    if (isPksError(error)) step.code = error.code;
+    const stepHint = hint ?? (isPksError(error) ? error.hint : undefined);
+    if (stepHint !== undefined) step.hint = stepHint;
     this.steps.push(step);
     this.onStep?.(step);
     return step;
@@ -113,8 +114,7 @@ export async function checkRemoteHost(
       address = (await lookup(host)).address;
       run.record('resolve', 'pass', address === host ? host : `${host} → ${address}`, started);
     } catch (error) {
-      const step = run.record('resolve', 'fail', `cannot resolve ${host}: ${errorMessage(error)}`, started);
-      step.hint = 'Check the host name (or the HostName of the ~/.ssh/config alias).';
+      run.record('resolve', 'fail', `cannot resolve ${host}: ${errorMessage(error)}`, started, error, 'Check the host name (or the HostName of the ~/.ssh/config alias).');
       run.skipRest('not reached');
       return { ok: false, steps: run.steps };
     }
@@ -123,8 +123,7 @@ export async function checkRemoteHost(
       await tcpProbe(address, port ?? 22, timeoutMs);
       run.record('tcp', 'pass', `${address}:${port ?? 22} accepts connections`, started);
     } catch (error) {
-      const step = run.record('tcp', 'fail', `cannot connect to ${address}:${port ?? 22}: ${errorMessage(error)}`, started);
-      step.hint = `Check that the host is up, sshd listens on port ${port ?? 22}, and no firewall is in the way.`;
+      run.record('tcp', 'fail', `cannot connect to ${address}:${port ?? 22}: ${errorMessage(error)}`, started, error, `Check that the host is up, sshd listens on port ${port ?? 22}, and no firewall is in the way.`);
       run.skipRest('not reached');
       return { ok: false, steps: run.steps };
     }
@@ -132,10 +131,14 @@ export async function checkRemoteHost(
 
   started = performance.now();
   let engine: EngineClient;
+  // A key trusted now (asked, or --accept-new-host-key) is what the step reports.
+  let accepted: AcceptedHostKey | undefined;
+  const prompts = { ...target.options.prompts, hostKeyAccepted: (key: AcceptedHostKey) => (accepted = key) };
+  const hostKeyDetail = (): string => (accepted === undefined ? 'matches known_hosts' : `new ${accepted.keyType} key ${accepted.fingerprint} trusted and added to ${accepted.file}`);
   try {
     // A check reports what it sees, at once: no retries.
-    engine = await openSshEngine({ ...target.options, retry: NO_RETRY });
-    run.record('host-key', 'pass', 'matches known_hosts', started);
+    engine = await openSshEngine({ ...target.options, prompts, retry: NO_RETRY });
+    run.record('host-key', 'pass', hostKeyDetail(), started);
     run.record('auth', 'pass', `logged in as ${target.options.username}`, started);
   } catch (error) {
     const code = isPksError(error) ? error.code : '';
@@ -143,7 +146,7 @@ export async function checkRemoteHost(
     if (code.startsWith('E_HOST_KEY') || code === 'E_SSH_HANDSHAKE' || code === 'E_SSH_UNREACHABLE' || code.startsWith('E_KNOWN_HOSTS')) {
       run.record('host-key', 'fail', message, started, error);
     } else {
-      run.record('host-key', 'pass', 'matches known_hosts', started);
+      run.record('host-key', 'pass', hostKeyDetail(), started);
       run.record('auth', 'fail', message, started, error);
     }
     run.skipRest('not reached');
@@ -200,8 +203,8 @@ async function checkEngine(engine: EngineClient, target: RemoteTarget, run: Step
   } else {
     capabilities.freeDiskBytes = free;
     const low = free < LOW_DISK_BYTES;
-    const step = run.record('disk', low ? 'warn' : 'pass', `${formatBytes(free)} free under ${capabilities.dockerRootDir}`, started);
-    if (low) step.hint = 'Images and workspaces may not fit; free some space (e.g. `docker system prune` on the host).';
+    const hint = low ? 'Images and workspaces may not fit; free some space (e.g. `docker system prune` on the host).' : undefined;
+    run.record('disk', low ? 'warn' : 'pass', `${formatBytes(free)} free under ${capabilities.dockerRootDir}`, started, undefined, hint);
   }
 
   started = performance.now();

@@ -10,7 +10,8 @@ import { resolveRemoteTarget } from './remote-target.js';
 export async function openRegisteredEngine(entry: RemoteHost, options: Omit<OpenEngineOptions, 'remote'>): Promise<EngineTarget> {
   const target = resolveRemoteTarget(entry, {
     env: options.env,
-    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+    // Commands other than `remote add/test` have no flag for it.
+    prompts: { ...options.prompts, acceptHostKeyWith: `pks remote test ${entry.id} --accept-new-host-key` },
     ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
@@ -23,7 +24,12 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
     engine,
     hostId: entry.id,
     description,
-    sshCommand: ['ssh', ...(port !== undefined && port !== 22 ? ['-p', String(port)] : []), `${username}@${host}`],
+    sshCommand: [
+      'ssh',
+      ...(port !== undefined && port !== 22 ? ['-p', String(port)] : []),
+      ...(target.options.privateKeyPath === undefined ? [] : ['-i', target.options.privateKeyPath]),
+      `${username}@${host}`,
+    ],
   };
 }
 

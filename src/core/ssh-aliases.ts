@@ -31,13 +31,19 @@ function configValue(value: string): string {
 
 export function renderSshConfig(hosts: readonly RemoteHost[], env: NodeJS.ProcessEnv): string {
   const blocks = hosts.map((entry) => {
-    const { options } = resolveRemoteTarget(entry, { env });
+    const { options, sshConfig } = resolveRemoteTarget(entry, { env });
+    // The key pks uses: the registered one, else those of the host's
+    // ~/.ssh/config alias (which `ssh pks-<id>` does not match).
+    const identities =
+      options.privateKeyPath === undefined
+        ? [...sshConfig.identityFiles.map((file) => `  IdentityFile ${configValue(file)}`), ...(sshConfig.identitiesOnly === true ? ['  IdentitiesOnly yes'] : [])]
+        : [`  IdentityFile ${configValue(options.privateKeyPath)}`, '  IdentitiesOnly yes'];
     const lines = [
       `Host ${sshAliasFor(entry.id)}`,
       `  HostName ${configValue(options.host)}`,
       `  User ${configValue(options.username)}`,
       `  Port ${options.port ?? 22}`,
-      ...(options.privateKeyPath === undefined ? [] : [`  IdentityFile ${configValue(options.privateKeyPath)}`, '  IdentitiesOnly yes']),
+      ...identities,
       `  UserKnownHostsFile ${(options.knownHostsFiles ?? []).map(configValue).join(' ')}`,
       '  StrictHostKeyChecking yes',
       ...(options.jump === undefined ? [] : [`  ProxyJump ${configValue(`${options.jump.username}@${options.jump.host}:${options.jump.port ?? 22}`)}`]),
@@ -58,6 +64,15 @@ export async function writeSshAliases(hosts: readonly RemoteHost[], env: NodeJS.
   await ensurePrivateDir(path.dirname(file));
   await writeFileAtomic(file, renderSshConfig(hosts, env));
   return file;
+}
+
+/** Rewrites ~/.pks/ssh_config after the registry changed, if pks has written it before. */
+export async function refreshSshAliases(hosts: readonly RemoteHost[], env: NodeJS.ProcessEnv): Promise<void> {
+  const exists = await readFile(pksSshConfigPath(env)).then(
+    () => true,
+    () => false,
+  );
+  if (exists) await writeSshAliases(hosts, env);
 }
 
 export type IncludeState = 'present' | 'absent';

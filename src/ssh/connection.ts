@@ -133,6 +133,7 @@ export class SshConnection {
       const file = this.options.knownHostsAcceptFile ?? this.options.knownHostsFiles[0];
       if (file === undefined) throw error;
       await appendKnownHostsLine(file, error.knownHostsLine);
+      this.options.prompts.hostKeyAccepted?.({ host: error.host, port: error.port, keyType: error.keyType, fingerprint: error.fingerprint, file });
       return this.connectOnce();
     }
   }
@@ -147,6 +148,8 @@ export class SshConnection {
         : [...options.knownHostsFiles, options.knownHostsAcceptFile],
       ...(options.knownHostsAcceptFile === undefined ? {} : { recordFile: options.knownHostsAcceptFile }),
       acceptNewHostKey: options.acceptNewHostKey,
+      acceptWith: options.prompts.acceptHostKeyWith,
+      onAccepted: options.prompts.hostKeyAccepted,
     });
     const ssh2 = (await import('ssh2')).default;
     const credentials = await loadCredentials(ssh2.utils, options);
@@ -186,16 +189,30 @@ export class SshConnection {
       ...(sock === undefined ? {} : { sock }),
     };
     return new Promise<Client>((resolve, reject) => {
+      let failed = false;
       const fail = (error: unknown): void => {
+        if (failed) return;
+        failed = true;
         client.removeAllListeners('ready');
+        // Whatever ssh2 would still do with this connection (a second error
+        // after a timeout, an authentication going on) must neither keep the
+        // process alive nor reach an unhandled 'error'.
+        client.removeAllListeners('close');
+        client.destroy();
         reject(hostKeyError ?? mapSshConnectError(error, context));
       };
-      client.once('error', fail);
+      const onError = (error: Error & { level?: string }): void => {
+        // An ssh-agent that cannot be reached (a stale SSH_AUTH_SOCK): ssh2
+        // reports it and goes on to the key files, as OpenSSH does.
+        if (error.level === 'agent') return;
+        fail(error);
+      };
+      client.on('error', onError);
       client.once('close', () => fail(new Error('connection closed during the handshake')));
       client.once('ready', () => {
         handshakeCount++;
         this.connectedBefore = true;
-        client.removeListener('error', fail);
+        client.removeListener('error', onError);
         client.removeAllListeners('close');
         // Errors after the handshake surface on the channels in use; this
         // listener only keeps an 'error' event from crashing the process.

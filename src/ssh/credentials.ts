@@ -6,7 +6,7 @@
 import type { ParsedKey } from 'ssh2';
 import { OperationError, isPksError } from '../common/errors.js';
 import { sha256Fingerprint } from './key-blob.js';
-import { readPrivateKeyFile } from './keys.js';
+import { publicKeyError, readPrivateKeyFile } from './keys.js';
 import type { ResolvedSshOptions } from './options.js';
 
 type Ssh2Utils = (typeof import('ssh2'))['utils'];
@@ -70,11 +70,7 @@ async function parseIdentity(
       hint: 'Use an OpenSSH or PEM private key (ed25519, ecdsa or rsa).',
     });
   }
-  if (!key.isPrivateKey()) {
-    throw new OperationError('E_SSH_KEY_INVALID', `${path} holds a public key, not a private key.`, {
-      hint: 'Name the private key file (the one without .pub).',
-    });
-  }
+  if (!key.isPrivateKey()) throw publicKeyError(path);
   return { path, key, label: `${path} (${key.type} ${sha256Fingerprint(key.getPublicSSH())})` };
 }
 

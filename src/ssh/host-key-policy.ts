@@ -20,6 +20,19 @@ export interface HostKeyPolicyOptions {
   /** Where a newly accepted host key is recorded (default: the first known_hosts file). */
   recordFile?: string;
   acceptNewHostKey: boolean;
+  /** How the user accepts a new key, for the hint (default: the --accept-new-host-key flag). */
+  acceptWith?: string | undefined;
+  /** Told when a new key was recorded (with acceptNewHostKey). */
+  onAccepted?: ((accepted: AcceptedHostKey) => void) | undefined;
+}
+
+/** A host key pks recorded as trusted. */
+export interface AcceptedHostKey {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  file: string;
 }
 
 /** A host seen for the first time; carries what is needed to ask and to record it. */
@@ -97,6 +110,7 @@ export class HostKeyPolicy {
         const line = formatKnownHostsLine(host, port, presented);
         if (acceptNewHostKey && target !== undefined) {
           await appendKnownHostsLine(target, line);
+          this.options.onAccepted?.({ host, port, keyType, fingerprint, file: target });
           return;
         }
         throw new UnknownHostKeyError(
@@ -104,7 +118,7 @@ export class HostKeyPolicy {
             `is not in ${knownHostsFiles.join(', ') || 'any known_hosts file'}.`,
           `Check the fingerprint with the host's administrator (on the host: ` +
             `\`ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\`), ` +
-            `then accept it with --accept-new-host-key (or answer yes when asked on a terminal).`,
+            `then accept it with ${this.options.acceptWith ?? '--accept-new-host-key'} (or answer yes when asked on a terminal).`,
           host,
           port,
           keyType,

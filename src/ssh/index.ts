@@ -3,7 +3,7 @@
 
 export { acquireSshConnection, openSshConnectionCount, type SshConnectionLease } from './connection-pool.js';
 export { SshConnection, sshHandshakeCount } from './connection.js';
-export { HostKeyPolicy, type HostKeyPolicyOptions } from './host-key-policy.js';
+export { HostKeyPolicy, type AcceptedHostKey, type HostKeyPolicyOptions } from './host-key-policy.js';
 export { hashHostName, knownHostsName, matchHostPatternList, matchWildcard } from './host-patterns.js';
 export { keyTypeOfBlob, sha256Fingerprint } from './key-blob.js';
 export { checkPrivateKeyPermissions, readPrivateKeyFile } from './keys.js';

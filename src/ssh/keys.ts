@@ -44,7 +44,14 @@ export async function readPrivateKeyFile(path: string): Promise<Buffer> {
       cause: error,
     });
   }
-  checkPrivateKeyPermissions(path, stats, process.getuid?.());
+  try {
+    checkPrivateKeyPermissions(path, stats, process.getuid?.());
+  } catch (error) {
+    // A public key (--key id_ed25519.pub) is readable by all, as it should
+    // be: say what is wrong with it, not how to hide it.
+    if (await holdsPublicKey(path)) throw publicKeyError(path);
+    throw error;
+  }
   try {
     return await readFile(path);
   } catch (error) {
@@ -52,4 +59,18 @@ export async function readPrivateKeyFile(path: string): Promise<Buffer> {
       cause: error,
     });
   }
+}
+
+/** The start of a public key line: `ssh-ed25519 AAAA…`, `ecdsa-sha2-nistp256 AAAA…`, `sk-…`. */
+const PUBLIC_KEY_LINE = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) AAAA/;
+
+async function holdsPublicKey(path: string): Promise<boolean> {
+  const text = await readFile(path, 'latin1').catch(() => '');
+  return PUBLIC_KEY_LINE.test(text.trimStart());
+}
+
+export function publicKeyError(path: string): OperationError {
+  return new OperationError('E_SSH_KEY_INVALID', `${path} holds a public key, not a private key.`, {
+    hint: 'Name the private key file (the one without .pub).',
+  });
 }

@@ -3,6 +3,7 @@
 import * as z from '../common/zod-mini.js';
 import { UsageError } from '../common/errors.js';
 import { DEFAULT_RETRY_POLICY, NO_RETRY, type RetryPolicy } from '../common/retry.js';
+import type { AcceptedHostKey } from './host-key-policy.js';
 import { defaultKnownHostsFiles } from './known-hosts-file.js';
 
 export const sshConnectionOptionsSchema = z.object({
@@ -41,6 +42,10 @@ export interface SshPrompts {
   confirmHostKey?(question: { host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean>;
   /** A non-fatal problem worth telling the user (a skipped key, ...). */
   warn?(message: string): void;
+  /** A host key was recorded as trusted (asked, or --accept-new-host-key): say so, with its fingerprint. */
+  hostKeyAccepted?(accepted: AcceptedHostKey): void;
+  /** How the user accepts a new host key, named in the hint when nobody can be asked. */
+  acceptHostKeyWith?: string;
 }
 
 export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & {

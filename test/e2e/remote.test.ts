@@ -80,7 +80,7 @@ describe('pks remote: round trip on both hosts', () => {
     assert.match(refused.stderr, /--yes/);
     const removed = await s.run(['remote', 'remove', 'r1', '--yes']);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stderr, /Removed remote host "r1"\. \d+ pks-managed containers? on it will be left as they are/);
+    assert.match(removed.stderr, /Removed remote host "r1"\. \d+ pks-managed containers? on it will be left as (they are|it is)/);
     const after = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
     assert.deepEqual(after.map((h) => h.id), ['r2']);
   });
@@ -167,10 +167,19 @@ describe('pks remote: host keys', () => {
     assert.match(refused.stderr, /✖ host key\s+The authenticity of host 10\.231\.0\.2:22 can't be established: its ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}/);
     assert.match(refused.stderr, /--accept-new-host-key/);
     assert.equal((await s.run(['remote', 'list', '--format', 'json'])).stdout.trim(), '[]', 'nothing saved');
+    // Other commands have no flag for it: their hint names the command that has.
+    assert.equal((await s.run(addArgs('unknown', env.r1, ['--no-test']))).code, 0);
+    const listed = await s.run(['devcontainer', 'list', '--remote', 'unknown']);
+    assert.equal(listed.code, 1);
+    assert.match(listed.stderr, /hint: .*accept it with pks remote test unknown --accept-new-host-key/);
+    assert.equal((await s.run(['remote', 'remove', 'unknown', '--yes'])).code, 0);
 
     const accepted = await s.run(addArgs('r1', env.r1, ['--accept-new-host-key']));
     assert.equal(accepted.code, 0, accepted.stderr);
     const knownHosts = path.join(s.pksHome, 'known_hosts');
+    // What was trusted stays on record: the key's fingerprint and the file.
+    assert.ok(accepted.stderr.includes(`✔ host key        new ssh-ed25519 key SHA256:`), accepted.stderr);
+    assert.ok(accepted.stderr.includes(`trusted and added to ${knownHosts}`), accepted.stderr);
     assert.match(await readFile(knownHosts, 'utf8'), /^10\.231\.0\.2 ssh-ed25519 AAAA\S+\n$/);
     assert.equal((await stat(knownHosts)).mode & 0o777, 0o600);
     const again = await s.run(['remote', 'test', 'r1']);
@@ -234,7 +243,7 @@ describe('pks remote: credentials and reachability', () => {
     const s = await sandbox();
     const result = await s.run(addArgs('down', env.r2, ['--port', '2299']));
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /✖ TCP connect\s+cannot connect to 10\.231\.0\.6:2299: .*ECONNREFUSED/);
+    assert.match(result.stderr, /✖ TCP connect\s+cannot connect to 10\.231\.0\.6:2299: .*ECONNREFUSED.*\n\s+hint: Check that the host is up, sshd listens on port 2299/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
   });
 

@@ -2,9 +2,10 @@
 // (network namespaces with their own sshd and dockerd).
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -174,6 +175,54 @@ describe('one SSH connection per host', () => {
 });
 
 describe('SSH failures', () => {
+  it('skips an ssh-agent that cannot be reached and logs in with the key, as ssh does', async () => {
+    // A socket file nothing listens on (an agent that died) and a path that
+    // does not exist (a stale SSH_AUTH_SOCK): neither fails the login, and
+    // the process still exits by itself.
+    const dead = path.join(tmp, 'dead-agent.sock');
+    const agent = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(dead)}, () => console.log('up'))`]);
+    await new Promise<void>((resolve) => agent.stdout.once('data', () => resolve()));
+    agent.kill('SIGKILL');
+    await new Promise((resolve) => agent.once('exit', resolve));
+    assert.ok(existsSync(dead), 'the killed agent left its socket file');
+    for (const agentSocket of [dead, path.join(tmp, 'no-such-agent.sock')]) {
+      const result = await runNodeScript(`
+        import { openSshEngine } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
+        const client = await openSshEngine(${JSON.stringify({ ...optionsFor(env.r1), agentSocket })});
+        const containers = await client.listContainers({ all: true });
+        await client.close();
+        console.log('listed', containers.length);
+      `);
+      assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^listed \d+/);
+    }
+  });
+
+  it('a server that accepts TCP but never speaks SSH: a timeout error, no crash, the process exits', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const result = await runNodeScript(`
+        import { openSshEngine } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
+        try {
+          const client = await openSshEngine(${JSON.stringify({ ...optionsFor(env.r1), host: '127.0.0.1', port, readyTimeoutMs: 500 })});
+          await client.listContainers();
+          console.log('unexpected success');
+        } catch (error) {
+          console.log('failed', error.code, error.message);
+        }
+      `);
+      assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /Unhandled 'error' event/);
+      assert.match(result.stdout, /^failed E_SSH_\w+ .*timed out waiting for the SSH handshake/);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('names host and port when nothing listens there', async () => {
     // Port 2 on the remote's address: the namespace is up, nothing listens.
     await assert.rejects(

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { splitHostSpec } from '../../src/cli/commands/remote-actions.js';
 import { parseNonEmpty, parseSshName, parseVolumeName } from '../../src/cli/options.js';
 
 describe('option parsers', () => {
@@ -21,5 +22,24 @@ describe('option parsers', () => {
   it('--name, --key, --docker-socket: not empty', () => {
     assert.equal(parseNonEmpty('my project'), 'my project');
     for (const bad of ['', '   ', '\t']) assert.throws(() => parseNonEmpty(bad), InvalidArgumentError);
+  });
+});
+
+describe('remote add --host forms', () => {
+  const cases: Array<[string, { user?: string; port?: number }, { host: string; user?: string; port?: number }]> = [
+    ['box', {}, { host: 'box' }],
+    ['dev@box', {}, { host: 'box', user: 'dev' }],
+    ['box:2222', {}, { host: 'box', port: 2222 }],
+    ['ssh://dev@box:2222', {}, { host: 'box', user: 'dev', port: 2222 }],
+    ['ssh://box/', { user: 'dev' }, { host: 'box', user: 'dev' }],
+    ['dev@[2001:db8::1]:2222', {}, { host: '2001:db8::1', user: 'dev', port: 2222 }],
+    ['2001:db8::1', { port: 22 }, { host: '2001:db8::1', port: 22 }],
+    ['dev@box', { user: 'dev', port: 2200 }, { host: 'box', user: 'dev', port: 2200 }],
+  ];
+  for (const [spec, flags, expected] of cases) {
+    it(`${spec} ${JSON.stringify(flags)}`, () => assert.deepEqual(splitHostSpec(spec, flags), expected));
+  }
+  it('refuses a user or port that the flags say differently', () => {
+    assert.throws(() => splitHostSpec('box:2222', { port: 22 }), /names the port 2222, but --port says 22/);
   });
 });

@@ -50,6 +50,15 @@ describe('SSH aliases for remote hosts', () => {
     assert.match(renderSshConfig(hosts, env), /Host pks-plain\n {2}HostName box\.example\n {2}User me\n {2}Port 22\n/);
   });
 
+  it('carries the IdentityFile of a host registered by its ~/.ssh/config alias', async () => {
+    await mkdir(path.join(home, '.ssh'), { recursive: true });
+    await writeFile(path.join(home, '.ssh', 'config'), 'Host box1\n  HostName 10.0.0.7\n  User dev\n  IdentityFile ~/.ssh/box1_key\n  IdentitiesOnly yes\n');
+    const aliased: RemoteHost = { id: 'b1', host: 'box1', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' };
+    const text = renderSshConfig([aliased], env);
+    assert.match(text, new RegExp(`Host pks-b1\\n {2}HostName 10\\.0\\.0\\.7\\n {2}User dev\\n {2}Port 22\\n {2}IdentityFile ${home.replace(/[.]/g, '\\.')}/\\.ssh/box1_key\\n {2}IdentitiesOnly yes\\n`));
+    await rm(path.join(home, '.ssh', 'config'));
+  });
+
   it('adds the Include line once, at the top, keeping the rest of ~/.ssh/config byte for byte', async () => {
     await mkdir(path.join(home, '.ssh'), { recursive: true });
     const original = 'Host work\n  User someone\n';

@@ -48,6 +48,19 @@ describe('private key permissions', () => {
       });
     });
 
+    it('names a public key given as the private one, before judging its (public) mode', async () => {
+      const pub = path.join(dir, 'id_ed25519.pub');
+      writeFileSync(pub, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ me@box\n', { mode: 0o644 });
+      chmodSync(pub, 0o644);
+      await assert.rejects(readPrivateKeyFile(pub), (error: unknown) => {
+        assert.ok(isPksError(error));
+        assert.equal(error.code, 'E_SSH_KEY_INVALID');
+        assert.match(error.message, /holds a public key, not a private key/);
+        assert.match(error.hint ?? '', /without \.pub/);
+        return true;
+      });
+    });
+
     it('reads a 0600 key and reports a missing one', async () => {
       const key = path.join(dir, 'tight');
       writeFileSync(key, secret, { mode: 0o600 });

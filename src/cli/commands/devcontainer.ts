@@ -63,6 +63,14 @@ export function devcontainerCommand(ctx: Context) {
     .option('-a, --all', 'include stopped containers')
     .option('--include-foreign', 'include dev containers created by VS Code or the Dev Container CLI')
     .addOption(formatOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer list', 'running dev containers on the local engine'],
+        ['pks devcontainer list --remote hetzner --all', 'all on a remote host, stopped ones too'],
+        ['pks devcontainer list --all-remotes --format json', 'everywhere, as JSON'],
+      ]),
+    )
     .action(async (options) => {
       const { runList } = await import('./devcontainer-list.js');
       await runList(ctx, options);
@@ -84,20 +92,45 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     );
 
-  containerCommand(dc, 'shell', 'open an interactive login shell in a dev container').action(async (query, flags) =>
-    (await import('./connect.js')).shellCommand(ctx, query, flags),
-  );
+  containerCommand(dc, 'shell', 'open an interactive login shell in a dev container')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer shell', 'a shell in the current folder\'s dev container'],
+        ['pks devcontainer shell api --remote hetzner', 'in a container on a remote host'],
+      ]),
+    )
+    .action(async (query, flags) => (await import('./connect.js')).shellCommand(ctx, query, flags));
   containerCommand(dc, 'stop', 'stop a dev container')
     .option('--timeout <seconds>', 'seconds to wait before killing', parseNonNegativeInt)
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer stop api', 'stop it; the container and its volume stay'],
+        ['pks devcontainer stop api --remote hetzner --timeout 0', 'stop at once on a remote host'],
+      ]),
+    )
     .action(async (container, options) => {
       const { runStop } = await import('./devcontainer-lifecycle.js');
       await runStop(ctx, container, options);
     });
-  containerCommand(dc, 'start', 'start a stopped dev container').action(async (container, options) => {
+  containerCommand(dc, 'start', 'start a stopped dev container')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer start api', 'start it again (postStartCommand runs)'],
+      ]),
+    ).action(async (container, options) => {
     const { runStart } = await import('./devcontainer-lifecycle.js');
     await runStart(ctx, container, options);
   });
-  containerCommand(dc, 'restart', 'restart a dev container').action(async (container, options) => {
+  containerCommand(dc, 'restart', 'restart a dev container')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer restart api --remote hetzner', 'stop and start it (postStartCommand runs)'],
+      ]),
+    ).action(async (container, options) => {
     const { runRestart } = await import('./devcontainer-lifecycle.js');
     await runRestart(ctx, container, options);
   });
@@ -106,6 +139,13 @@ export function devcontainerCommand(ctx: Context) {
     .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
     .option('--timestamps', 'prefix each line with its time')
     .option('--since <time>', 'only output since a time (RFC 3339, or relative like 10m)')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer logs api --tail 50', 'the last 50 lines'],
+        ['pks devcontainer logs api --follow --since 10m', 'the last ten minutes, then new output until Ctrl-C'],
+      ]),
+    )
     .action(async (container, options) => {
       const { runLogs } = await import('./devcontainer-exec.js');
       await runLogs(ctx, container, options);
@@ -117,6 +157,15 @@ export function devcontainerCommand(ctx: Context) {
     .option('--user <user>', 'user to run as (default: the remote user)')
     .option('--workdir <dir>', 'working directory (default: the workspace folder)')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer exec api -- npm test', 'run a command; its exit code is pks\'s'],
+        ['pks devcontainer exec -it api -- bash', 'an interactive terminal'],
+        ['pks devcontainer exec -- ls -la', 'in the current folder\'s dev container'],
+        ['pks devcontainer exec api --user root --env DEBUG=1 -- apt-get update', 'as another user, with a variable'],
+      ]),
+    )
     .action(async (container, command, options, self) => {
       const { runExec, rootArgs } = await import('./devcontainer-exec.js');
       await runExec(ctx, container, command, options, rootArgs(self));
@@ -125,6 +174,13 @@ export function devcontainerCommand(ctx: Context) {
     .option('--volumes', 'also remove the workspace volume')
     .option('--force', 'remove even if running')
     .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer rm api', 'remove a stopped container; its workspace volume is kept'],
+        ['pks devcontainer rm api --force --yes --volumes', 'remove it running, with its volume, without asking'],
+      ]),
+    )
     .action(async (container, options) => {
       const { runRm } = await import('./devcontainer-lifecycle.js');
       await runRm(ctx, container, options);
@@ -132,10 +188,23 @@ export function devcontainerCommand(ctx: Context) {
   containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
     .option('--no-cache', 'build the image without the engine\'s layer cache')
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer was edited inside the container').choices(['host', 'container'] as const))
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer rebuild', 'rebuild the current folder\'s dev container; files in the workspace stay'],
+        ['pks devcontainer rebuild api --remote hetzner --no-cache', 'rebuild the image from scratch on a remote host'],
+      ]),
+    )
     .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
     .action(async (query, flags) => (await import('./rebuild.js')).rebuildCommand(ctx, query, flags));
   containerCommand(dc, 'inspect', 'show everything pks knows about a dev container')
     .addOption(formatOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer inspect api --remote hetzner --format json', 'labels, workspace, user, image and state as JSON'],
+      ]),
+    )
     .action(async (container, options) => {
       const { runInspect } = await import('./devcontainer-lifecycle.js');
       await runInspect(ctx, container, options);
@@ -146,6 +215,12 @@ export function devcontainerCommand(ctx: Context) {
     .argument('[path]', 'project folder', '.')
     .option('--config <file>', 'devcontainer.json to use')
     .addOption(formatOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer config ~/src/api --format json', 'the configuration as spawn would use it, with its hash'],
+      ]),
+    )
     .action(async (projectPath, options) => {
       const { runConfigCommand } = await import('./devcontainer-config.js');
       await runConfigCommand(ctx, projectPath, options);
@@ -154,6 +229,12 @@ export function devcontainerCommand(ctx: Context) {
     .description('check a devcontainer.json without any engine')
     .argument('[path]', 'project folder', '.')
     .option('--config <file>', 'devcontainer.json to use')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer validate', 'check the current folder\'s configuration (syntax, schema, Features)'],
+      ]),
+    )
     .action(async (projectPath, options) => {
       const { runValidateCommand } = await import('./devcontainer-config.js');
       await runValidateCommand(ctx, projectPath, options);

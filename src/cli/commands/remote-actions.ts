@@ -2,10 +2,11 @@
 // when one of these commands runs.
 
 import path from 'node:path';
-import { OperationError } from '../../common/errors.js';
+import { OperationError, UsageError } from '../../common/errors.js';
 import { checkRemoteHost, type CheckResult, type CheckStep } from '../../core/remote-check.js';
 import { countManagedContainers } from '../../core/remote-hosts.js';
 import { resolveRemoteTarget } from '../../core/remote-target.js';
+import { refreshSshAliases } from '../../core/ssh-aliases.js';
 import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } from '../../store/remote-host-store.js';
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../options.js';
@@ -58,7 +59,46 @@ export interface AddFlags extends ConnectFlags {
   force?: boolean;
 }
 
+/**
+ * What users type first for a host — `dev@box`, `box:2222`, `ssh://dev@box:2222`
+ * — split into host, user and port (each may also come from its flag, but
+ * not differently from both).
+ */
+export function splitHostSpec(spec: string, flags: { user?: string | undefined; port?: number | undefined }): { host: string; user?: string; port?: number } {
+  let rest = spec.replace(/^ssh:\/\//i, '').replace(/\/$/, '');
+  let user: string | undefined;
+  let port: number | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at > 0) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
+  const hostPort = /^([^:]+):(\d+)$/.exec(rest);
+  if (bracketed !== null) {
+    rest = bracketed[1] ?? rest;
+    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
+  } else if (hostPort !== null) {
+    rest = hostPort[1] ?? rest;
+    port = Number(hostPort[2]);
+  }
+  if (rest === '' || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new UsageError(`--host "${spec}" is not a host name or address.`, { hint: 'For example: --host 203.0.113.7 --user dev --port 2222' });
+  }
+  const conflict = (what: string, fromSpec: string | number | undefined, fromFlag: string | number | undefined) => {
+    if (fromSpec !== undefined && fromFlag !== undefined && fromSpec !== fromFlag) {
+      throw new UsageError(`--host "${spec}" names the ${what} ${fromSpec}, but --${what} says ${fromFlag}.`, { hint: `Give the ${what} once.` });
+    }
+  };
+  conflict('user', user, flags.user);
+  conflict('port', port, flags.port);
+  const chosenUser = flags.user ?? user;
+  const chosenPort = flags.port ?? port;
+  return { host: rest, ...(chosenUser === undefined ? {} : { user: chosenUser }), ...(chosenPort === undefined ? {} : { port: chosenPort }) };
+}
+
 export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Promise<void> {
+  const address = splitHostSpec(flags.host, flags);
   const store = storeOf(ctx);
   const existing = await store.get(id);
   // store.add checks this too; failing here saves a pointless connection.
@@ -66,9 +106,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
   const key = flags.key === undefined || flags.key.startsWith('~') ? flags.key : path.resolve(ctx.cwd, flags.key);
   const entry: RemoteHost = {
     id,
-    host: flags.host,
-    ...(flags.user === undefined ? {} : { user: flags.user }),
-    ...(flags.port === undefined ? {} : { port: flags.port }),
+    ...address,
     ...(key === undefined ? {} : { key }),
     dockerSocket: flags.dockerSocket,
     addedAt: new Date().toISOString(),
@@ -87,8 +125,25 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
     if (result.capabilities !== undefined) entry.capabilities = result.capabilities;
   }
   await store.add(entry, { replace: flags.force === true });
+  await refreshSshAliases(await store.list(), ctx.env);
   ctx.reporter.success(`${existing === undefined ? 'Added' : 'Replaced'} remote host "${id}" (${describeHost(entry)}).`);
   ctx.reporter.info(`Next: pks devcontainer spawn --remote ${id}`);
+}
+
+/**
+ * Where pks connects, as ssh_config resolves it (HostName, User, Port of an
+ * alias; the local user by default), with the alias when there is one.
+ */
+function effectiveAddress(ctx: Context, host: RemoteHost): string {
+  const { options } = resolveRemoteTarget(host, { env: ctx.env });
+  const login = `${options.username}@${options.host}:${options.port ?? 22}`;
+  return options.host === host.host ? login : `${host.host} → ${login}`;
+}
+
+function effectiveKey(ctx: Context, host: RemoteHost): string {
+  if (host.key !== undefined) return host.key;
+  const files = resolveRemoteTarget(host, { env: ctx.env }).sshConfig.identityFiles;
+  return files.length > 0 ? files.join(', ') : '(ssh default)';
 }
 
 export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
@@ -105,8 +160,8 @@ export async function remoteList(ctx: Context, flags: { format: OutputFormat }):
     renderTable(
       [
         { header: 'ID', value: (h: RemoteHost) => h.id },
-        { header: 'ADDRESS', value: (h) => `${h.user ?? '(ssh default)'}@${h.host}:${h.port ?? 22}` },
-        { header: 'KEY', value: (h) => h.key ?? '(ssh default)' },
+        { header: 'ADDRESS', value: (h) => effectiveAddress(ctx, h) },
+        { header: 'KEY', value: (h) => effectiveKey(ctx, h) },
         { header: 'ENGINE', value: (h) => (h.capabilities === undefined ? '-' : `Docker ${h.capabilities.engineVersion}`) },
         { header: 'LAST TESTED', value: (h) => relativeTime(h.lastTestedAt) },
       ],
@@ -145,8 +200,8 @@ export async function remoteRemove(ctx: Context, id: string, flags: { yes?: bool
   const count = await countManagedContainers(target);
   const what =
     count.status === 'counted'
-      ? `${count.count} pks-managed container${count.count === 1 ? '' : 's'} on it will be left as they are`
-      : `its containers (if any) will be left as they are; pks could not reach it to count them (${count.reason})`;
+      ? `${count.count} pks-managed container${count.count === 1 ? ' on it will be left as it is' : 's on it will be left as they are'}`
+      : `its containers (if any) will be left as they are; pks could not reach it to count them (${count.reason.replace(/\.$/, '')})`;
   if (flags.yes !== true) {
     const yes = await ctx.prompter.confirm(`Forget remote host "${id}" (${describeHost(entry)})? ${what}.`, { flag: '--yes' });
     if (!yes) {
@@ -155,5 +210,6 @@ export async function remoteRemove(ctx: Context, id: string, flags: { yes?: bool
     }
   }
   await store.remove(id);
+  await refreshSshAliases(await store.list(), ctx.env);
   ctx.reporter.success(`Removed remote host "${id}". ${what.charAt(0).toUpperCase()}${what.slice(1)}.`);
 }

@@ -3,13 +3,13 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { formatOption, parseNonEmpty, parsePositiveInt, parsePort, parseRemoteId, parseSshName } from '../options.js';
+import { formatOption, parseNewRemoteId, parseNonEmpty, parsePositiveInt, parsePort, parseRemoteId, parseSshName } from '../options.js';
 import { examples } from './examples.js';
 
 const actions = () => import('./remote-actions.js');
 
-function timeoutOption() {
-  return new Option('--timeout <seconds>', 'SSH connect timeout in seconds (default: 10)').argParser(parsePositiveInt);
+function timeoutOption(defaultSeconds = 10) {
+  return new Option('--timeout <seconds>', `SSH connect timeout in seconds (default: ${defaultSeconds})`).argParser(parsePositiveInt);
 }
 
 export function remoteCommand(ctx: Context) {
@@ -27,7 +27,7 @@ export function remoteCommand(ctx: Context) {
   remote
     .command('add')
     .description('register a remote host (tests it first unless --no-test)')
-    .argument('<id>', 'short name for the host: lowercase letters, digits, "-", "_"', parseRemoteId)
+    .argument('<id>', 'short name for the host: lowercase letters, digits, "-", "_"', parseNewRemoteId)
     .requiredOption('--host <host>', 'host name, address or ~/.ssh/config alias', parseSshName)
     .option('--user <user>', 'SSH login user', parseSshName)
     .option('--port <port>', 'SSH port', parsePort)
@@ -51,6 +51,13 @@ export function remoteCommand(ctx: Context) {
     .command('list')
     .description('list registered remote hosts')
     .addOption(formatOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks remote list', 'ids, where pks connects, keys, engines'],
+        ['pks remote list --format json', 'the registry as JSON'],
+      ]),
+    )
     .action(async (flags) => (await actions()).remoteList(ctx, flags));
 
   remote
@@ -60,6 +67,14 @@ export function remoteCommand(ctx: Context) {
     .addOption(formatOption())
     .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
     .addOption(timeoutOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pks remote test hetzner', 'each step, from DNS to the engine\'s free disk'],
+        ['pks remote test hetzner --accept-new-host-key', 'trust a host key seen for the first time'],
+        ['pks remote test hetzner --format json', 'the steps as JSON (exit 1 if one failed)'],
+      ]),
+    )
     .action(async (id, flags) => (await actions()).remoteTest(ctx, id, flags));
 
   remote
@@ -67,7 +82,13 @@ export function remoteCommand(ctx: Context) {
     .description('forget a remote host (its containers are not touched)')
     .argument('<id>', 'remote host id', parseRemoteId)
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
-    .addOption(timeoutOption())
+    .addOption(timeoutOption(5))
+    .addHelpText(
+      'after',
+      examples([
+        ['pks remote remove hetzner --yes', 'forget the host; its containers keep running there'],
+      ]),
+    )
     .action(async (id, flags) => (await actions()).remoteRemove(ctx, id, flags));
 
   return remote;
