@@ -66,6 +66,9 @@ function unsupportedWarnings(config: DevcontainerConfig, file: string): ConfigWa
   const warn = (property: string, message: string) => warnings.push({ code: 'W_UNSUPPORTED', message, file, property });
   if (config.dockerComposeFile !== undefined) warn('dockerComposeFile', 'Docker Compose configurations are not supported by pks yet; spawning this configuration will fail');
   if ((config.build?.options ?? []).length > 0) warn('build.options', '"build.options" are docker CLI flags; pks builds through the engine API and ignores them');
+  if (config.userEnvProbe !== undefined && config.userEnvProbe !== 'none') {
+    warn('userEnvProbe', '"userEnvProbe" is not applied: hooks and exec get containerEnv and remoteEnv, not what the user\'s shell profile sets (use remoteEnv for those variables)');
+  }
   return warnings;
 }
 

@@ -279,9 +279,10 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     assert.match(second.stderr, /Updated the volume's \.devcontainer\/devcontainer\.json/);
     const id = second.outcome?.containerId ?? '';
     assert.equal((await containerExec(engine('local'), id, ['cat', `/workspaces/${p.name}/.devcontainer/devcontainer.json`])).stdout, edited);
-    const third = await spawn('local', p.dir);
+    const third = await spawn('local', p.dir, ['--include-ignored']);
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.outcome?.action, 'reused');
+    assert.match(third.stderr, /--include-ignored applies only when a container is created; .* is reused as it is/);
   });
 
   it('a rebuild whose image fails keeps the container it was to replace', async () => {

@@ -147,6 +147,13 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     loaded = decision.loaded;
     if (decision.action === 'reuse') {
       const name = existing.Name.replace(/^\//, '');
+      const unused = [
+        ...(request.includeIgnored ? ['--include-ignored'] : []),
+        ...(request.volumeName !== undefined && request.volumeName !== existing.Config.Labels?.[LABELS.volumeName] ? ['--volume-name'] : []),
+      ];
+      if (unused.length > 0) {
+        emit({ type: 'warning', message: `${unused.join(' and ')} ${unused.length === 1 ? 'applies' : 'apply'} only when a container is created; ${name} is reused as it is (--force replaces it).` });
+      }
       const started = await clock.run('start', `Using the existing container ${name}`, () => startIfStopped(engine, existing));
       if (started) {
         const after = await inspectContainer(engine, existing.Id);
