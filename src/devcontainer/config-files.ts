@@ -39,8 +39,8 @@ export async function findConfigCandidates(projectPath: string): Promise<string[
   return found;
 }
 
-/** Called when several configurations exist and none was named; returns the chosen path. */
-export type ConfigChooser = (candidates: readonly string[]) => Promise<string>;
+/** Called when several configurations exist and none was named; returns the chosen path, or undefined if nothing decides. */
+export type ConfigChooser = (candidates: readonly string[]) => Promise<string | undefined>;
 
 export interface LocateOptions {
   /** `--config`: relative to the current directory, like any path on a command line. */
@@ -73,11 +73,12 @@ export async function locateConfigFile(projectPath: string, options: LocateOptio
   }
   // Shown relative to where the command runs, so they paste as-is into --config.
   const relative = candidates.map((c) => path.relative(options.cwd ?? process.cwd(), c) || c);
-  if (options.choose === undefined) {
+  const chosen = options.choose === undefined ? undefined : await options.choose(candidates);
+  if (chosen === undefined) {
     throw new UsageError(`${projectPath} has ${candidates.length} dev container configurations; choose one with --config.`, {
       code: 'E_CONFIG_AMBIGUOUS',
       hint: `Candidates:\n${relative.map((c) => `    --config ${c}`).join('\n')}`,
     });
   }
-  return options.choose(candidates);
+  return chosen;
 }

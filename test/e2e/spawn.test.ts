@@ -285,6 +285,26 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     assert.match(third.stderr, /--include-ignored applies only when a container is created; .* is reused as it is/);
   });
 
+  it('several configurations: --config chooses once, later spawns use the one the container was made from', async () => {
+    const p = await project('local', {
+      '.devcontainer/alpha/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { WHICH: 'alpha' } }),
+      '.devcontainer/beta/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', containerEnv: { WHICH: 'beta' } }),
+    });
+    const ambiguous = await spawn('local', p.dir);
+    assert.equal(ambiguous.code, 2, ambiguous.stderr);
+    assert.match(ambiguous.stderr, /--config/);
+    const first = await spawn('local', p.dir, ['--config', path.join(p.dir, '.devcontainer/beta/devcontainer.json')]);
+    assert.equal(first.code, 0, first.stderr);
+    const again = await spawn('local', p.dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.outcome?.action, 'reused');
+    assert.match(again.stderr, /Using \S*\.devcontainer\/beta\/devcontainer\.json, which .* was created from/);
+    const other = await spawn('local', p.dir, ['--config', path.join(p.dir, '.devcontainer/alpha/devcontainer.json')]);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /was created from \.devcontainer\/beta\/devcontainer\.json, not \.devcontainer\/alpha\/devcontainer\.json: rebuilding it/);
+    assert.equal((await containerExec(engine('local'), other.outcome?.containerId ?? '', ['sh', '-c', 'echo $WHICH'])).stdout, 'alpha\n');
+  });
+
   it('a rebuild whose image fails keeps the container it was to replace', async () => {
     const p = await project('local', {
       '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' } }),

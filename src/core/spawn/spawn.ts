@@ -91,6 +91,18 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const { engine, hostId } = request.target;
   const projectName = request.projectName ?? path.basename(request.projectPath);
   const dirName = workspaceDirName(projectName);
+  // Several configurations and no --config: the one the project's
+  // container was created from, else the user's choice.
+  const choose = async (candidates: readonly string[]): Promise<string | undefined> => {
+    const previous = await findExistingContainer(engine, { projectPath: path.resolve(request.projectPath), projectName, hostId, localUser: request.localUser });
+    const previousFile = previous?.Config.Labels?.[LABELS.configFile];
+    if (previous !== undefined && previousFile !== undefined && candidates.includes(previousFile)) {
+      const shown = path.relative(request.cwd, previousFile) || previousFile;
+      emit({ type: 'info', message: `Using ${shown}, which ${previous.Name.replace(/^\//, '')} was created from (--config chooses another).` });
+      return previousFile;
+    }
+    return request.host.chooseConfig?.(candidates);
+  };
   const load = () =>
     loadDevcontainerConfig(request.projectPath, {
       configFile: request.configFile,
@@ -98,7 +110,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       env: request.env,
       remoteHost: hostId,
       projectName: dirName,
-      ...(request.host.chooseConfig === undefined ? {} : { choose: request.host.chooseConfig }),
+      choose,
     });
 
   // GET /info is the engine's slowest read (~20 ms locally): asked now, it is
