@@ -78,7 +78,10 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
       ctx.reporter.success(`Removed the workspace volume ${v.name}.`);
       break;
     case 'kept':
-      ctx.reporter.info(`Kept the workspace volume ${v.name}: spawning ${found.container.project} again with --volume-name ${v.name} picks the work up (--volumes removes it).`);
+      // A spawn finds its default volume (named after the container) by itself.
+      ctx.reporter.info(
+        `Kept the workspace volume ${v.name}: spawning ${found.container.project} again${v.name === `${outcome.container}-workspace` ? '' : ` with --volume-name ${v.name}`} picks the work up (--volumes removes it).`,
+      );
       break;
     case 'missing':
       ctx.reporter.info(`The workspace volume ${v.name} was already gone.`);

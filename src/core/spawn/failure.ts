@@ -88,7 +88,8 @@ export function describeAftermath(aftermath: SpawnAftermath, interrupted: boolea
       return {
         text:
           aftermath.pending === 'hooks'
-            ? `The container ${aftermath.container} is kept; its lifecycle hooks did not all finish: run the same command again to resume (it runs the ones that did not).`
+            ? `The container ${aftermath.container} is kept; its lifecycle hooks did not all finish: run the same command again to resume (it runs the ones that did not).` +
+              (interrupted ? ' A hook that was running goes on inside the container until it ends: let it finish first (see it with pks devcontainer exec … -- ps), or it runs twice at once.' : '')
             : `The container ${aftermath.container} is kept; the workspace upload into it did not finish: run the same command again to resume.`,
         resumable: true,
       };
