@@ -2,6 +2,7 @@
 // which `scripts/test-env.sh up` writes. Integration tests load it through
 // here and fail, never skip, when it is missing or incomplete.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -132,4 +133,22 @@ export function runNodeScript(code: string, killAfterMs = 15_000): Promise<Scrip
       resolve({ code: exitCode, stdout, stderr, killed });
     });
   });
+}
+
+/**
+ * Opens an engine with `open` (openLocalEngine or openSshEngine) and
+ * `argument` in a Node process of its own, lists its containers and closes
+ * it; that process must then exit by itself (nothing left keeping it alive).
+ */
+export async function listsAndExits(open: 'openLocalEngine' | 'openSshEngine', argument: unknown): Promise<void> {
+  const result = await runNodeScript(`
+    import { ${open} } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
+    const client = await ${open}(${JSON.stringify(argument)});
+    const containers = await client.listContainers({ all: true });
+    await client.close();
+    console.log('listed', containers.length);
+  `);
+  assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^listed \d+/);
 }

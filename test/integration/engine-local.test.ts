@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { isPksError } from '../../src/common/errors.js';
 import { compareApiVersions, MAX_API_VERSION, openLocalEngine, type EngineClient } from '../../src/engine/index.js';
-import { loadTestEnv, repoRoot, runNodeScript } from '../helpers/test-env.js';
+import { listsAndExits, loadTestEnv } from '../helpers/test-env.js';
 
 const env = loadTestEnv();
 const localHost = { DOCKER_HOST: `unix://${env.localSocket}` };
@@ -116,15 +116,6 @@ describe('local engine failures', () => {
   });
 
   it('lets the process exit by itself after close', async () => {
-    const result = await runNodeScript(`
-      import { openLocalEngine } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
-      const client = await openLocalEngine(${JSON.stringify(localHost)});
-      const containers = await client.listContainers({ all: true });
-      await client.close();
-      console.log('listed', containers.length);
-    `);
-    assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^listed \d+/);
+    await listsAndExits('openLocalEngine', localHost);
   });
 });

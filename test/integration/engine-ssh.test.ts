@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { isPksError, type PksError } from '../../src/common/errors.js';
 import { demultiplex, openLocalEngine, openSshEngine, type SshEngineOptions } from '../../src/engine/index.js';
 import { openSshConnectionCount, sshHandshakeCount } from '../../src/ssh/index.js';
-import { loadTestEnv, repoRoot, runNodeScript, type RemoteHostEnv } from '../helpers/test-env.js';
+import { listsAndExits, loadTestEnv, repoRoot, runNodeScript, type RemoteHostEnv } from '../helpers/test-env.js';
 
 const env = loadTestEnv();
 const run = promisify(execFile);
@@ -161,16 +161,7 @@ describe('one SSH connection per host', () => {
   });
 
   it('lets the process exit by itself after close', async () => {
-    const result = await runNodeScript(`
-      import { openSshEngine } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
-      const client = await openSshEngine(${JSON.stringify(optionsFor(env.r1))});
-      const containers = await client.listContainers({ all: true });
-      await client.close();
-      console.log('listed', containers.length);
-    `);
-    assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^listed \d+/);
+    await listsAndExits('openSshEngine', optionsFor(env.r1));
   });
 });
 
@@ -185,18 +176,7 @@ describe('SSH failures', () => {
     agent.kill('SIGKILL');
     await new Promise((resolve) => agent.once('exit', resolve));
     assert.ok(existsSync(dead), 'the killed agent left its socket file');
-    for (const agentSocket of [dead, path.join(tmp, 'no-such-agent.sock')]) {
-      const result = await runNodeScript(`
-        import { openSshEngine } from ${JSON.stringify(path.join(repoRoot, 'src/engine/index.ts'))};
-        const client = await openSshEngine(${JSON.stringify({ ...optionsFor(env.r1), agentSocket })});
-        const containers = await client.listContainers({ all: true });
-        await client.close();
-        console.log('listed', containers.length);
-      `);
-      assert.equal(result.killed, false, 'the process had to be killed: something kept it alive');
-      assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /^listed \d+/);
-    }
+    for (const agentSocket of [dead, path.join(tmp, 'no-such-agent.sock')]) await listsAndExits('openSshEngine', { ...optionsFor(env.r1), agentSocket });
   });
 
   it('a server that accepts TCP but never speaks SSH: a timeout error, no crash, the process exits', async () => {

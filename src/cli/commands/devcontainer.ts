@@ -115,25 +115,11 @@ export function devcontainerCommand(ctx: Context) {
       await runStop(ctx, container, options);
     });
   containerCommand(dc, 'start', 'start a stopped dev container')
-    .addHelpText(
-      'after',
-      examples([
-        ['pks devcontainer start api', 'start it again (postStartCommand runs)'],
-      ]),
-    ).action(async (container, options) => {
-    const { runStart } = await import('./devcontainer-lifecycle.js');
-    await runStart(ctx, container, options);
-  });
+    .addHelpText('after', examples([['pks devcontainer start api', 'start it again (postStartCommand runs)']]))
+    .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runStart(ctx, container, options));
   containerCommand(dc, 'restart', 'restart a dev container')
-    .addHelpText(
-      'after',
-      examples([
-        ['pks devcontainer restart api --remote hetzner', 'stop and start it (postStartCommand runs)'],
-      ]),
-    ).action(async (container, options) => {
-    const { runRestart } = await import('./devcontainer-lifecycle.js');
-    await runRestart(ctx, container, options);
-  });
+    .addHelpText('after', examples([['pks devcontainer restart api --remote hetzner', 'stop and start it (postStartCommand runs)']]))
+    .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runRestart(ctx, container, options));
   containerCommand(dc, 'logs', 'show a dev container\'s output')
     .option('-f, --follow', 'keep streaming new output')
     .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
