@@ -2,7 +2,7 @@
 // remote hosts, checked through the engines directly.
 import assert from 'node:assert/strict';
 import { execFile, spawn as spawnProcess } from 'node:child_process';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -321,6 +321,59 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     assert.deepEqual(containers, [first.outcome?.containerId]);
     const state = await engine('local').request({ path: `/containers/${first.outcome?.containerId ?? ''}/json` }, z.looseObject({ State: z.looseObject({ Running: z.boolean() }) }));
     assert.equal(state.State.Running, true);
+  });
+});
+
+describe('spawn: the files that go (local engine)', () => {
+  const git = (dir: string, ...args: string[]) => promisify(execFile)('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+
+  it('a usable repository (fresh, and after git gc emptied refs/), folder modes and empty folders', async () => {
+    const fresh = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }), 'a.txt': 'a\n' });
+    const gcd = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }), 'a.txt': 'a\n', 'private/key.txt': 'k\n' });
+    await git(gcd.dir, 'add', '-A');
+    await git(gcd.dir, 'commit', '-qm', 'one');
+    await git(gcd.dir, 'gc', '-q');
+    await chmod(path.join(gcd.dir, 'private'), 0o700);
+    for (const p of [fresh, gcd]) {
+      const result = await spawn('local', p.dir);
+      assert.equal(result.code, 0, result.stderr);
+      const id = result.outcome?.containerId ?? '';
+      const status = await containerExec(engine('local'), id, ['git', '-C', `/workspaces/${p.name}`, 'status', '--short']);
+      assert.equal(status.exitCode, 0, status.stderr);
+    }
+    const id = (await spawn('local', gcd.dir)).outcome?.containerId ?? '';
+    assert.equal((await containerExec(engine('local'), id, ['stat', '-c', '%a', `/workspaces/${gcd.name}/private`])).stdout, '700\n');
+    assert.equal((await containerExec(engine('local'), id, ['git', '-C', `/workspaces/${gcd.name}`, 'log', '--format=%s'])).stdout, 'one\n');
+  });
+
+  it('git refusing the repository stops the spawn instead of sending ignored files', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), '.gitignore': '.env\n', '.env': 'SECRET=1\n' });
+    // Owned by another user: git refuses it ("dubious ownership").
+    await promisify(execFile)('chown', ['-R', '4321:4321', p.dir]);
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /is in a git repository, but git could not list its files: fatal: detected dubious ownership/);
+    assert.match(result.stderr, /safe\.directory/);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
+  });
+
+  it('a symlinked devcontainer.json, links above the workspace, and appPort', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const p = await project('local', {
+      'tools/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', appPort: [port] }),
+      'a.txt': 'a\n',
+    });
+    await mkdir(path.join(p.dir, '.devcontainer'));
+    await symlink('../tools/devcontainer.json', path.join(p.dir, '.devcontainer/devcontainer.json'));
+    await symlink('../../etc/hostname', path.join(p.dir, 'outside'));
+    const first = await spawn('local', p.dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /1 symlink points above \/workspaces and was left out \(the engine refuses them\): outside -> \.\.\/\.\.\/etc\/hostname/);
+    const again = await spawn('local', p.dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.outcome?.action, 'reused');
+    const bindings = await engine('local').request({ path: `/containers/${first.outcome?.containerId ?? ''}/json` }, z.looseObject({ HostConfig: z.looseObject({ PortBindings: z.record(z.string(), z.array(z.looseObject({ HostIp: z.string(), HostPort: z.string() }))) }) }));
+    assert.deepEqual(bindings.HostConfig.PortBindings[`${port}/tcp`], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
   });
 });
 

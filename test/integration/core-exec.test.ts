@@ -2,10 +2,15 @@
 // over SSH.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
+import { isPksError } from '../../src/common/errors.js';
 import { execCapture } from '../../src/core/exec.js';
+import { uploadWorkspace } from '../../src/core/spawn/workspace-upload.js';
 import { runLifecycleHooks, type HookEvent, type HookTarget } from '../../src/core/hooks.js';
 import { mergeConfiguration } from '../../src/devcontainer/index.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
@@ -126,4 +131,30 @@ describe('create-time hook markers (local engine)', () => {
       });
     });
   }
+});
+
+describe('workspace upload: a file that changes while it is sent', () => {
+  it('is reported as this machine\'s file, not as a lost engine connection', async () => {
+    const engine = await openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
+    const dir = await mkdtemp(path.join(tmpdir(), 'pks-upload-read-'));
+    try {
+      await writeFile(path.join(dir, 'a.txt'), 'a'.repeat(10));
+      // Planned at 3 MiB, read at 10 bytes: it shrank after the listing.
+      const planned = { files: [{ relative: 'a.txt', kind: 'file' as const, size: 3 * 1024 * 1024, mode: 0o644, mtime: 0 }], totalBytes: 3 * 1024 * 1024, missing: [] };
+      await withContainer(engine, env.images.busybox, async (id) => {
+        await assert.rejects(
+          uploadWorkspace(engine, id, { projectPath: dir, planned, destination: '/tmp/ws', base: '/tmp', uid: 0, gid: 0, gzip: false }),
+          (error: unknown) => {
+            assert.ok(isPksError(error));
+            assert.equal(error.code, 'E_UPLOAD_READ');
+            assert.match(error.message, /Reading the project failed during the upload: .*a\.txt changed size while being archived \(10 of 3145728 bytes\)\.$/);
+            return true;
+          },
+        );
+      });
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -123,6 +123,22 @@ describe('tar writer', () => {
     assert.equal(readlinkSync(path.join(out, 'to-far')), `${'../'.repeat(60)}target`);
   });
 
+  it('writes ids above 2,097,151 as pax records and clamps times the header cannot hold', async () => {
+    const entries: TarEntry[] = [
+      { type: 'file', name: 'big-id', mode: 0o644, content: Buffer.from('x'), uid: 1587401234, gid: 1587401235 },
+      { type: 'file', name: 'old', mode: 0o644, content: Buffer.from('y'), mtime: -86400 },
+      { type: 'file', name: 'far', mode: 0o644, content: Buffer.from('z'), mtime: 2 ** 40 },
+    ];
+    const archive = await collect(tarStream(entries));
+    assert.equal(archive.length, tarLength(entries));
+    const file = fresh('ids.tar');
+    writeFileSync(file, archive);
+    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvf', file], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).trim().split('\n');
+    assert.match(listing[0] ?? '', /^-rw-r--r-- 1587401234\/1587401235 .* big-id$/);
+    assert.match(listing[1] ?? '', / 1970-01-01 00:00:00 old$/);
+    assert.match(listing[2] ?? '', / 2242-03-16 \d\d:\d\d:\d\d far$/);
+  });
+
   it('fails when a large file shrinks below a later piece', async () => {
     const file = fresh('large-shrinks');
     writeFileSync(file, Buffer.alloc(1024 * 1024 + 10));

@@ -3,11 +3,11 @@
 // and render its events and result.
 
 import { execFile, spawn as spawnProcess } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { OperationError, PksError, UsageError, errorMessage } from '../../common/errors.js';
+import { OperationError, PksError, UsageError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../core/labels.js';
@@ -39,25 +39,47 @@ export interface SpawnFlags {
   format: 'text' | 'json';
 }
 
+/** True when `folder` or a folder above it has a `.git` (a work tree, whatever git says of it). */
+async function insideGitWorkTree(folder: string): Promise<boolean> {
+  for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
+    if (await stat(path.join(dir, '.git')).then(() => true, () => false)) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+function gitNeeded(projectPath: string, why: string, hint: string): OperationError {
+  return new OperationError('E_GIT_FAILED', `${projectPath} is in a git repository, but git could not list its files: ${why}`, {
+    hint: `${hint} (Without git's list pks would upload everything, ignored files such as .env included; --include-ignored does that on purpose.)`,
+  });
+}
+
 /**
  * The files git would carry — tracked plus untracked-not-ignored — and the
  * repository itself (.git), so that work inside the container can be
- * committed. Undefined for a folder that is not a git work tree.
+ * committed. Undefined for a folder that is not in a git work tree. When git
+ * is missing or refuses the repository (dubious ownership, ...), an error:
+ * falling back to every file would upload what .gitignore keeps out.
  */
 async function gitFiles(projectPath: string): Promise<string[] | undefined> {
+  const list = async (args: string[]) =>
+    (await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout
+      .split('\0')
+      .filter((file) => file !== '');
+  let top: string;
   try {
-    const top = await run('git', ['-C', projectPath, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-    if (path.resolve(top.stdout.trim()) !== path.resolve(projectPath)) {
-      // A sub-folder of a repository: git's view still applies, without .git.
-      const listed = await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-      return listed.stdout.split('\0').filter((file) => file !== '');
-    }
-  } catch {
-    return undefined;
+    top = (await run('git', ['-C', projectPath, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' })).stdout.trim();
+  } catch (error) {
+    if (!(await insideGitWorkTree(projectPath))) return undefined;
+    if (systemErrorCode(error) === 'ENOENT') throw gitNeeded(projectPath, 'git is not installed (or not on PATH).', 'Install git');
+    const said = (error as { stderr?: string }).stderr?.trim().split('\n').find((line) => line.startsWith('fatal:')) ?? errorMessage(error);
+    throw gitNeeded(projectPath, said, /dubious ownership/.test(said) ? 'Trust it as git says (git config --global --add safe.directory <path>)' : 'Fix what git says');
   }
-  const listed = await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const files = listed.stdout.split('\0').filter((file) => file !== '');
-  return [...new Set(files), '.git'];
+  // Real paths on both sides: a project reached through a symlink is still the top.
+  if ((await realpath(top).catch(() => top)) !== (await realpath(projectPath).catch(() => path.resolve(projectPath)))) {
+    // A sub-folder of a repository: git's view still applies, without .git.
+    return [...new Set(await list(['--', '.']))];
+  }
+  return [...new Set(await list([])), '.git'];
 }
 
 function runLocal(argv: string[], cwd: string, ctx: Context, signal: AbortSignal | undefined): Promise<number> {

@@ -9,8 +9,12 @@ import path from 'node:path';
 import { extractTar } from '../../devcontainer/tar/tar-reader.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 
-/** The file's bytes, or undefined when the container has no such file. */
-export async function readContainerFile(engine: EngineClient, containerId: string, file: string): Promise<Buffer | undefined> {
+/**
+ * The file's bytes, or undefined when the container has no such file. A
+ * symlink is followed inside the container (a devcontainer.json linked to a
+ * shared one), a few levels deep.
+ */
+export async function readContainerFile(engine: EngineClient, containerId: string, file: string, depth = 0): Promise<Buffer | undefined> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-read-'));
   try {
     let response;
@@ -20,7 +24,11 @@ export async function readContainerFile(engine: EngineClient, containerId: strin
       if (isEngineApiError(error, 404)) return undefined;
       throw error;
     }
-    const entries = await extractTar(response.body, dir);
+    const entries = await extractTar(response.body, dir, { skipSymlinks: true });
+    const [top] = entries;
+    if (top?.type === 'symlink') {
+      return depth >= 8 ? undefined : readContainerFile(engine, containerId, path.posix.resolve(path.posix.dirname(file), top.linkname), depth + 1);
+    }
     const first = entries.find((entry) => entry.type === 'file');
     if (first === undefined) return undefined;
     return await readFile(path.join(dir, first.name));

@@ -19,6 +19,13 @@ export interface ContainerSpecInput {
   remote: boolean;
   /** `build` and `image` configs default overrideCommand to true, as the spec says. */
   overrideCommandDefault: boolean;
+  /** devcontainer.json's appPort: published like `-p` (a bare port on 127.0.0.1, as the reference does). */
+  appPort?: number | string | Array<number | string> | undefined;
+}
+
+function appPortArgs(appPort: ContainerSpecInput['appPort']): string[] {
+  const ports = appPort === undefined ? [] : Array.isArray(appPort) ? appPort : [appPort];
+  return ports.flatMap((port) => ['-p', typeof port === 'number' ? `127.0.0.1:${port}:${port}` : port]);
 }
 
 export interface ContainerSpec {
@@ -65,7 +72,7 @@ function keepAliveCommand(entrypoints: readonly string[]): string[] {
 export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   const { merged } = input;
   const warnings: string[] = [];
-  const runArgs = parseRunArgs(merged.runArgs ?? []);
+  const runArgs = parseRunArgs([...(merged.runArgs ?? []), ...appPortArgs(input.appPort)]);
   if (runArgs.ignored.length > 0) warnings.push(`runArgs not supported by pks, ignored: ${runArgs.ignored.join(' ')}`);
 
   const mounts: EngineMount[] = [{ Type: 'volume', Source: input.volumeName, Target: input.volumeMountPoint }];

@@ -4,9 +4,10 @@
 // A failure or interruption before the container is ready removes what this
 // run created (never a volume it reused); running spawn again converges.
 
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
-import { OperationError } from '../../common/errors.js';
+import { OperationError, errorMessage } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
   prepareImage,
@@ -34,7 +35,7 @@ import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
-import { planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
+import { fileCount, planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
 
@@ -127,6 +128,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   }
   const listed = await request.host.listFiles(request.projectPath, request.includeIgnored);
   const upload = await planUpload(request.projectPath, listed);
+  for (const message of await uploadWarnings(request.projectPath, loaded, upload)) emit({ type: 'warning', message });
   const identity: SpawnIdentity = { projectPath: loaded.projectPath, projectName, hostId, localUser: request.localUser };
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
@@ -217,6 +219,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     workspaceFolder: loaded.workspaceFolder,
     remote: engine.kind === 'ssh',
     overrideCommandDefault: true,
+    appPort: loaded.config.appPort,
   });
   for (const message of spec.warnings) emit({ type: 'warning', message });
 
@@ -262,8 +265,15 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     } else {
       emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
       const into = { layout, projectPath: loaded.projectPath, remoteUser };
-      const updated = await syncConfigIntoVolume(engine, id, into, configFiles, marker.configFiles ?? previousRecord);
-      if (updated.length > 0) emit({ type: 'info', message: `Updated the volume's ${updated.join(', ')} to this machine's version.` });
+      // A nicety: when it fails, the container still starts (the next spawn
+      // may then ask about the volume's copy of the configuration).
+      try {
+        const updated = await syncConfigIntoVolume(engine, id, into, configFiles, marker.configFiles ?? previousRecord);
+        if (updated.length > 0) emit({ type: 'info', message: `Updated the volume's ${updated.join(', ')} to this machine's version.` });
+      } catch (error) {
+        if (request.signal?.aborted === true) throw error;
+        emit({ type: 'warning', message: `Could not bring the volume's copy of the configuration up to date: ${errorMessage(error)}` });
+      }
       await start();
     }
   } catch (error) {
@@ -328,7 +338,14 @@ async function sendWorkspace(
   if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
   const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
   emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
-  await clock.run('upload', `Uploading ${upload.files.length} ${upload.files.length === 1 ? 'file' : 'files'} to ${destination}`, () =>
+  const count = fileCount(upload);
+  // Listed but not found: deleted in the work tree (as git will say), or a
+  // name whose bytes are not UTF-8, which pks cannot name to the system.
+  const undecodable = upload.missing.filter((file) => file.includes('\uFFFD'));
+  if (undecodable.length > 0) {
+    emit({ type: 'warning', message: `${undecodable.length} file name${undecodable.length === 1 ? ' is' : 's are'} not UTF-8 and left out of the upload: ${listSome(undecodable)}` });
+  }
+  const result = await clock.run('upload', `Uploading ${count} ${count === 1 ? 'file' : 'files'} to ${destination}`, () =>
     uploadWorkspace(engine, id, {
       projectPath: request.projectPath,
       planned: upload,
@@ -342,6 +359,30 @@ async function sendWorkspace(
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     }),
   );
+  if (result.skippedLinks.length > 0) {
+    emit({ type: 'warning', message: `${result.skippedLinks.length} symlink${result.skippedLinks.length === 1 ? ' points' : 's point'} above ${uploadBase(layout)} and ${result.skippedLinks.length === 1 ? 'was' : 'were'} left out (the engine refuses them): ${listSome(result.skippedLinks)}` });
+  }
+}
+
+/** What the user should know about the file set before it is sent. */
+async function uploadWarnings(projectPath: string, loaded: LoadedDevcontainerConfig, upload: UploadPlan): Promise<string[]> {
+  const warnings: string[] = [];
+  const byPath = new Map(upload.files.map((file) => [file.relative, file]));
+  const configFile = path.relative(projectPath, loaded.configFile).split(path.sep).join('/');
+  if (!configFile.startsWith('../') && !byPath.has(configFile)) {
+    warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${fileCount(upload)} files; --include-ignored sends everything.`);
+  }
+  // A worktree's (or a submodule checkout's) .git is a file naming a folder of this machine.
+  if (byPath.get('.git')?.kind === 'file') {
+    const pointer = (await readFile(path.join(projectPath, '.git'), 'utf8').catch(() => '')).trim();
+    warnings.push(`The project's .git is a file (${pointer || 'a git worktree'}): it names a folder on this machine, so git will not work inside the container. A clone of its own (not a worktree) works there.`);
+  }
+  return warnings;
+}
+
+/** The first few of a list, for a message. */
+function listSome(items: readonly string[], shown = 5): string {
+  return items.length <= shown ? items.join(', ') : `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
 }
 
 function resultFor(request: SpawnRequest, inspect: ContainerInspect, outcome: SpawnResult['outcome'], loaded: LoadedDevcontainerConfig, clock: PhaseClock): SpawnResult {

@@ -4,10 +4,12 @@
 // tar stream, never whole in memory; modes and symlinks are kept; everything
 // is owned by the remote user's uid:gid.
 
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { tarLength, tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import type { EngineClient } from '../../engine/index.js';
 
@@ -34,62 +36,111 @@ export interface UploadOptions {
 }
 
 export interface UploadPlan {
+  /** Files, symlinks and folders, each folder before what it holds. */
   files: PlannedFile[];
   totalBytes: number;
+  /** Paths listed by git that could not be found (names that are not UTF-8 among them). */
+  missing: string[];
 }
 
 export interface PlannedFile {
   relative: string;
-  kind: 'file' | 'symlink';
+  kind: 'file' | 'symlink' | 'directory';
   size: number;
   mode: number;
   mtime: number;
 }
 
-/** Every file and symlink below `root` (the fallback when git does not choose). */
+function unreadableFolder(folder: string, error: unknown): OperationError {
+  return new OperationError('E_UNREADABLE', `Cannot read the folder ${folder}: ${errorMessage(error)}.`, {
+    hint: 'Make it readable for this user, or move it out of the project (files git ignores are not uploaded unless --include-ignored, or the folder is not a git repository).',
+  });
+}
+
+/**
+ * Every folder, file and symlink below `root`/`relative` (the fallback when
+ * git does not choose, and a repository's .git): folders too, so that empty
+ * ones (.git/refs after a gc) and their modes arrive.
+ */
 async function walk(root: string, relative = ''): Promise<string[]> {
   const out: string[] = [];
-  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+  const folder = path.join(root, relative);
+  const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
+    throw systemErrorCode(error) === 'EACCES' || systemErrorCode(error) === 'EPERM' ? unreadableFolder(folder, error) : error;
+  });
   // Code-point order: localeCompare's first call loads ICU collation data (~7 ms).
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await walk(root, child)));
+    if (entry.isDirectory()) out.push(child, ...(await walk(root, child)));
     else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
   }
   return out;
 }
 
-async function plan(projectPath: string, files: readonly string[] | undefined): Promise<PlannedFile[]> {
-  const listed = files ?? (await walk(projectPath));
-  const planned: PlannedFile[] = [];
-  for (const relative of listed) {
-    const info = await lstat(path.join(projectPath, relative)).catch(() => undefined);
-    if (info === undefined) continue; // listed by git but deleted in the work tree
-    if (info.isDirectory()) {
-      // A git submodule is listed as one path: carry its files too.
-      for (const inner of await walk(projectPath, relative)) planned.push(...(await plan(projectPath, [inner])));
-      continue;
-    }
-    if (!info.isFile() && !info.isSymbolicLink()) continue;
-    planned.push({
-      relative,
-      kind: info.isSymbolicLink() ? 'symlink' : 'file',
-      size: info.isFile() ? info.size : 0,
-      mode: info.mode & 0o7777,
-      mtime: Math.floor(info.mtimeMs / 1000),
-    });
-  }
-  return planned;
+function plannedEntry(relative: string, info: Stats): PlannedFile {
+  return {
+    relative,
+    kind: info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : 'file',
+    size: info.isFile() ? info.size : 0,
+    mode: info.mode & 0o7777,
+    mtime: Math.floor(info.mtimeMs / 1000),
+  };
 }
 
-/** What will be uploaded: `files` relative to the project (undefined = every file below it), with sizes. */
+async function plan(projectPath: string, files: readonly string[] | undefined): Promise<{ planned: PlannedFile[]; missing: string[] }> {
+  const listed = files ?? (await walk(projectPath));
+  const planned: PlannedFile[] = [];
+  const missing: string[] = [];
+  const folders = new Set<string>();
+  // The folders above a listed path, with their own modes, before it.
+  const addParents = async (relative: string): Promise<void> => {
+    const parent = path.posix.dirname(relative);
+    if (parent === '.' || folders.has(parent)) return;
+    await addParents(parent);
+    const info = await lstat(path.join(projectPath, parent)).catch(() => undefined);
+    folders.add(parent);
+    if (info?.isDirectory() === true) planned.push(plannedEntry(parent, info));
+  };
+  for (const relative of listed) {
+    const info = await lstat(path.join(projectPath, relative)).catch(() => undefined);
+    if (info === undefined) {
+      missing.push(relative); // listed by git but deleted in the work tree (or a name that is not UTF-8)
+      continue;
+    }
+    if (!info.isFile() && !info.isSymbolicLink() && !info.isDirectory()) continue;
+    await addParents(relative);
+    if (info.isDirectory()) {
+      if (!folders.has(relative)) {
+        folders.add(relative);
+        planned.push(plannedEntry(relative, info));
+      }
+      if (files === undefined) continue; // the walk lists what it holds next
+      // Listed by git as one path (.git, a submodule): carry what it holds.
+      for (const child of await walk(projectPath, relative)) {
+        const inner = await lstat(path.join(projectPath, child)).catch(() => undefined);
+        if (inner === undefined || (!inner.isFile() && !inner.isSymbolicLink() && !inner.isDirectory())) continue;
+        if (inner.isDirectory()) {
+          if (folders.has(child)) continue;
+          folders.add(child);
+        }
+        planned.push(plannedEntry(child, inner));
+      }
+      continue;
+    }
+    planned.push(plannedEntry(relative, info));
+  }
+  return { planned, missing };
+}
+
+/** What will be uploaded: `files` relative to the project (undefined = everything below it), with sizes. */
 export async function planUpload(projectPath: string, files: readonly string[] | undefined): Promise<UploadPlan> {
-  const planned = await plan(projectPath, files);
-  return { files: planned, totalBytes: planned.reduce((sum, file) => sum + file.size, 0) };
+  const { planned, missing } = await plan(projectPath, files);
+  return { files: planned, totalBytes: planned.reduce((sum, file) => sum + file.size, 0), missing };
 }
 
 /** The archive's entries, all known before it is sent so that its length is too. */
-async function entries(options: UploadOptions, planned: readonly PlannedFile[], prefix: string): Promise<TarEntry[]> {
+async function entries(options: UploadOptions, planned: readonly PlannedFile[], prefix: string): Promise<{ archive: TarEntry[]; skippedLinks: string[] }> {
+  const skippedLinks: string[] = [];
   const owner = { uid: options.uid, gid: options.gid };
   const now = Math.floor(Date.now() / 1000);
   const out: TarEntry[] = [];
@@ -108,25 +159,52 @@ async function entries(options: UploadOptions, planned: readonly PlannedFile[], 
     const name = `${prefix}/${file.relative}`;
     directory(path.posix.dirname(name));
     const absolute = path.join(options.projectPath, file.relative);
-    if (file.kind === 'symlink') {
-      out.push({ type: 'symlink', name, linkname: await readlink(absolute), mtime: file.mtime, ...owner });
+    if (file.kind === 'directory') {
+      if (!dirs.has(name)) out.push({ type: 'directory', name, mode: file.mode, mtime: file.mtime, ...owner });
+      dirs.add(name);
+    } else if (file.kind === 'symlink') {
+      const linkname = await readlink(absolute);
+      // Relative and leading above the extraction folder: the engine refuses
+      // the whole archive ("invalid symlink"); such a link dangles there anyway.
+      const target = path.posix.join(path.posix.dirname(name), linkname);
+      if (!linkname.startsWith('/') && (target === '..' || target.startsWith('../'))) {
+        skippedLinks.push(`${file.relative} -> ${linkname}`);
+        continue;
+      }
+      out.push({ type: 'symlink', name, linkname, mtime: file.mtime, ...owner });
     } else {
       out.push({ type: 'file', name, mode: file.mode, size: file.size, path: absolute, mtime: file.mtime, ...owner });
     }
   }
   out.push(...(options.trailer ?? []));
-  return out;
+  return { archive: out, skippedLinks };
 }
 
 export interface UploadResult {
   files: number;
+  /** Symlinks left out: they point above the folder the archive is extracted in, which the engine refuses. */
+  skippedLinks: string[];
   bytes: number;
   /** Bytes sent to the engine (after compression). */
   sentBytes: number;
 }
 
+/** Files and symlinks of a plan (its folders not counted). */
+export function fileCount(plan: UploadPlan): number {
+  return plan.files.filter((file) => file.kind !== 'directory').length;
+}
+
+/** A file of the project could not be read while it was being sent (changed, vanished, unreadable). */
+function readFailure(error: Error): OperationError {
+  return new OperationError('E_UPLOAD_READ', `Reading the project failed during the upload: ${errorMessage(error).replace(/\.$/, '')}.`, {
+    hint: 'Run spawn again once nothing is writing to the project folder (a build, git gc); a file pks may not read must be made readable or left out (.gitignore).',
+    cause: error,
+  });
+}
+
 export async function uploadWorkspace(engine: EngineClient, containerId: string, options: UploadOptions): Promise<UploadResult> {
   const planned = options.planned.files;
+  const files = fileCount(options.planned);
   const totalBytes = options.planned.totalBytes;
   // The archive is extracted above the workspace folder, with the folder
   // itself as an entry, so that it gets the right owner too.
@@ -141,7 +219,7 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
       const now = Date.now();
       if (now - lastReport > 100) {
         lastReport = now;
-        options.onProgress?.({ bytes: Math.min(bytes, totalBytes), totalBytes, files: planned.length });
+        options.onProgress?.({ bytes: Math.min(bytes, totalBytes), totalBytes, files });
       }
       callback(null, chunk);
     },
@@ -152,21 +230,32 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
       callback(null, chunk);
     },
   });
-  const archive = await entries(options, planned, prefix);
+  const { archive, skippedLinks } = await entries(options, planned, prefix);
   const tar = tarStream(archive);
   let body: Readable = tar.pipe(counter);
   if (options.gzip) body = body.pipe(createGzip({ level: 1 }));
   body = body.pipe(sent);
-  tar.on('error', (error) => body.destroy(error));
-  await engine.requestEmpty({
-    method: 'PUT',
-    path: `/containers/${encodeURIComponent(containerId)}/archive`,
-    query: { path: parent, noOverwriteDirNonDir: true },
-    bodyStream: body,
-    ...(options.gzip ? {} : { bodyLength: tarLength(archive) }),
-    contentType: options.gzip ? 'application/gzip' : 'application/x-tar',
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  // The engine only sees the body end early ("socket hang up"): the cause
+  // is this machine's file, and it is what the user must hear about.
+  let readError: Error | undefined;
+  tar.on('error', (error) => {
+    readError = error;
+    body.destroy(error);
   });
-  options.onProgress?.({ bytes: totalBytes, totalBytes, files: planned.length });
-  return { files: planned.length, bytes: totalBytes, sentBytes };
+  try {
+    await engine.requestEmpty({
+      method: 'PUT',
+      path: `/containers/${encodeURIComponent(containerId)}/archive`,
+      query: { path: parent, noOverwriteDirNonDir: true },
+      bodyStream: body,
+      ...(options.gzip ? {} : { bodyLength: tarLength(archive) }),
+      contentType: options.gzip ? 'application/gzip' : 'application/x-tar',
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    if (readError !== undefined && options.signal?.aborted !== true) throw readFailure(readError);
+    throw error;
+  }
+  options.onProgress?.({ bytes: totalBytes, totalBytes, files });
+  return { files, bytes: totalBytes, sentBytes, skippedLinks };
 }

@@ -90,8 +90,12 @@ async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
   yield* gunzip as AsyncIterable<Buffer>;
 }
 
-/** Extracts a tar stream (gzip detected by its magic bytes) into `root`. Returns the entries seen. */
-export async function extractTar(source: Readable, root: string): Promise<TarEntryHeader[]> {
+/**
+ * Extracts a tar stream (gzip detected by its magic bytes) into `root`.
+ * Returns the entries seen. With `skipSymlinks`, symlinks are reported
+ * (with their target) but not created, wherever they point.
+ */
+export async function extractTar(source: Readable, root: string, options: { skipSymlinks?: boolean } = {}): Promise<TarEntryHeader[]> {
   const entries: TarEntryHeader[] = [];
   const absoluteRoot = path.resolve(root);
   await mkdir(absoluteRoot, { recursive: true });
@@ -174,7 +178,7 @@ export async function extractTar(source: Readable, root: string): Promise<TarEnt
       } else if (type === 'file') {
         await mkdir(path.dirname(target), { recursive: true });
         current.sink = createWriteStream(target, { mode: (header.mode & 0o777) | 0o600 });
-      } else if (type === 'symlink') {
+      } else if (type === 'symlink' && options.skipSymlinks !== true) {
         const resolved = path.resolve(path.dirname(target), linkname);
         if (resolved !== absoluteRoot && !resolved.startsWith(`${absoluteRoot}${path.sep}`)) {
           throw new OperationError('E_ARCHIVE_UNSAFE', `The archive's symlink "${name}" points outside the target folder.`);

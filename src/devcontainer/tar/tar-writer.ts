@@ -8,6 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 
 const BLOCK = 512;
+/** The largest uid/gid the ustar header's 7 octal digits hold. */
+const MAX_ID = 0o7777777;
 
 /** Owner of an entry in the archive (default root); the engine applies it on extraction. */
 export interface TarOwner {
@@ -40,10 +42,12 @@ function header(fields: { name: string; mode: number; size: number; mtime: numbe
   const block = Buffer.alloc(BLOCK);
   block.write(fields.name, 0, 100, 'utf8');
   block.write(octal(fields.mode & 0o7777, 8), 100, 8, 'ascii');
-  block.write(octal(fields.uid ?? 0, 8), 108, 8, 'ascii');
-  block.write(octal(fields.gid ?? 0, 8), 116, 8, 'ascii');
+  block.write(octal(Math.min(fields.uid ?? 0, MAX_ID), 8), 108, 8, 'ascii');
+  block.write(octal(Math.min(fields.gid ?? 0, MAX_ID), 8), 116, 8, 'ascii');
   block.write(octal(fields.size, 12), 124, 12, 'ascii');
-  block.write(octal(Math.floor(fields.mtime), 12), 136, 12, 'ascii');
+  // Before 1970 or past what 11 octal digits hold (year 2242): the nearest
+  // time the field can say, not a header the engine refuses.
+  block.write(octal(Math.max(0, Math.min(Math.floor(fields.mtime), 0o77777777777)), 12), 136, 12, 'ascii');
   block.write('        ', 148, 8, 'ascii');
   block.write(fields.typeflag, 156, 1, 'ascii');
   if (fields.linkname !== undefined) block.write(fields.linkname, 157, 100, 'utf8');
@@ -69,6 +73,9 @@ function headers(entry: TarEntry, size: number): Buffer[] {
   if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
   if (linkname !== undefined && Buffer.byteLength(linkname) > 100) pax.push(paxRecord('linkpath', linkname));
   if (size > 0o77777777777) pax.push(paxRecord('size', String(size)));
+  // Ids above 2,097,151 (directory-service users) do not fit the 8-byte fields.
+  if ((entry.uid ?? 0) > MAX_ID) pax.push(paxRecord('uid', String(entry.uid)));
+  if ((entry.gid ?? 0) > MAX_ID) pax.push(paxRecord('gid', String(entry.gid)));
   const out: Buffer[] = [];
   if (pax.length > 0) {
     const data = Buffer.concat(pax);
