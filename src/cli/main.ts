@@ -5,6 +5,16 @@
 
 import { runCli } from './program.js';
 
+// The reader of our output went away (`pks devcontainer logs x | head`):
+// stop quietly, as a process killed by SIGPIPE would (128 + 13), not with a
+// stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    throw error;
+  });
+}
+
 void runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

@@ -144,10 +144,14 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
   if (result.exitCode !== 0) {
     const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
     const remote = target.remoteFlag ?? '';
+    const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec ${target.containerName}${remote} -- sh`;
+    // A create-time hook fails a spawn (its container kept for a look); a
+    // start or attach hook fails on a container that lives on.
+    const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';
     throw new OperationError('E_HOOK_FAILED', `${hook} failed with exit code ${result.exitCode}: ${label}`, {
-      hint:
-        `The container ${target.containerName} was kept for inspection. Look: pks devcontainer logs ${target.containerName}${remote}, ` +
-        `pks devcontainer exec ${target.containerName}${remote} -- sh. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes`,
+      hint: createTime
+        ? `The container ${target.containerName} was kept for inspection. Look: ${look}. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes`
+        : `The container ${target.containerName} runs on. Look: ${look}; fix the command in devcontainer.json.`,
       details: tail.length === 1 && tail[0] === '' ? ['(no output)'] : ['last output:', ...tail.map((line) => `  ${line}`)],
     });
   }

@@ -4,7 +4,7 @@
 // only this file; the user's ~/.ssh/config gets one `Include` line, added
 // once and only with the user's consent.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../common/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../store/files.js';
@@ -81,10 +81,14 @@ export type IncludeState = 'present' | 'absent';
 function hasInclude(text: string, target: string, home: string): boolean {
   const forms = new Set([target]);
   if (target.startsWith(`${home}/`)) forms.add(`~/${target.slice(home.length + 1)}`);
-  return text.split(/\r?\n/).some((line) => {
+  for (const line of text.split(/\r?\n/)) {
+    // Below a Host or Match line an Include belongs to that block and only
+    // applies to its hosts: it does not count.
+    if (/^\s*(Host|Match)\s/i.test(line)) return false;
     const match = /^\s*Include\s+(.+)$/i.exec(line);
-    return match !== null && (match[1] ?? '').split(/\s+/).some((token) => forms.has(token.replace(/^"|"$/g, '')));
-  });
+    if (match !== null && (match[1] ?? '').split(/\s+/).some((token) => forms.has(token.replace(/^"|"$/g, '')))) return true;
+  }
+  return false;
 }
 
 export async function sshIncludeState(env: NodeJS.ProcessEnv): Promise<IncludeState> {
@@ -98,11 +102,13 @@ export async function sshIncludeState(env: NodeJS.ProcessEnv): Promise<IncludeSt
  * every other byte of the file as it was.
  */
 export async function addSshInclude(env: NodeJS.ProcessEnv): Promise<string> {
-  const file = userSshConfigPath(env);
+  const link = userSshConfigPath(env);
+  // A ~/.ssh/config that is a symlink (dotfiles) stays one: its target is written.
+  const file = await realpath(link).catch(() => link);
   const current = await readFile(file, 'utf8').catch(() => '');
   const target = pksSshConfigPath(env);
   if (hasInclude(current, target, homeDir(env))) return file;
-  await ensurePrivateDir(path.dirname(file));
+  await ensurePrivateDir(path.dirname(link));
   await writeFileAtomic(file, `# Added by pks: SSH aliases of its remote hosts (pks-<id>)\nInclude ${configValue(target)}\n\n${current}`);
   return file;
 }

@@ -377,6 +377,18 @@ describe('spawn: the files that go (local engine)', () => {
   });
 });
 
+describe('output cut short (local engine)', () => {
+  it('a reader that goes away ends pks quietly, as SIGPIPE would', async () => {
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
+    assert.equal((await spawn('local', p.dir)).code, 0);
+    const script = `"${process.execPath}" "${pksBin}" devcontainer exec "${p.name}" -- seq 1 300000 | head -1; echo "pks=\${PIPESTATUS[0]}" >&2`;
+    const result = await promisify(execFile)('bash', ['-c', script], { env: sandbox.env });
+    assert.equal(result.stdout, '1\n');
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.match(result.stderr, /^pks=141$/m);
+  });
+});
+
 describe('spawn: where the workspace goes (local engine)', () => {
   const cases: Array<{ name: string; config: Record<string, unknown>; root: (name: string) => string; folder: (name: string) => string }> = [
     { name: 'default', config: {}, root: (n) => `/workspaces/${n}`, folder: (n) => `/workspaces/${n}` },

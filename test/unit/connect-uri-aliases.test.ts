@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,6 +56,19 @@ describe('SSH aliases for remote hosts', () => {
     const aliased: RemoteHost = { id: 'b1', host: 'box1', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' };
     const text = renderSshConfig([aliased], env);
     assert.match(text, new RegExp(`Host pks-b1\\n {2}HostName 10\\.0\\.0\\.7\\n {2}User dev\\n {2}Port 22\\n {2}IdentityFile ${home.replace(/[.]/g, '\\.')}/\\.ssh/box1_key\\n {2}IdentitiesOnly yes\\n`));
+    await rm(path.join(home, '.ssh', 'config'));
+  });
+
+  it('an Include below a Host block does not count; a symlinked ~/.ssh/config stays a symlink', async () => {
+    await mkdir(path.join(home, '.ssh'), { recursive: true });
+    const dotfiles = path.join(home, 'dotfiles-ssh-config');
+    await writeFile(dotfiles, `Host work\n  User someone\nInclude ${path.join(home, '.pks', 'ssh_config')}\n`);
+    await symlink(dotfiles, path.join(home, '.ssh', 'config'));
+    assert.equal(await sshIncludeState(env), 'absent', 'it belongs to Host work');
+    await addSshInclude(env);
+    assert.equal(await sshIncludeState(env), 'present');
+    assert.ok((await lstat(path.join(home, '.ssh', 'config'))).isSymbolicLink());
+    assert.ok((await readFile(dotfiles, 'utf8')).startsWith('# Added by pks'));
     await rm(path.join(home, '.ssh', 'config'));
   });
 
