@@ -135,7 +135,10 @@ function notFound(options: FindOptions, looked: number): OperationError {
   const seen = `${looked} pks-managed container${looked === 1 ? '' : 's'}`;
   if (options.query === undefined) {
     return new OperationError('E_CONTAINER_NOT_FOUND', `No dev container was spawned from the current folder (${options.cwd}) on ${options.where} (looked at the project folders of ${seen}).`, {
-      hint: `Name the container (see: pks devcontainer list --all${options.remoteFlag}), or spawn this folder: pks devcontainer spawn${options.remoteFlag}`,
+      hint:
+        options.remoteFlag === ''
+          ? 'Name the container (see: pks devcontainer list --all), or add --remote <id> if it runs on a remote host (pks devcontainer list --all-remotes --all shows where), or spawn this folder: pks devcontainer spawn'
+          : `Name the container (see: pks devcontainer list --all${options.remoteFlag}), or spawn this folder: pks devcontainer spawn${options.remoteFlag}`,
     });
   }
   return new OperationError('E_CONTAINER_NOT_FOUND', `No dev container matches "${options.query}" on ${options.where} (looked at the project names, container names and IDs of ${seen}).`, {

@@ -110,6 +110,23 @@ describe('connect: consent, stopped containers, the editor', () => {
     const ids = (await engine('local').listContainers({ filters: { label: [`pks.project.path=${project.dir}`] } })).map((c) => c.Id);
     assert.equal((await containerExec(engine('local'), ids[0] ?? '', ['cat', '/tmp/attached'])).stdout, 'attached\n', 'postAttachCommand ran');
   });
+
+  it('a failing postAttachCommand is reported, the editor opens anyway, exit 1', async () => {
+    const { project } = await spawnProject('local', { image: 'pks-test/busybox:latest', postAttachCommand: 'echo attach-broke; exit 9' });
+    const bin = path.join(sandbox.home, 'fake-bin-attach');
+    await mkdir(bin, { recursive: true });
+    const record = path.join(bin, 'called');
+    await writeFile(path.join(bin, 'code'), `#!/bin/sh\necho "$@" > ${record}\n`);
+    await chmod(path.join(bin, 'code'), 0o755);
+    const result = await sandbox.run(['devcontainer', 'connect', project.name], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /postAttachCommand failed with exit code 9/);
+    assert.match(result.stderr, /runs on\. Look: pks devcontainer logs/);
+    assert.doesNotMatch(result.stderr, /kept for inspection|rm .* --force/);
+    assert.match(result.stderr, /Opened \/workspaces\//);
+    for (let i = 0; i < 50 && (await readFile(record, 'utf8').catch(() => '')) === ''; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(await readFile(record, 'utf8'), /^--folder-uri vscode-remote:\/\/attached-container\+/);
+  });
 });
 
 describe('spawn opens VS Code once the container is ready (waitFor)', () => {

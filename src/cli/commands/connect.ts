@@ -3,7 +3,7 @@
 // Remote-SSH for remote hosts) or in a terminal.
 
 import path from 'node:path';
-import { OperationError } from '../../common/errors.js';
+import { OperationError, isPksError, type PksError } from '../../common/errors.js';
 import { hookTargetFor, inspectContainer } from '../../core/container-info.js';
 import { runLifecycleHooks } from '../../core/hooks.js';
 import { startDevcontainer } from '../../core/lifecycle.js';
@@ -50,7 +50,16 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     return;
   }
   const { target, merged } = hookTargetFor(engine, inspect, { onEvent: hookMessages(ctx), remoteFlag: found.remoteFlag });
-  await runLifecycleHooks(target, merged, 'attach');
+  // As VS Code does: a failing postAttachCommand is reported, and the editor
+  // opens anyway (the user needs it to fix the command). Exit 1 at the end.
+  let attachFailure: PksError | undefined;
+  try {
+    await runLifecycleHooks(target, merged, 'attach');
+  } catch (error) {
+    if (!isPksError(error) || error.code !== 'E_HOOK_FAILED') throw error;
+    attachFailure = error;
+    ctx.reporter.warn(error.message, error.hint);
+  }
 
   ctx.reporter.data(
     [
@@ -61,14 +70,14 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
       `uri        ${uri}`,
     ].join('\n'),
   );
-  if (flags.launch === false || flags.ide === 'none') return;
-  const editor = findEditor(ctx.env, flags.ide);
-  if (editor === undefined) {
+  const editor = flags.launch === false || flags.ide === 'none' ? undefined : findEditor(ctx.env, flags.ide);
+  if (editor !== undefined) {
+    await launchEditor(editor, uri, ctx.env);
+    ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+  } else if (flags.launch !== false && flags.ide !== 'none') {
     ctx.reporter.warn(editorMissing(flags.ide), `Open the container from a machine with VS Code: code --folder-uri '${uri}'`);
-    return;
   }
-  await launchEditor(editor, uri, ctx.env);
-  ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+  if (attachFailure !== undefined) throw attachFailure;
 }
 
 /**

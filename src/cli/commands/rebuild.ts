@@ -36,7 +36,7 @@ async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFl
   const info = projectPath === undefined ? undefined : await stat(projectPath).catch(() => undefined);
   if (projectPath === undefined || info === undefined || !info.isDirectory()) {
     throw new OperationError('E_PROJECT_MISSING', `Rebuilding needs the project's configuration, but its folder ${projectPath ?? '(unknown)'} is not on this machine.`, {
-      hint: 'Run the rebuild from the machine the container was spawned from.',
+      hint: 'Run the rebuild on the machine the container was spawned from. If the folder moved, spawn it from where it is now (a new container: the old one and its volume stay until pks devcontainer rm).',
     });
   }
   const configFile = labels[LABELS.configFile];
