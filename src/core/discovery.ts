@@ -109,7 +109,8 @@ export interface FoundDevcontainer {
 
 /** One line per candidate, for pickers and for the ambiguity error. */
 export function describeCandidate(c: DevcontainerSummary): string {
-  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}`;
+  // The folder tells apart two projects of the same name.
+  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.projectPath === null ? '' : `  ${c.projectPath}`}`;
 }
 
 /** The dev container a command acts on, among the pks-managed ones on `engine`. */

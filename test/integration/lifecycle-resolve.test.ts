@@ -86,6 +86,7 @@ describe('finding a container', () => {
     assert.match(result.stderr, new RegExp(`2 dev containers on the local engine match "${stem}-twin"`));
     for (const fake of [twinA, twinB]) {
       assert.match(result.stderr, new RegExp(`${fake.project}\\s+${fake.name}\\s+${fake.id.slice(0, 12)}\\s+local\\s+created`));
+      assert.ok(result.stderr.includes(`created  ${fake.projectPath}`), 'each candidate names its project folder');
     }
     const prefix = await runPks(['devcontainer', 'logs', stem], { env: hosts.env });
     assert.equal(prefix.code, 2, 'a prefix of several projects');
