@@ -110,6 +110,15 @@ describe('pks devcontainer validate', () => {
     assert.equal(result.stdout, '');
   });
 
+  it('says which runArgs spawn would ignore, and which settings pks does not apply', async () => {
+    const dir = write(path.join(tmp, 'runargs'), { '.devcontainer/devcontainer.json': '{"image": "x", "runArgs": ["--cap-add", "SYS_PTRACE", "--ulimit", "nofile=1024:2048"], "userEnvProbe": "loginInteractiveShell"}' });
+    const result = await pks(['dc', 'validate', '.'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: runArgs not supported by pks, ignored: --ulimit nofile=1024:2048\n/);
+    assert.match(result.stderr, /"userEnvProbe" is not applied/);
+    assert.match(result.stderr, /is valid \(2 warnings\)\.\n$/);
+  });
+
   it('exits 1 listing every schema error', async () => {
     const dir = write(path.join(tmp, 'invalid'), { '.devcontainer.json': '{"image": "x", "remoteUser": 7, "capAdd": "SYS_ADMIN"}' });
     const result = await pks(['dc', 'validate', dir]);

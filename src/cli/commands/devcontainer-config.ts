@@ -5,6 +5,7 @@
 // `config --format json` is a stable interface: see configDocument().
 
 import path from 'node:path';
+import { parseRunArgs } from '../../core/spawn/run-args.js';
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../options.js';
 import {
@@ -134,7 +135,10 @@ export async function runConfigCommand(ctx: Context, projectPath: string, option
 
 export async function runValidateCommand(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<void> {
   const loaded = await load(ctx, projectPath, options);
-  const count = loaded.warnings.length;
+  // What spawn would say of runArgs (they are only parsed there), said now.
+  const ignored = parseRunArgs(loaded.merged.runArgs ?? []).ignored;
+  if (ignored.length > 0) ctx.reporter.warn(`runArgs not supported by pks, ignored: ${ignored.join(' ')}`, undefined, 'W_UNSUPPORTED');
+  const count = loaded.warnings.length + (ignored.length > 0 ? 1 : 0);
   ctx.reporter.success(
     `${relative(loaded, loaded.configFile)} is valid${count === 0 ? '' : ` (${count} warning${count === 1 ? '' : 's'})`}.`,
   );
