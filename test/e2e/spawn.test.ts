@@ -346,6 +346,33 @@ describe('spawn: the files that go (local engine)', () => {
     assert.equal((await containerExec(engine('local'), id, ['git', '-C', `/workspaces/${gcd.name}`, 'log', '--format=%s'])).stdout, 'one\n');
   });
 
+  it('a submodule and a nested repository carry what their own git carries', async () => {
+    const lib = await project('local', { '.gitignore': 'node_modules/\n', 'index.js': 'module.exports = 1;\n' });
+    await git(lib.dir, 'add', '-A');
+    await git(lib.dir, 'commit', '-qm', 'lib');
+    const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }), 'main.txt': 'm\n' });
+    await git(p.dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib.dir, 'vendor/lib');
+    await git(p.dir, 'commit', '-qm', 'with lib');
+    await mkdir(path.join(p.dir, 'vendor/lib/node_modules/pkg'), { recursive: true });
+    await writeFile(path.join(p.dir, 'vendor/lib/node_modules/pkg/index.js'), 'ignored by the submodule\n');
+    await mkdir(path.join(p.dir, 'nested'));
+    await git(path.join(p.dir, 'nested'), 'init', '-q');
+    await writeFile(path.join(p.dir, 'nested/.gitignore'), 'build/\n');
+    await writeFile(path.join(p.dir, 'nested/src.c'), 'int x;\n');
+    await mkdir(path.join(p.dir, 'nested/build'));
+    await writeFile(path.join(p.dir, 'nested/build/out.o'), 'ignored by the nested repository\n');
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 0, result.stderr);
+    const id = result.outcome?.containerId ?? '';
+    const ls = async (file: string) => (await containerExec(engine('local'), id, ['test', '-e', `/workspaces/${p.name}/${file}`])).exitCode === 0;
+    assert.ok(await ls('vendor/lib/index.js'));
+    assert.ok(await ls('nested/src.c'));
+    assert.equal(await ls('vendor/lib/node_modules'), false, 'the submodule\'s .gitignore applies');
+    assert.equal(await ls('nested/build'), false, 'the nested repository\'s .gitignore applies');
+    const status = await containerExec(engine('local'), id, ['git', '-C', `/workspaces/${p.name}/nested`, 'status', '--short']);
+    assert.equal(status.exitCode, 0, status.stderr);
+  });
+
   it('git refusing the repository stops the spawn instead of sending ignored files', async () => {
     const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), '.gitignore': '.env\n', '.env': 'SECRET=1\n' });
     // Owned by another user: git refuses it ("dubious ownership").

@@ -60,11 +60,51 @@ function gitNeeded(projectPath: string, why: string, hint: string): OperationErr
  * is missing or refuses the repository (dubious ownership, ...), an error:
  * falling back to every file would upload what .gitignore keeps out.
  */
+/** What git carries in `folder`'s repository (below `folder` with `args` `-- .`), relative to `folder`. */
+async function gitList(folder: string, args: string[] = []): Promise<string[]> {
+  const listed = (await run('git', ['-C', folder, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout
+    .split('\0')
+    .filter((file) => file !== '');
+  return expandRepositories(folder, [...new Set(listed)]);
+}
+
+/**
+ * A submodule, or a repository nested untracked, is one path in its parent's
+ * list: what it carries comes from its own git (its .gitignore applies), with
+ * its .git so that git works there too. One git cannot list, its folder is
+ * left as it is (walked).
+ */
+async function expandRepositories(folder: string, listed: string[]): Promise<string[]> {
+  // Submodules are gitlinks (mode 160000), which need a .gitmodules; an
+  // untracked nested repository is listed with a trailing slash. Files are
+  // not looked at one by one.
+  const gitlinks = new Set<string>();
+  if (await stat(path.join(folder, '.gitmodules')).then(() => true, () => false)) {
+    const staged = (await run('git', ['-C', folder, 'ls-files', '-z', '--stage'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout;
+    for (const line of staged.split('\0')) if (line.startsWith('160000 ')) gitlinks.add(line.slice(line.indexOf('\t') + 1));
+  }
+  const out: string[] = [];
+  for (const entry of listed) {
+    if (!entry.endsWith('/') && !gitlinks.has(entry)) {
+      out.push(entry);
+      continue;
+    }
+    const relative = entry.replace(/\/$/, '');
+    const inner = path.join(folder, relative);
+    const isRepository = await stat(path.join(inner, '.git')).then(() => true, () => false);
+    if (!isRepository) {
+      out.push(relative);
+      continue;
+    }
+    const files = await gitList(inner).catch(() => undefined);
+    if (files === undefined) out.push(relative);
+    else out.push(`${relative}/.git`, ...files.map((file) => `${relative}/${file}`));
+  }
+  return out;
+}
+
 async function gitFiles(projectPath: string): Promise<string[] | undefined> {
-  const list = async (args: string[]) =>
-    (await run('git', ['-C', projectPath, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout
-      .split('\0')
-      .filter((file) => file !== '');
+  const list = (args: string[]) => gitList(projectPath, args);
   let top: string;
   try {
     top = (await run('git', ['-C', projectPath, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' })).stdout.trim();
