@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
-import { OperationError, errorMessage } from '../../common/errors.js';
+import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
   prepareImage,
@@ -316,8 +316,11 @@ async function runHooks(
       ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
     });
   } catch (error) {
-    // The container's main process ended while the hooks ran.
-    if (!isEngineApiError(error, 409) || !/is not running/i.test(error.engineMessage)) throw error;
+    // The container's main process ended while the hooks ran: the engine
+    // refuses the exec (409), or the exec races the exit ("cannot exec in a
+    // stopped state", 126). Either way, that is what to report.
+    const refused = isEngineApiError(error, 409) && /is not running/i.test(error.engineMessage);
+    if (!refused && !(isPksError(error) && error.code === 'E_HOOK_FAILED')) throw error;
     const after = await inspectContainer(request.target.engine, inspect.Id);
     if (after.State.Running) throw error;
     throw await containerExitedError(request.target.engine, after, { overrideCommand: merged.overrideCommand ?? true, remoteFlag: remoteFlagOf(request.target.hostId) });
