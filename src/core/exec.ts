@@ -53,11 +53,23 @@ export async function startExec(engine: EngineClient, containerId: string, optio
   );
   const path = `/exec/${exec.Id}`;
   const { socket } = await engine.hijack({ method: 'POST', path: `${path}/start`, body: { Detach: false, Tty: tty } });
+  const resizeOnce = (rows: number, cols: number): Promise<boolean> =>
+    engine.requestEmpty({ method: 'POST', path: `${path}/resize`, query: { h: rows, w: cols } }).then(
+      () => true,
+      () => false,
+    );
   const resize = async (rows: number, cols: number): Promise<void> => {
-    if (!tty) return;
-    await engine.requestEmpty({ method: 'POST', path: `${path}/resize`, query: { h: rows, w: cols } }).catch(() => undefined);
+    if (tty) await resizeOnce(rows, cols);
   };
-  if (options.tty !== undefined) await resize(options.tty.rows, options.tty.cols);
+  if (options.tty !== undefined) {
+    // The engine starts the process a moment after the attach answers; a
+    // resize before that is refused, and the terminal would stay 0x0 (engines
+    // before API 1.42 take no size at create). As docker does: try again.
+    const { rows, cols } = options.tty;
+    for (let attempt = 1; !(await resizeOnce(rows, cols)) && attempt < 10; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
 
   if (options.stdin !== undefined) {
     const stdin = options.stdin;
