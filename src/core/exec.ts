@@ -58,8 +58,27 @@ export async function startExec(engine: EngineClient, containerId: string, optio
       () => true,
       () => false,
     );
+  // One resize at a time, the latest size winning: two sent at once (stty
+  // sets rows, then columns: two SIGWINCHs) travel on two connections and
+  // may reach the engine in the wrong order, leaving the older size.
+  type Size = { rows: number; cols: number };
+  let pending: Size | undefined;
+  let sending = false;
   const resize = async (rows: number, cols: number): Promise<void> => {
-    if (tty) await resizeOnce(rows, cols);
+    if (!tty) return;
+    pending = { rows, cols };
+    if (sending) return;
+    sending = true;
+    try {
+      let next: Size | undefined = pending;
+      while (next !== undefined) {
+        pending = undefined;
+        await resizeOnce(next.rows, next.cols);
+        next = pending as Size | undefined;
+      }
+    } finally {
+      sending = false;
+    }
   };
   if (options.tty !== undefined) {
     // The engine starts the process a moment after the attach answers; a

@@ -86,7 +86,10 @@ for (const where of ['local', 'r1'] as const) {
       // Engines before API 1.42 set the size just after the process starts
       // (as with docker exec -t), hence the wait for a size other than 0 0.
       const waitWhile = (size: string): string => `i=0; while [ "$(stty size)" = "${size}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`;
-      const inner = `${waitWhile('0 0')}; echo "size:$(stty size)"; ${waitWhile('30 100')}; echo "size:$(stty size)"; read line; echo "got:$line"; exit 5`;
+      // stty sets rows and columns one after the other (two SIGWINCHs, two
+      // resizes): wait for both, not for the first change.
+      const waitUntil = (size: string): string => `i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`;
+      const inner = `${waitWhile('0 0')}; echo "size:$(stty size)"; ${waitUntil('40 120')}; echo "size:$(stty size)"; read line; echo "got:$line"; exit 5`;
       const term = inTerminal(
         [
           'stty rows 30 cols 100',
@@ -96,9 +99,14 @@ for (const where of ['local', 'r1'] as const) {
           'stty -a',
         ].join('\n'),
       );
-      await waitFor(async () => term.output().includes('size:30 100'), 20_000);
+      const seen = (text: string) => async () => {
+        await waitFor(async () => term.output().includes(text), 20_000).catch((error: unknown) => {
+          throw new Error(`${String(error)}; waited for ${JSON.stringify(text)}, the terminal showed: ${JSON.stringify(term.output())}`);
+        });
+      };
+      await seen('size:30 100')();
       await writeFile(go, '');
-      await waitFor(async () => term.output().includes('size:40 120'), 20_000);
+      await seen('size:40 120')();
       term.write('typed here\r');
       assert.equal(await term.exited, 0);
       const out = term.output();
