@@ -128,6 +128,18 @@ describe('pks remote: ssh_config aliases', () => {
     const tested = await s.run(['remote', 'test', 'alias', '--verbose']);
     assert.equal(tested.code, 0, tested.stderr);
     assert.match(tested.stderr, new RegExp(`connecting to pksdev@${env.r2.host.replace(/\./g, '\\.')}:22`));
+    // remote list says where pks really connects, and with which key.
+    const listed = await s.run(['remote', 'list']);
+    assert.match(listed.stdout, new RegExp(`alias\\s+build-box → pksdev@${env.r2.host.replace(/\./g, '\\.')}:22\\s+${env.r2.key.replace(/[./]/g, (c) => `\\${c}`)}\\s`));
+    // ~/.pks/ssh_config, once written (by connect or spawn), follows the registry.
+    const aliases = path.join(s.pksHome, 'ssh_config');
+    await writeFile(aliases, '# stale\n', { mode: 0o600 });
+    assert.equal((await s.run(['remote', 'add', 'second', '--host', env.r1.host, '--user', env.r1.user, '--key', env.r1.key, '--no-test'])).code, 0);
+    const written = await readFile(aliases, 'utf8');
+    assert.match(written, /Host pks-alias\n {2}HostName \S+\n {2}User pksdev\n {2}Port 22\n {2}IdentityFile \S+r2_ed25519\n/, 'the alias\'s key is carried');
+    assert.match(written, /Host pks-second\n/);
+    assert.equal((await s.run(['remote', 'remove', 'second', '--yes'])).code, 0);
+    assert.doesNotMatch(await readFile(aliases, 'utf8'), /pks-second/);
   });
 });
 

@@ -368,12 +368,12 @@ async function sendWorkspace(
 }
 
 /** What the user should know about the file set before it is sent. */
-async function uploadWarnings(projectPath: string, loaded: LoadedDevcontainerConfig, upload: UploadPlan): Promise<string[]> {
+export async function uploadWarnings(projectPath: string, loaded: LoadedDevcontainerConfig, upload: UploadPlan): Promise<string[]> {
   const warnings: string[] = [];
   const byPath = new Map(upload.files.map((file) => [file.relative, file]));
   const configFile = path.relative(projectPath, loaded.configFile).split(path.sep).join('/');
   if (!configFile.startsWith('../') && !byPath.has(configFile)) {
-    warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${fileCount(upload)} files; --include-ignored sends everything.`);
+    warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${fileCount(upload)} file${fileCount(upload) === 1 ? '' : 's'}; --include-ignored sends everything.`);
   }
   // A worktree's (or a submodule checkout's) .git is a file naming a folder of this machine.
   if (byPath.get('.git')?.kind === 'file') {
