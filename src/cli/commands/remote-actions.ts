@@ -132,18 +132,17 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
 
 /**
  * Where pks connects, as ssh_config resolves it (HostName, User, Port of an
- * alias; the local user by default), with the alias when there is one.
+ * alias; the local user by default), with the alias when there is one; and
+ * with which key (the registered one, else the alias's).
  */
-function effectiveAddress(ctx: Context, host: RemoteHost): string {
-  const { options } = resolveRemoteTarget(host, { env: ctx.env });
+function effectiveLogin(ctx: Context, host: RemoteHost): { address: string; key: string } {
+  const { options, sshConfig } = resolveRemoteTarget(host, { env: ctx.env });
   const login = `${options.username}@${options.host}:${options.port ?? 22}`;
-  return options.host === host.host ? login : `${host.host} → ${login}`;
-}
-
-function effectiveKey(ctx: Context, host: RemoteHost): string {
-  if (host.key !== undefined) return host.key;
-  const files = resolveRemoteTarget(host, { env: ctx.env }).sshConfig.identityFiles;
-  return files.length > 0 ? files.join(', ') : '(ssh default)';
+  const identities = sshConfig.identityFiles;
+  return {
+    address: options.host === host.host ? login : `${host.host} → ${login}`,
+    key: host.key ?? (identities.length > 0 ? identities.join(', ') : '(ssh default)'),
+  };
 }
 
 export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
@@ -156,16 +155,18 @@ export async function remoteList(ctx: Context, flags: { format: OutputFormat }):
     ctx.reporter.info('No remote hosts registered. Add one with: pks remote add <id> --host <host> [--user <user>] [--key <path>]');
     return;
   }
+  // ssh_config is read once per host.
+  const rows = hosts.map((host) => ({ host, ...effectiveLogin(ctx, host) }));
   ctx.reporter.data(
     renderTable(
       [
-        { header: 'ID', value: (h: RemoteHost) => h.id },
-        { header: 'ADDRESS', value: (h) => effectiveAddress(ctx, h) },
-        { header: 'KEY', value: (h) => effectiveKey(ctx, h) },
-        { header: 'ENGINE', value: (h) => (h.capabilities === undefined ? '-' : `Docker ${h.capabilities.engineVersion}`) },
-        { header: 'LAST TESTED', value: (h) => relativeTime(h.lastTestedAt) },
+        { header: 'ID', value: (r: (typeof rows)[number]) => r.host.id },
+        { header: 'ADDRESS', value: (r) => r.address },
+        { header: 'KEY', value: (r) => r.key },
+        { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
+        { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
       ],
-      hosts,
+      rows,
     ),
   );
 }

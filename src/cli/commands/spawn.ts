@@ -39,10 +39,17 @@ export interface SpawnFlags {
   format: 'text' | 'json';
 }
 
+function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** True when `folder` or a folder above it has a `.git` (a work tree, whatever git says of it). */
 async function insideGitWorkTree(folder: string): Promise<boolean> {
   for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
-    if (await stat(path.join(dir, '.git')).then(() => true, () => false)) return true;
+    if (await exists(path.join(dir, '.git'))) return true;
     if (path.dirname(dir) === dir) return false;
   }
 }
@@ -79,7 +86,7 @@ async function expandRepositories(folder: string, listed: string[]): Promise<str
   // untracked nested repository is listed with a trailing slash. Files are
   // not looked at one by one.
   const gitlinks = new Set<string>();
-  if (await stat(path.join(folder, '.gitmodules')).then(() => true, () => false)) {
+  if (await exists(path.join(folder, '.gitmodules'))) {
     const staged = (await run('git', ['-C', folder, 'ls-files', '-z', '--stage'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout;
     for (const line of staged.split('\0')) if (line.startsWith('160000 ')) gitlinks.add(line.slice(line.indexOf('\t') + 1));
   }
@@ -91,8 +98,7 @@ async function expandRepositories(folder: string, listed: string[]): Promise<str
     }
     const relative = entry.replace(/\/$/, '');
     const inner = path.join(folder, relative);
-    const isRepository = await stat(path.join(inner, '.git')).then(() => true, () => false);
-    if (!isRepository) {
+    if (!(await exists(path.join(inner, '.git')))) {
       out.push(relative);
       continue;
     }

@@ -8,6 +8,7 @@ import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '..
 import { PassThrough } from 'node:stream';
 import type { EngineClient } from '../../engine/index.js';
 import type { ContainerInspect } from '../container-info.js';
+import { mergedFromLabels } from '../hooks.js';
 import { streamLogs } from '../logs.js';
 import { removeContainer } from './existing.js';
 import type { SpawnEvent, SpawnPhase } from './types.js';
@@ -178,14 +179,16 @@ async function lastLogLines(engine: EngineClient, inspect: ContainerInspect, lin
  * overrideCommand off that is the image's own command (a shell without a
  * terminal exits at once); otherwise an entrypoint that failed.
  */
-export async function containerExitedError(engine: EngineClient, inspect: ContainerInspect, options: { overrideCommand: boolean; remoteFlag: string }): Promise<OperationError> {
+export async function containerExitedError(engine: EngineClient, inspect: ContainerInspect, remoteFlag: string): Promise<OperationError> {
   const name = inspect.Name.replace(/^\//, '');
+  // The configuration it was made from is in its metadata label.
+  const overrideCommand = mergedFromLabels(inspect.Config.Labels ?? {}).overrideCommand ?? true;
   const logs = await lastLogLines(engine, inspect, 5);
   const code = inspect.State.ExitCode;
   const printed = logs.length === 0 ? '' : ` Its last output:\n${logs.map((line) => `  ${line}`).join('\n')}`;
   return new OperationError('E_CONTAINER_EXITED', `The container ${name} stopped right after it started${code === undefined ? '' : ` (exit code ${code})`}; it is kept for inspection.${printed}`, {
-    hint: options.overrideCommand
-      ? `See what it printed: pks devcontainer logs ${name}${options.remoteFlag}; remove it with: pks devcontainer rm ${name}${options.remoteFlag} --force`
-      : `With "overrideCommand": false the image's own command is the container's main process and must keep running (a shell exits at once without a terminal). Drop that setting, or give the image a long-running command; logs: pks devcontainer logs ${name}${options.remoteFlag}`,
+    hint: overrideCommand
+      ? `See what it printed: pks devcontainer logs ${name}${remoteFlag}; remove it with: pks devcontainer rm ${name}${remoteFlag} --force`
+      : `With "overrideCommand": false the image's own command is the container's main process and must keep running (a shell exits at once without a terminal). Drop that setting, or give the image a long-running command; logs: pks devcontainer logs ${name}${remoteFlag}`,
   });
 }

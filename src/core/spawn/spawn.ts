@@ -19,7 +19,7 @@ import {
 } from '../../devcontainer/index.js';
 import { isEngineApiError } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
-import { mergedFromLabels, runLifecycleHooks } from '../hooks.js';
+import { runLifecycleHooks } from '../hooks.js';
 import { remoteFlagOf } from '../engine-target.js';
 import { LABELS } from '../labels.js';
 import { chooseCompression } from './compression.js';
@@ -171,10 +171,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       const started = await clock.run('start', `Using the existing container ${name}`, () => startIfStopped(engine, existing));
       if (started) {
         const after = await inspectContainer(engine, existing.Id);
-        if (!after.State.Running) {
-          const overrideCommand = mergedFromLabels(existing.Config.Labels ?? {}).overrideCommand ?? true;
-          throw await containerExitedError(engine, after, { overrideCommand, remoteFlag: remoteFlagOf(hostId) });
-        }
+        if (!after.State.Running) throw await containerExitedError(engine, after, remoteFlagOf(hostId));
       }
       aftermath.current = { stage: 'ready', container: name, pending: marker === undefined ? 'upload' : 'hooks' };
       // The spawn that created it started it while uploading, then lost the
@@ -283,9 +280,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   }
   aftermath.current = { stage: 'ready', container: containerName, pending: 'hooks' };
   const inspect = await inspectContainer(engine, containerId);
-  if (!inspect.State.Running) {
-    throw await containerExitedError(engine, inspect, { overrideCommand: prepared.merged.overrideCommand ?? true, remoteFlag: remoteFlagOf(hostId) });
-  }
+  if (!inspect.State.Running) throw await containerExitedError(engine, inspect, remoteFlagOf(hostId));
   await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
   // The result needs the id, name and labels only, which hooks do not change.
   return resultFor(request, inspect, existing === undefined ? 'created' : 'rebuilt', loaded, clock);
@@ -323,7 +318,7 @@ async function runHooks(
     if (!refused && !(isPksError(error) && error.code === 'E_HOOK_FAILED')) throw error;
     const after = await inspectContainer(request.target.engine, inspect.Id);
     if (after.State.Running) throw error;
-    throw await containerExitedError(request.target.engine, after, { overrideCommand: merged.overrideCommand ?? true, remoteFlag: remoteFlagOf(request.target.hostId) });
+    throw await containerExitedError(request.target.engine, after, remoteFlagOf(request.target.hostId));
   }
 }
 
@@ -373,7 +368,8 @@ export async function uploadWarnings(projectPath: string, loaded: LoadedDevconta
   const byPath = new Map(upload.files.map((file) => [file.relative, file]));
   const configFile = path.relative(projectPath, loaded.configFile).split(path.sep).join('/');
   if (!configFile.startsWith('../') && !byPath.has(configFile)) {
-    warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${fileCount(upload)} file${fileCount(upload) === 1 ? '' : 's'}; --include-ignored sends everything.`);
+    const count = fileCount(upload);
+    warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${count} file${count === 1 ? '' : 's'}; --include-ignored sends everything.`);
   }
   // A worktree's (or a submodule checkout's) .git is a file naming a folder of this machine.
   if (byPath.get('.git')?.kind === 'file') {

@@ -101,34 +101,28 @@ async function plan(projectPath: string, files: readonly string[] | undefined): 
     folders.add(parent);
     if (info?.isDirectory() === true) planned.push(plannedEntry(parent, info));
   };
-  for (const relative of listed) {
+  // A path of the list (git's, or the walk's), or one found inside a folder
+  // git lists as one path (.git, a submodule): such a folder brings what it
+  // holds, walked (the walk's own folders are followed by what they hold).
+  const add = async (relative: string, listedPath: boolean): Promise<void> => {
     const info = await lstat(path.join(projectPath, relative)).catch(() => undefined);
     if (info === undefined) {
-      missing.push(relative); // listed by git but deleted in the work tree (or a name that is not UTF-8)
-      continue;
+      if (listedPath) missing.push(relative); // deleted in the work tree (or a name that is not UTF-8)
+      return;
     }
-    if (!info.isFile() && !info.isSymbolicLink() && !info.isDirectory()) continue;
+    if (!info.isFile() && !info.isSymbolicLink() && !info.isDirectory()) return;
     await addParents(relative);
-    if (info.isDirectory()) {
-      if (!folders.has(relative)) {
-        folders.add(relative);
-        planned.push(plannedEntry(relative, info));
-      }
-      if (files === undefined) continue; // the walk lists what it holds next
-      // Listed by git as one path (.git, a submodule): carry what it holds.
-      for (const child of await walk(projectPath, relative)) {
-        const inner = await lstat(path.join(projectPath, child)).catch(() => undefined);
-        if (inner === undefined || (!inner.isFile() && !inner.isSymbolicLink() && !inner.isDirectory())) continue;
-        if (inner.isDirectory()) {
-          if (folders.has(child)) continue;
-          folders.add(child);
-        }
-        planned.push(plannedEntry(child, inner));
-      }
-      continue;
+    if (!info.isDirectory()) {
+      planned.push(plannedEntry(relative, info));
+      return;
     }
-    planned.push(plannedEntry(relative, info));
-  }
+    if (!folders.has(relative)) {
+      folders.add(relative);
+      planned.push(plannedEntry(relative, info));
+    }
+    if (listedPath && files !== undefined) for (const child of await walk(projectPath, relative)) await add(child, false);
+  };
+  for (const relative of listed) await add(relative, true);
   return { planned, missing };
 }
 
