@@ -147,6 +147,8 @@ export class SshConnection {
         ? options.knownHostsFiles
         : [...options.knownHostsFiles, options.knownHostsAcceptFile],
       ...(options.knownHostsAcceptFile === undefined ? {} : { recordFile: options.knownHostsAcceptFile }),
+      globalKnownHostsFiles: options.globalKnownHostsFiles,
+      revokedHostKeysFile: options.revokedHostKeys,
       acceptNewHostKey: options.acceptNewHostKey,
       acceptWith: options.prompts.acceptHostKeyWith,
       onAccepted: options.prompts.hostKeyAccepted,
