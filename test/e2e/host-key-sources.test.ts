@@ -9,25 +9,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { STACK_TRACE, sandboxPool, type Sandbox } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
-const sandboxes: Sandbox[] = [];
+const { sandbox, cleanup } = sandboxPool(() => env.knownHosts);
 
 before(() => {
   env = loadTestEnv();
 });
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-});
-
-async function sandbox(withKnownHosts: boolean): Promise<Sandbox> {
-  const s = await createSandbox(withKnownHosts ? { knownHosts: env.knownHosts } : {});
-  sandboxes.push(s);
-  return s;
-}
+after(cleanup);
 
 /** `ssh-ed25519 AAAA…` of r1's real host key, as the test environment recorded it. */
 async function r1HostKey(): Promise<string> {

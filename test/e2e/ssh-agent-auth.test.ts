@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
 let dir: string;
-const sandboxes: Sandbox[] = [];
+const { sandbox, cleanup } = sandboxPool(() => env.knownHosts);
 const agents: ChildProcess[] = [];
 
 before(async () => {
@@ -24,15 +24,9 @@ before(async () => {
 });
 after(async () => {
   for (const agent of agents) agent.kill('SIGKILL');
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
+  await cleanup();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function sandbox(): Promise<Sandbox> {
-  const s = await createSandbox({ knownHosts: env.knownHosts });
-  sandboxes.push(s);
-  return s;
-}
 
 /** An ssh-agent of this test's own, in the foreground, on `socket`. */
 async function startAgent(socket: string): Promise<ChildProcess> {
