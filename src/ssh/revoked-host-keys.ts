@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { OperationError, errorMessage } from '../common/errors.js';
+import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { keyTypeOfBlob } from './key-blob.js';
 
 export interface RevokedHostKeys {
@@ -34,7 +34,9 @@ export async function readRevokedHostKeys(file: string): Promise<RevokedHostKeys
   try {
     data = await readFile(file);
   } catch (error) {
-    throw new OperationError('E_HOST_KEY_REVOKED_LIST_READ', `Cannot read the RevokedHostKeys file ${file}: ${errorMessage(error)}. Every host is refused until it can be read, as ssh does.`, {
+    const code = systemErrorCode(error);
+    const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : errorMessage(error);
+    throw new OperationError('E_HOST_KEY_REVOKED_LIST_READ', `Cannot read the RevokedHostKeys file ${file}: ${reason}. Every host is refused until it can be read, as ssh does.`, {
       hint: 'Create the file (it may be empty), fix its permissions, or remove RevokedHostKeys from ~/.ssh/config.',
       cause: error,
     });

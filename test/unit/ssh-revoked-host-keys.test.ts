@@ -86,7 +86,7 @@ describe('RevokedHostKeys files', () => {
     await assert.rejects(readRevokedHostKeys(path.join(dir, 'absent')), (error: unknown) => {
       assert.ok(isPksError(error));
       assert.equal(error.code, 'E_HOST_KEY_REVOKED_LIST_READ');
-      assert.match(error.message, /Cannot read the RevokedHostKeys file .*absent: .*Every host is refused/);
+      assert.match(error.message, /Cannot read the RevokedHostKeys file .*absent: it does not exist\. Every host is refused/);
       assert.match(error.hint ?? '', /remove RevokedHostKeys/);
       return true;
     });
