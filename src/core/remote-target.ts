@@ -1,8 +1,10 @@
 // Turns a registered remote host into the SSH options that reach it, the way
 // ssh(1) would: explicit entry values win, then ~/.ssh/config (the entry's
 // host may be an alias), then defaults. Host keys are checked against
-// ~/.ssh/known_hosts and ~/.pks/known_hosts; keys the user accepts through pks
-// go to the latter, so pks never edits the user's own ssh files.
+// ssh_config's UserKnownHostsFile (default ~/.ssh/known_hosts{,2}),
+// GlobalKnownHostsFile and RevokedHostKeys, and ~/.pks/known_hosts; keys the
+// user accepts through pks go to the latter, so pks never edits the user's
+// own ssh files.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import type { SshEngineOptions } from '../engine/index.js';
 // ssh-config directly, not the ssh barrel: resolving a target must not load the connection code.
 import type { SshPrompts } from '../ssh/options.js';
 import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../ssh/ssh-config.js';
+import { defaultKnownHostsFiles } from '../ssh/known-hosts-file.js';
 import { DEFAULT_DOCKER_SOCKET, homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
@@ -73,11 +76,14 @@ export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOpti
   const port = entry.port ?? sshConfig.port ?? 22;
   const username = entry.user ?? sshConfig.user ?? localUser(env);
   const pksKnownHosts = path.join(pksHome(env), 'known_hosts');
-  const userKnownHosts = sshConfig.userKnownHostsFiles ?? [path.join(home, '.ssh', 'known_hosts')];
+  const userKnownHosts = sshConfig.userKnownHostsFiles ?? defaultKnownHostsFiles(home);
   const agentSocket = env.SSH_AUTH_SOCK;
   const common = {
     knownHostsFiles: [...userKnownHosts, pksKnownHosts],
     knownHostsAcceptFile: pksKnownHosts,
+    // Unset = the ssh layer's defaults (/etc/ssh/ssh_known_hosts{,2}).
+    ...(sshConfig.globalKnownHostsFiles === undefined ? {} : { globalKnownHostsFiles: sshConfig.globalKnownHostsFiles }),
+    ...(sshConfig.revokedHostKeys === undefined ? {} : { revokedHostKeys: sshConfig.revokedHostKeys }),
     acceptNewHostKey: options.acceptNewHostKey === true,
     // ssh_config's liveness settings, as ssh(1) reads them; without
     // ServerAliveInterval pks still sends keepalives (every 15 s), so that a

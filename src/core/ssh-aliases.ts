@@ -45,6 +45,9 @@ export function renderSshConfig(hosts: readonly RemoteHost[], env: NodeJS.Proces
       `  Port ${options.port ?? 22}`,
       ...identities,
       `  UserKnownHostsFile ${(options.knownHostsFiles ?? []).map(configValue).join(' ')}`,
+      // The host's own alias's revocation sources, which `ssh pks-<id>` would not match.
+      ...(options.globalKnownHostsFiles === undefined ? [] : [`  GlobalKnownHostsFile ${options.globalKnownHostsFiles.map(configValue).join(' ') || 'none'}`]),
+      ...(options.revokedHostKeys === undefined ? [] : [`  RevokedHostKeys ${configValue(options.revokedHostKeys)}`]),
       '  StrictHostKeyChecking yes',
       ...(options.jump === undefined ? [] : [`  ProxyJump ${configValue(`${options.jump.username}@${options.jump.host}:${options.jump.port ?? 22}`)}`]),
     ];

@@ -29,6 +29,8 @@ function keyParts(options: ResolvedSshOptions): unknown[] {
     options.identityFiles,
     options.agentSocket ?? null,
     options.knownHostsFiles,
+    options.globalKnownHostsFiles,
+    options.revokedHostKeys ?? null,
     options.acceptNewHostKey,
     options.jump === undefined ? null : keyParts(options.jump),
   ];

@@ -5,7 +5,7 @@
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import { withRetry } from '../common/retry.js';
-import { authMethods, loadCredentials } from './credentials.js';
+import { agentUnreachableReason, authMethods, describeCredentials, loadCredentials } from './credentials.js';
 import { HostKeyPolicy, UnknownHostKeyError } from './host-key-policy.js';
 import { appendKnownHostsLine } from './known-hosts-file.js';
 import { loginOf, sshUrlOf, type ResolvedSshOptions } from './options.js';
@@ -147,6 +147,8 @@ export class SshConnection {
         ? options.knownHostsFiles
         : [...options.knownHostsFiles, options.knownHostsAcceptFile],
       ...(options.knownHostsAcceptFile === undefined ? {} : { recordFile: options.knownHostsAcceptFile }),
+      globalKnownHostsFiles: options.globalKnownHostsFiles,
+      revokedHostKeysFile: options.revokedHostKeys,
       acceptNewHostKey: options.acceptNewHostKey,
       acceptWith: options.prompts.acceptHostKeyWith,
       onAccepted: options.prompts.hostKeyAccepted,
@@ -158,6 +160,7 @@ export class SshConnection {
       host: options.host,
       port: options.port,
       credentials: credentials.description,
+      authenticating: false,
     };
     const methods = authMethods(options.username, credentials);
     const sock = options.jump === undefined ? undefined : await this.tunnelThroughJumpHost(options.jump);
@@ -184,6 +187,7 @@ export class SshConnection {
       },
       // Agent keys first, then each identity, each once: OpenSSH's order.
       authHandler: (_methodsLeft, _partialSuccess, next) => {
+        context.authenticating = true;
         next((methods.shift() ?? false) as Parameters<typeof next>[0]);
       },
       ...(sock === undefined ? {} : { sock }),
@@ -203,8 +207,13 @@ export class SshConnection {
       };
       const onError = (error: Error & { level?: string }): void => {
         // An ssh-agent that cannot be reached (a stale SSH_AUTH_SOCK): ssh2
-        // reports it and goes on to the key files, as OpenSSH does.
-        if (error.level === 'agent') return;
+        // reports it and goes on to the key files, as OpenSSH does; an
+        // authentication failure then says the agent was not reached.
+        if (error.level === 'agent') {
+          const reason = credentials.agentSocket === undefined ? undefined : agentUnreachableReason(error, credentials.agentSocket);
+          if (reason !== undefined) context.credentials = describeCredentials(credentials, reason);
+          return;
+        }
         fail(error);
       };
       client.on('error', onError);

@@ -3,8 +3,9 @@
 // default ~/.ssh/id_* keys. Key material stays in memory; messages name keys
 // only by path, type and public fingerprint.
 
+import { lstatSync } from 'node:fs';
 import type { ParsedKey } from 'ssh2';
-import { OperationError, isPksError } from '../common/errors.js';
+import { OperationError, errorMessage, isPksError, systemErrorCode } from '../common/errors.js';
 import { sha256Fingerprint } from './key-blob.js';
 import { publicKeyError, readPrivateKeyFile } from './keys.js';
 import type { ResolvedSshOptions } from './options.js';
@@ -21,6 +22,8 @@ export interface Identity {
 export interface Credentials {
   agentSocket: string | undefined;
   identities: Identity[];
+  /** Encrypted key files left to the agent (no terminal to ask for their passphrase). */
+  agentHeld: string[];
   /** What was offered, for an authentication error. */
   description: string;
 }
@@ -101,17 +104,41 @@ export async function loadCredentials(utils: Ssh2Utils, options: ResolvedSshOpti
       options.prompts.warn?.(`${error.message} Skipping it.${error.hint === undefined ? '' : ` (${error.hint})`}`);
     }
   }
+  const credentials = { agentSocket: options.agentSocket, identities, agentHeld };
+  return { ...credentials, description: describeCredentials(credentials) };
+}
+
+/**
+ * What the server was offered, for an authentication error. An agent that
+ * could not be reached offered nothing: say so, rather than that the server
+ * refused its keys.
+ */
+export function describeCredentials(credentials: Omit<Credentials, 'description'>, agentUnreachable?: string): string {
+  const { agentSocket, agentHeld, identities } = credentials;
+  const reached = agentSocket !== undefined && agentUnreachable === undefined;
   const offered = [
-    ...(options.agentSocket === undefined
-      ? []
-      : [`the keys of ssh-agent (${options.agentSocket}${agentHeld.length === 0 ? '' : `, expected to hold the encrypted ${agentHeld.join(', ')}: load it with ssh-add`})`]),
+    ...(reached ? [`the keys of ssh-agent (${agentSocket}${agentHeld.length === 0 ? '' : `, expected to hold the encrypted ${agentHeld.join(', ')}: load it with ssh-add`})`] : []),
     ...identities.map((identity) => `key ${identity.label}`),
   ];
-  return {
-    agentSocket: options.agentSocket,
-    identities,
-    description: offered.length === 0 ? 'no key (none configured, none found in ~/.ssh, no ssh-agent)' : offered.join(', '),
-  };
+  const refused = offered.length === 0 ? `no key${reached || agentSocket !== undefined ? '' : ' (none configured, none found in ~/.ssh, no ssh-agent)'}` : offered.join(', ');
+  if (agentSocket === undefined || agentUnreachable === undefined) return refused;
+  return `${refused}; the ssh-agent at ${agentSocket} (SSH_AUTH_SOCK) could not be reached (${agentUnreachable}), so none of its keys were offered`;
+}
+
+/**
+ * Why an agent error means the agent was never reached, or undefined for any
+ * other agent failure (a key it refused to sign with, say). ssh2 says only
+ * "Failed to connect to agent", so the socket path is looked at (on this
+ * failure path only) to say what is wrong with it.
+ */
+export function agentUnreachableReason(error: unknown, socketPath: string): string | undefined {
+  if (!/failed to connect to agent/i.test(errorMessage(error))) return undefined;
+  try {
+    const stats = lstatSync(socketPath);
+    return stats.isSocket() ? 'nothing answers on that socket' : 'that path is not a socket';
+  } catch (statError) {
+    return systemErrorCode(statError) === 'ENOENT' ? 'no such socket' : errorMessage(statError);
+  }
 }
 
 type AuthMethod =

@@ -11,12 +11,17 @@ import {
   knownKeyTypes,
   type KnownHostsEntry,
 } from './known-hosts.js';
+import { readRevokedHostKeys, type RevokedHostKeys } from './revoked-host-keys.js';
 
 export interface HostKeyPolicyOptions {
   host: string;
   port: number;
-  /** Searched in order. */
+  /** The user's known_hosts files (and pks's own), searched in order. */
   knownHostsFiles: readonly string[];
+  /** GlobalKnownHostsFile: read like the user's, after them; never written. */
+  globalKnownHostsFiles?: readonly string[] | undefined;
+  /** RevokedHostKeys: a key list or KRL; unreadable = every host refused. */
+  revokedHostKeysFile?: string | undefined;
   /** Where a newly accepted host key is recorded (default: the first known_hosts file). */
   recordFile?: string;
   acceptNewHostKey: boolean;
@@ -56,10 +61,21 @@ export class HostKeyPolicy {
   private constructor(
     private readonly options: HostKeyPolicyOptions,
     private readonly entries: readonly KnownHostsEntry[],
+    private readonly revoked: RevokedHostKeys | undefined,
   ) {}
 
+  /**
+   * Every source OpenSSH reads, as one set (sshconnect.c check_host_key):
+   * a key is trusted by a plain line in any file and refused by an
+   * `@revoked` line in any file or by RevokedHostKeys.
+   */
   static async load(options: HostKeyPolicyOptions): Promise<HostKeyPolicy> {
-    return new HostKeyPolicy(options, await readKnownHostsFiles(options.knownHostsFiles));
+    const files = [...options.knownHostsFiles, ...(options.globalKnownHostsFiles ?? [])];
+    const [entries, revoked] = await Promise.all([
+      readKnownHostsFiles(files),
+      options.revokedHostKeysFile === undefined ? undefined : readRevokedHostKeys(options.revokedHostKeysFile),
+    ]);
+    return new HostKeyPolicy(options, entries, revoked);
   }
 
   /** Host key algorithms to offer, the ones we already know for this host first. */
@@ -74,6 +90,13 @@ export class HostKeyPolicy {
     const where = `${host}:${port}`;
     const keyType = keyTypeOfBlob(presented) ?? 'unknown-type';
     const fingerprint = sha256Fingerprint(presented);
+    if (this.revoked?.revokes(presented) === true) {
+      throw new OperationError(
+        'E_HOST_KEY_REVOKED',
+        `The host key presented by ${where} (${keyType} ${fingerprint}) is revoked by RevokedHostKeys ${this.revoked.file}. Refusing to connect.`,
+        { hint: 'Ask the host administrator for the current host key.' },
+      );
+    }
     switch (verdict.status) {
       case 'known':
         return;
@@ -115,7 +138,7 @@ export class HostKeyPolicy {
         }
         throw new UnknownHostKeyError(
           `The authenticity of host ${where} can't be established: its ${keyType} key ${fingerprint} ` +
-            `is not in ${knownHostsFiles.join(', ') || 'any known_hosts file'}.`,
+            `is not in ${[...knownHostsFiles, ...(this.options.globalKnownHostsFiles ?? [])].join(', ') || 'any known_hosts file'}.`,
           `Check the fingerprint with the host's administrator (on the host: ` +
             `\`ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub\`), ` +
             `then accept it with ${this.options.acceptWith ?? '--accept-new-host-key'} (or answer yes when asked on a terminal).`,

@@ -7,7 +7,8 @@ export { HostKeyPolicy, type AcceptedHostKey, type HostKeyPolicyOptions } from '
 export { hashHostName, knownHostsName, matchHostPatternList, matchWildcard } from './host-patterns.js';
 export { keyTypeOfBlob, sha256Fingerprint } from './key-blob.js';
 export { checkPrivateKeyPermissions, readPrivateKeyFile } from './keys.js';
-export { appendKnownHostsLine, defaultKnownHostsFiles, readKnownHostsFiles } from './known-hosts-file.js';
+export { appendKnownHostsLine, defaultGlobalKnownHostsFiles, defaultKnownHostsFiles, readKnownHostsFiles } from './known-hosts-file.js';
+export { parseRevokedHostKeys, readRevokedHostKeys, type RevokedHostKeys } from './revoked-host-keys.js';
 export {
   checkHostKey,
   entryMatchesHost,

@@ -6,8 +6,14 @@ import { dirname, join } from 'node:path';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { parseKnownHosts, type KnownHostsEntry } from './known-hosts.js';
 
-export function defaultKnownHostsFiles(): string[] {
-  return [join(homedir(), '.ssh', 'known_hosts')];
+/** ssh_config's default UserKnownHostsFile. */
+export function defaultKnownHostsFiles(home = homedir()): string[] {
+  return [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')];
+}
+
+/** ssh_config's default GlobalKnownHostsFile (`root` moves it, for tests). */
+export function defaultGlobalKnownHostsFiles(root = '/'): string[] {
+  return [join(root, 'etc', 'ssh', 'ssh_known_hosts'), join(root, 'etc', 'ssh', 'ssh_known_hosts2')];
 }
 
 /** Reads and parses every file; a missing file simply contributes nothing. */

@@ -4,7 +4,7 @@ import * as z from '../common/zod-mini.js';
 import { UsageError } from '../common/errors.js';
 import { DEFAULT_RETRY_POLICY, NO_RETRY, type RetryPolicy } from '../common/retry.js';
 import type { AcceptedHostKey } from './host-key-policy.js';
-import { defaultKnownHostsFiles } from './known-hosts-file.js';
+import { defaultGlobalKnownHostsFiles, defaultKnownHostsFiles } from './known-hosts-file.js';
 
 export const sshConnectionOptionsSchema = z.object({
   host: z.string().check(z.minLength(1)),
@@ -24,6 +24,10 @@ export const sshConnectionOptionsSchema = z.object({
   /** ssh-agent socket (SSH_AUTH_SOCK); its keys are tried first, as ssh does. */
   agentSocket: z.optional(z.string().check(z.minLength(1))),
   knownHostsFiles: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  /** GlobalKnownHostsFile (default /etc/ssh/ssh_known_hosts and ssh_known_hosts2); [] reads none. */
+  globalKnownHostsFiles: z.optional(z.array(z.string().check(z.minLength(1)))),
+  /** RevokedHostKeys: host keys never to accept (key list or KRL); unreadable = refuse every host. */
+  revokedHostKeys: z.optional(z.string().check(z.minLength(1))),
   /** Where an accepted new host key is recorded (default: the first known_hosts file). */
   knownHostsAcceptFile: z.optional(z.string().check(z.minLength(1))),
   /** Record an unknown host's key instead of refusing (StrictHostKeyChecking=accept-new). */
@@ -57,6 +61,7 @@ export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & 
 };
 export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & {
   knownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
   jump?: ResolvedSshOptions;
   prompts: SshPrompts;
   retry: RetryPolicy;
@@ -72,6 +77,7 @@ export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOpt
   return {
     ...parsed.data,
     knownHostsFiles: parsed.data.knownHostsFiles ?? defaultKnownHostsFiles(),
+    globalKnownHostsFiles: parsed.data.globalKnownHostsFiles ?? defaultGlobalKnownHostsFiles(),
     prompts: prompts ?? {},
     retry: retry ?? DEFAULT_RETRY_POLICY,
     // A jump hop is set up as part of its target's connection, which does the retrying.

@@ -1,6 +1,7 @@
 // Reads ~/.ssh/config the way OpenSSH's ssh(1) does, for the options pks needs
 // to reach a host: HostName, User, Port, IdentityFile, IdentitiesOnly,
-// ProxyJump, UserKnownHostsFile, StrictHostKeyChecking, and the liveness
+// ProxyJump, UserKnownHostsFile, GlobalKnownHostsFile, RevokedHostKeys,
+// StrictHostKeyChecking, and the liveness
 // settings ConnectTimeout, ServerAliveInterval, ServerAliveCountMax. As in OpenSSH the first
 // value obtained for an option wins (IdentityFile accumulates), `Host` and
 // `Match host|originalhost|all` blocks select by pattern, and `Include` pulls
@@ -20,7 +21,12 @@ export interface SshConfigHost {
   identityFiles: string[];
   identitiesOnly?: boolean;
   proxyJump?: string;
+  /** UserKnownHostsFile; `none` gives an empty list. */
   userKnownHostsFiles?: string[];
+  /** GlobalKnownHostsFile; `none` gives an empty list. */
+  globalKnownHostsFiles?: string[];
+  /** RevokedHostKeys (a key list or a KRL); `none` leaves it unset. */
+  revokedHostKeys?: string;
   strictHostKeyChecking?: string;
   /** Seconds to wait for the connection and handshake. */
   connectTimeout?: number;
@@ -114,7 +120,7 @@ function expandTilde(value: string, home: string): string {
   return value;
 }
 
-/** Expands %h %p %r %u %d %% and ~ in IdentityFile / UserKnownHostsFile values. */
+/** Expands %h %p %r %u %d %% and ~ in IdentityFile / known_hosts / RevokedHostKeys values. */
 function expandTokens(value: string, host: SshConfigHost, source: SshConfigSource, localUser: string): string {
   const expanded = value.replace(/%([hprud%])/g, (_, token: string) => {
     switch (token) {
@@ -145,6 +151,8 @@ export function resolveSshConfig(
   const result: SshConfigHost = { alias, identityFiles: [], sources: [] };
   const rawIdentityFiles: string[] = [];
   const rawKnownHosts: string[] = [];
+  const rawGlobalKnownHosts: string[] = [];
+  let rawRevoked: string | undefined;
 
   for (const file of files) {
     let active = true; // options before the first Host/Match apply to every host
@@ -188,6 +196,12 @@ export function resolveSshConfig(
         case 'userknownhostsfile':
           if (rawKnownHosts.length === 0) take(() => rawKnownHosts.push(...line.args));
           break;
+        case 'globalknownhostsfile':
+          if (rawGlobalKnownHosts.length === 0) take(() => rawGlobalKnownHosts.push(...line.args));
+          break;
+        case 'revokedhostkeys':
+          if (rawRevoked === undefined) take(() => (rawRevoked = first));
+          break;
         case 'stricthostkeychecking':
           if (result.strictHostKeyChecking === undefined) take(() => (result.strictHostKeyChecking = first.toLowerCase()));
           break;
@@ -212,8 +226,19 @@ export function resolveSshConfig(
     }
   }
   result.identityFiles = rawIdentityFiles.map((f) => expandTokens(f, result, source, localUser));
-  if (rawKnownHosts.length > 0) result.userKnownHostsFiles = rawKnownHosts.map((f) => expandTokens(f, result, source, localUser));
+  const expandList = (raw: string[]): string[] | undefined =>
+    raw.length === 0 ? undefined : isNone(raw) ? [] : raw.map((f) => expandTokens(f, result, source, localUser));
+  const userKnownHosts = expandList(rawKnownHosts);
+  if (userKnownHosts !== undefined) result.userKnownHostsFiles = userKnownHosts;
+  const globalKnownHosts = expandList(rawGlobalKnownHosts);
+  if (globalKnownHosts !== undefined) result.globalKnownHostsFiles = globalKnownHosts;
+  if (rawRevoked !== undefined && !isNone([rawRevoked])) result.revokedHostKeys = expandTokens(rawRevoked, result, source, localUser);
   return result;
+}
+
+/** `none` as the only value turns a file option off, as in ssh_config(5). */
+function isNone(values: readonly string[]): boolean {
+  return values.length === 1 && values[0]?.toLowerCase() === 'none';
 }
 
 /** `Match` criteria pks understands; any other criterion makes the block not apply. */

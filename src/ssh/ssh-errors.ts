@@ -10,7 +10,12 @@ export interface SshErrorContext {
   port: number;
   /** What was offered for authentication, e.g. `key ~/.ssh/id_ed25519 (ssh-ed25519 SHA256:...)`. */
   credentials: string;
+  /** Set once the host key was accepted and keys are being offered. */
+  authenticating?: boolean;
 }
+
+/** sshd's words when a client used up MaxAuthTries (auth2.c). */
+const TOO_MANY_AUTH_FAILURES = /too many authentication failures/i;
 
 function levelOf(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'level' in error) {
@@ -36,11 +41,26 @@ export function mapSshConnectError(error: unknown, context: SshErrorContext): Pk
   const level = levelOf(error);
   const code = systemErrorCode(error);
   if (level === 'client-authentication') {
+    const refused = context.credentials.startsWith('no key') ? `nothing was offered: ${context.credentials}` : `the server refused ${context.credentials}`;
+    const agentMissed = /could not be reached/.test(context.credentials);
+    return new OperationError('E_SSH_AUTH', `SSH authentication failed for ${login}: ${refused}.`, {
+      hint:
+        `Check the user name and that the public key is in ~/.ssh/authorized_keys of that user on ${host}` +
+        `${agentMissed ? '; if the key is in your ssh-agent, point SSH_AUTH_SOCK at the running agent (or start one and ssh-add the key)' : ''}.`,
+      cause: error,
+    });
+  }
+  // The server hangs up once a client used up its MaxAuthTries (6 by
+  // default): most often an ssh-agent holding many keys, each one a try.
+  if (context.authenticating === true && TOO_MANY_AUTH_FAILURES.test(errorMessage(error))) {
     return new OperationError(
-      'E_SSH_AUTH',
-      `SSH authentication failed for ${login}: the server refused ${context.credentials}.`,
+      'E_SSH_AUTH_TOO_MANY',
+      `SSH authentication failed for ${login}: the server closed the connection after too many authentication attempts ` +
+        `(${errorMessage(error)}), before the right key was offered. Offered, in order: ${context.credentials}.`,
       {
-        hint: `Check the user name and that the public key is in ~/.ssh/authorized_keys of that user on ${host}.`,
+        hint:
+          `Each key is one try and ${host} allows only a few (sshd's MaxAuthTries). Add \`IdentitiesOnly yes\` for this host ` +
+          `in ~/.ssh/config so that only its IdentityFile (or the remote's --key) is offered, or hold fewer keys in ssh-agent (\`ssh-add -l\`, \`ssh-add -d\`).`,
         cause: error,
       },
     );

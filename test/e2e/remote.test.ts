@@ -8,25 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
-const sandboxes: Sandbox[] = [];
+const { sandbox, cleanup } = sandboxPool(() => env.knownHosts);
 
 before(() => {
   env = loadTestEnv();
 });
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()));
-});
-
-async function sandbox(withKnownHosts = true): Promise<Sandbox> {
-  const s = await createSandbox(withKnownHosts ? { knownHosts: env.knownHosts } : {});
-  sandboxes.push(s);
-  return s;
-}
+after(cleanup);
 
 function addArgs(id: string, host: TestEnv['r1'], extra: string[] = []): string[] {
   return ['remote', 'add', id, '--host', host.host, '--user', host.user, '--key', host.key, ...extra];

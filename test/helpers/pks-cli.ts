@@ -45,6 +45,26 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
   };
 }
 
+/**
+ * The sandboxes of one test file: `sandbox()` makes one (with the test
+ * environment's known_hosts unless told otherwise), `cleanup()` — for
+ * `after()` — removes them all. `knownHosts` is read when a sandbox is made,
+ * so it may come from an environment loaded in `before()`.
+ */
+export function sandboxPool(knownHosts: () => string): { sandbox(withKnownHosts?: boolean): Promise<Sandbox>; cleanup(): Promise<void> } {
+  const made: Sandbox[] = [];
+  return {
+    async sandbox(withKnownHosts = true) {
+      const s = await createSandbox(withKnownHosts ? { knownHosts: knownHosts() } : {});
+      made.push(s);
+      return s;
+    },
+    cleanup: async () => {
+      await Promise.all(made.map((s) => s.cleanup()));
+    },
+  };
+}
+
 export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });

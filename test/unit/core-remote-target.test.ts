@@ -44,7 +44,10 @@ describe('resolveRemoteTarget', () => {
       path.join(home, '.ssh/id_rsa'),
     ]);
     assert.equal(o.agentSocket, '/tmp/agent.sock');
-    assert.deepEqual(o.knownHostsFiles, [path.join(home, '.ssh/known_hosts'), path.join(home, '.pks/known_hosts')]);
+    // ssh_config's default UserKnownHostsFile (both files), then pks's own.
+    assert.deepEqual(o.knownHostsFiles, [path.join(home, '.ssh/known_hosts'), path.join(home, '.ssh/known_hosts2'), path.join(home, '.pks/known_hosts')]);
+    assert.equal(o.globalKnownHostsFiles, undefined, 'no GlobalKnownHostsFile: the ssh layer\'s default applies');
+    assert.equal(o.revokedHostKeys, undefined);
     assert.equal(o.knownHostsAcceptFile, path.join(home, '.pks/known_hosts'));
     assert.equal(o.jump?.host, 'bastion');
     assert.equal(o.jump?.username, 'hop');

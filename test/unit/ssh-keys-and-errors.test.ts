@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
+import { agentUnreachableReason, describeCredentials } from '../../src/ssh/credentials.js';
 import { checkPrivateKeyPermissions, readPrivateKeyFile } from '../../src/ssh/keys.js';
 import { resolveSshOptions, sshUrlOf } from '../../src/ssh/options.js';
 import { canWrite, findAccount } from '../../src/ssh/remote-socket.js';
@@ -95,6 +96,29 @@ describe('SSH error mapping', () => {
 
   it('maps other handshake failures to E_SSH_HANDSHAKE', () => {
     assert.equal(mapSshConnectError(new Error('no matching cipher'), context).code, 'E_SSH_HANDSHAKE');
+  });
+
+  it('maps sshd hanging up after MaxAuthTries during authentication to an authentication error with the IdentitiesOnly hint', () => {
+    const disconnect = Object.assign(new Error('Too many authentication failures'), { code: 2 });
+    const mapped = mapSshConnectError(disconnect, { ...context, authenticating: true });
+    assert.equal(mapped.code, 'E_SSH_AUTH_TOO_MANY');
+    assert.match(mapped.message, /^SSH authentication failed for dev@h\.test:2222: the server closed the connection after too many authentication attempts/);
+    assert.match(mapped.hint ?? '', /IdentitiesOnly yes/);
+    // Before authentication started the same words are not about keys.
+    assert.equal(mapSshConnectError(disconnect, context).code, 'E_SSH_HANDSHAKE');
+  });
+
+  it('says the agent was not reached instead of that the server refused its keys', () => {
+    const credentials = { agentSocket: '/run/gone.sock', agentHeld: [], identities: [] };
+    assert.equal(describeCredentials(credentials), 'the keys of ssh-agent (/run/gone.sock)');
+    const unreachable = describeCredentials(credentials, 'no such socket');
+    assert.doesNotMatch(unreachable, /keys of ssh-agent/);
+    const mapped = mapSshConnectError(tagged('All configured authentication methods failed', { level: 'client-authentication' }), { ...context, credentials: unreachable });
+    assert.equal(mapped.message, 'SSH authentication failed for dev@h.test:2222: nothing was offered: no key; the ssh-agent at /run/gone.sock (SSH_AUTH_SOCK) could not be reached (no such socket), so none of its keys were offered.');
+    assert.match(mapped.hint ?? '', /SSH_AUTH_SOCK/);
+    assert.equal(agentUnreachableReason(new Error('Failed to connect to agent'), path.join(tmpdir(), 'pks-no-such-agent.sock')), 'no such socket');
+    assert.equal(agentUnreachableReason(new Error('Failed to connect to agent'), tmpdir()), 'that path is not a socket');
+    assert.equal(agentUnreachableReason(new Error('agent refused operation'), tmpdir()), undefined);
   });
 });
 
