@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { inspectContainer } from '../../src/core/container-info.js';
 import { isEngineApiError, type EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs, type SpawnOutcome } from '../helpers/e2e-fixture.js';
-import { createOtherUser, type OtherUser } from '../helpers/other-user.js';
+import { createOtherUser, type OtherUser, type Terminal } from '../helpers/other-user.js';
 import { STACK_TRACE } from '../helpers/pks-cli.js';
 import { removeProjectResources, type Where } from '../helpers/projects.js';
 
@@ -56,6 +56,14 @@ async function state(engine: EngineClient, id: string): Promise<'running' | 'sto
 
 async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
   return (await engine.requestEmpty({ method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] })) !== 404;
+}
+
+async function waitFor(ready: () => boolean, term: Terminal, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > until) assert.fail(`no question on the terminal: ${term.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 interface Listed {
@@ -134,6 +142,19 @@ for (const where of ['r1', 'local'] as const) {
       assert.match(ran.stderr, new RegExp(`was spawned by ${owner}, not by you \\(${bob.name}\\)`));
     });
 
+    it('on a terminal, stop asks first: no leaves it running, yes stops it', async () => {
+      const id = mine.containerId.slice(0, 12);
+      for (const answer of ['n', 'y']) {
+        const term = bob.terminal(['devcontainer', 'stop', id, '--timeout', '0', ...remote]);
+        await waitFor(() => /Stop it anyway\? \[y\/N\]/.test(term.output()), term);
+        assert.match(term.output(), new RegExp(`was spawned by ${owner}, not by you \\(${bob.name}\\)`));
+        term.write(`${answer}\r`);
+        const code = await term.exited;
+        assert.equal(code, answer === 'y' ? 0 : 1, term.output());
+        assert.equal(await state(engine, mine.containerId), answer === 'y' ? 'stopped' : 'running', term.output());
+      }
+    });
+
     it('rm --other-user removes it (and its volume), still saying whose it was', async () => {
       const removed = await bob.run(['devcontainer', 'rm', mine.containerId.slice(0, 12), '--force', '--yes', '--volumes', '--other-user', ...remote]);
       assert.equal(removed.code, 0, removed.stderr);
@@ -141,6 +162,19 @@ for (const where of ['r1', 'local'] as const) {
       assert.equal(await state(engine, mine.containerId), 'gone');
       assert.equal(await volumeExists(engine, mine.volumeName), false);
       assert.notEqual(await state(engine, theirs.containerId), 'gone', 'the user\'s own container is untouched');
+    });
+
+    it('spawn --force of the same folder replaces only the user\'s own container', async () => {
+      const dir = path.join(bob.home, 'src', name);
+      const rootSpawn = await fixture.sandbox.run(['devcontainer', 'spawn', dir, '--name', name, '--format', 'json', ...remote], { timeoutMs: 180_000 });
+      assert.equal(rootSpawn.code, 0, rootSpawn.stderr);
+      const rootsOfSameFolder = JSON.parse(rootSpawn.stdout) as SpawnOutcome;
+      const forced = await bob.run(['devcontainer', 'spawn', dir, '--name', name, '--force', '--format', 'json', ...remote], { timeoutMs: 180_000 });
+      assert.equal(forced.code, 0, forced.stderr);
+      const replaced = JSON.parse(forced.stdout) as SpawnOutcome;
+      assert.notEqual(replaced.containerId, rootsOfSameFolder.containerId);
+      assert.equal(await state(engine, theirs.containerId), 'gone', 'the user\'s own container was replaced');
+      assert.equal(await state(engine, rootsOfSameFolder.containerId), 'running', 'the other user\'s spawn of the same folder was not');
     });
   });
 }

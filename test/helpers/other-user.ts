@@ -16,10 +16,18 @@ import type { TestEnv } from './test-env.js';
 
 const run = promisify(execFile);
 
+export interface Terminal {
+  output(): string;
+  write(text: string): void;
+  exited: Promise<number | null>;
+}
+
 export interface OtherUser {
   name: string;
   home: string;
   run(args: string[], options?: { timeoutMs?: number }): Promise<PksResult>;
+  /** Runs pks in a pseudo-terminal (util-linux `script`): what the user types goes through write(). */
+  terminal(args: string[], timeoutMs?: number): Terminal;
   /** Makes `dir` (and what is in it) the user's. */
   own(dir: string): Promise<void>;
   cleanup(): Promise<void>;
@@ -45,6 +53,7 @@ export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclu
     home,
     own,
     run: (args, options = {}) => runAs(name, home, args, options.timeoutMs ?? 60_000),
+    terminal: (args, timeoutMs = 60_000) => terminalAs(name, home, args, timeoutMs),
     async cleanup() {
       await run('userdel', [name]).catch(() => undefined);
       await rm(home, { recursive: true, force: true });
@@ -58,11 +67,33 @@ export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclu
   return user;
 }
 
+/** runuser sets USER, LOGNAME and a HOME from the account; env points HOME and PKS_HOME at the sandbox. */
+function runuserArgv(name: string, home: string, args: string[]): string[] {
+  return ['runuser', '-u', name, '--', 'env', `HOME=${home}`, `PKS_HOME=${path.join(home, '.pks')}`, process.execPath, pksBin, ...args];
+}
+
+function terminalAs(name: string, home: string, args: string[], timeoutMs: number): Terminal {
+  const script = runuserArgv(name, home, args)
+    .map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  const child = spawn('script', ['-qec', script, '/dev/null'], { cwd: home, env: { PATH: process.env.PATH, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+  return { output: () => output, write: (text) => child.stdin.write(text), exited };
+}
+
 function runAs(name: string, home: string, args: string[], timeoutMs: number): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    // runuser sets USER, LOGNAME and a HOME from the account; env points HOME and PKS_HOME at the sandbox.
-    const argv = ['-u', name, '--', 'env', `HOME=${home}`, `PKS_HOME=${path.join(home, '.pks')}`, process.execPath, pksBin, ...args];
-    const child = spawn('runuser', argv, { cwd: home, env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command = 'runuser', ...argv] = runuserArgv(name, home, args);
+    const child = spawn(command, argv, { cwd: home, env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
