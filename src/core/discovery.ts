@@ -116,7 +116,7 @@ export interface FoundDevcontainer {
 /** One line per candidate, for pickers and for the ambiguity error. */
 export function describeCandidate(c: DevcontainerSummary): string {
   // The folder tells apart two projects of the same name.
-  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.spawnedBy === null ? '' : `  by ${c.spawnedBy}`}${c.projectPath === null ? '' : `  ${c.projectPath}`}`;
+  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.projectPath === null ? '' : `  ${c.projectPath}`}${c.spawnedBy === null ? '' : `  by ${c.spawnedBy}`}`;
 }
 
 /** The dev container a command acts on, among the pks-managed ones on `engine`. */

@@ -3,24 +3,20 @@
 // `pks` through runuser, so pks takes the name from the account as it does
 // for anyone. Created with a unique name and deleted at clean-up.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { PksResult } from './pks-cli.js';
-import { pksBin } from './pks-cli.js';
+import { pksBin, runProcess, type PksResult } from './pks-cli.js';
+import { inTerminal, shellQuote, type Terminal } from './terminal.js';
 import type { Where } from './projects.js';
 import type { TestEnv } from './test-env.js';
 
-const run = promisify(execFile);
+export type { Terminal };
 
-export interface Terminal {
-  output(): string;
-  write(text: string): void;
-  exited: Promise<number | null>;
-}
+const run = promisify(execFile);
 
 export interface OtherUser {
   name: string;
@@ -52,8 +48,10 @@ export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclu
     name,
     home,
     own,
-    run: (args, options = {}) => runAs(name, home, args, options.timeoutMs ?? 60_000),
-    terminal: (args, timeoutMs = 60_000) => terminalAs(name, home, args, timeoutMs),
+    run: (args, options = {}) =>
+      runProcess(runuserArgv(name, home, args), { env: { PATH: process.env.PATH }, cwd: home, timeoutMs: options.timeoutMs ?? 60_000 }, `pks ${args.join(' ')} as ${name}`),
+    terminal: (args, timeoutMs) =>
+      inTerminal(runuserArgv(name, home, args).map(shellQuote).join(' '), { env: { PATH: process.env.PATH, TERM: 'dumb' }, cwd: home, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
     async cleanup() {
       await run('userdel', [name]).catch(() => undefined);
       await rm(home, { recursive: true, force: true });
@@ -70,43 +68,4 @@ export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclu
 /** runuser sets USER, LOGNAME and a HOME from the account; env points HOME and PKS_HOME at the sandbox. */
 function runuserArgv(name: string, home: string, args: string[]): string[] {
   return ['runuser', '-u', name, '--', 'env', `HOME=${home}`, `PKS_HOME=${path.join(home, '.pks')}`, process.execPath, pksBin, ...args];
-}
-
-function terminalAs(name: string, home: string, args: string[], timeoutMs: number): Terminal {
-  const script = runuserArgv(name, home, args)
-    .map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
-  const child = spawn('script', ['-qec', script, '/dev/null'], { cwd: home, env: { PATH: process.env.PATH, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    }),
-  );
-  return { output: () => output, write: (text) => child.stdin.write(text), exited };
-}
-
-function runAs(name: string, home: string, args: string[], timeoutMs: number): Promise<PksResult> {
-  return new Promise((resolve, reject) => {
-    const [command = 'runuser', ...argv] = runuserArgv(name, home, args);
-    const child = spawn(command, argv, { cwd: home, env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pks ${args.join(' ')} as ${name} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end('');
-  });
 }
