@@ -172,6 +172,7 @@ export function devcontainerCommand(ctx: Context) {
       examples([
         ['pks devcontainer rm api', 'remove a stopped container; its workspace volume is kept'],
         ['pks devcontainer rm api --force --yes --volumes', 'remove it running, with its volume, without asking'],
+        ['pks devcontainer rm api --remote shared --other-user', 'remove a container another local user spawned (ask them first)'],
       ]),
     )
     .action(async (container, options) => {
