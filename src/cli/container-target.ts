@@ -1,10 +1,13 @@
 // The first step of every command that acts on one dev container: open the
 // engine (`--remote` or local), find the container the argument names (a
-// picker on a terminal when several match), and remember to close the engine.
+// picker on a terminal when several match), say whose it is when another user
+// spawned it, and remember to close the engine.
 
+import { OperationError, UsageError } from '../common/errors.js';
 import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/discovery.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/engine-target.js';
 import type { HookEvent } from '../core/hooks.js';
+import { localUserName, otherOwner } from '../core/owner.js';
 import type { Context } from './context.js';
 import { retryPolicy } from './retry-notices.js';
 import { sshPrompts } from './ssh-prompts.js';
@@ -16,7 +19,22 @@ export interface ContainerTarget {
   remoteFlag: string;
 }
 
-export async function openContainerTarget(ctx: Context, query: string | undefined, remote: string | undefined): Promise<ContainerTarget> {
+/** How a command treats a container another user spawned. */
+export interface OwnerPolicy {
+  /**
+   * What the command does to it ("stop", "remove", ...) when that destroys or
+   * interrupts the owner's work: then it needs --other-user or a yes on a
+   * terminal. Undefined for commands that only look or run something: they
+   * go ahead with a one-line notice.
+   */
+  destructive?: string;
+  /** --other-user was passed. */
+  otherUser?: boolean | undefined;
+}
+
+export const OTHER_USER_FLAG = '--other-user';
+
+export async function openContainerTarget(ctx: Context, query: string | undefined, remote: string | undefined, policy: OwnerPolicy = {}): Promise<ContainerTarget> {
   const target = await openEngineTarget({
     env: ctx.env,
     ...(remote === undefined ? {} : { remote }),
@@ -25,8 +43,10 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
   });
   ctx.defer(target.engine);
   const remoteFlag = remoteFlagOf(target.hostId);
+  const user = localUserName(ctx.env);
   const { container, rule } = await findDevcontainer(target.engine, {
     query,
+    user,
     cwd: ctx.cwd,
     host: target.hostId,
     where: target.description,
@@ -41,7 +61,31 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
       : {}),
   });
   ctx.reporter.debug(`${container.name} (${container.containerId.slice(0, 12)}) on ${target.description}, matched by ${rule}`);
+  const owner = otherOwner(container, user);
+  if (owner !== undefined) await checkOtherOwner(ctx, { target, container, remoteFlag }, { owner, user }, policy);
   return { target, container, remoteFlag };
+}
+
+async function checkOtherOwner(ctx: Context, found: ContainerTarget, who: { owner: string; user: string }, policy: OwnerPolicy): Promise<void> {
+  const { container, target, remoteFlag } = found;
+  const whose = `${container.name} (${container.containerId.slice(0, 12)}) on ${target.description} was spawned by ${who.owner}, not by you (${who.user})`;
+  if (policy.destructive === undefined || policy.otherUser === true) {
+    ctx.reporter.warn(`${whose}.`, undefined, 'W_OTHER_USERS_CONTAINER');
+    return;
+  }
+  if (!ctx.prompter.interactive) {
+    throw new UsageError(`${whose}; pks will not ${policy.destructive} another user's dev container without being told to.`, {
+      code: 'E_OTHER_USERS_CONTAINER',
+      hint: `If ${who.owner} agrees, pass ${OTHER_USER_FLAG}. Your own containers: pks devcontainer list --all${remoteFlag}; everyone's: pks devcontainer list --all --all-users${remoteFlag}`,
+    });
+  }
+  if (!(await ctx.prompter.confirm(`${whose}. ${capitalize(policy.destructive)} it anyway?`, { flag: OTHER_USER_FLAG }))) {
+    throw new OperationError('E_DECLINED', `Left ${container.name} alone: it is ${who.owner}'s.`);
+  }
+}
+
+function capitalize(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /**

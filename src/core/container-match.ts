@@ -6,7 +6,9 @@
 //   2. the container name or full ID, exactly;
 //   3. a prefix of the project name or of the container ID (unique, else ambiguous).
 // Without an argument, the project whose folder is the current folder (or
-// contains it) is meant.
+// contains it) is meant. Within one rule, the `preferred` containers (the
+// user's own) win over the others: another user's `hello` does not make the
+// user's `hello` ambiguous, but it is still found when it is the only one.
 
 import path from 'node:path';
 
@@ -27,14 +29,23 @@ export interface MatchResult<T> {
 
 const HEX = /^[0-9a-f]+$/;
 
-export function matchContainers<T extends MatchableContainer>(containers: readonly T[], query: string): MatchResult<T> {
+export type Preference<T> = (container: T) => boolean;
+
+/** The preferred ones among `matches` if there are any, else all of them. */
+function narrow<T>(matches: T[], preferred: Preference<T> | undefined): T[] {
+  if (preferred === undefined) return matches;
+  const kept = matches.filter(preferred);
+  return kept.length > 0 ? kept : matches;
+}
+
+export function matchContainers<T extends MatchableContainer>(containers: readonly T[], query: string, preferred?: Preference<T>): MatchResult<T> {
   const q = query.trim();
   if (q === '') return { matches: [], rule: undefined };
   const byProject = containers.filter((c) => c.project === q);
-  if (byProject.length > 0) return { matches: byProject, rule: 'project' };
+  if (byProject.length > 0) return { matches: narrow(byProject, preferred), rule: 'project' };
 
   const byName = containers.filter((c) => c.name === q || c.name === q.replace(/^\//, ''));
-  if (byName.length > 0) return { matches: byName, rule: 'name' };
+  if (byName.length > 0) return { matches: narrow(byName, preferred), rule: 'name' };
   const byFullId = containers.filter((c) => c.containerId === q);
   if (byFullId.length > 0) return { matches: byFullId, rule: 'id' };
 
@@ -44,14 +55,19 @@ export function matchContainers<T extends MatchableContainer>(containers: readon
   const prefixed = unique([...byProjectPrefix, ...byIdPrefix]);
   if (prefixed.length === 0) return { matches: [], rule: undefined };
   const onlyIds = byProjectPrefix.length === 0;
-  return { matches: prefixed, rule: onlyIds ? 'id' : 'prefix' };
+  return { matches: narrow(prefixed, preferred), rule: onlyIds ? 'id' : 'prefix' };
 }
 
 /**
  * The containers spawned from `cwd` or from the nearest folder above it
  * (running `pks devcontainer exec` from a sub-folder of the project works).
  */
-export function matchFolder<T extends MatchableContainer>(containers: readonly T[], cwd: string): MatchResult<T> {
+export function matchFolder<T extends MatchableContainer>(containers: readonly T[], cwd: string, preferred?: Preference<T>): MatchResult<T> {
+  // The user's own spawn of this folder, before another user's of the same path.
+  if (preferred !== undefined) {
+    const own = matchFolder(containers.filter(preferred), cwd);
+    if (own.rule !== undefined) return own;
+  }
   const here = path.resolve(cwd);
   let best: T[] = [];
   let bestLength = -1;

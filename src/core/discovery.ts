@@ -7,6 +7,7 @@ import { OperationError, UsageError } from '../common/errors.js';
 import type { ContainerSummary, EngineClient } from '../engine/index.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
+import { isOwnedBy } from './owner.js';
 
 /** One dev container as `list` shows it; also the JSON shape of `list --format json`. */
 export interface DevcontainerSummary {
@@ -30,6 +31,8 @@ export interface DevcontainerSummary {
   workspaceFolder: string | null;
   /** Created by VS Code or the Dev Container CLI, not by pks. */
   foreign: boolean;
+  /** The local user who spawned it (pks.spawned.by); null when unknown. */
+  spawnedBy: string | null;
 }
 
 export interface ListOptions {
@@ -65,6 +68,7 @@ export function summarize(container: ContainerSummary, host: string): Devcontain
     volume: label(labels, LABELS.volumeName),
     workspaceFolder: label(labels, LABELS.workspaceFolder),
     foreign,
+    spawnedBy: label(labels, LABELS.spawnedBy),
   };
 }
 
@@ -98,6 +102,8 @@ export interface FindOptions {
   where: string;
   /** ` --remote r1` or empty, for the commands suggested in hints. */
   remoteFlag: string;
+  /** Who is asking: among several matches, this user's containers are meant. */
+  user: string;
   /** Picks one of several candidates (a prompt on a TTY); without it, ambiguity is an error. */
   choose?: (candidates: DevcontainerSummary[], question: string) => Promise<DevcontainerSummary>;
 }
@@ -110,13 +116,15 @@ export interface FoundDevcontainer {
 /** One line per candidate, for pickers and for the ambiguity error. */
 export function describeCandidate(c: DevcontainerSummary): string {
   // The folder tells apart two projects of the same name.
-  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.projectPath === null ? '' : `  ${c.projectPath}`}`;
+  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.projectPath === null ? '' : `  ${c.projectPath}`}${c.spawnedBy === null ? '' : `  by ${c.spawnedBy}`}`;
 }
 
 /** The dev container a command acts on, among the pks-managed ones on `engine`. */
 export async function findDevcontainer(engine: EngineClient, options: FindOptions): Promise<FoundDevcontainer> {
   const containers = await listDevcontainers(engine, options.host, { all: true });
-  const result = options.query === undefined ? matchFolder(containers, options.cwd) : matchContainers(containers, options.query);
+  // Another user's container of the same name does not make the user's own ambiguous.
+  const mine = (c: DevcontainerSummary): boolean => isOwnedBy(c, options.user);
+  const result = options.query === undefined ? matchFolder(containers, options.cwd, mine) : matchContainers(containers, options.query, mine);
   const [first] = result.matches;
   if (first !== undefined && result.rule !== undefined && result.matches.length === 1) return { container: first, rule: result.rule };
   if (first !== undefined && result.rule !== undefined) {

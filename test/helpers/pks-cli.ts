@@ -9,6 +9,9 @@ import { repoRoot } from './test-env.js';
 
 export const pksBin = path.join(repoRoot, 'bin', 'pks.cjs');
 
+/** The local user name ($USER) every sandbox runs pks as. */
+export const SANDBOX_USER = 'pks-e2e';
+
 export interface PksResult {
   code: number | null;
   stdout: string;
@@ -34,7 +37,7 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
     PATH: process.env.PATH,
     HOME: home,
     PKS_HOME: pksHome,
-    USER: 'pks-e2e',
+    USER: SANDBOX_USER,
   };
   return {
     home,
@@ -66,23 +69,29 @@ export function sandboxPool(knownHosts: () => string): { sandbox(withKnownHosts?
 }
 
 export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
+  return runProcess([process.execPath, pksBin, ...args], { env, cwd, timeoutMs, ...(input === undefined ? {} : { input }) }, `pks ${args.join(' ')}`);
+}
+
+/** Runs `argv` to its end with its output collected; killed (and rejected) after `timeoutMs`. */
+export function runProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number; input?: string }, what = argv.join(' ')): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command = 'false', ...args] = argv;
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pks ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`${what} did not finish within ${options.timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs);
     child.on('error', reject);
     // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes.
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
 }
 

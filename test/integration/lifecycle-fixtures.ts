@@ -10,7 +10,7 @@ import { execCapture } from '../../src/core/exec.js';
 import { LABELS } from '../../src/core/labels.js';
 import { isEngineApiError, openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import { MemoryWritable } from '../helpers/memory-io.js';
-import { createSandbox } from '../helpers/pks-cli.js';
+import { SANDBOX_USER, createSandbox } from '../helpers/pks-cli.js';
 import type { RemoteHostEnv, TestEnv } from '../helpers/test-env.js';
 
 export interface FakeDevcontainer {
@@ -64,7 +64,8 @@ export async function createDevcontainer(engine: EngineClient, options: FakeOpti
         [LABELS.remoteHost]: options.host ?? 'local',
         [LABELS.volumeName]: volume,
         [LABELS.workspaceFolder]: workspaceFolder,
-        [LABELS.spawnedBy]: 'pks-test',
+        // The sandbox's user: the containers are the test's own, as spawn would label them.
+        [LABELS.spawnedBy]: SANDBOX_USER,
         [LABELS.remoteUser]: 'root',
         [LABELS.configHash]: 'f'.repeat(64),
         [LABELS.localFolder]: projectPath,

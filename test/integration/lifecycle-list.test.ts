@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DevcontainerSummary } from '../../src/core/discovery.js';
+import { SANDBOX_USER } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
 /** The documented JSON shape; JSON_KEYS below pins its keys independently of the type. */
 type Listed = DevcontainerSummary;
 
-const JSON_KEYS = ['containerId', 'createdAt', 'foreign', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'status', 'statusText', 'volume', 'workspaceFolder'];
+const JSON_KEYS = ['containerId', 'createdAt', 'foreign', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'spawnedBy', 'status', 'statusText', 'volume', 'workspaceFolder'];
 
 let testEnv: TestEnv;
 let hosts: Hosts;
@@ -88,6 +89,7 @@ describe('pks devcontainer list (local engine)', () => {
       volume: running.volume,
       workspaceFolder: running.workspaceFolder,
       foreign: false,
+      spawnedBy: SANDBOX_USER,
     });
     assert.match(entry?.statusText ?? '', /^Up /);
     assert.ok(Math.abs(Date.parse(entry?.createdAt ?? '') - Date.now()) < 5 * 60_000);

@@ -14,14 +14,19 @@ interface TargetFlags {
   remote?: string | undefined;
 }
 
+/** The commands that destroy or interrupt the owner's work: another user's container needs --other-user. */
+interface GuardedFlags extends TargetFlags {
+  otherUser?: boolean | undefined;
+}
+
 function label(found: ContainerTarget): string {
   const { container, target } = found;
   const where = target.hostId === 'local' ? '' : ` on ${target.hostId}`;
   return `${container.project} (${container.name}, ${container.containerId.slice(0, 12)})${where}`;
 }
 
-export async function runStop(ctx: Context, query: string | undefined, flags: TargetFlags & { timeout?: number | undefined }): Promise<void> {
-  const found = await openContainerTarget(ctx, query, flags.remote);
+export async function runStop(ctx: Context, query: string | undefined, flags: GuardedFlags & { timeout?: number | undefined }): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'stop', otherUser: flags.otherUser });
   const outcome = await stopDevcontainer(found.target.engine, found.container.containerId, flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout });
   if (outcome === 'already-stopped') ctx.reporter.info(`${label(found)} is already stopped; nothing to do.`);
   else ctx.reporter.success(`Stopped ${label(found)}.`);
@@ -34,8 +39,8 @@ export async function runStart(ctx: Context, query: string | undefined, flags: T
   else ctx.reporter.success(`Started ${label(found)}.`);
 }
 
-export async function runRestart(ctx: Context, query: string | undefined, flags: TargetFlags & { timeout?: number | undefined }): Promise<void> {
-  const found = await openContainerTarget(ctx, query, flags.remote);
+export async function runRestart(ctx: Context, query: string | undefined, flags: GuardedFlags & { timeout?: number | undefined }): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'restart', otherUser: flags.otherUser });
   await restartDevcontainer(found.target.engine, found.container.containerId, {
     onEvent: hookMessages(ctx),
     remoteFlag: found.remoteFlag,
@@ -44,14 +49,14 @@ export async function runRestart(ctx: Context, query: string | undefined, flags:
   ctx.reporter.success(`Restarted ${label(found)}.`);
 }
 
-export interface RmFlags extends TargetFlags {
+export interface RmFlags extends GuardedFlags {
   volumes?: boolean | undefined;
   force?: boolean | undefined;
   yes?: boolean | undefined;
 }
 
 export async function runRm(ctx: Context, query: string | undefined, flags: RmFlags): Promise<void> {
-  const found = await openContainerTarget(ctx, query, flags.remote);
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'remove', otherUser: flags.otherUser });
   const { engine } = found.target;
   const inspect = await inspectContainer(engine, found.container.containerId);
   if (inspect.State.Running && flags.force !== true) {

@@ -5,6 +5,7 @@ import { OperationError, UsageError, errorMessage, isPksError } from '../../comm
 import type { DevcontainerSummary } from '../../core/discovery.js';
 import { listAllHosts, listOneHost, type HostListing } from '../../core/discovery-hosts.js';
 import { LOCAL_HOST_ID } from '../../core/labels.js';
+import { isOwnedBy, localUserName } from '../../core/owner.js';
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../options.js';
 import { relativeTime } from '../relative-time.js';
@@ -17,6 +18,8 @@ export interface ListFlags {
   allRemotes?: boolean | undefined;
   all?: boolean | undefined;
   includeForeign?: boolean | undefined;
+  /** Other local users' containers too (by default only the user's own and those of unknown owner). */
+  allUsers?: boolean | undefined;
   format: OutputFormat;
 }
 
@@ -41,6 +44,13 @@ const COLUMNS: readonly Column<DevcontainerSummary>[] = [
   { header: 'IMAGE', value: (c) => c.image },
 ];
 
+/** With --all-users: who spawned each one ("-" when unknown), after HOST. */
+const OWNER_COLUMNS: readonly Column<DevcontainerSummary>[] = [
+  ...COLUMNS.slice(0, 4),
+  { header: 'OWNER', value: (c) => c.spawnedBy ?? '-' },
+  ...COLUMNS.slice(4),
+];
+
 export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
   if (flags.allRemotes === true && flags.remote !== undefined) {
     throw new UsageError('--remote and --all-remotes cannot be combined.', {
@@ -53,12 +63,18 @@ export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
       ? await listAllHosts(listOptions)
       : [await listOneHost({ ...listOptions, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) })];
 
-  const containers = listings.flatMap((listing) => (listing.ok ? listing.containers : []));
+  const listed = listings.flatMap((listing) => (listing.ok ? listing.containers : []));
+  const user = localUserName(ctx.env);
+  const containers = flags.allUsers === true ? listed : listed.filter((c) => isOwnedBy(c, user));
   const failed = listings.filter((listing): listing is Extract<HostListing, { ok: false }> => !listing.ok);
 
   if (flags.format === 'json') ctx.reporter.json(containers);
-  else if (containers.length > 0) ctx.reporter.data(renderTable(COLUMNS, containers));
+  else if (containers.length > 0) ctx.reporter.data(renderTable(flags.allUsers === true ? OWNER_COLUMNS : COLUMNS, containers));
   else if (failed.length < listings.length) ctx.reporter.info(emptyMessage(flags, listings));
+  const hidden = listed.length - containers.length;
+  if (hidden > 0 && flags.format !== 'json') {
+    ctx.reporter.info(`${hidden} dev container${hidden === 1 ? '' : 's'} of other users not shown (you are ${user}; --all-users shows them).`);
+  }
 
   for (const listing of failed) {
     const error = listing.error;

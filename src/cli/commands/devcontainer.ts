@@ -13,6 +13,8 @@ function containerCommand(parent: Command, name: string, description: string) {
   return parent.command(name).description(description).argument('[container]', TARGET_ARGUMENT).addOption(remoteOption());
 }
 
+const OTHER_USER_HELP = 'act on a dev container another local user spawned (pks.spawned.by)';
+
 export function devcontainerCommand(ctx: Context) {
   void ctx;
   const dc = new Command('devcontainer')
@@ -62,6 +64,7 @@ export function devcontainerCommand(ctx: Context) {
     .option('--all-remotes', 'query the local engine and every registered host')
     .option('-a, --all', 'include stopped containers')
     .option('--include-foreign', 'include dev containers created by VS Code or the Dev Container CLI')
+    .option('--all-users', 'include the dev containers other local users spawned (adds an OWNER column)')
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -69,6 +72,7 @@ export function devcontainerCommand(ctx: Context) {
         ['pks devcontainer list', 'running dev containers on the local engine'],
         ['pks devcontainer list --remote hetzner --all', 'all on a remote host, stopped ones too'],
         ['pks devcontainer list --all-remotes --format json', 'everywhere, as JSON'],
+        ['pks devcontainer list --remote hetzner --all-users', 'everyone\'s on a shared host, with their owners'],
       ]),
     )
     .action(async (options) => {
@@ -102,6 +106,7 @@ export function devcontainerCommand(ctx: Context) {
     )
     .action(async (query, flags) => (await import('./connect.js')).shellCommand(ctx, query, flags));
   containerCommand(dc, 'stop', 'stop a dev container')
+    .option('--other-user', OTHER_USER_HELP)
     .option('--timeout <seconds>', 'seconds to wait before killing', parseNonNegativeInt)
     .addHelpText(
       'after',
@@ -118,6 +123,7 @@ export function devcontainerCommand(ctx: Context) {
     .addHelpText('after', examples([['pks devcontainer start api', 'start it again (postStartCommand runs)']]))
     .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runStart(ctx, container, options));
   containerCommand(dc, 'restart', 'restart a dev container')
+    .option('--other-user', OTHER_USER_HELP)
     .addHelpText('after', examples([['pks devcontainer restart api --remote hetzner', 'stop and start it (postStartCommand runs)']]))
     .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runRestart(ctx, container, options));
   containerCommand(dc, 'logs', 'show a dev container\'s output')
@@ -157,6 +163,7 @@ export function devcontainerCommand(ctx: Context) {
       await runExec(ctx, container, command, options, rootArgs(self));
     });
   containerCommand(dc, 'rm', 'remove a dev container (the workspace volume is kept unless --volumes)')
+    .option('--other-user', OTHER_USER_HELP)
     .option('--volumes', 'also remove the workspace volume')
     .option('--force', 'remove even if running')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -165,6 +172,7 @@ export function devcontainerCommand(ctx: Context) {
       examples([
         ['pks devcontainer rm api', 'remove a stopped container; its workspace volume is kept'],
         ['pks devcontainer rm api --force --yes --volumes', 'remove it running, with its volume, without asking'],
+        ['pks devcontainer rm api --remote shared --other-user', 'remove a container another local user spawned (ask them first)'],
       ]),
     )
     .action(async (container, options) => {
@@ -172,6 +180,7 @@ export function devcontainerCommand(ctx: Context) {
       await runRm(ctx, container, options);
     });
   containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
+    .option('--other-user', OTHER_USER_HELP)
     .option('--no-cache', 'build the image without the engine\'s layer cache')
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer was edited inside the container').choices(['host', 'container'] as const))
     .addHelpText(

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { OperationError, UsageError } from '../../common/errors.js';
 import { inspectContainer, labelsOf } from '../../core/container-info.js';
 import { LABELS } from '../../core/labels.js';
+import { localUserName } from '../../core/owner.js';
 import { openContainerTarget } from '../container-target.js';
 import type { Context } from '../context.js';
 import { runSpawn, spawnHost, withOutcome } from './spawn.js';
@@ -17,6 +18,7 @@ export interface RebuildFlags {
   cache?: boolean;
   prefer?: 'host' | 'container';
   format: 'text' | 'json';
+  otherUser?: boolean;
 }
 
 export function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
@@ -24,7 +26,7 @@ export function rebuildCommand(ctx: Context, query: string | undefined, flags: R
 }
 
 async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
-  const found = await openContainerTarget(ctx, query, flags.remote);
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'rebuild', otherUser: flags.otherUser });
   const labels = labelsOf(await inspectContainer(found.target.engine, found.container.containerId));
   if (found.container.foreign || labels[LABELS.managed] !== 'true') {
     throw new UsageError(`${found.container.name} was not created by pks, so pks cannot rebuild it.`, {
@@ -49,8 +51,8 @@ async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFl
     ...(volumeName === undefined ? {} : { volumeName }),
     cwd: ctx.cwd,
     env: ctx.env,
-    // The container is found again by who spawned it.
-    localUser: labels[LABELS.spawnedBy] ?? ctx.env.USER ?? 'root',
+    // The container is found again by who spawned it (another user's stays theirs).
+    localUser: labels[LABELS.spawnedBy] ?? localUserName(ctx.env),
     target: found.target,
     rebuild: 'always',
     ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),

@@ -4,13 +4,13 @@
 
 import { execFile, spawn as spawnProcess } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { OperationError, PksError, UsageError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../core/labels.js';
+import { localUserName } from '../../core/owner.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../devcontainer/index.js';
@@ -204,7 +204,8 @@ async function spawnProject(ctx: Context, projectArg: string, flags: SpawnFlags)
     ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
     cwd: ctx.cwd,
     env: ctx.env,
-    localUser: ctx.env.USER ?? os.userInfo().username,
+    // Also the filter that finds the existing container: spawn (--force too) only ever replaces the user's own.
+    localUser: localUserName(ctx.env),
     target,
     rebuild: policy,
     ...(policy === 'always' ? { rebuildReason: '--rebuild' } : {}),
