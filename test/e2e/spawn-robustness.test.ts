@@ -1,0 +1,62 @@
+// Spawn when things go wrong around the container: a user the image does not
+// have, pks killed (kill -9) while a hook runs, and a container create whose
+// reply never arrives. Against the built binary and the real engines.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { EngineClient } from '../../src/engine/index.js';
+import { E2eFixture } from '../helpers/e2e-fixture.js';
+import { STACK_TRACE } from '../helpers/pks-cli.js';
+import { containerExec, leftovers, type Project, type Where } from '../helpers/projects.js';
+
+const fixture = new E2eFixture(['local', 'r1']);
+before(() => fixture.setUp());
+after(() => fixture.tearDown());
+const engine = (where: Where): EngineClient => fixture.engine(where);
+const project = (where: Where, files: Record<string, string>): Promise<Project> => fixture.project(where, files);
+const spawn = (where: Where, dir: string, extra: string[] = []) => fixture.spawn(where, dir, extra);
+const config = (settings: Record<string, unknown>): Record<string, string> => ({
+  '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', ...settings }),
+});
+
+for (const where of ['local', 'r1'] as const) {
+  describe(`users the image does not have (${where === 'local' ? 'local engine' : `remote host ${where}`})`, () => {
+    it('a missing remoteUser fails the spawn before any hook, naming the user and the image, and leaves nothing', async () => {
+      const p = await project(where, config({ remoteUser: 'nosuchuser', onCreateCommand: 'touch /tmp/hook-ran' }));
+      const result = await spawn(where, p.dir);
+      assert.equal(result.code, 1, result.stderr);
+      assert.doesNotMatch(result.stderr, STACK_TRACE);
+      const outcome = result.outcome as unknown as { outcome: string; code: string; message: string; hint: string };
+      assert.equal(outcome.outcome, 'error');
+      assert.equal(outcome.code, 'E_REMOTE_USER_MISSING', result.stderr);
+      assert.match(outcome.message, /^"remoteUser": "nosuchuser" names a user that does not exist in the image pks-test\/busybox:latest/);
+      assert.match(outcome.hint, /Dockerfile.*Feature.*change "remoteUser"/);
+      assert.doesNotMatch(result.stderr, /onCreateCommand/, 'no hook was started');
+      assert.deepEqual(await leftovers(engine(where), p.dir), { containers: [], volumes: [] }, 'the container and its new volume were removed');
+    });
+  });
+}
+
+describe('users the image does not have (local engine)', () => {
+  it('a missing containerUser, or a missing group of the remoteUser, fails clearly; a numeric uid the image lacks is fine', async () => {
+    const p = await project('local', config({ containerUser: 'ghost' }));
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 1, result.stderr);
+    const outcome = result.outcome as unknown as { code: string; message: string };
+    assert.equal(outcome.code, 'E_CONTAINER_USER_MISSING', result.stderr);
+    assert.match(outcome.message, /^"containerUser": "ghost" names a user that does not exist in the image pks-test\/busybox:latest/);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
+
+    const grouped = await project('local', config({ remoteUser: 'nobody:nosuchgroup' }));
+    const groupResult = await spawn('local', grouped.dir);
+    assert.equal(groupResult.code, 1, groupResult.stderr);
+    const groupOutcome = groupResult.outcome as unknown as { code: string; message: string };
+    assert.equal(groupOutcome.code, 'E_REMOTE_USER_MISSING');
+    assert.match(groupOutcome.message, /^"remoteUser": "nobody:nosuchgroup" names a group that does not exist .*nosuchgroup is not in its \/etc\/group/);
+
+    const numeric = await project('local', config({ remoteUser: '4321', postCreateCommand: 'id -u > /tmp/uid' }));
+    const ok = await spawn('local', numeric.dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    const uid = await containerExec(engine('local'), ok.outcome?.containerId ?? '', ['cat', '/tmp/uid']);
+    assert.equal(uid.stdout.trim(), '4321');
+  });
+});
