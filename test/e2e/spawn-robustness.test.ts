@@ -2,6 +2,10 @@
 // have, pks killed (kill -9) while a hook runs, and a container create whose
 // reply never arrives. Against the built binary and the real engines.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
@@ -58,5 +62,74 @@ describe('users the image does not have (local engine)', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const uid = await containerExec(engine('local'), ok.outcome?.containerId ?? '', ['cat', '/tmp/uid']);
     assert.equal(uid.stdout.trim(), '4321');
+  });
+});
+
+/**
+ * A unix socket in front of the local engine that passes everything through,
+ * except the reply to the first `POST …/containers/create`: once the engine
+ * has answered it (the container exists), the client's connection is cut.
+ */
+async function replyDroppingProxy(engineSocket: string): Promise<{ socket: string; dropped: () => boolean; close: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-proxy-'));
+  const socket = path.join(dir, 'engine.sock');
+  let armed = true;
+  let dropped = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(engineSocket);
+    let dropping = false;
+    client.on('data', (chunk: Buffer) => {
+      if (armed && /^POST \S*\/containers\/create\b/m.test(chunk.toString('latin1'))) {
+        armed = false;
+        dropping = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!dropping) {
+        client.write(chunk);
+        return;
+      }
+      dropped = true;
+      client.destroy();
+      upstream.destroy();
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    socket,
+    dropped: () => dropped,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('a container create whose reply is lost', () => {
+  it('the container the engine made anyway is found by its name and removed with the new volume; the message says so', async () => {
+    const p = await project('local', config({}));
+    const proxy = await replyDroppingProxy(fixture.env.localSocket);
+    let result;
+    try {
+      result = await fixture.sandbox.run(['devcontainer', 'spawn', p.dir, '--no-launch'], { env: { DOCKER_HOST: `unix://${proxy.socket}` }, timeoutMs: 120_000 });
+    } finally {
+      await proxy.close();
+    }
+    assert.ok(proxy.dropped(), `the proxy saw the create: ${result.stderr}`);
+    assert.equal(result.code, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.match(result.stderr, /while creating the container \(container step\)/);
+    assert.match(result.stderr, /The half-created container pks-\S+ and its new volume pks-\S+-workspace were removed\./, result.stderr);
+    assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] }, `what the message says: ${result.stderr}`);
+    const again = await spawn('local', p.dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.outcome?.action, 'created');
   });
 });

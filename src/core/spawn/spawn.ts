@@ -227,6 +227,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     ensureVolume(engine, volumeName, { ...labels, [LABELS.metadata]: '' }),
   );
   let containerId: string | undefined;
+  // The create went out and no answer came back (the connection broke, or
+  // Ctrl-C): the engine may have made the container all the same.
+  let createUnanswered = false;
   try {
     const created = await clock.run('container', `Creating the container ${containerName}`, async () => {
       try {
@@ -236,6 +239,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
         );
       } catch (error) {
         if (isEngineApiError(error, 409)) return undefined;
+        createUnanswered = !isEngineApiError(error);
         throw error;
       }
     });
@@ -288,7 +292,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       await start();
     }
   } catch (error) {
-    const created = containerId === undefined ? undefined : { id: containerId, name: containerName };
+    const created = containerId !== undefined ? { id: containerId, name: containerName } : createUnanswered ? { name: containerName } : undefined;
     aftermath.current = await cleanUpAfterFailure(engine, emit, created, createdVolume ? volumeName : undefined);
     throw error;
   }
