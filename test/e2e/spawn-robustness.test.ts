@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineClient } from '../../src/engine/index.js';
-import { E2eFixture } from '../helpers/e2e-fixture.js';
+import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
+import { runWithFault } from '../helpers/faults.js';
 import { STACK_TRACE } from '../helpers/pks-cli.js';
 import { containerExec, leftovers, type Project, type Where } from '../helpers/projects.js';
 
@@ -133,3 +134,31 @@ describe('a container create whose reply is lost', () => {
     assert.equal(again.outcome?.action, 'created');
   });
 });
+
+// The hook records each start and end; it prints `hook-began` once started.
+const SLOW_HOOK = 'echo start >> /tmp/starts; echo hook-began; sleep 6; echo end >> /tmp/starts';
+for (const { where, remoteUser } of [
+  { where: 'local', remoteUser: 'nobody' },
+  { where: 'r1', remoteUser: undefined },
+] as const) {
+  describe(`pks killed during a hook (${where === 'local' ? 'local engine' : `remote host ${where}`}, ${remoteUser ?? 'root'})`, () => {
+    it('the next spawn waits for the hook still running and does not start it a second time', async () => {
+      const p = await project(where, config({ ...(remoteUser === undefined ? {} : { remoteUser }), postCreateCommand: SLOW_HOOK }));
+      const args = ['devcontainer', 'spawn', p.dir, '--no-launch', ...remoteArgs(where)];
+      // The hook's own output line, not the line announcing its command.
+      const began = (o: { stdout: string; stderr: string }): boolean => /^hook-began$/m.test(o.stderr + o.stdout);
+      const killed = await runWithFault(fixture.sandbox, args, began, (child) => void child.kill('SIGKILL'));
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      const again = await fixture.sandbox.run(args, { timeoutMs: 120_000 });
+      assert.equal(again.code, 0, again.stderr);
+      const [id = ''] = (await leftovers(engine(where), p.dir)).containers;
+      const starts = await containerExec(engine(where), id, ['cat', '/tmp/starts']);
+      assert.equal(starts.stdout, 'start\nend\n', 'the hook ran once: not started again while it ran');
+      assert.match(again.stderr, /postCreateCommand \(.*\), started by an earlier run of pks, is still running in the container: waiting for it/);
+      // Its marker is there: a third spawn runs nothing.
+      const third = await spawn(where, p.dir);
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal((await containerExec(engine(where), id, ['cat', '/tmp/starts'])).stdout, 'start\nend\n');
+    });
+  });
+}

@@ -122,7 +122,7 @@ export function describeAftermath(aftermath: SpawnAftermath, interrupted: boolea
         text:
           aftermath.pending === 'hooks'
             ? `The container ${aftermath.container} is kept; its lifecycle hooks did not all finish: run the same command again to resume (it runs the ones that did not).` +
-              (interrupted ? ' A hook that was running goes on inside the container until it ends: let it finish first (see it with pks devcontainer exec … -- ps), or it runs twice at once.' : '')
+              (interrupted ? ' A hook that was running goes on inside the container until it ends; the next run waits for it rather than starting it again.' : '')
             : `The container ${aftermath.container} is kept; the workspace upload into it did not finish: run the same command again to resume.`,
         resumable: true,
       };
