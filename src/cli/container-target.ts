@@ -113,6 +113,9 @@ export function hookMessages(ctx: Context): (event: HookEvent) => void {
         flush('stderr', true);
         ctx.reporter.debug(`${event.hook} finished in ${Math.round(event.durationMs)} ms`);
         break;
+      case 'hook-wait':
+        ctx.reporter.info(event.message);
+        break;
       case 'hook-skip':
         ctx.reporter.debug(`${event.hook} skipped: ${event.reason}`);
         break;

@@ -12,6 +12,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontain
 import { substituteContainerEnv } from '../devcontainer/substitute.js';
 import type { EngineClient } from '../engine/index.js';
 import { execCapture } from './exec.js';
+import { execEnded, runningExecs } from './running-execs.js';
 
 export type HookPhase = 'create' | 'start' | 'attach';
 
@@ -23,6 +24,8 @@ const TAIL_LINES = 20;
 export type HookEvent =
   | { type: 'hook-start'; hook: LifecycleHook; command: string }
   | { type: 'hook-skip'; hook: LifecycleHook; reason: string }
+  /** A run of the hook by an earlier pks (killed meanwhile) is still running: waiting for it. */
+  | { type: 'hook-wait'; hook: LifecycleHook; command: string; message: string }
   | { type: 'hook-end'; hook: LifecycleHook; durationMs: number }
   | { type: 'hook-output'; hook: LifecycleHook; stream: 'stdout' | 'stderr'; text: string };
 
@@ -165,6 +168,50 @@ async function runHook(target: HookTarget, hook: LifecycleHook, commands: readon
   }
 }
 
+/**
+ * Where each create-time hook in `hooks` resumes, after waiting for its
+ * commands an earlier pks started and that still run in the container (that
+ * pks was killed, or lost its connection): not running them a second time at
+ * once. A command group that all ran to success is not run again; a hook
+ * whose last group did is complete. Hooks with nothing running are absent.
+ */
+async function waitForEarlierRuns(target: HookTarget, merged: MergedDevcontainerConfig, hooks: readonly LifecycleHook[]): Promise<Map<LifecycleHook, number>> {
+  // Each command as pks execs it, plain or followed by the marker.
+  const known = new Map<string, { hook: LifecycleHook; index: number; label: string; group: number }>();
+  for (const hook of hooks) {
+    hookCommands(merged, hook).forEach((command, index) => {
+      const group = commandArgvs(command);
+      for (const { label, argv } of group) {
+        for (const form of [argv, recordingMarker(hook, argv)]) known.set(JSON.stringify(form), { hook, index, label, group: group.length });
+      }
+    });
+  }
+  const earlier = (await runningExecs(target.engine, target.containerId)).flatMap((exec) => {
+    const ref = known.get(JSON.stringify(exec.argv));
+    return ref === undefined ? [] : [{ ...ref, id: exec.id }];
+  });
+  const resume = new Map<LifecycleHook, number>();
+  if (earlier.length === 0) return resume;
+  for (const { hook, label } of earlier) {
+    const message = `${hook} (${label}), started by an earlier run of pks, is still running in the container: waiting for it to end rather than starting it again (Ctrl-C stops waiting; it goes on).`;
+    target.onEvent?.({ type: 'hook-wait', hook, command: label, message });
+  }
+  const codes = await untilInterrupted(
+    target.signal,
+    `the earlier run of ${earlier[0]?.hook ?? 'a hook'}`,
+    Promise.all(earlier.map((exec) => execEnded(target.engine, exec.id, target.signal))),
+  );
+  for (const hook of hooks) {
+    const runs = earlier.flatMap((exec, i) => (exec.hook === hook ? [{ ...exec, code: codes[i] }] : []));
+    const [first] = runs;
+    if (first === undefined) continue;
+    // Commands run in order: the one still running is where that run was.
+    const finished = runs.length === first.group && runs.every((run) => run.code === 0);
+    resume.set(hook, finished ? first.index + 1 : first.index);
+  }
+  return resume;
+}
+
 /** A create-time hook, then its marker: with its last command when that is one process run as root, else in an exec of its own. */
 async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: readonly LifecycleCommand[]): Promise<void> {
   const last = commands.length === 0 ? [] : commandArgvs(commands[commands.length - 1] as LifecycleCommand);
@@ -213,12 +260,20 @@ export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcon
     await passed('initializeCommand');
     const pending = CREATE_HOOKS.filter((hook) => hookCommands(merged, hook).length > 0);
     // A container created by this very run has no markers: no need to look.
-    const done = options.freshContainer === true ? new Set<string>() : await doneHooks(target, pending);
+    let done = options.freshContainer === true ? new Set<string>() : await doneHooks(target, pending);
+    const unfinished = options.freshContainer === true ? [] : pending.filter((hook) => !done.has(hook));
+    const resume = unfinished.length === 0 ? new Map<LifecycleHook, number>() : await waitForEarlierRuns(target, merged, unfinished);
+    // A root hook's last command writes its marker as it ends.
+    if (resume.size > 0) done = await doneHooks(target, pending);
     for (const hook of CREATE_HOOKS) {
+      const commands = hookCommands(merged, hook).slice(resume.get(hook) ?? 0);
       if (done.has(hook)) {
         target.onEvent?.({ type: 'hook-skip', hook, reason: 'already ran in this container' });
+      } else if (pending.includes(hook) && commands.length === 0) {
+        target.onEvent?.({ type: 'hook-skip', hook, reason: 'an earlier run of pks ran it to the end' });
+        await setMarker(target, hook);
       } else if (pending.includes(hook)) {
-        await runOnceHook(target, hook, hookCommands(merged, hook));
+        await runOnceHook(target, hook, commands);
       }
       await passed(hook);
     }

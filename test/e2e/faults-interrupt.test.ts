@@ -108,7 +108,7 @@ describe('Ctrl-C at each spawn step on pks-r3', () => {
     t.diagnostic(`Ctrl-C during the upload: exit 130 after ${seconds(ms)}`);
   });
 
-  it('while a lifecycle hook runs (postCreateCommand: sleep 10): the container is kept and the hook runs again', async (t) => {
+  it('while a lifecycle hook runs (postCreateCommand: sleep 10): the container is kept and the next run finishes the hook', async (t) => {
     const p = await project({
       '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', postCreateCommand: 'sleep 10 && echo done >> /tmp/post-create' }),
     });

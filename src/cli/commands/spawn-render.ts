@@ -47,6 +47,9 @@ export class SpawnRenderer {
       case 'hook-output':
         reporter.progress(event.text);
         break;
+      case 'hook-wait':
+        reporter.info(event.message);
+        break;
       case 'hook-skip':
         reporter.debug(`  ${event.hook} skipped: ${event.reason}`);
         break;

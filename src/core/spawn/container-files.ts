@@ -54,12 +54,18 @@ export interface UserIds {
  */
 export async function resolveUserIds(engine: EngineClient, containerId: string, user: string | undefined): Promise<UserIds | undefined> {
   const spec = user === undefined || user === '' ? 'root' : user;
-  const [name = 'root', group] = spec.split(':');
+  // A numeric user needs no lookup.
+  const numeric = /^\d+$/.test(spec.split(':')[0] ?? '');
+  return userIdsIn(numeric ? undefined : await readContainerFile(engine, containerId, '/etc/passwd'), spec);
+}
+
+/** `user` (`name`, `uid`, `name:group`, …) looked up in the bytes of an /etc/passwd (undefined: the image has none). */
+export function userIdsIn(passwd: Buffer | undefined, user: string): UserIds | undefined {
+  const [name = 'root', group] = user.split(':');
   if (/^\d+$/.test(name)) {
     const uid = Number(name);
-    return { uid, gid: group !== undefined && /^\d+$/.test(group) ? Number(group) : uid, source: `numeric user ${spec}` };
+    return { uid, gid: group !== undefined && /^\d+$/.test(group) ? Number(group) : uid, source: `numeric user ${user}` };
   }
-  const passwd = await readContainerFile(engine, containerId, '/etc/passwd');
   if (passwd === undefined) return name === 'root' ? { uid: 0, gid: 0, source: 'root (no /etc/passwd)' } : undefined;
   for (const line of passwd.toString('utf8').split('\n')) {
     const fields = line.split(':');

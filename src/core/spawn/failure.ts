@@ -6,11 +6,11 @@
 
 import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '../../common/errors.js';
 import { PassThrough } from 'node:stream';
-import type { EngineClient } from '../../engine/index.js';
-import type { ContainerInspect } from '../container-info.js';
+import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { inspectContainer, type ContainerInspect } from '../container-info.js';
 import { mergedFromLabels } from '../hooks.js';
 import { streamLogs } from '../logs.js';
-import { removeContainer } from './existing.js';
+import { SPAWN_OWNER_LABEL, removeContainer, spawnOwner } from './existing.js';
 import type { SpawnEvent, SpawnPhase } from './types.js';
 import { removeVolume } from './volume.js';
 
@@ -36,14 +36,31 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Removes the container and the volume this run created. Once the container
- * cannot be removed the volume cannot either (it is in use, or the engine is
- * out of reach), so it is not tried: one wait for an unreachable host is enough.
+ * The container a create with no answer may have made, by its name; only
+ * this run's (its owner label): a concurrent spawn of the project may have
+ * made one of that name. Undefined when there is none of this run's.
+ */
+async function madeByThisRun(engine: EngineClient, name: string): Promise<{ id: string; name: string } | 'another spawn' | undefined> {
+  try {
+    const found = await inspectContainer(engine, name);
+    return found.Config.Labels?.[SPAWN_OWNER_LABEL] === spawnOwner() ? { id: found.Id, name } : 'another spawn';
+  } catch (error) {
+    if (isEngineApiError(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes the container and the volume this run created (a container without
+ * an id: its create had no answer, so it is looked up by name). Once the
+ * container cannot be removed the volume cannot either (it is in use, or the
+ * engine is out of reach), so it is not tried: one wait for an unreachable
+ * host is enough.
  */
 export async function cleanUpAfterFailure(
   engine: EngineClient,
   emit: (event: SpawnEvent) => void,
-  container: { id: string; name: string } | undefined,
+  created: { id?: string; name: string } | undefined,
   volumeName: string | undefined,
 ): Promise<SpawnAftermath> {
   const removed: string[] = [];
@@ -61,10 +78,25 @@ export async function cleanUpAfterFailure(
       return false;
     }
   };
+  let container: { id?: string; name: string } | undefined = created;
   let containerGone = true;
-  if (container !== undefined) {
-    containerGone = await attempt(`the half-created container ${container.name}`, () => removeContainer(engine, container.id));
-    if (containerGone) shortIds.push(`container ${container.id.slice(0, 12)}`);
+  if (created !== undefined && created.id === undefined) {
+    try {
+      const found = await madeByThisRun(engine, created.name);
+      container = found === 'another spawn' ? undefined : found;
+      // That spawn's container uses the volume now.
+      if (found === 'another spawn') volumeName = undefined;
+    } catch (error) {
+      notRemoved.push(`the container ${created.name} (if the engine created it before the connection broke)`);
+      reason = errorMessage(error).replace(/\.$/, '');
+      containerGone = false;
+      container = undefined;
+    }
+  }
+  if (container?.id !== undefined) {
+    const { id } = container;
+    containerGone = await attempt(`the half-created container ${container.name}`, () => removeContainer(engine, id));
+    if (containerGone) shortIds.push(`container ${id.slice(0, 12)}`);
   }
   if (volumeName !== undefined) {
     if (!containerGone) notRemoved.push(`its new volume ${volumeName}`);
@@ -90,7 +122,7 @@ export function describeAftermath(aftermath: SpawnAftermath, interrupted: boolea
         text:
           aftermath.pending === 'hooks'
             ? `The container ${aftermath.container} is kept; its lifecycle hooks did not all finish: run the same command again to resume (it runs the ones that did not).` +
-              (interrupted ? ' A hook that was running goes on inside the container until it ends: let it finish first (see it with pks devcontainer exec … -- ps), or it runs twice at once.' : '')
+              (interrupted ? ' A hook that was running goes on inside the container until it ends; the next run waits for it rather than starting it again.' : '')
             : `The container ${aftermath.container} is kept; the workspace upload into it did not finish: run the same command again to resume.`,
         resumable: true,
       };

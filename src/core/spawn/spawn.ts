@@ -23,7 +23,7 @@ import { runLifecycleHooks } from '../hooks.js';
 import { remoteFlagOf } from '../engine-target.js';
 import { LABELS } from '../labels.js';
 import { chooseCompression } from './compression.js';
-import { resolveUserIds } from './container-files.js';
+import { resolveUserIds, type UserIds } from './container-files.js';
 import { syncConfigIntoVolume } from './config-sync.js';
 import { buildContainerSpec } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel } from './drift.js';
@@ -33,6 +33,7 @@ import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity }
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
+import { checkConfiguredUsers } from './users.js';
 import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 import { fileCount, planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
@@ -179,7 +180,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       if (marker === undefined) {
         emit({ type: 'info', message: `The workspace upload into ${name} did not finish: uploading it again.` });
         const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
-        await sendWorkspace(request, clock, emit, { id: existing.Id, layout: existingLayout, remoteUser: existing.Config.Labels?.[LABELS.remoteUser] ?? 'root', upload, configFiles });
+        const remoteUser = existing.Config.Labels?.[LABELS.remoteUser] ?? 'root';
+        const owner = await resolveUserIds(engine, existing.Id, remoteUser);
+        await sendWorkspace(request, clock, emit, { id: existing.Id, layout: existingLayout, remoteUser, owner, upload, configFiles });
         aftermath.current = { stage: 'ready', container: name, pending: 'hooks' };
       }
       // Create-time hooks a previous run did not finish run now (their
@@ -224,6 +227,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     ensureVolume(engine, volumeName, { ...labels, [LABELS.metadata]: '' }),
   );
   let containerId: string | undefined;
+  // The create went out and no answer came back (the connection broke, or
+  // Ctrl-C): the engine may have made the container all the same.
+  let createUnanswered = false;
   try {
     const created = await clock.run('container', `Creating the container ${containerName}`, async () => {
       try {
@@ -233,6 +239,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
         );
       } catch (error) {
         if (isEngineApiError(error, 409)) return undefined;
+        createUnanswered = !isEngineApiError(error);
         throw error;
       }
     });
@@ -250,14 +257,25 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     containerId = created.Id;
     const id = created.Id;
     const start = () => clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
-    // A new volume is empty: no need to ask whether an upload finished there.
-    const marker = createdVolume ? undefined : await readUploadMarker(engine, id, layout);
+    // Before anything is uploaded or run: a user missing from the image
+    // fails here, and this run's container and volume are removed. A new
+    // volume is empty: no need to ask whether an upload finished there.
+    const [marker, owner] = await Promise.all([
+      createdVolume ? undefined : readUploadMarker(engine, id, layout),
+      checkConfiguredUsers(engine, id, {
+        remoteUser,
+        configRemoteUser: prepared.merged.remoteUser,
+        containerUser: prepared.merged.containerUser,
+        imageUser: prepared.imageUser,
+        imageName: prepared.imageName,
+      }),
+    ]);
     if (marker === undefined) {
       // Upload first, then start: the engine holds the container's lock for
       // either, so running them together gains nothing (measured: a small
       // upload then waited the whole ~200 ms start), and a container that
       // never started without its files is easier to recover.
-      await sendWorkspace(request, clock, emit, { id, layout, remoteUser, upload, configFiles });
+      await sendWorkspace(request, clock, emit, { id, layout, remoteUser, owner, upload, configFiles });
       await start();
     } else {
       emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
@@ -274,7 +292,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       await start();
     }
   } catch (error) {
-    const created = containerId === undefined ? undefined : { id: containerId, name: containerName };
+    const created = containerId !== undefined ? { id: containerId, name: containerName } : createUnanswered ? { name: containerName } : undefined;
     aftermath.current = await cleanUpAfterFailure(engine, emit, created, createdVolume ? volumeName : undefined);
     throw error;
   }
@@ -327,12 +345,11 @@ async function sendWorkspace(
   request: SpawnRequest,
   clock: PhaseClock,
   emit: (event: SpawnEvent) => void,
-  into: { id: string; layout: WorkspaceLayout; remoteUser: string; upload: UploadPlan; configFiles: Record<string, string> },
+  into: { id: string; layout: WorkspaceLayout; remoteUser: string; owner: UserIds | undefined; upload: UploadPlan; configFiles: Record<string, string> },
 ): Promise<void> {
   const { engine } = request.target;
-  const { id, layout, remoteUser, upload } = into;
+  const { id, layout, remoteUser, owner, upload } = into;
   const destination = layout.root;
-  const owner = remoteUser === 'root' ? { uid: 0, gid: 0 } : await resolveUserIds(engine, id, remoteUser);
   if (owner === undefined) emit({ type: 'warning', message: `user ${remoteUser} is not in the image's /etc/passwd; workspace files are owned by root` });
   const compression = request.compress === undefined ? await chooseCompression(engine, request.projectPath, upload) : { gzip: request.compress, reason: 'asked for' };
   emit({ type: 'info', message: `Upload ${compression.gzip ? 'compressed' : 'uncompressed'}: ${compression.reason}.`, verbose: true });
