@@ -58,7 +58,7 @@ export function buildProgram(ctx: CommandContext) {
         ['pks remote add hetzner --host 203.0.113.7 --user dev', 'register a remote host'],
         ['pks devcontainer spawn --remote hetzner', 'spawn it on that host'],
         ['pks devcontainer connect my-project --remote hetzner', 'come back to it the next day'],
-      ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong.\n',
+      ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong, 130 interrupted (Ctrl-C, or Ctrl-D at a prompt).\n',
     )
     .showSuggestionAfterError(true)
     .showHelpAfterError(helpAfterError)
