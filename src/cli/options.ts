@@ -1,7 +1,7 @@
 // Option conventions shared by every command, so `--format`, `--remote` and
 // friends mean the same thing everywhere and parse the same way.
 
-import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { LOCAL_HOST_ID } from '../core/labels.js';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -78,10 +78,37 @@ export function parseNonEmpty(value: string): string {
  * which would read as an option) and what cannot be written there safely.
  */
 export function parseSshName(value: string): string {
-  if (value === '' || value.startsWith('-') || /[\s"]|\p{Cc}/u.test(value)) {
-    throw new InvalidArgumentError('expected a name or address: not empty, not starting with "-", without spaces, quotes or control characters.');
+  // 255: the longest DNS name, and far more than any user name; a longer
+  // value is a slip (or an attack on what prints and stores it).
+  if (value === '' || value.length > SSH_NAME_MAX || value.startsWith('-') || /[\s"]|\p{Cc}/u.test(value)) {
+    throw new InvalidArgumentError(`expected a name or address of at most ${SSH_NAME_MAX} characters: not empty, not starting with "-", without spaces, quotes or control characters.`);
   }
   return value;
+}
+
+const SSH_NAME_MAX = 255;
+
+/** A path on a remote host (its Docker socket): relative to what? The remote login's folder is nobody's intent. */
+export function parseRemoteSocketPath(value: string): string {
+  if (!value.startsWith('/')) throw new InvalidArgumentError('the socket on the host is an absolute path (e.g. /var/run/docker.sock).');
+  return value;
+}
+
+/**
+ * `--x` and `--no-x` share one value, so commander keeps whichever came last
+ * and its .conflicts() cannot tell the two apart: refuse them together here,
+ * with commander's own wording and exit code.
+ */
+export function refuseBothForms(command: CommandUnknownOpts, name: string): void {
+  const seen = new Set<string>();
+  for (const form of [name, `no-${name}`]) {
+    command.on(`option:${form}`, () => {
+      seen.add(form);
+      if (seen.size < 2) return;
+      const other = form === name ? `no-${name}` : name;
+      command.error(`error: option '--${form}' cannot be used with option '--${other}'`, { code: 'commander.conflictingOption', exitCode: 2 });
+    });
+  }
 }
 
 // The engine's own rule for local volume names (moby's RestrictedNamePattern).

@@ -20,9 +20,19 @@ function wantsJsonLogs(argv: readonly string[]): boolean {
   return args.some((arg, i) => arg === '--log-format=json' || (arg === '--log-format' && args[i + 1] === 'json'));
 }
 
+/** Longest argument quoted back in a command-line error: a 100,000-character value is not shown whole. */
+const QUOTED_ARGUMENT_MAX = 60;
+
+/** Commander quotes the offending value (`argument 'xyz' is invalid`): cut a long one. */
+function clipQuotedArguments(text: string): string {
+  return text.replace(/argument '([^']*)'/g, (whole, value: string) =>
+    value.length <= QUOTED_ARGUMENT_MAX ? whole : `argument '${value.slice(0, QUOTED_ARGUMENT_MAX)}…' (${value.length} characters)`,
+  );
+}
+
 /** Commander's own error output ("error: unknown command 'spwn'\n(Did you mean spawn?)") as one log record. */
 function usageRecord(text: string): { message: string; hint: string } {
-  const lines = text.trim().replace(/^error: /, '').split('\n');
+  const lines = clipQuotedArguments(text).trim().replace(/^error: /, '').split('\n');
   return { message: lines.join(' '), hint: 'run with --help for usage' };
 }
 
@@ -31,7 +41,9 @@ export function buildProgram(ctx: CommandContext) {
   const output = {
     writeOut: (text: string) => ctx.stdout.write(text),
     writeErr: (text: string) => ctx.stderr.write(text),
-    ...(jsonLogs ? { outputError: (text: string) => ctx.reporter.log({ level: 'error', code: 'E_USAGE', ...usageRecord(text) }) } : {}),
+    outputError: jsonLogs
+      ? (text: string) => ctx.reporter.log({ level: 'error', code: 'E_USAGE', ...usageRecord(text) })
+      : (text: string, write: (text: string) => void) => write(clipQuotedArguments(text)),
   };
   const helpAfterError = jsonLogs ? false : '(run with --help for usage)';
   const program = new Command('pks')
@@ -46,7 +58,7 @@ export function buildProgram(ctx: CommandContext) {
         ['pks remote add hetzner --host 203.0.113.7 --user dev', 'register a remote host'],
         ['pks devcontainer spawn --remote hetzner', 'spawn it on that host'],
         ['pks devcontainer connect my-project --remote hetzner', 'come back to it the next day'],
-      ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong.\n',
+      ]) + '\nExit codes: 0 success, 1 the operation failed, 2 the command line was wrong, 130 interrupted (Ctrl-C, or Ctrl-D at a prompt).\n',
     )
     .showSuggestionAfterError(true)
     .showHelpAfterError(helpAfterError)

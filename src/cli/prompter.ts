@@ -1,10 +1,22 @@
 // Questions to the user. A prompt is only ever shown when both stdin and stderr
 // are terminals; otherwise the question fails with a UsageError that names the
 // flag that answers it, so scripts and CI never hang waiting for input.
+// Ctrl-C or Ctrl-D at a question is the user's "stop": the command ends with
+// exit 130 and no message, as docker and gh do, whatever was asking.
 
-import { createInterface } from 'node:readline/promises';
+import { createInterface, type Interface } from 'node:readline/promises';
 import { Writable, type Readable } from 'node:stream';
-import { UsageError } from '../common/errors.js';
+import { ExitCode, PksError, UsageError } from '../common/errors.js';
+
+export const PROMPT_INTERRUPTED_CODE = 'E_PROMPT_INTERRUPTED';
+
+/** The answer to a question was Ctrl-C or Ctrl-D: nothing failed, the user stopped. */
+export class PromptInterrupted extends PksError {
+  constructor() {
+    super(PROMPT_INTERRUPTED_CODE, 'Interrupted at a prompt.', ExitCode.Interrupted);
+    this.name = 'PromptInterrupted';
+  }
+}
 
 export interface ConfirmOptions {
   /** The flag that answers "yes" without asking, e.g. "--yes". */
@@ -74,7 +86,7 @@ export class TerminalPrompter implements Prompter {
     const rl = createInterface({ input: this.input, output: muted, terminal: true });
     output.write(question);
     try {
-      return await rl.question('');
+      return await answer(rl, '');
     } finally {
       rl.close();
       output.write('\n');
@@ -84,9 +96,28 @@ export class TerminalPrompter implements Prompter {
   private async ask(prompt: string): Promise<string> {
     const rl = createInterface({ input: this.input, output: this.output, terminal: true });
     try {
-      return await rl.question(prompt);
+      return await answer(rl, prompt);
+    } catch (error) {
+      // The cursor is still on the question's line: end it, so that the
+      // shell's prompt starts on a line of its own.
+      if (error instanceof PromptInterrupted) this.output.write('\n');
+      throw error;
     } finally {
       rl.close();
     }
+  }
+}
+
+/**
+ * The line typed. On a terminal, readline ends the question on Ctrl-C (when
+ * no one listens for its SIGINT) and on Ctrl-D at an empty line, rejecting
+ * with an AbortError ("Aborted with Ctrl+C"): both are the user stopping.
+ */
+async function answer(rl: Interface, prompt: string): Promise<string> {
+  try {
+    return await rl.question(prompt);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AbortError') throw new PromptInterrupted();
+    throw error;
   }
 }

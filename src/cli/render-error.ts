@@ -3,11 +3,17 @@
 // a bug in pks: say so, show the stack with --verbose, and say how to report.
 
 import { ExitCode, isPksError } from '../common/errors.js';
+import { PROMPT_INTERRUPTED_CODE } from './prompter.js';
 import type { Reporter } from './reporter.js';
 
 export function reportError(reporter: Reporter, error: unknown): ExitCode {
   // `exec` passes its command's exit status through, silently, as docker exec does.
   if (isPksError(error) && error.code === 'E_COMMAND_EXIT') {
+    reporter.debug(error.message);
+    return error.exitCode;
+  }
+  // Ctrl-C or Ctrl-D at a prompt: the user stopped; there is nothing to report.
+  if (isPksError(error) && error.code === PROMPT_INTERRUPTED_CODE) {
     reporter.debug(error.message);
     return error.exitCode;
   }

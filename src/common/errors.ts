@@ -70,3 +70,8 @@ export function systemErrorCode(error: unknown): string | undefined {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The user stopped the command (Ctrl-C, or Ctrl-D at a prompt): pass it on, never report it as a failed step. */
+export function isInterruption(error: unknown): boolean {
+  return isPksError(error) && error.exitCode === ExitCode.Interrupted;
+}

@@ -30,17 +30,28 @@ const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
  */
 export function parseSince(value: string, now: Date = new Date()): number {
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^\d+(\.\d+)?$/.test(text)) return inRange(Number(text), value);
   if (DURATION.test(text)) {
     let seconds = 0;
     for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
       seconds += Number(amount) * (UNIT_SECONDS[unit ?? 's'] ?? 1);
     }
-    return now.getTime() / 1000 - seconds;
+    return inRange(now.getTime() / 1000 - seconds, value);
   }
   const time = Date.parse(text);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(time)) return time / 1000;
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(time)) return inRange(time / 1000, value);
   throw new UsageError(`--since: "${value}" is neither a duration nor a time.`, {
+    code: 'E_BAD_SINCE',
+    hint: 'Use a duration back from now (30s, 10m, 1h30m, 2d), an RFC 3339 time (2024-05-01T10:00:00Z) or Unix seconds.',
+  });
+}
+
+/** The engine takes Unix seconds from 1970 to the year 9999; anything else it refuses with a parse error. */
+const SINCE_MAX = 253_402_300_799;
+
+function inRange(seconds: number, value: string): number {
+  if (Number.isFinite(seconds) && seconds >= 0 && seconds <= SINCE_MAX) return seconds;
+  throw new UsageError(`--since: "${value}" is out of range (before 1970 or after the year 9999).`, {
     code: 'E_BAD_SINCE',
     hint: 'Use a duration back from now (30s, 10m, 1h30m, 2d), an RFC 3339 time (2024-05-01T10:00:00Z) or Unix seconds.',
   });

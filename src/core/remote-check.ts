@@ -5,7 +5,7 @@
 
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { errorMessage, isPksError } from '../common/errors.js';
+import { errorMessage, isInterruption, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { openSshEngine, type EngineClient } from '../engine/index.js';
 import type { AcceptedHostKey } from '../ssh/index.js';
@@ -141,6 +141,8 @@ export async function checkRemoteHost(
     run.record('host-key', 'pass', hostKeyDetail(), started);
     run.record('auth', 'pass', `logged in as ${target.options.username}`, started);
   } catch (error) {
+    // Ctrl-C or Ctrl-D at the host key or passphrase question ends the check.
+    if (isInterruption(error)) throw error;
     const code = isPksError(error) ? error.code : '';
     const message = errorMessage(error);
     if (code.startsWith('E_HOST_KEY') || code === 'E_SSH_HANDSHAKE' || code === 'E_SSH_UNREACHABLE' || code.startsWith('E_KNOWN_HOSTS')) {

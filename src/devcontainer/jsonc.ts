@@ -3,7 +3,7 @@
 // line and column and shows the offending line with a caret, because "invalid
 // JSON" alone sends people hunting through a long file.
 
-import { parse, parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type JSONPath } from 'jsonc-parser';
+import { createScanner, parse, parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type JSONPath } from 'jsonc-parser';
 import { OperationError } from '../common/errors.js';
 
 export interface SourcePosition {
@@ -26,11 +26,47 @@ export function positionAt(text: string, offset: number): SourcePosition {
   return { line, column: offset - lineStart + 1 };
 }
 
-/** The source line at `position` and a caret under its column, for error output. */
+/** Characters of a long line shown on each side of the column (a minified file is one long line). */
+const EXCERPT_CONTEXT = 60;
+
+/** The source line at `position` and a caret under its column, for error output; a long line is cut around the column. */
 export function excerptAt(text: string, position: SourcePosition): string[] {
   const lineText = (text.split('\n')[position.line - 1] ?? '').replace(/\r$/, '').replace(/\t/g, ' ');
+  const start = Math.max(0, position.column - 1 - EXCERPT_CONTEXT);
+  const end = position.column - 1 + EXCERPT_CONTEXT;
+  const before = start > 0 ? '…' : '';
+  const shown = `${before}${lineText.slice(start, end)}${end < lineText.length ? '…' : ''}`;
   const gutter = `${position.line} | `;
-  return [`${gutter}${lineText}`, `${' '.repeat(gutter.length + position.column - 1)}^`];
+  return [`${gutter}${shown}`, `${' '.repeat(gutter.length + before.length + position.column - 1 - start)}^`];
+}
+
+/**
+ * How deep objects and arrays may nest. Real configurations stay within a
+ * handful of levels; without a limit, a file nested thousands deep would
+ * exhaust the stack of the parser and of everything that walks the value.
+ */
+export const MAX_NESTING = 256;
+
+// jsonc-parser's SyntaxKind values (a const enum its typings do not let us import).
+const OPEN_BRACE = 1;
+const CLOSE_BRACE = 2;
+const OPEN_BRACKET = 3;
+const CLOSE_BRACKET = 4;
+const EOF = 17;
+
+/** Offset of the bracket that opens level MAX_NESTING + 1, if any (an iterative scan: it cannot overflow). */
+function tooDeepAt(source: string): number | undefined {
+  const scanner = createScanner(source, false);
+  let depth = 0;
+  for (let token: number = scanner.scan(); token !== EOF; token = scanner.scan()) {
+    if (token === OPEN_BRACE || token === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > MAX_NESTING) return scanner.getTokenOffset();
+    } else if (token === CLOSE_BRACE || token === CLOSE_BRACKET) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
 }
 
 const MESSAGES: Record<string, string> = {
@@ -60,6 +96,15 @@ export function parseJsonc(text: string, displayPath: string): unknown {
   const errors: ParseError[] = [];
   // A UTF-8 byte order mark is legal in files written by some editors.
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const deep = tooDeepAt(source);
+  if (deep !== undefined) {
+    const position = positionAt(source, deep);
+    throw new OperationError(
+      'E_CONFIG_TOO_DEEP',
+      `${displayPath}:${position.line}:${position.column}: nested deeper than ${MAX_NESTING} levels (objects and arrays inside each other)\n${excerptAt(source, position).join('\n')}`,
+      { hint: `Flatten the value that starts there: pks reads configurations nested at most ${MAX_NESTING} levels deep.` },
+    );
+  }
   const value: unknown = parse(source, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   const first = errors[0];
   if (first !== undefined) {

@@ -35,6 +35,8 @@ const cases: BadInputCase[] = [
   // JSON syntax
   { name: 'garbage after the object', files: { [DC]: `{ "image": "${IMAGE}", }x` }, args: spawn(), code: 1, message: /devcontainer\.json:1:\d+: syntax error: unexpected character[\s\S]*hint: Fix the JSON/ },
   { name: 'unterminated object', files: { [DC]: `{ "image": "${IMAGE}"\n` }, args: spawn(), code: 1, message: /devcontainer\.json:\d+:\d+: syntax error: a closing brace } was expected/ },
+  { name: 'nested 50,000 deep (arrays, one line)', files: { [DC]: `{ "image": "${IMAGE}", "x": ${'['.repeat(50_000)}${']'.repeat(50_000)} }` }, args: spawn(), code: 1, message: /devcontainer\.json:1:\d+: nested deeper than 256 levels[\s\S]*hint: / },
+  { name: 'nested 50,000 deep (objects, one per line)', files: { [DC]: `{ "image": "${IMAGE}",\n${'"a": {\n'.repeat(50_000)}${'}'.repeat(50_000)} }` }, args: spawn(), code: 1, message: /devcontainer\.json:257:6: nested deeper than 256 levels[\s\S]*257 \| "a": \{\n\s+\^/ },
   { name: 'empty file', files: { [DC]: '' }, args: spawn(), code: 1, message: /devcontainer\.json:1:1: syntax error: a value was expected/ },
   { name: 'an array instead of an object', files: { [DC]: '[1, 2]' }, args: spawn(), code: 1, message: /must be a JSON object/ },
   { name: 'unterminated comment', files: { [DC]: `{ "image": "${IMAGE}" /* never closed ` }, args: spawn(), code: 1, message: /devcontainer\.json:\d+:\d+: syntax error/ },

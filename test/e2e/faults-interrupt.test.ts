@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { z } from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
 import { assertFailedClearly, engineInventory, holdFaultHost, runWithFault, seconds, settledInventory } from '../helpers/faults.js';
 import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
@@ -36,9 +35,6 @@ after(async () => {
   try {
     for (const p of projects) {
       await removeProjectResources(r3, p.dir);
-      // The image the build test tagged (`pks-<folder>-<id>`).
-      const images = await r3.request({ path: '/images/json', query: { filters: { reference: [`pks-${p.name}-*`] } } }, z.array(z.looseObject({ Id: z.string() })));
-      for (const image of images) await r3.requestEmpty({ method: 'DELETE', path: `/images/${image.Id}`, query: { force: true }, okStatuses: [404, 409] });
       await p.cleanup();
     }
     await r3.close();

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import { createDevcontainer, removeDevcontainerFixture, uniqueName, waitFor, type FakeDevcontainer } from '../integration/lifecycle-fixtures.js';
 import { STACK_TRACE, createSandbox, pksBin, type Sandbox } from '../helpers/pks-cli.js';
-import { inTerminal as inTerminalAt, shellQuote, type Terminal } from '../helpers/terminal.js';
-import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
+import { inTerminal as inTerminalWith, pks, shellQuote as quote } from '../helpers/terminal.js';
+import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 let testEnv: TestEnv;
 let sandbox: Sandbox;
@@ -19,6 +19,7 @@ let env: NodeJS.ProcessEnv;
 let local: EngineClient;
 let r1: EngineClient;
 let scratch: string;
+const inTerminal = (script: string, timeoutMs?: number) => inTerminalWith(script, { env, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 const made: Array<{ engine: () => EngineClient; fake: FakeDevcontainer }> = [];
 
 before(async () => {
@@ -47,13 +48,6 @@ async function make(where: 'local' | 'r1', project = uniqueName('pkstty')): Prom
   return fake;
 }
 
-const quote = shellQuote;
-
-function inTerminal(script: string, timeoutMs = 60_000): Terminal {
-  return inTerminalAt(script, { env, cwd: repoRoot, timeoutMs });
-}
-
-const pks = (args: string[]): string => [process.execPath, pksBin, ...args].map(quote).join(' ');
 
 for (const where of ['local', 'r1'] as const) {
   describe(`exec -it through a pseudo-terminal (${where})`, () => {

@@ -10,8 +10,7 @@ import { z } from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
-import { containerExec, containerFileDigests, gitFileDigests, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
-import { repoRoot } from '../helpers/test-env.js';
+import { containerExec, containerFileDigests, gitFileDigests, leftovers, type Project, type Where } from '../helpers/projects.js';
 
 const fixture = new E2eFixture(['local', 'r1', 'r2']);
 let sandbox: Sandbox;
@@ -453,24 +452,5 @@ describe('spawn: where the workspace goes (local engine)', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /"workspaceFolder" must be an absolute folder in the container other than \/, not "src"/);
     assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
-  });
-});
-
-describe('the README main job', () => {
-  it('pks devcontainer spawn examples/hello, then exec and rm as the README shows', async () => {
-    const example = path.join(repoRoot, 'examples', 'hello');
-    try {
-      const spawned = await sandbox.run(['devcontainer', 'spawn', 'examples/hello'], { timeoutMs: 180_000 });
-      assert.equal(spawned.code, 0, spawned.stderr);
-      assert.match(spawned.stderr, /✔ Dev container pks-pks-e2e-hello-[0-9a-f]{8} (created|already running|started)\./);
-      const ran = await sandbox.run(['devcontainer', 'exec', 'hello', '--', 'sh', 'hello.sh']);
-      assert.equal(ran.code, 0, ran.stderr);
-      assert.match(ran.stdout, /^hello from pks \(Linux \S+, workspace \/workspaces\/hello\)\n$/);
-      const removed = await sandbox.run(['devcontainer', 'rm', 'hello', '--force', '--yes', '--volumes']);
-      assert.equal(removed.code, 0, removed.stderr);
-      assert.deepEqual(await leftovers(engine('local'), example), { containers: [], volumes: [] });
-    } finally {
-      await removeProjectResources(engine('local'), example);
-    }
   });
 });

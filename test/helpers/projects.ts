@@ -3,16 +3,20 @@
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { execCapture } from '../../src/core/exec.js';
+import { devcontainerId, devcontainerIdLabels } from '../../src/devcontainer/index.js';
 import { defaultImageName } from '../../src/devcontainer/prepare-image.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import type { TestEnv } from './test-env.js';
 
 const run = promisify(execFile);
+
+/** The root of every project folder createProject makes: a test removes resources only by a path under it. */
+const PROJECT_ROOT_PREFIX = path.join(os.tmpdir(), 'pks-project-');
 
 export type Where = 'local' | 'r1' | 'r2' | 'r3';
 
@@ -24,7 +28,7 @@ export interface Project {
 
 /** A git work tree (not committed: untracked-not-ignored files count too) with the given files. */
 export async function createProject(files: Record<string, string>, options: { name?: string; git?: boolean } = {}): Promise<Project> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'pks-project-'));
+  const root = await mkdtemp(PROJECT_ROOT_PREFIX);
   const name = options.name ?? `proj-${randomBytes(3).toString('hex')}`;
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
@@ -81,16 +85,29 @@ export async function leftovers(engine: EngineClient, dir: string): Promise<{ co
 }
 
 /**
- * Removes every container and volume of a project, and the images pks built
- * for it (`pks-<folder>-<id>`; one still in use, e.g. by a concurrent test's
- * project of the same folder name, stays) — test clean-up.
+ * The names pks gives the images it builds for the project at `dir`
+ * (`pks-<folder>-<devcontainerId>`), for each configuration file it has and
+ * each test host: exact names, derived from this test's own folder.
+ */
+export async function projectImageNames(dir: string): Promise<string[]> {
+  const configs = [path.join(dir, '.devcontainer.json'), path.join(dir, '.devcontainer', 'devcontainer.json')];
+  const subfolders = await readdir(path.join(dir, '.devcontainer'), { withFileTypes: true }).catch(() => []);
+  for (const entry of subfolders) if (entry.isDirectory()) configs.push(path.join(dir, '.devcontainer', entry.name, 'devcontainer.json'));
+  const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3'];
+  return configs.flatMap((file) => hosts.map((host) => defaultImageName({ projectPath: dir, devcontainerId: devcontainerId(devcontainerIdLabels(dir, file, host)) })));
+}
+
+/**
+ * Removes every container and volume of a project folder this test created
+ * (labelled with its path, which no one else has), and the images pks built
+ * for it — test clean-up. A path outside createProject's folders is refused:
+ * clean-up by the path of a user's project would remove the user's work.
  */
 export async function removeProjectResources(engine: EngineClient, dir: string): Promise<void> {
+  if (!dir.startsWith(PROJECT_ROOT_PREFIX)) throw new Error(`refusing to clean up ${dir}: not a project folder this test created`);
   const { containers, volumes } = await leftovers(engine, dir);
   for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true }, okStatuses: [404] });
   for (const name of volumes) await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${name}`, okStatuses: [404, 409] });
-  const { z } = await import('zod');
-  const prefix = defaultImageName({ projectPath: dir, devcontainerId: '' });
-  const images = await engine.request({ path: '/images/json', query: { filters: { reference: [`${prefix}*`] } } }, z.array(z.looseObject({ Id: z.string() })));
-  for (const image of images) await engine.requestEmpty({ method: 'DELETE', path: `/images/${image.Id}`, okStatuses: [404, 409] });
+  // An image still in use (409) stays.
+  for (const image of await projectImageNames(dir)) await engine.requestEmpty({ method: 'DELETE', path: `/images/${image}`, okStatuses: [404, 409] });
 }

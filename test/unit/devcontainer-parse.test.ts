@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { CHECKED_OBJECTS, devcontainerConfigSchema } from '../../src/devcontainer/config-schema.js';
-import { parseJsonc, positionAt } from '../../src/devcontainer/jsonc.js';
+import { MAX_NESTING, parseJsonc, positionAt } from '../../src/devcontainer/jsonc.js';
 import { formatWarning, unknownPropertyWarnings, validateDocument } from '../../src/devcontainer/validate.js';
 
 function syntaxError(text: string): string {
@@ -120,5 +120,34 @@ describe('unknown properties', () => {
   it('accepts every property of the spec without a warning', () => {
     const all = Object.fromEntries(CHECKED_OBJECTS[0]?.keys.map((key) => [key, null]) ?? []);
     assert.deepEqual(warnings(JSON.stringify(all)), []);
+  });
+});
+
+describe('parseJsonc: nesting limit', () => {
+  const nested = (depth: number): string => `{"x": ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+
+  it('reads a value nested exactly MAX_NESTING deep', () => {
+    assert.doesNotThrow(() => parseJsonc(nested(MAX_NESTING), 'cfg.json'));
+  });
+
+  it('refuses one level more, and 50,000 levels, as a config error naming the file, line and column', () => {
+    for (const depth of [MAX_NESTING + 1, 50_000]) {
+      assert.throws(() => parseJsonc(nested(depth), 'cfg.json'), (error: unknown) => {
+        assert.ok(isPksError(error));
+        assert.equal(error.code, 'E_CONFIG_TOO_DEEP');
+        assert.equal(error.exitCode, 1);
+        assert.match(error.message, new RegExp(`^cfg\\.json:1:${MAX_NESTING + 6}: nested deeper than ${MAX_NESTING} levels`));
+        // The one-line excerpt is cut around the column, with the caret under it.
+        const [, line = '', caret = ''] = error.message.split('\n');
+        assert.ok(line.length < 140, line);
+        assert.equal(line[caret.indexOf('^')], '[');
+        return true;
+      });
+    }
+  });
+
+  it('counts only brackets of the JSON, not those in strings or comments', () => {
+    const text = `{"s": "${'['.repeat(1000)}", /* ${'{'.repeat(1000)} */ "t": [[1]]}`;
+    assert.deepEqual(parseJsonc(text, 'cfg.json'), { s: '['.repeat(1000), t: [[1]] });
   });
 });

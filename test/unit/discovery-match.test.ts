@@ -132,6 +132,15 @@ describe('parseSince', () => {
     assert.throws(() => parseSince('yesterday', now), { code: 'E_BAD_SINCE', exitCode: 2 });
     assert.throws(() => parseSince('10 minutes', now), { code: 'E_BAD_SINCE' });
   });
+
+  it('refuses times the engine cannot take: before 1970, after the year 9999', () => {
+    assert.throws(() => parseSince('99999999999999999999d', now), { code: 'E_BAD_SINCE', exitCode: 2, message: /out of range/ });
+    assert.throws(() => parseSince('99999999999999999999', now), { code: 'E_BAD_SINCE', message: /out of range/ });
+    assert.throws(() => parseSince('1e400', now), { code: 'E_BAD_SINCE' });
+    assert.throws(() => parseSince('0001-01-01', now), { code: 'E_BAD_SINCE', message: /out of range/ });
+    assert.equal(parseSince('253402300799', now), 253_402_300_799);
+    assert.equal(parseSince('0', now), 0);
+  });
 });
 
 describe('splitExecOperands', () => {

@@ -3,7 +3,7 @@
 
 import { Command, Option } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
-import { collectKeyValue, formatOption, parseNonEmpty, parseNonNegativeInt, parseVolumeName, remoteOption } from '../options.js';
+import { collectKeyValue, formatOption, parseNonEmpty, parseNonNegativeInt, parseVolumeName, refuseBothForms, remoteOption } from '../options.js';
 import { examples } from './examples.js';
 
 const TARGET_ARGUMENT = 'project name, container name or ID prefix (default: the current folder\'s project)';
@@ -30,7 +30,8 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     );
 
-  dc.command('spawn')
+  const spawn = dc
+    .command('spawn')
     .description('create (or reuse) the dev container for a project folder and start it')
     .argument('[path]', 'project folder', '.')
     .addOption(remoteOption())
@@ -56,6 +57,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (projectPath, flags) => (await import('./spawn.js')).spawnCommand(ctx, projectPath, flags));
+  refuseBothForms(spawn, 'rebuild');
 
   dc.command('list')
     .alias('ls')
@@ -146,8 +148,8 @@ export function devcontainerCommand(ctx: Context) {
     .argument('[command...]', 'command and arguments (after --)')
     .option('-i, --interactive', 'forward stdin')
     .option('-t, --tty', 'allocate a terminal')
-    .option('--user <user>', 'user to run as (default: the remote user)')
-    .option('--workdir <dir>', 'working directory (default: the workspace folder)')
+    .option('--user <user>', 'user to run as (default: the remote user)', parseNonEmpty)
+    .option('--workdir <dir>', 'working directory (default: the workspace folder)', parseNonEmpty)
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
     .addHelpText(
       'after',
