@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable, type Readable } from 'node:stream';
 import { UsageError } from '../common/errors.js';
+import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
 
 export interface ConfirmOptions {
   /** The flag that answers "yes" without asking, e.g. "--yes". */
@@ -54,6 +55,7 @@ export class TerminalPrompter implements Prompter {
         hint: `Choose with ${flag}. Candidates:\n${choices.map((c) => `    ${c}`).join('\n')}`,
       });
     }
+    // Questions and choices quote container names and labels: escaped like every message.
     const listing = choices.map((choice, i) => `  ${i + 1}) ${choice}`).join('\n');
     for (;;) {
       const answer = await this.ask(`${question}\n${listing}\nNumber: `);
@@ -72,7 +74,7 @@ export class TerminalPrompter implements Prompter {
     // answer typed the moment it appears would be echoed by the terminal.
     const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     const rl = createInterface({ input: this.input, output: muted, terminal: true });
-    output.write(question);
+    output.write(escapeControlsKeepingLayout(question));
     try {
       return await rl.question('');
     } finally {
@@ -84,7 +86,7 @@ export class TerminalPrompter implements Prompter {
   private async ask(prompt: string): Promise<string> {
     const rl = createInterface({ input: this.input, output: this.output, terminal: true });
     try {
-      return await rl.question(prompt);
+      return await rl.question(escapeControlsKeepingLayout(prompt));
     } finally {
       rl.close();
     }

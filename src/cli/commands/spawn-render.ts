@@ -5,6 +5,7 @@
 import { remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import type { SpawnEvent, SpawnResult } from '../../core/spawn/spawn.js';
 import { formatBytes } from '../../core/remote-check.js';
+import { escapeControls } from '../../common/terminal-text.js';
 import type { Context } from '../context.js';
 
 export class SpawnRenderer {
@@ -91,7 +92,8 @@ export class SpawnRenderer {
 
   private live(text: string): void {
     const width = this.ctx.stderr.columns ?? 100;
-    this.ctx.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
+    // Layer ids and statuses come from the engine.
+    this.ctx.stderr.write(`\r${escapeControls(text).slice(0, width - 1).padEnd(width - 1)}`);
     this.liveLine = true;
   }
 
