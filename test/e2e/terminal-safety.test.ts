@@ -138,6 +138,29 @@ describe('terminal safety: hostile labels on the local engine and on a remote ho
   });
 });
 
+describe('terminal safety: logs stay the container\'s own bytes', () => {
+  it('logs passes escape sequences through untouched, as docker logs does', async () => {
+    const printed = '\x1b[31mred\x1b[0m \x1b]0;title\x07 \u009b\n';
+    const engine = fixture.engine('local');
+    const name = `pks-termsafe-${run}-logs`;
+    const answer = await engine.request(
+      {
+        method: 'POST',
+        path: '/containers/create',
+        query: { name },
+        body: { Image: fixture.env.images.busybox, Cmd: ['sh', '-c', 'printf "%s" "$1"', 'x', printed], Labels: { 'pks.managed': 'true', 'pks.project.name': `logs-${run}` } },
+      },
+      z.looseObject({ Id: z.string() }),
+    );
+    created.push({ where: 'local', id: answer.Id });
+    await engine.requestEmpty({ method: 'POST', path: `/containers/${answer.Id}/start` });
+    await engine.requestEmpty({ method: 'POST', path: `/containers/${answer.Id}/wait` });
+    const logs = await fixture.sandbox.run(['devcontainer', 'logs', name]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, printed);
+  });
+});
+
 describe('terminal safety: a failing build\'s colour codes', () => {
   const dockerfile = `FROM ${'pks-test/busybox:latest'}\nRUN printf '\\033[31mred-${run}\\033[0m \\033]0;OWNED\\007 \\033[2J\\n'; exit 3\n`;
 
