@@ -189,3 +189,26 @@ describe('terminal safety: a failing build\'s colour codes', () => {
     for (const record of records) assert.doesNotMatch(JSON.stringify(Object.values(record)).replace(/\\u001b/g, '\x1b'), SGR, 'no colour codes inside JSON lines');
   });
 });
+
+describe('terminal safety: a failing lifecycle hook', () => {
+  it('its output and its failure message reach stderr without raw controls, in text and in JSON lines', { timeout: 240_000 }, async () => {
+    const p = await fixture.project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({
+        image: 'pks-test/busybox:latest',
+        postCreateCommand: `printf '\\033[32mhook-green-${run}\\033[0m \\033]0;OWNED\\007 \\033[2J\\n'; exit 4`,
+      }),
+    });
+    const base = ['devcontainer', 'spawn', p.dir, '--no-launch', '--verbose'];
+    const text = await fixture.sandbox.run(base, { timeoutMs: 180_000 });
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(text.stderr, /postCreateCommand failed with exit code 4/);
+    assert.match(text.stderr, new RegExp(`hook-green-${run}`));
+    assertTerminalSafe(text, 'failing hook');
+    const json = await fixture.sandbox.run([...base, '--log-format', 'json'], { timeoutMs: 180_000 });
+    assert.equal(json.code, 1, json.stderr);
+    assertTerminalSafe(json, 'failing hook, --log-format json');
+    const lines = json.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(lines.some((r) => r.type === 'hook-output' && String(r.text).includes(`hook-green-${run}`)), json.stderr);
+    for (const record of lines) assert.doesNotMatch(JSON.stringify(Object.values(record)).replace(/\\u001b/g, '\x1b'), SGR, 'no colour codes inside JSON lines');
+  });
+});
