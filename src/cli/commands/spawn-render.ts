@@ -82,8 +82,9 @@ export class SpawnRenderer {
       [
         `container  ${result.containerName} (${result.containerId.slice(0, 12)})`,
         `host       ${target.description}`,
-        `workspace  ${result.remoteWorkspaceFolder} (user ${result.remoteUser})`,
-        `volume     ${result.volumeName}`,
+        // The user and the folder may come from the image's metadata and the container's labels.
+        `workspace  ${escapeControls(result.remoteWorkspaceFolder)} (user ${escapeControls(result.remoteUser)})`,
+        `volume     ${escapeControls(result.volumeName)}`,
         `connect    pks devcontainer connect ${result.containerName}${remote}`,
         `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
       ].join('\n'),
