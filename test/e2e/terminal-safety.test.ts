@@ -12,6 +12,8 @@ import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, type PksResult } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
+import { inTerminal, pksCommand } from '../helpers/pseudo-terminal.js';
+import { waitFor } from '../integration/lifecycle-fixtures.js';
 
 const run = randomBytes(4).toString('hex');
 const fixture = new E2eFixture(['local', 'r1']);
@@ -161,13 +163,14 @@ describe('terminal safety: logs stay the container\'s own bytes', () => {
   });
 });
 
+const FAILING_DOCKERFILE = `FROM pks-test/busybox:latest\nRUN printf '\\033[31mred-${run}\\033[0m \\033]0;OWNED\\007 \\033[2J\\n'; exit 3\n`;
+
 describe('terminal safety: a failing build\'s colour codes', () => {
-  const dockerfile = `FROM ${'pks-test/busybox:latest'}\nRUN printf '\\033[31mred-${run}\\033[0m \\033]0;OWNED\\007 \\033[2J\\n'; exit 3\n`;
 
   it('without a terminal, with NO_COLOR=1 and with --log-format json, no escape byte reaches stderr', { timeout: 240_000 }, async () => {
     const p = await fixture.project('local', {
       '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' } }),
-      '.devcontainer/Dockerfile': dockerfile,
+      '.devcontainer/Dockerfile': FAILING_DOCKERFILE,
     });
     const base = ['devcontainer', 'spawn', p.dir, '--no-launch', '--verbose'];
     const plain = await fixture.sandbox.run(base, { timeoutMs: 180_000 });
@@ -210,5 +213,38 @@ describe('terminal safety: a failing lifecycle hook', () => {
     const lines = json.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(lines.some((r) => r.type === 'hook-output' && String(r.text).includes(`hook-green-${run}`)), json.stderr);
     for (const record of lines) assert.doesNotMatch(JSON.stringify(Object.values(record)).replace(/\\u001b/g, '\x1b'), SGR, 'no colour codes inside JSON lines');
+  });
+});
+
+describe('terminal safety: on a real terminal', () => {
+  const title = `${'\x1b'}]0;OWNED`;
+
+  it('the picker for an ambiguous name shows the hostile candidates escaped', async () => {
+    const term = inTerminal(pksCommand(['devcontainer', 'inspect', `evil-${run}`, '--format', 'json']), fixture.sandbox.env);
+    await waitFor(async () => term.output().includes('Number:'), 20_000);
+    term.write('1\r');
+    assert.equal(await term.exited, 0, term.output());
+    const out = term.output();
+    assert.match(out, /1\) evil-[0-9a-f]+\\x1b\]0;OWNED\\x07\\x1b\[2J\\x9b31mC1/);
+    for (const raw of [title, '\x1b[2J', '\x9b', '\u202e', '\x1bP']) assert.ok(!out.includes(raw), `no raw ${JSON.stringify(raw)} on the terminal:\n${JSON.stringify(out)}`);
+  });
+
+  it('a failing build keeps its colour on a terminal, loses it with NO_COLOR, and never sets the title', { timeout: 240_000 }, async () => {
+    const p = await fixture.project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' } }),
+      '.devcontainer/Dockerfile': FAILING_DOCKERFILE,
+    });
+    const spawnLine = pksCommand(['devcontainer', 'spawn', p.dir, '--no-launch']);
+    const coloured = inTerminal(spawnLine, { ...fixture.sandbox.env, TERM: 'xterm' }, 180_000);
+    assert.equal(await coloured.exited, 1, coloured.output());
+    assert.ok(coloured.output().includes(`${'\x1b'}[31mred-${run}${'\x1b'}[0m`), `the build's colour reaches a terminal:\n${JSON.stringify(coloured.output())}`);
+    const plain = inTerminal(spawnLine, { ...fixture.sandbox.env, TERM: 'xterm', NO_COLOR: '1' }, 180_000);
+    assert.equal(await plain.exited, 1, plain.output());
+    assert.match(plain.output(), new RegExp(`red-${run}`));
+    assert.doesNotMatch(plain.output(), SGR, 'NO_COLOR: no colour codes');
+    for (const out of [coloured.output(), plain.output()]) {
+      assert.ok(!out.includes(title) && !out.includes('\x1b[2J'), `no title or clear-screen sequence:\n${JSON.stringify(out)}`);
+      assert.ok(out.includes('\\x1b]0;OWNED\\x07'), 'shown escaped instead');
+    }
   });
 });

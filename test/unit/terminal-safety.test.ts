@@ -5,9 +5,9 @@ import { UsageError } from '../../src/common/errors.js';
 import { escapeControls, escapeControlsKeepingLayout, jsonForTerminal, programOutputForTerminal } from '../../src/common/terminal-text.js';
 import { TerminalPrompter } from '../../src/cli/prompter.js';
 import { reportError } from '../../src/cli/render-error.js';
-import { Reporter, colourWanted } from '../../src/cli/reporter.js';
+import { colourWanted } from '../../src/cli/reporter.js';
 import { renderTable } from '../../src/cli/table.js';
-import { MemoryWritable } from '../helpers/memory-io.js';
+import { MemoryWritable, memoryReporter } from '../helpers/memory-io.js';
 
 const ESC = '\x1b';
 // A window title, a screen clear, a C1 CSI, a clipboard write (OSC 52) and a bidi override.
@@ -16,12 +16,7 @@ const HOSTILE_SHOWN = 'evil\\x1b]0;OWNED\\x07\\x1b[2J\\x9b31m\\x1b]52;c;aGk=\\x0
 /** Controls a terminal acts on; \t and \n are layout. */
 const RAW_CONTROL = /(?![\t\n])[\p{Cc}\p{Bidi_Control}]/u;
 
-function reporter(options: { verbose?: boolean; logFormat?: 'text' | 'json'; colour?: boolean } = {}) {
-  const stdout = new MemoryWritable();
-  const stderr = new MemoryWritable();
-  const fixed = new Date('2026-01-02T03:04:05.000Z');
-  return { stdout, stderr, reporter: new Reporter({ stdout, stderr, now: () => fixed, ...options }) };
-}
+const reporter = memoryReporter;
 
 describe('terminal text', () => {
   it('shows every control character of a value as visible text, on one line', () => {
