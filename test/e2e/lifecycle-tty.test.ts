@@ -10,8 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import { createDevcontainer, removeDevcontainerFixture, uniqueName, waitFor, type FakeDevcontainer } from '../integration/lifecycle-fixtures.js';
 import { STACK_TRACE, createSandbox, pksBin, type Sandbox } from '../helpers/pks-cli.js';
-import { inTerminal as openTerminal, pksCommand, quote, type Terminal } from '../helpers/pseudo-terminal.js';
-import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
 
 let testEnv: TestEnv;
 let sandbox: Sandbox;
@@ -47,8 +46,33 @@ async function make(where: 'local' | 'r1', project = uniqueName('pkstty')): Prom
   return fake;
 }
 
-const inTerminal = (script: string, timeoutMs?: number): Terminal => openTerminal(script, env, timeoutMs);
-const pks = pksCommand;
+function quote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+interface Terminal {
+  output(): string;
+  write(text: string): void;
+  exited: Promise<number | null>;
+}
+
+/** Runs a shell script inside a pseudo-terminal; what the "user" types goes through write(). */
+function inTerminal(script: string, timeoutMs = 60_000): Terminal {
+  const child = spawn('script', ['-qec', script, '/dev/null'], { env, cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+  return { output: () => output, write: (text) => child.stdin.write(text), exited };
+}
+
+const pks = (args: string[]): string => [process.execPath, pksBin, ...args].map(quote).join(' ');
 
 for (const where of ['local', 'r1'] as const) {
   describe(`exec -it through a pseudo-terminal (${where})`, () => {

@@ -10,9 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import * as z from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
-import { STACK_TRACE, type PksResult } from '../helpers/pks-cli.js';
+import { STACK_TRACE, pksBin, type PksResult } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
-import { inTerminal, pksCommand } from '../helpers/pseudo-terminal.js';
+import { repoRoot } from '../helpers/test-env.js';
+import { inTerminal, shellQuote, type Terminal } from '../helpers/terminal.js';
 import { waitFor } from '../integration/lifecycle-fixtures.js';
 
 const run = randomBytes(4).toString('hex');
@@ -218,9 +219,12 @@ describe('terminal safety: a failing lifecycle hook', () => {
 
 describe('terminal safety: on a real terminal', () => {
   const title = `${'\x1b'}]0;OWNED`;
+  const pksCommand = (args: string[]): string => [process.execPath, pksBin, ...args].map(shellQuote).join(' ');
+  const terminal = (script: string, env: NodeJS.ProcessEnv = {}): Terminal =>
+    inTerminal(script, { env: { ...fixture.sandbox.env, TERM: 'xterm', ...env }, cwd: repoRoot, timeoutMs: 180_000 });
 
   it('the picker for an ambiguous name shows the hostile candidates escaped', async () => {
-    const term = inTerminal(pksCommand(['devcontainer', 'inspect', `evil-${run}`, '--format', 'json']), fixture.sandbox.env);
+    const term = terminal(pksCommand(['devcontainer', 'inspect', `evil-${run}`, '--format', 'json']));
     await waitFor(async () => term.output().includes('Number:'), 20_000);
     term.write('1\r');
     assert.equal(await term.exited, 0, term.output());
@@ -235,10 +239,10 @@ describe('terminal safety: on a real terminal', () => {
       '.devcontainer/Dockerfile': FAILING_DOCKERFILE,
     });
     const spawnLine = pksCommand(['devcontainer', 'spawn', p.dir, '--no-launch']);
-    const coloured = inTerminal(spawnLine, { ...fixture.sandbox.env, TERM: 'xterm' }, 180_000);
+    const coloured = terminal(spawnLine);
     assert.equal(await coloured.exited, 1, coloured.output());
     assert.ok(coloured.output().includes(`${'\x1b'}[31mred-${run}${'\x1b'}[0m`), `the build's colour reaches a terminal:\n${JSON.stringify(coloured.output())}`);
-    const plain = inTerminal(spawnLine, { ...fixture.sandbox.env, TERM: 'xterm', NO_COLOR: '1' }, 180_000);
+    const plain = terminal(spawnLine, { NO_COLOR: '1' });
     assert.equal(await plain.exited, 1, plain.output());
     assert.match(plain.output(), new RegExp(`red-${run}`));
     assert.doesNotMatch(plain.output(), SGR, 'NO_COLOR: no colour codes');
