@@ -28,11 +28,17 @@ const HOSTILE_LABELS: Record<string, string> = {
   'pks.managed': 'true',
   'pks.project.name': HOSTILE_PROJECT,
   'pks.project.path': `/srv/evil-${run}\x1b[8m\r\x1b]8;;http://x\x07link`,
-  'pks.spawned.by': 'mallory\x1b[1A\x1b[2K',
   'pks.spawn.date': '2026-01-01T00:00:00.000Z\x1b[5m',
   'pks.volume.name': `vol-${run}\x07\x1b(0`,
   'pks.workspace.folder': '/workspaces/w\x1b[?1049h',
   [`x.evil-key\x1b[2J`]: 'value\x9d0;TITLE\x9c',
+};
+
+/** Another user's container, by its pks.spawned.by: shown by inspect whoever spawned it. */
+const HOSTILE_OWNER_LABELS: Record<string, string> = {
+  ...HOSTILE_LABELS,
+  'pks.project.name': `owner-${run}\x1b]0;OWNED\x07`,
+  'pks.spawned.by': `mallory\x1b[1A\x1b[2K\nSPOOF-${run}`,
 };
 
 const created: Array<{ where: Where; id: string }> = [];
@@ -46,14 +52,14 @@ function assertTerminalSafe(result: PksResult, what: string): void {
   assert.doesNotMatch(result.stderr, STACK_TRACE);
 }
 
-async function createHostile(where: Where, suffix: string): Promise<string> {
+async function createHostile(where: Where, suffix: string, labels = HOSTILE_LABELS): Promise<string> {
   const engine: EngineClient = fixture.engine(where);
   const answer = await engine.request(
     {
       method: 'POST',
       path: '/containers/create',
       query: { name: `pks-termsafe-${run}-${suffix}` },
-      body: { Image: fixture.env.images.busybox, Cmd: ['sleep', '600'], Labels: HOSTILE_LABELS },
+      body: { Image: fixture.env.images.busybox, Cmd: ['sleep', '600'], Labels: labels },
     },
     z.looseObject({ Id: z.string() }),
   );
@@ -71,6 +77,7 @@ before(async () => {
   for (const where of ['local', 'r1'] as const) {
     await createHostile(where, 'a');
     await createHostile(where, 'b');
+    await createHostile(where, 'owner', HOSTILE_OWNER_LABELS);
   }
 });
 
@@ -95,17 +102,19 @@ describe('terminal safety: hostile labels on the local engine and on a remote ho
       const json = await sb.run(['devcontainer', 'list', '--all', '--format', 'json', ...remote(where)]);
       assert.equal(json.code, 0, json.stderr);
       assertTerminalSafe(json, `list --format json on ${where}`);
-      const listed = (JSON.parse(json.stdout) as Array<{ project: string; projectPath: string | null; name: string }>).filter((c) => c.name.startsWith(`pks-termsafe-${run}-`));
+      const listed = (JSON.parse(json.stdout) as Array<{ project: string; projectPath: string | null; name: string }>).filter((c) => c.project.startsWith(`evil-${run}`));
       assert.equal(listed.length, 2);
       assert.equal(listed[0]?.project, HOSTILE_PROJECT, 'JSON carries the exact value, escaped the JSON way');
       assert.equal(listed[0]?.projectPath, HOSTILE_LABELS['pks.project.path']);
 
       for (const format of ['table', 'json']) {
-        const inspect = await sb.run(['devcontainer', 'inspect', `pks-termsafe-${run}-a`, '--format', format, ...remote(where)]);
-        assert.equal(inspect.code, 0, inspect.stderr);
-        assertTerminalSafe(inspect, `inspect --format ${format} on ${where}`);
-        if (format === 'json') assert.equal((JSON.parse(inspect.stdout) as { labels: Record<string, string> }).labels['x.evil-key\x1b[2J'], 'value\x9d0;TITLE\x9c');
-        else assert.match(inspect.stdout, /x\.evil-key\\x1b\[2J=value\\x9d0;TITLE\\x9c/);
+        for (const suffix of ['a', 'owner']) {
+          const inspect = await sb.run(['devcontainer', 'inspect', `pks-termsafe-${run}-${suffix}`, '--format', format, ...remote(where)]);
+          assert.equal(inspect.code, 0, inspect.stderr);
+          assertTerminalSafe(inspect, `inspect ${suffix} --format ${format} on ${where}`);
+          if (format === 'json') assert.equal((JSON.parse(inspect.stdout) as { labels: Record<string, string> }).labels['x.evil-key\x1b[2J'], 'value\x9d0;TITLE\x9c');
+          else assert.match(inspect.stdout, /x\.evil-key\\x1b\[2J=value\\x9d0;TITLE\\x9c/);
+        }
       }
 
       // A message naming the container quotes its project name on one line.
