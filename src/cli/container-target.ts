@@ -4,6 +4,7 @@
 // spawned it, and remember to close the engine.
 
 import { OperationError, UsageError } from '../common/errors.js';
+import { escapeControls } from '../common/terminal-text.js';
 import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/discovery.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/engine-target.js';
 import type { HookEvent } from '../core/hooks.js';
@@ -62,7 +63,8 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
   });
   ctx.reporter.debug(`${container.name} (${container.containerId.slice(0, 12)}) on ${target.description}, matched by ${rule}`);
   const owner = otherOwner(container, user);
-  if (owner !== undefined) await checkOtherOwner(ctx, { target, container, remoteFlag }, { owner, user }, policy);
+  // The owner is a label, anyone's to set: kept on one line in the messages that quote it.
+  if (owner !== undefined) await checkOtherOwner(ctx, { target, container, remoteFlag }, { owner: escapeControls(owner), user }, policy);
   return { target, container, remoteFlag };
 }
 

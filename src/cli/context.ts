@@ -5,7 +5,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { TerminalPrompter, type Prompter } from './prompter.js';
-import { Reporter, type LogFormat } from './reporter.js';
+import { Reporter, colourWanted, type LogFormat } from './reporter.js';
 
 export type TtyReadable = Readable & { isTTY?: boolean };
 export type TtyWritable = Writable & { isTTY?: boolean; columns?: number };
@@ -61,7 +61,7 @@ export class CommandContext implements Context {
     this.env = io.env;
     this.cwd = io.cwd;
     this.onInterrupt = io.onInterrupt;
-    this.reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr });
+    this.reporter = new Reporter({ stdout: io.stdout, stderr: io.stderr, colour: colourWanted(io.env, io.stderr) });
     this.prompter = overrides.prompter ?? new TerminalPrompter(io.stdin, io.stderr);
   }
 
@@ -72,6 +72,7 @@ export class CommandContext implements Context {
       stderr: this.stderr,
       verbose: options.verbose,
       logFormat: options.logFormat,
+      colour: colourWanted(this.env, this.stderr),
     });
   }
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ExitCode } from '../common/errors.js';
+import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
 import { devcontainerCommand } from './commands/devcontainer.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
@@ -40,7 +41,8 @@ export function buildProgram(ctx: CommandContext) {
   const jsonLogs = ctx.reporter.logFormat === 'json';
   const output = {
     writeOut: (text: string) => ctx.stdout.write(text),
-    writeErr: (text: string) => ctx.stderr.write(text),
+    // Commander quotes the command line back ("unknown command '…'"): escaped like any other message.
+    writeErr: (text: string) => ctx.stderr.write(escapeControlsKeepingLayout(text)),
     outputError: jsonLogs
       ? (text: string) => ctx.reporter.log({ level: 'error', code: 'E_USAGE', ...usageRecord(text) })
       : (text: string, write: (text: string) => void) => write(clipQuotedArguments(text)),

@@ -7,6 +7,7 @@
 import { createInterface, type Interface } from 'node:readline/promises';
 import { Writable, type Readable } from 'node:stream';
 import { ExitCode, PksError, UsageError } from '../common/errors.js';
+import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
 
 export const PROMPT_INTERRUPTED_CODE = 'E_PROMPT_INTERRUPTED';
 
@@ -66,6 +67,7 @@ export class TerminalPrompter implements Prompter {
         hint: `Choose with ${flag}. Candidates:\n${choices.map((c) => `    ${c}`).join('\n')}`,
       });
     }
+    // Questions and choices quote container names and labels: escaped like every message.
     const listing = choices.map((choice, i) => `  ${i + 1}) ${choice}`).join('\n');
     for (;;) {
       const answer = await this.ask(`${question}\n${listing}\nNumber: `);
@@ -84,7 +86,7 @@ export class TerminalPrompter implements Prompter {
     // answer typed the moment it appears would be echoed by the terminal.
     const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     const rl = createInterface({ input: this.input, output: muted, terminal: true });
-    output.write(question);
+    output.write(escapeControlsKeepingLayout(question));
     try {
       return await answer(rl, '');
     } finally {
@@ -96,7 +98,7 @@ export class TerminalPrompter implements Prompter {
   private async ask(prompt: string): Promise<string> {
     const rl = createInterface({ input: this.input, output: this.output, terminal: true });
     try {
-      return await answer(rl, prompt);
+      return await answer(rl, escapeControlsKeepingLayout(prompt));
     } catch (error) {
       // The cursor is still on the question's line: end it, so that the
       // shell's prompt starts on a line of its own.

@@ -2,8 +2,20 @@
 // everything meant for a human reading along (progress, warnings, errors) goes
 // to stderr, so `pks ... --format json | jq` always gets clean data. With
 // `--log-format json` every stderr message becomes one JSON object per line.
+//
+// Everything leaves through here made safe for a terminal (see
+// common/terminal-text.ts): messages and data may quote labels, engine replies
+// and remote hosts, so their control characters are escaped; colour codes are
+// dropped from messages and JSON lines, and kept in relayed program output
+// only when `colour` is on.
 
 import type { Writable } from 'node:stream';
+import {
+  escapeControlsKeepingLayout,
+  jsonForTerminal,
+  programOutputForTerminal,
+  stripColour,
+} from '../common/terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'success' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -22,6 +34,8 @@ export interface ReporterOptions {
   stderr: Writable;
   verbose?: boolean;
   logFormat?: LogFormat;
+  /** Let the colour codes of relayed build and hook output through (see colourWanted). */
+  colour?: boolean;
   /** Injected for tests; defaults to the wall clock. */
   now?: () => Date;
 }
@@ -37,6 +51,7 @@ const TEXT_PREFIX: Record<LogLevel, string> = {
 export class Reporter {
   readonly verbose: boolean;
   readonly logFormat: LogFormat;
+  readonly colour: boolean;
   private readonly stdout: Writable;
   private readonly stderr: Writable;
   private readonly now: () => Date;
@@ -46,6 +61,7 @@ export class Reporter {
     this.stderr = options.stderr;
     this.verbose = options.verbose ?? false;
     this.logFormat = options.logFormat ?? 'text';
+    this.colour = this.logFormat === 'text' && options.colour === true;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -68,7 +84,7 @@ export class Reporter {
   log(record: LogRecord): void {
     if (record.level === 'debug' && !this.verbose) return;
     if (this.logFormat === 'json') {
-      this.stderr.write(`${JSON.stringify({ time: this.now().toISOString(), ...record })}\n`);
+      this.jsonLine({ time: this.now().toISOString(), ...record });
       return;
     }
     const lines = [`${TEXT_PREFIX[record.level]}${record.message}`];
@@ -76,28 +92,56 @@ export class Reporter {
     if (this.verbose && record.details !== undefined) {
       for (const detail of record.details) lines.push(`  ${detail}`);
     }
-    this.stderr.write(`${lines.join('\n')}\n`);
+    this.stderr.write(`${escapeControlsKeepingLayout(stripColour(lines.join('\n')))}\n`);
   }
 
   /** With --log-format json, one progress event as a JSON line on stderr; nothing in text mode. */
   event(event: Record<string, unknown>): void {
     if (this.logFormat !== 'json') return;
-    this.stderr.write(`${JSON.stringify({ time: this.now().toISOString(), level: 'event', ...event })}\n`);
+    this.jsonLine({ time: this.now().toISOString(), level: 'event', ...event });
   }
 
-  /** Writes raw text to stderr (progress output of a command that runs for the user). */
+  /** Relays a program's output to stderr (a build, a lifecycle hook): colour only where wanted, no other control. */
   progress(text: string): void {
     if (this.logFormat === 'json') return;
-    this.stderr.write(text);
+    this.stderr.write(programOutputForTerminal(text, this.colour));
   }
 
-  /** Writes data (already rendered text) to stdout. */
+  /** Writes data (already rendered text) to stdout; values in it are shown with their control characters escaped. */
   data(text: string): void {
-    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = escapeControlsKeepingLayout(text);
+    this.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
-  /** Writes one JSON document to stdout. */
+  /** Writes one JSON document to stdout: the exact values, every control character JSON-escaped. */
   json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.stdout.write(`${jsonForTerminal(value, 2)}\n`);
   }
+
+  /** A JSON line on stderr: colour codes removed from every string (they are not part of any message), the rest JSON-escaped. */
+  private jsonLine(record: Record<string, unknown>): void {
+    this.stderr.write(`${jsonForTerminal(withoutColour(record))}\n`);
+  }
+}
+
+function withoutColour(value: unknown): unknown {
+  if (typeof value === 'string') return stripColour(value);
+  if (Array.isArray(value)) return value.map(withoutColour);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutColour(item)]));
+  }
+  return value;
+}
+
+/**
+ * Whether relayed output may stay coloured, by the usual conventions: never
+ * with NO_COLOR set (no-color.org); FORCE_COLOR=0/false turns colour off and
+ * any other FORCE_COLOR turns it on; otherwise only on a terminal that is not
+ * TERM=dumb.
+ */
+export function colourWanted(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return stream.isTTY === true && env.TERM !== 'dumb';
 }

@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import { OperationError, UsageError } from '../common/errors.js';
+import { escapeControls } from '../common/terminal-text.js';
 import type { ContainerSummary, EngineClient } from '../engine/index.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
@@ -113,10 +114,11 @@ export interface FoundDevcontainer {
   rule: MatchRule;
 }
 
-/** One line per candidate, for pickers and for the ambiguity error. */
+/** One line per candidate, for pickers and for the ambiguity error; label values cannot break it into more. */
 export function describeCandidate(c: DevcontainerSummary): string {
   // The folder tells apart two projects of the same name.
-  return `${c.project}  ${c.name}  ${c.containerId.slice(0, 12)}  ${c.host}  ${c.status}${c.projectPath === null ? '' : `  ${c.projectPath}`}${c.spawnedBy === null ? '' : `  by ${c.spawnedBy}`}`;
+  const fields = [c.project, c.name, c.containerId.slice(0, 12), c.host, c.status, ...(c.projectPath === null ? [] : [c.projectPath]), ...(c.spawnedBy === null ? [] : [`by ${c.spawnedBy}`])];
+  return fields.map(escapeControls).join('  ');
 }
 
 /** The dev container a command acts on, among the pks-managed ones on `engine`. */
@@ -168,6 +170,6 @@ async function refuseForeign(engine: EngineClient, options: FindOptions): Promis
   throw new OperationError(
     'E_FOREIGN_CONTAINER',
     `${first.name} (${first.containerId.slice(0, 12)}) on ${options.where} is a dev container pks did not create (VS Code or the Dev Container CLI did); pks acts only on its own.`,
-    { hint: `Manage it with the tool that created it, or spawn the project with pks: pks devcontainer spawn ${first.projectPath ?? '<folder>'}${options.remoteFlag}` },
+    { hint: `Manage it with the tool that created it, or spawn the project with pks: pks devcontainer spawn ${first.projectPath === null ? '<folder>' : escapeControls(first.projectPath)}${options.remoteFlag}` },
   );
 }

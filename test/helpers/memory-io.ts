@@ -2,6 +2,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { CliIo } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
+import { Reporter, type ReporterOptions } from '../../src/cli/reporter.js';
 
 export class MemoryWritable extends Writable {
   text = '';
@@ -31,4 +32,12 @@ export async function runInProcess(argv: string[], env: NodeJS.ProcessEnv = {}):
   const io = memoryIo(env);
   const code = await runCli(argv, io);
   return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** A reporter writing to memory, its clock fixed at 2026-01-02T03:04:05Z. */
+export function memoryReporter(options: Omit<ReporterOptions, 'stdout' | 'stderr' | 'now'> = {}): { stdout: MemoryWritable; stderr: MemoryWritable; reporter: Reporter } {
+  const stdout = new MemoryWritable();
+  const stderr = new MemoryWritable();
+  const fixed = new Date('2026-01-02T03:04:05.000Z');
+  return { stdout, stderr, reporter: new Reporter({ stdout, stderr, now: () => fixed, ...options }) };
 }

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OperationError, UsageError } from '../../src/common/errors.js';
 import { reportError } from '../../src/cli/render-error.js';
-import { Reporter } from '../../src/cli/reporter.js';
 import { renderTable } from '../../src/cli/table.js';
-import { MemoryWritable } from '../helpers/memory-io.js';
+import { memoryReporter } from '../helpers/memory-io.js';
 
-function reporter(options: { verbose?: boolean; logFormat?: 'text' | 'json' } = {}) {
-  const stdout = new MemoryWritable();
-  const stderr = new MemoryWritable();
-  const fixed = new Date('2026-01-02T03:04:05.000Z');
-  return { stdout, stderr, reporter: new Reporter({ stdout, stderr, now: () => fixed, ...options }) };
-}
+const reporter = memoryReporter;
 
 describe('reporter, text mode', () => {
   it('sends logs to stderr and data to stdout', () => {

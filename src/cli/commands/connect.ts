@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import { OperationError, isPksError, type PksError } from '../../common/errors.js';
+import { escapeControls } from '../../common/terminal-text.js';
 import { hookTargetFor, inspectContainer } from '../../core/container-info.js';
 import { runLifecycleHooks } from '../../core/hooks.js';
 import { startDevcontainer } from '../../core/lifecycle.js';
@@ -43,6 +44,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
   }
 
   const workspaceFolder = found.container.workspaceFolder ?? '/';
+  const shownFolder = escapeControls(workspaceFolder);
   const sshHostAlias = hostId === 'local' ? undefined : await sshAliasForRemote(ctx, hostId, flags.yes === true);
   const uri = vscodeContainerUri({ containerName: name, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
   if (flags.printUri === true) {
@@ -65,7 +67,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     [
       `container  ${name} (${inspect.State.Status})`,
       `host       ${found.target.description}`,
-      `workspace  ${workspaceFolder}`,
+      `workspace  ${shownFolder}`,
       ...(found.target.sshCommand === undefined ? [] : [`ssh        ${found.target.sshCommand.join(' ')}${sshHostAlias === undefined ? '' : `   (or: ssh ${sshHostAlias})`}`]),
       `uri        ${uri}`,
     ].join('\n'),
@@ -73,7 +75,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
   const editor = flags.launch === false || flags.ide === 'none' ? undefined : findEditor(ctx.env, flags.ide);
   if (editor !== undefined) {
     await launchEditor(editor, uri, ctx.env);
-    ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+    ctx.reporter.success(`Opened ${shownFolder} in ${path.basename(editor)}.`);
   } else if (flags.launch !== false && flags.ide !== 'none') {
     ctx.reporter.warn(editorMissing(flags.ide), `Open the container from a machine with VS Code: code --folder-uri '${uri}'`);
   }

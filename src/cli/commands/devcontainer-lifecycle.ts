@@ -2,6 +2,7 @@
 // the core, say what happened. Loaded only when one of these runs.
 
 import { OperationError } from '../../common/errors.js';
+import { escapeControls } from '../../common/terminal-text.js';
 import { inspectContainer } from '../../core/container-info.js';
 import { describeDevcontainer, type DevcontainerDetails } from '../../core/describe.js';
 import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer, workspaceVolumeOf } from '../../core/lifecycle.js';
@@ -19,10 +20,11 @@ interface GuardedFlags extends TargetFlags {
   otherUser?: boolean | undefined;
 }
 
+/** `api (pks-alice-api-1a2b3c4d, 4f1c…) on r1`; the project name is a label, anyone's to set: one line, escaped. */
 function label(found: ContainerTarget): string {
   const { container, target } = found;
   const where = target.hostId === 'local' ? '' : ` on ${target.hostId}`;
-  return `${container.project} (${container.name}, ${container.containerId.slice(0, 12)})${where}`;
+  return `${escapeControls(container.project)} (${container.name}, ${container.containerId.slice(0, 12)})${where}`;
 }
 
 export async function runStop(ctx: Context, query: string | undefined, flags: GuardedFlags & { timeout?: number | undefined }): Promise<void> {
@@ -85,7 +87,7 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
     case 'kept':
       // A spawn finds its default volume (named after the container) by itself.
       ctx.reporter.info(
-        `Kept the workspace volume ${v.name}: spawning ${found.container.project} again${v.name === `${outcome.container}-workspace` ? '' : ` with --volume-name ${v.name}`} picks the work up (--volumes removes it).`,
+        `Kept the workspace volume ${v.name}: spawning ${escapeControls(found.container.project)} again${v.name === `${outcome.container}-workspace` ? '' : ` with --volume-name ${v.name}`} picks the work up (--volumes removes it).`,
       );
       break;
     case 'missing':
@@ -134,8 +136,9 @@ function renderDetails(d: DevcontainerDetails, where: string): string {
   ];
   if (d.foreign) rows.push(['Created by', 'another tool (VS Code or the Dev Container CLI), not pks']);
   const width = Math.max(...rows.map(([key]) => key.length));
+  // Each value and label on its one line: whatever it holds is shown escaped.
   const labels = Object.entries(d.labels)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]) => `  ${key}=${value.length > 120 ? `${value.slice(0, 117)}...` : value}`);
-  return [...rows.map(([key, value]) => `${`${key}:`.padEnd(width + 1)}  ${value}`), 'Labels:', ...labels].join('\n');
+    .map(([key, value]) => `  ${escapeControls(key)}=${escapeControls(value.length > 120 ? `${value.slice(0, 117)}...` : value)}`);
+  return [...rows.map(([key, value]) => `${`${key}:`.padEnd(width + 1)}  ${escapeControls(value)}`), 'Labels:', ...labels].join('\n');
 }

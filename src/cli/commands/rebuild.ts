@@ -5,6 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { OperationError, UsageError } from '../../common/errors.js';
+import { escapeControls } from '../../common/terminal-text.js';
 import { inspectContainer, labelsOf } from '../../core/container-info.js';
 import { LABELS } from '../../core/labels.js';
 import { localUserName } from '../../core/owner.js';
@@ -37,7 +38,7 @@ async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFl
   const projectPath = labels[LABELS.projectPath];
   const info = projectPath === undefined ? undefined : await stat(projectPath).catch(() => undefined);
   if (projectPath === undefined || info === undefined || !info.isDirectory()) {
-    throw new OperationError('E_PROJECT_MISSING', `Rebuilding needs the project's configuration, but its folder ${projectPath ?? '(unknown)'} is not on this machine.`, {
+    throw new OperationError('E_PROJECT_MISSING', `Rebuilding needs the project's configuration, but its folder ${projectPath === undefined ? '(unknown)' : escapeControls(projectPath)} is not on this machine.`, {
       hint: 'Run the rebuild on the machine the container was spawned from. If the folder moved, spawn it from where it is now (a new container: the old one and its volume stay until pks devcontainer rm).',
     });
   }

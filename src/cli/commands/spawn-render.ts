@@ -5,6 +5,7 @@
 import { remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import type { SpawnEvent, SpawnResult } from '../../core/spawn/spawn.js';
 import { formatBytes } from '../../core/remote-check.js';
+import { escapeControls } from '../../common/terminal-text.js';
 import type { Context } from '../context.js';
 
 export class SpawnRenderer {
@@ -84,8 +85,9 @@ export class SpawnRenderer {
       [
         `container  ${result.containerName} (${result.containerId.slice(0, 12)})`,
         `host       ${target.description}`,
-        `workspace  ${result.remoteWorkspaceFolder} (user ${result.remoteUser})`,
-        `volume     ${result.volumeName}`,
+        // The user and the folder may come from the image's metadata and the container's labels.
+        `workspace  ${escapeControls(result.remoteWorkspaceFolder)} (user ${escapeControls(result.remoteUser)})`,
+        `volume     ${escapeControls(result.volumeName)}`,
         `connect    pks devcontainer connect ${result.containerName}${remote}`,
         `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
       ].join('\n'),
@@ -94,7 +96,8 @@ export class SpawnRenderer {
 
   private live(text: string): void {
     const width = this.ctx.stderr.columns ?? 100;
-    this.ctx.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
+    // Layer ids and statuses come from the engine.
+    this.ctx.stderr.write(`\r${escapeControls(text).slice(0, width - 1).padEnd(width - 1)}`);
     this.liveLine = true;
   }
 

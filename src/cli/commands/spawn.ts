@@ -7,6 +7,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { OperationError, PksError, UsageError, errorMessage, systemErrorCode } from '../../common/errors.js';
+import { stripColour } from '../../common/terminal-text.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../core/labels.js';
@@ -252,7 +253,7 @@ export async function withOutcome(ctx: Context, format: 'text' | 'json', work: (
   } catch (error) {
     if (format === 'json') {
       const known = error instanceof PksError;
-      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: error instanceof Error ? error.message : String(error), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
+      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: stripColour(errorMessage(error)), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
     }
     throw error;
   }
