@@ -4,7 +4,6 @@
 // A failure or interruption before the container is ready removes what this
 // run created (never a volume it reused); running spawn again converges.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
@@ -35,7 +34,7 @@ import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
-import { fileCount, planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
+import { fileCount, planUpload, readPlannedText, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
 
@@ -372,8 +371,9 @@ export async function uploadWarnings(projectPath: string, loaded: LoadedDevconta
     warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${count} file${count === 1 ? '' : 's'}; --include-ignored sends everything.`);
   }
   // A worktree's (or a submodule checkout's) .git is a file naming a folder of this machine.
-  if (byPath.get('.git')?.kind === 'file') {
-    const pointer = (await readFile(path.join(projectPath, '.git'), 'utf8').catch(() => '')).trim();
+  const gitFile = byPath.get('.git');
+  if (gitFile?.kind === 'file') {
+    const pointer = (await readPlannedText(projectPath, gitFile)).trim();
     warnings.push(`The project's .git is a file (${pointer || 'a git worktree'}): it names a folder on this machine, so git will not work inside the container. A clone of its own (not a worktree) works there.`);
   }
   return warnings;
