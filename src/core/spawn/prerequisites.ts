@@ -1,5 +1,6 @@
 // Checks before anything is created on the engine: enough disk under the
-// engine's root for the workspace, and the configuration's hostRequirements
+// engine's root for the workspace (unless a volume of the project holds it
+// already), and the configuration's hostRequirements
 // against the engine host's resources. Failing here leaves nothing behind.
 
 import { OperationError } from '../../common/errors.js';
@@ -20,19 +21,33 @@ export interface PrerequisiteResult {
 export async function checkPrerequisites(
   engine: EngineClient,
   merged: MergedDevcontainerConfig,
-  options: { workspaceBytes: number; where: string; info?: Promise<EngineInfo> },
+  options: {
+    workspaceBytes: number;
+    /**
+     * The existing volume the workspace goes into: it holds the workspace
+     * already (a finished upload, or one being resumed, which writes over
+     * what it holds), so only the head room is needed.
+     */
+    intoVolume?: string;
+    where: string;
+    info?: Promise<EngineInfo>;
+  },
 ): Promise<PrerequisiteResult> {
   const info = await (options.info ?? engine.info());
   const free = await engine.hostDiskFree(info.DockerRootDir);
   const warnings: string[] = [];
-  const needed = options.workspaceBytes + DISK_HEADROOM_BYTES;
+  const workspaceBytes = options.intoVolume === undefined ? options.workspaceBytes : 0;
+  const needed = workspaceBytes + DISK_HEADROOM_BYTES;
   if (free === undefined) {
     warnings.push(`could not read the free disk space under ${info.DockerRootDir} on ${options.where}`);
   } else if (free < needed) {
+    const need =
+      options.intoVolume === undefined
+        ? `the workspace needs ${formatBytes(workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room`
+        : `the container needs ${formatBytes(DISK_HEADROOM_BYTES)} of head room (the workspace is in the volume ${options.intoVolume} already)`;
     throw new OperationError(
       'E_DISK_FULL',
-      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, ` +
-        `but the workspace needs ${formatBytes(options.workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room.`,
+      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, but ${need}.`,
       { hint: 'Free some space there (e.g. `docker system prune`), or spawn on another host with --remote.' },
     );
   }

@@ -32,7 +32,7 @@ import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity }
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
-import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
+import { ensureVolume, existingWorkspaceVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 import { fileCount, planUpload, readPlannedText, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
@@ -132,13 +132,20 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
   let previousRecord: Record<string, string> | undefined;
-  // Both only read from the engine: ask at the same time.
+  // All only read from the engine: ask at the same time.
+  const lookup = findExistingContainer(engine, identity);
   let [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
-      const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description, info: engineInfo });
+      const intoVolume = await existingWorkspaceVolume(engine, { named: request.volumeName, fallback: volumeNameFor(identity) }, lookup);
+      const result = await checkPrerequisites(engine, loaded.merged, {
+        workspaceBytes: upload.totalBytes,
+        ...(intoVolume === undefined ? {} : { intoVolume }),
+        where: request.target.description,
+        info: engineInfo,
+      });
       for (const message of result.warnings) emit({ type: 'warning', message });
     }),
-    clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity)),
+    clock.run('existing', 'Looking for an existing container', () => lookup),
   ]);
   if (existing !== undefined && existing.State.Status === 'created') {
     const outcome = await settleUnfinished(request, existing, emit, clock);

@@ -7,17 +7,45 @@ import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import type { ContainerInspect } from '../container-info.js';
+import { LABELS } from '../labels.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
-/** True when this call created the volume (so a failed spawn may remove it). */
-export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
+export async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
   try {
     await engine.request({ path: `/volumes/${encodeURIComponent(name)}` }, z.looseObject({ Name: z.string() }));
-    return false;
+    return true;
   } catch (error) {
-    if (!isEngineApiError(error, 404)) throw error;
+    if (isEngineApiError(error, 404)) return false;
+    throw error;
   }
+}
+
+/**
+ * The volume the workspace will go into when it exists already — the one
+ * named (--volume-name), else the existing container's, else `fallback` (the
+ * project's usual one) — or undefined. Such a volume holds the workspace (or
+ * the part of it an interrupted upload sent, which the next upload writes
+ * over). The container lookup failing is the lookup's own error to report.
+ */
+export async function existingWorkspaceVolume(
+  engine: EngineClient,
+  names: { named: string | undefined; fallback: string },
+  lookup: Promise<ContainerInspect | undefined>,
+): Promise<string | undefined> {
+  const usual = names.named ?? names.fallback;
+  // Asked for while the lookup runs: it is nearly always the one.
+  const usualExists = volumeExists(engine, usual);
+  usualExists.catch(() => undefined);
+  const existing = await lookup.catch(() => undefined);
+  const name = names.named ?? existing?.Config.Labels?.[LABELS.volumeName] ?? usual;
+  return (await (name === usual ? usualExists : volumeExists(engine, name))) ? name : undefined;
+}
+
+/** True when this call created the volume (so a failed spawn may remove it). */
+export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
+  if (await volumeExists(engine, name)) return false;
   const volumeLabels = Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
   await engine.request({ method: 'POST', path: '/volumes/create', body: { Name: name, Labels: volumeLabels } }, z.looseObject({ Name: z.string() }));
   return true;
