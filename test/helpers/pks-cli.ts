@@ -46,15 +46,21 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
 }
 
 export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
+  return runNode([pksBin, ...args], env, { timeoutMs, cwd, what: `pks ${args.join(' ')}`, ...(input === undefined ? {} : { input }) });
+}
+
+/** `node <argv>`, its output collected; killed past `timeoutMs`, and the promise rejects saying `what` did not finish. */
+export function runNode(argv: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs: number; cwd: string; what: string }): Promise<PksResult> {
+  const { input, timeoutMs, cwd } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pks ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${options.what} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes.

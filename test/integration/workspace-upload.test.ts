@@ -6,14 +6,13 @@
 // the swap always falls between the plan and the read, and a spawn that
 // hangs can still be ended (and the test fails instead of hanging too).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineClient } from '../../src/engine/index.js';
 import { createProject, engineFor, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
-import { STACK_TRACE } from '../helpers/pks-cli.js';
+import { STACK_TRACE, runNode } from '../helpers/pks-cli.js';
 import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
 
 const CHILD = path.join(repoRoot, 'test', 'integration', 'upload-swap-child.ts');
@@ -49,30 +48,16 @@ interface ChildOutcome {
   hint?: string;
 }
 
-/** Spawns `dir` on `where`, replacing `swap` as the upload starts; killed (and failed) past BOUND_MS. */
-function spawnWithSwap(where: Where, dir: string, swap: string, kind: 'symlink' | 'fifo' | 'folder', target = ''): Promise<{ result: ChildOutcome; ms: number }> {
+/** Spawns `dir` on `where`, replacing `swap` as the upload starts; killed (and failed: it hung) past BOUND_MS. */
+async function spawnWithSwap(where: Where, dir: string, swap: string, kind: 'symlink' | 'fifo' | 'folder', target = ''): Promise<{ result: ChildOutcome; ms: number }> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, where, dir, swap, kind, target], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the spawn hung: no outcome within ${BOUND_MS} ms (killed)\nstderr: ${stderr}`));
-    }, BOUND_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve({ result: JSON.parse(last) as ChildOutcome, ms: Date.now() - started });
-      } catch {
-        reject(new Error(`no outcome (exit ${code}): ${stdout}\n${stderr}`));
-      }
-    });
-  });
+  const { code, stdout, stderr } = await runNode(['--import', 'tsx', CHILD, where, dir, swap, kind, target], process.env, { timeoutMs: BOUND_MS, cwd: repoRoot, what: 'the spawn (it hung, and was killed)' });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return { result: JSON.parse(last) as ChildOutcome, ms: Date.now() - started };
+  } catch {
+    throw new Error(`no outcome (exit ${code}): ${stdout}\n${stderr}`);
+  }
 }
 
 async function project(where: Where): Promise<Project> {
