@@ -46,29 +46,29 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
 }
 
 export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
-  return runNode([pksBin, ...args], env, { timeoutMs, cwd, what: `pks ${args.join(' ')}`, ...(input === undefined ? {} : { input }) });
+  return runProcess([process.execPath, pksBin, ...args], { env, cwd, timeoutMs, ...(input === undefined ? {} : { input }) }, `pks ${args.join(' ')}`);
 }
 
-/** `node <argv>`, its output collected; killed past `timeoutMs`, and the promise rejects saying `what` did not finish. */
-export function runNode(argv: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs: number; cwd: string; what: string }): Promise<PksResult> {
-  const { input, timeoutMs, cwd } = options;
+/** Runs `argv` to its end with its output collected; killed (and rejected) after `timeoutMs`. */
+export function runProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number; input?: string }, what = argv.join(' ')): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command = 'false', ...args] = argv;
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.what} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`${what} did not finish within ${options.timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs);
     child.on('error', reject);
     // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes.
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
 }
 

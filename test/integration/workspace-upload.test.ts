@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EngineClient } from '../../src/engine/index.js';
 import { createProject, engineFor, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
-import { STACK_TRACE, runNode } from '../helpers/pks-cli.js';
+import { STACK_TRACE, runProcess } from '../helpers/pks-cli.js';
 import { loadTestEnv, repoRoot, type TestEnv } from '../helpers/test-env.js';
 
 const CHILD = path.join(repoRoot, 'test', 'integration', 'upload-swap-child.ts');
@@ -51,7 +51,8 @@ interface ChildOutcome {
 /** Spawns `dir` on `where`, replacing `swap` as the upload starts; killed (and failed: it hung) past BOUND_MS. */
 async function spawnWithSwap(where: Where, dir: string, swap: string, kind: 'symlink' | 'fifo' | 'folder', target = ''): Promise<{ result: ChildOutcome; ms: number }> {
   const started = Date.now();
-  const { code, stdout, stderr } = await runNode(['--import', 'tsx', CHILD, where, dir, swap, kind, target], process.env, { timeoutMs: BOUND_MS, cwd: repoRoot, what: 'the spawn (it hung, and was killed)' });
+  const argv = [process.execPath, '--import', 'tsx', CHILD, where, dir, swap, kind, target];
+  const { code, stdout, stderr } = await runProcess(argv, { env: process.env, cwd: repoRoot, timeoutMs: BOUND_MS }, 'the spawn (it hung, and was killed)');
   const last = stdout.trim().split('\n').pop() ?? '';
   try {
     return { result: JSON.parse(last) as ChildOutcome, ms: Date.now() - started };
