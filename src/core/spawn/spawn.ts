@@ -32,7 +32,7 @@ import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity }
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
-import { ensureVolume, existingWorkspaceVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
+import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 import { fileCount, planUpload, readPlannedText, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
@@ -136,10 +136,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const lookup = findExistingContainer(engine, identity);
   let [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
-      const intoVolume = await existingWorkspaceVolume(engine, { named: request.volumeName, fallback: volumeNameFor(identity) }, lookup);
       const result = await checkPrerequisites(engine, loaded.merged, {
         workspaceBytes: upload.totalBytes,
-        ...(intoVolume === undefined ? {} : { intoVolume }),
+        volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup },
         where: request.target.description,
         info: engineInfo,
       });

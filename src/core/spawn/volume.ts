@@ -7,8 +7,6 @@ import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
-import type { ContainerInspect } from '../container-info.js';
-import { LABELS } from '../labels.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
@@ -20,27 +18,6 @@ export async function volumeExists(engine: EngineClient, name: string): Promise<
     if (isEngineApiError(error, 404)) return false;
     throw error;
   }
-}
-
-/**
- * The volume the workspace will go into when it exists already — the one
- * named (--volume-name), else the existing container's, else `fallback` (the
- * project's usual one) — or undefined. Such a volume holds the workspace (or
- * the part of it an interrupted upload sent, which the next upload writes
- * over). The container lookup failing is the lookup's own error to report.
- */
-export async function existingWorkspaceVolume(
-  engine: EngineClient,
-  names: { named: string | undefined; fallback: string },
-  lookup: Promise<ContainerInspect | undefined>,
-): Promise<string | undefined> {
-  const usual = names.named ?? names.fallback;
-  // Asked for while the lookup runs: it is nearly always the one.
-  const usualExists = volumeExists(engine, usual);
-  usualExists.catch(() => undefined);
-  const existing = await lookup.catch(() => undefined);
-  const name = names.named ?? existing?.Config.Labels?.[LABELS.volumeName] ?? usual;
-  return (await (name === usual ? usualExists : volumeExists(engine, name))) ? name : undefined;
 }
 
 /** True when this call created the volume (so a failed spawn may remove it). */
