@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -85,3 +85,37 @@ for (const where of ['local', 'r1'] as const) {
     });
   });
 }
+
+describe('upload through a symlinked submodule folder (local engine)', () => {
+  it('git is not run behind the link, and nothing of what it points to is sent', async () => {
+    const lib = await fixture.project('local', { 'index.js': 'module.exports = 1;\n' });
+    const git = (dir: string, ...args: string[]) => run('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'protocol.file.allow=always', ...args]);
+    await git(lib.dir, 'add', '-A');
+    await git(lib.dir, 'commit', '-qm', 'lib');
+    const p = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), 'a.txt': 'a\n' });
+    await git(p.dir, 'submodule', 'add', '-q', lib.dir, 'vendor/lib');
+    await git(p.dir, 'commit', '-qm', 'with lib');
+    // vendor/ replaced by a link to a folder whose lib/ is another repository.
+    const outside = path.join(secrets, 'elsewhere');
+    await mkdir(path.join(outside, 'lib'), { recursive: true });
+    await git(path.join(outside, 'lib'), 'init', '-q');
+    await writeFile(path.join(outside, 'lib/notes.txt'), `${marker}-outside-repository\n`);
+    await rm(path.join(p.dir, 'vendor'), { recursive: true });
+    await symlink(outside, path.join(p.dir, 'vendor'));
+    // Every git pks runs, logged.
+    const bin = path.join(secrets, 'bin');
+    const log = path.join(secrets, 'git.log');
+    await mkdir(bin);
+    const realGit = (await run('sh', ['-c', 'command -v git'])).stdout.trim();
+    await writeFile(path.join(bin, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    await chmod(path.join(bin, 'git'), 0o755);
+    const result = await fixture.sandbox.run(['devcontainer', 'spawn', p.dir, '--format', 'json'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    const calls = await readFile(log, 'utf8');
+    assert.match(calls, /ls-files/, 'the logged git is the one pks ran');
+    assert.doesNotMatch(calls, /vendor|elsewhere/, `git ran behind the link:\n${calls}`);
+    const id = (JSON.parse(result.stdout) as { containerId: string }).containerId;
+    assert.equal((await containerExec(fixture.engine('local'), id, ['readlink', `/workspaces/${p.name}/vendor`])).stdout, `${outside}\n`);
+    await assertNoSecret('local', id, '/workspaces');
+  });
+});
