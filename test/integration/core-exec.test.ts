@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { isPksError } from '../../src/common/errors.js';
 import { execCapture } from '../../src/core/exec.js';
-import { uploadWorkspace } from '../../src/core/spawn/workspace-upload.js';
+import { planUpload, uploadWorkspace } from '../../src/core/spawn/workspace-upload.js';
 import { runLifecycleHooks, type HookEvent, type HookTarget } from '../../src/core/hooks.js';
 import { mergeConfiguration } from '../../src/devcontainer/index.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
@@ -140,7 +140,8 @@ describe('workspace upload: a file that changes while it is sent', () => {
     try {
       await writeFile(path.join(dir, 'a.txt'), 'a'.repeat(10));
       // Planned at 3 MiB, read at 10 bytes: it shrank after the listing.
-      const planned = { files: [{ relative: 'a.txt', kind: 'file' as const, size: 3 * 1024 * 1024, mode: 0o644, mtime: 0 }], totalBytes: 3 * 1024 * 1024, missing: [] };
+      const listed = await planUpload(dir, ['a.txt']);
+      const planned = { ...listed, files: listed.files.map((file) => ({ ...file, size: 3 * 1024 * 1024 })), totalBytes: 3 * 1024 * 1024 };
       await withContainer(engine, env.images.busybox, async (id) => {
         await assert.rejects(
           uploadWorkspace(engine, id, { projectPath: dir, planned, destination: '/tmp/ws', base: '/tmp', uid: 0, gid: 0, gzip: false }),

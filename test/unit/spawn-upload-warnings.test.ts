@@ -5,18 +5,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { uploadWarnings } from '../../src/core/spawn/spawn.js';
-import type { PlannedFile } from '../../src/core/spawn/workspace-upload.js';
+import { planUpload, type PlannedFile } from '../../src/core/spawn/workspace-upload.js';
 import type { LoadedDevcontainerConfig } from '../../src/devcontainer/index.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-const file = (relative: string, kind: PlannedFile['kind'] = 'file'): PlannedFile => ({ relative, kind, size: 1, mode: 0o644, mtime: 0 });
+const file = (relative: string, kind: PlannedFile['kind'] = 'file'): PlannedFile => ({ relative, kind, size: 1, mode: 0o644, mtime: 0, identity: { dev: 0n, ino: 0n } });
 
 async function warningsFor(files: PlannedFile[], gitFile?: string): Promise<string[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pks-upload-warn-'));
   dirs.push(dir);
-  if (gitFile !== undefined) await writeFile(path.join(dir, '.git'), gitFile);
+  if (gitFile !== undefined) {
+    await writeFile(path.join(dir, '.git'), gitFile);
+    // The .git the plan found: only that file is read.
+    const [planned] = (await planUpload(dir, ['.git'])).files;
+    files = files.map((f) => (f.relative === '.git' && planned !== undefined ? planned : f));
+  }
   const loaded = { configFile: path.join(dir, '.devcontainer', 'devcontainer.json') } as LoadedDevcontainerConfig;
   return uploadWarnings(dir, loaded, { files, totalBytes: files.length, missing: [] });
 }

@@ -92,6 +92,7 @@ async function expandRepositories(folder: string, listed: string[]): Promise<str
     for (const line of staged.split('\0')) if (line.startsWith('160000 ')) gitlinks.add(line.slice(line.indexOf('\t') + 1));
   }
   const out: string[] = [];
+  const top = await realpath(folder).catch(() => path.resolve(folder));
   for (const entry of listed) {
     if (!entry.endsWith('/') && !gitlinks.has(entry)) {
       out.push(entry);
@@ -99,7 +100,10 @@ async function expandRepositories(folder: string, listed: string[]): Promise<str
     }
     const relative = entry.replace(/\/$/, '');
     const inner = path.join(folder, relative);
-    if (!(await exists(path.join(inner, '.git')))) {
+    // Reached through a symlinked folder (a submodule's folder replaced by a
+    // link): git is not run there, and the upload sends nothing through it.
+    const real = await realpath(inner).catch(() => undefined);
+    if (real !== path.join(top, relative) || !(await exists(path.join(inner, '.git')))) {
       out.push(relative);
       continue;
     }

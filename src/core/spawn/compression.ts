@@ -3,9 +3,10 @@
 // a remote engine whose round trip is slow. Source trees compress well; a
 // project of already-compressed files gains little, so the data is sampled.
 
-import { open } from 'node:fs/promises';
+import { closeSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { openPlannedFile } from '../../devcontainer/tar/open-planned.js';
 import type { EngineClient } from '../../engine/index.js';
 import type { UploadPlan } from './workspace-upload.js';
 
@@ -32,15 +33,16 @@ async function sampleRatio(projectPath: string, plan: UploadPlan): Promise<numbe
   let original = 0;
   let compressed = 0;
   for (const file of largest) {
-    const handle = await open(path.join(projectPath, file.relative), 'r').catch(() => undefined);
-    if (handle === undefined) continue;
+    // The planned file or nothing (the upload then says what became of it).
+    const fd = await openPlannedFile(path.join(projectPath, file.relative), file.identity).catch(() => undefined);
+    if (fd === undefined) continue;
     try {
       const buffer = Buffer.alloc(Math.min(SAMPLE_BYTES_PER_FILE, file.size));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
       original += bytesRead;
       compressed += gzipSync(buffer.subarray(0, bytesRead), { level: 1 }).length;
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
   return original === 0 ? 1 : compressed / original;

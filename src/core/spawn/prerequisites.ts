@@ -1,11 +1,15 @@
 // Checks before anything is created on the engine: enough disk under the
-// engine's root for the workspace, and the configuration's hostRequirements
+// engine's root for the workspace (unless a volume of the project holds it
+// already), and the configuration's hostRequirements
 // against the engine host's resources. Failing here leaves nothing behind.
 
 import { OperationError } from '../../common/errors.js';
 import type { MergedDevcontainerConfig } from '../../devcontainer/index.js';
 import type { EngineClient, EngineInfo } from '../../engine/index.js';
+import type { ContainerInspect } from '../container-info.js';
+import { LABELS } from '../labels.js';
 import { formatBytes } from '../remote-check.js';
+import { volumeExists } from './volume.js';
 
 /** Head room on top of the workspace itself (image layers, logs, the container's own writes). */
 export const DISK_HEADROOM_BYTES = 512 * 1024 ** 2;
@@ -17,22 +21,55 @@ export interface PrerequisiteResult {
   warnings: string[];
 }
 
+/** Where the workspace goes: the volume named (--volume-name), else the existing container's, else the project's usual one. */
+export interface WorkspaceVolume {
+  named: string | undefined;
+  fallback: string;
+  /** The lookup of the project's existing container (its failure is the lookup's own error to report). */
+  existing: Promise<ContainerInspect | undefined>;
+}
+
+/**
+ * That volume's name when it exists already, else undefined. Such a volume
+ * holds the workspace (a finished upload, or the part of one an interrupted
+ * upload sent, which the next upload writes over): it is not counted again.
+ */
+export async function existingWorkspaceVolume(engine: EngineClient, volume: WorkspaceVolume): Promise<string | undefined> {
+  const usual = volume.named ?? volume.fallback;
+  // Asked for while the lookup runs: it is nearly always the one.
+  const usualExists = volumeExists(engine, usual);
+  usualExists.catch(() => undefined);
+  const existing = await volume.existing.catch(() => undefined);
+  const name = volume.named ?? existing?.Config.Labels?.[LABELS.volumeName] ?? usual;
+  return (await (name === usual ? usualExists : volumeExists(engine, name))) ? name : undefined;
+}
+
 export async function checkPrerequisites(
   engine: EngineClient,
   merged: MergedDevcontainerConfig,
-  options: { workspaceBytes: number; where: string; info?: Promise<EngineInfo> },
+  options: {
+    workspaceBytes: number;
+    /** The volume the workspace goes into: when it exists, only the head room is needed. */
+    volume?: WorkspaceVolume;
+    where: string;
+    info?: Promise<EngineInfo>;
+  },
 ): Promise<PrerequisiteResult> {
-  const info = await (options.info ?? engine.info());
+  const [info, intoVolume] = await Promise.all([options.info ?? engine.info(), options.volume === undefined ? undefined : existingWorkspaceVolume(engine, options.volume)]);
   const free = await engine.hostDiskFree(info.DockerRootDir);
   const warnings: string[] = [];
-  const needed = options.workspaceBytes + DISK_HEADROOM_BYTES;
+  const workspaceBytes = intoVolume === undefined ? options.workspaceBytes : 0;
+  const needed = workspaceBytes + DISK_HEADROOM_BYTES;
   if (free === undefined) {
     warnings.push(`could not read the free disk space under ${info.DockerRootDir} on ${options.where}`);
   } else if (free < needed) {
+    const need =
+      intoVolume === undefined
+        ? `the workspace needs ${formatBytes(workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room`
+        : `the container needs ${formatBytes(DISK_HEADROOM_BYTES)} of head room (the workspace is in the volume ${intoVolume} already)`;
     throw new OperationError(
       'E_DISK_FULL',
-      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, ` +
-        `but the workspace needs ${formatBytes(options.workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room.`,
+      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, but ${need}.`,
       { hint: 'Free some space there (e.g. `docker system prune`), or spawn on another host with --remote.' },
     );
   }

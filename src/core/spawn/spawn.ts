@@ -4,7 +4,6 @@
 // A failure or interruption before the container is ready removes what this
 // run created (never a volume it reused); running spawn again converges.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
@@ -36,7 +35,7 @@ import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { checkConfiguredUsers } from './users.js';
 import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
-import { fileCount, planUpload, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
+import { fileCount, planUpload, readPlannedText, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
 
@@ -134,13 +133,19 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const containerName = containerNameFor(identity);
   let reuseVolume: string | undefined;
   let previousRecord: Record<string, string> | undefined;
-  // Both only read from the engine: ask at the same time.
+  // All only read from the engine: ask at the same time.
+  const lookup = findExistingContainer(engine, identity);
   let [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
-      const result = await checkPrerequisites(engine, loaded.merged, { workspaceBytes: upload.totalBytes, where: request.target.description, info: engineInfo });
+      const result = await checkPrerequisites(engine, loaded.merged, {
+        workspaceBytes: upload.totalBytes,
+        volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup },
+        where: request.target.description,
+        info: engineInfo,
+      });
       for (const message of result.warnings) emit({ type: 'warning', message });
     }),
-    clock.run('existing', 'Looking for an existing container', () => findExistingContainer(engine, identity)),
+    clock.run('existing', 'Looking for an existing container', () => lookup),
   ]);
   if (existing !== undefined && existing.State.Status === 'created') {
     const outcome = await settleUnfinished(request, existing, emit, clock);
@@ -389,8 +394,9 @@ export async function uploadWarnings(projectPath: string, loaded: LoadedDevconta
     warnings.push(`${configFile} is not among the files uploaded (git ignores it, or a repository above the project does): the volume gets ${count} file${count === 1 ? '' : 's'}; --include-ignored sends everything.`);
   }
   // A worktree's (or a submodule checkout's) .git is a file naming a folder of this machine.
-  if (byPath.get('.git')?.kind === 'file') {
-    const pointer = (await readFile(path.join(projectPath, '.git'), 'utf8').catch(() => '')).trim();
+  const gitFile = byPath.get('.git');
+  if (gitFile?.kind === 'file') {
+    const pointer = (await readPlannedText(projectPath, gitFile)).trim();
     warnings.push(`The project's .git is a file (${pointer || 'a git worktree'}): it names a folder on this machine, so git will not work inside the container. A clone of its own (not a worktree) works there.`);
   }
   return warnings;

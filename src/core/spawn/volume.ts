@@ -10,14 +10,19 @@ import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
-/** True when this call created the volume (so a failed spawn may remove it). */
-export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
+export async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
   try {
     await engine.request({ path: `/volumes/${encodeURIComponent(name)}` }, z.looseObject({ Name: z.string() }));
-    return false;
+    return true;
   } catch (error) {
-    if (!isEngineApiError(error, 404)) throw error;
+    if (isEngineApiError(error, 404)) return false;
+    throw error;
   }
+}
+
+/** True when this call created the volume (so a failed spawn may remove it). */
+export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
+  if (await volumeExists(engine, name)) return false;
   const volumeLabels = Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
   await engine.request({ method: 'POST', path: '/volumes/create', body: { Name: name, Labels: volumeLabels } }, z.looseObject({ Name: z.string() }));
   return true;

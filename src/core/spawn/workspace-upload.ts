@@ -4,12 +4,13 @@
 // tar stream, never whole in memory; modes and symlinks are kept; everything
 // is owned by the remote user's uid:gid.
 
-import type { Stats } from 'node:fs';
+import { closeSync, readSync, type BigIntStats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
+import { identityOf, kindOf, openPlannedFile, replacedError, sameIdentity, type FileIdentity } from '../../devcontainer/tar/open-planned.js';
 import { tarLength, tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
 import type { EngineClient } from '../../engine/index.js';
 
@@ -39,7 +40,10 @@ export interface UploadPlan {
   /** Files, symlinks and folders, each folder before what it holds. */
   files: PlannedFile[];
   totalBytes: number;
-  /** Paths listed by git that could not be found (names that are not UTF-8 among them). */
+  /**
+   * Paths listed by git that could not be found (names that are not UTF-8
+   * among them), or only through a symlinked folder: git says both are deleted.
+   */
   missing: string[];
 }
 
@@ -49,6 +53,8 @@ export interface PlannedFile {
   size: number;
   mode: number;
   mtime: number;
+  /** What lstat found: the upload sends this file (or symlink) and nothing else. */
+  identity: FileIdentity;
 }
 
 function unreadableFolder(folder: string, error: unknown): OperationError {
@@ -77,37 +83,62 @@ async function walk(root: string, relative = ''): Promise<string[]> {
   return out;
 }
 
-function plannedEntry(relative: string, info: Stats): PlannedFile {
+function plannedEntry(relative: string, info: BigIntStats): PlannedFile {
   return {
     relative,
     kind: info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : 'file',
-    size: info.isFile() ? info.size : 0,
-    mode: info.mode & 0o7777,
-    mtime: Math.floor(info.mtimeMs / 1000),
+    size: info.isFile() ? Number(info.size) : 0,
+    mode: Number(info.mode & 0o7777n),
+    mtime: Number(info.mtimeMs / 1000n),
+    identity: identityOf(info),
   };
 }
+
+const lstatOf = (file: string): Promise<BigIntStats | undefined> => lstat(file, { bigint: true }).catch(() => undefined);
 
 async function plan(projectPath: string, files: readonly string[] | undefined): Promise<{ planned: PlannedFile[]; missing: string[] }> {
   const listed = files ?? (await walk(projectPath));
   const planned: PlannedFile[] = [];
   const missing: string[] = [];
+  // Each folder on the way to a listed path, lstat'ed once: a real folder,
+  // or null (missing, a symlink, not a folder). What lies beyond a symlink
+  // is never reached through it: git lists a tracked path whose folder was
+  // replaced by a symlink, but it says that path is deleted, and its content
+  // would be whatever the link points to (anywhere on this machine).
+  const folderInfo = new Map<string, Promise<BigIntStats | null>>();
+  const realFolder = (relative: string): Promise<BigIntStats | null> => {
+    let known = folderInfo.get(relative);
+    if (known === undefined) {
+      known = (async () => {
+        const parent = path.posix.dirname(relative);
+        if (parent !== '.' && (await realFolder(parent)) === null) return null;
+        const info = await lstatOf(path.join(projectPath, relative));
+        return info?.isDirectory() === true ? info : null;
+      })();
+      folderInfo.set(relative, known);
+    }
+    return known;
+  };
   const folders = new Set<string>();
-  // The folders above a listed path, with their own modes, before it.
+  // The folders above a listed path (all real folders), with their own modes, before it.
   const addParents = async (relative: string): Promise<void> => {
     const parent = path.posix.dirname(relative);
     if (parent === '.' || folders.has(parent)) return;
     await addParents(parent);
-    const info = await lstat(path.join(projectPath, parent)).catch(() => undefined);
+    const info = await realFolder(parent);
     folders.add(parent);
-    if (info?.isDirectory() === true) planned.push(plannedEntry(parent, info));
+    if (info !== null) planned.push(plannedEntry(parent, info));
   };
   // A path of the list (git's, or the walk's), or one found inside a folder
   // git lists as one path (.git, a submodule): such a folder brings what it
   // holds, walked (the walk's own folders are followed by what they hold).
   const add = async (relative: string, listedPath: boolean): Promise<void> => {
-    const info = await lstat(path.join(projectPath, relative)).catch(() => undefined);
+    const parent = path.posix.dirname(relative);
+    const reachable = parent === '.' || (await realFolder(parent)) !== null;
+    const info = reachable ? await lstatOf(path.join(projectPath, relative)) : undefined;
     if (info === undefined) {
-      if (listedPath) missing.push(relative); // deleted in the work tree (or a name that is not UTF-8)
+      // Deleted in the work tree, behind a symlinked folder, or a name that is not UTF-8.
+      if (listedPath) missing.push(relative);
       return;
     }
     if (!info.isFile() && !info.isSymbolicLink() && !info.isDirectory()) return;
@@ -118,6 +149,7 @@ async function plan(projectPath: string, files: readonly string[] | undefined): 
     }
     if (!folders.has(relative)) {
       folders.add(relative);
+      folderInfo.set(relative, Promise.resolve(info));
       planned.push(plannedEntry(relative, info));
     }
     if (listedPath && files !== undefined) for (const child of await walk(projectPath, relative)) await add(child, false);
@@ -130,6 +162,14 @@ async function plan(projectPath: string, files: readonly string[] | undefined): 
 export async function planUpload(projectPath: string, files: readonly string[] | undefined): Promise<UploadPlan> {
   const { planned, missing } = await plan(projectPath, files);
   return { files: planned, totalBytes: planned.reduce((sum, file) => sum + file.size, 0), missing };
+}
+
+/** A planned symlink's target, read only while the path is still that symlink. */
+async function plannedLinkTarget(absolute: string, identity: FileIdentity): Promise<string> {
+  const info = await lstat(absolute, { bigint: true });
+  if (!info.isSymbolicLink()) throw replacedError(absolute, kindOf(info));
+  if (!sameIdentity(info, identity)) throw replacedError(absolute, 'another symlink');
+  return readlink(absolute);
 }
 
 /** The archive's entries, all known before it is sent so that its length is too. */
@@ -157,7 +197,7 @@ async function entries(options: UploadOptions, planned: readonly PlannedFile[], 
       if (!dirs.has(name)) out.push({ type: 'directory', name, mode: file.mode, mtime: file.mtime, ...owner });
       dirs.add(name);
     } else if (file.kind === 'symlink') {
-      const linkname = await readlink(absolute);
+      const linkname = await plannedLinkTarget(absolute, file.identity);
       // Relative and leading above the extraction folder: the engine refuses
       // the whole archive ("invalid symlink"); such a link dangles there anyway.
       const target = path.posix.join(path.posix.dirname(name), linkname);
@@ -167,7 +207,7 @@ async function entries(options: UploadOptions, planned: readonly PlannedFile[], 
       }
       out.push({ type: 'symlink', name, linkname, mtime: file.mtime, ...owner });
     } else {
-      out.push({ type: 'file', name, mode: file.mode, size: file.size, path: absolute, mtime: file.mtime, ...owner });
+      out.push({ type: 'file', name, mode: file.mode, size: file.size, path: absolute, identity: file.identity, mtime: file.mtime, ...owner });
     }
   }
   out.push(...(options.trailer ?? []));
@@ -181,6 +221,20 @@ export interface UploadResult {
   bytes: number;
   /** Bytes sent to the engine (after compression). */
   sentBytes: number;
+}
+
+/** The start of a planned file as text (at most `limit` bytes), or '' when it is no longer the planned file. */
+export async function readPlannedText(projectPath: string, file: PlannedFile, limit = 4096): Promise<string> {
+  const fd = await openPlannedFile(path.join(projectPath, file.relative), file.identity).catch(() => undefined);
+  if (fd === undefined) return '';
+  try {
+    const buffer = Buffer.alloc(Math.min(limit, file.size));
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Files and symlinks of a plan (its folders not counted). */
@@ -224,7 +278,9 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
       callback(null, chunk);
     },
   });
-  const { archive, skippedLinks } = await entries(options, planned, prefix);
+  const { archive, skippedLinks } = await entries(options, planned, prefix).catch((error: unknown) => {
+    throw readFailure(error instanceof Error ? error : new Error(String(error)));
+  });
   const tar = tarStream(archive);
   let body: Readable = tar.pipe(counter);
   if (options.gzip) body = body.pipe(createGzip({ level: 1 }));

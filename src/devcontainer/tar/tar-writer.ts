@@ -4,8 +4,9 @@
 // large project never sits in memory; Readable.from pulls the generator only
 // as fast as the engine reads.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { openPlannedFile, type FileIdentity } from './open-planned.js';
 
 const BLOCK = 512;
 /** The largest uid/gid the ustar header's 7 octal digits hold. */
@@ -19,7 +20,8 @@ export interface TarOwner {
 
 export type TarEntry = TarOwner &
   (
-    | { type: 'file'; name: string; mode: number; mtime?: number; size: number; path: string }
+    /** `identity`: the file planned (by an lstat); another one found at `path` fails the stream. */
+    | { type: 'file'; name: string; mode: number; mtime?: number; size: number; path: string; identity?: FileIdentity }
     | { type: 'file'; name: string; mode: number; mtime?: number; content: Buffer }
     | { type: 'directory'; name: string; mode: number; mtime?: number }
     | { type: 'symlink'; name: string; linkname: string; mtime?: number }
@@ -159,27 +161,23 @@ class Packer {
   }
 
   /**
-   * `size` bytes of the file, read as the stream is pulled. The reads are
-   * synchronous on purpose: each is a page-cache copy of at most BATCH, while
-   * the thread pool's open/read/close round trips cost a thread hand-over
-   * each, and on a machine whose cores are also busy with the engine (and
-   * sshd) that made a 2,000-file upload over SSH ~15% slower. A file that
-   * grows meanwhile is cut at `size`; one that shrinks is an error (the
-   * archive would be corrupt).
+   * `size` bytes of the open file, read as the stream is pulled. The reads
+   * are synchronous on purpose: each is a page-cache copy of at most BATCH
+   * from a file already checked to be a regular one, while the thread pool's
+   * read round trips cost a thread hand-over each, and on a machine whose
+   * cores are also busy with the engine (and sshd) that made a 2,000-file
+   * upload over SSH ~15% slower. (The open is not synchronous: see
+   * openPlannedFile.) A file that grows meanwhile is cut at `size`; one that
+   * shrinks is an error (the archive would be corrupt).
    */
-  *file(path: string, size: number): Generator<Buffer> {
-    const fd = openSync(path, 'r');
-    try {
-      for (let position = 0; position < size; ) {
-        const count = Math.min(size - position, BATCH - this.used);
-        const read = readInto(fd, this.buffer, this.used, count, position);
-        if (read !== count) throw changedSize(path, position + read, size);
-        this.used += count;
-        position += count;
-        yield* this.handOver();
-      }
-    } finally {
-      closeSync(fd);
+  *file(fd: number, path: string, size: number): Generator<Buffer> {
+    for (let position = 0; position < size; ) {
+      const count = Math.min(size - position, BATCH - this.used);
+      const read = readInto(fd, this.buffer, this.used, count, position);
+      if (read !== count) throw changedSize(path, position + read, size);
+      this.used += count;
+      position += count;
+      yield* this.handOver();
     }
   }
 
@@ -195,19 +193,28 @@ function contentSize(entry: TarEntry): number {
   return 'content' in entry ? entry.content.length : entry.size;
 }
 
-function* entryBlocks(entry: TarEntry, packer: Packer): Generator<Buffer> {
+function* entryBlocks(entry: TarEntry, packer: Packer, fd: number | undefined): Generator<Buffer> {
   const size = contentSize(entry);
   for (const block of headers(entry, size)) yield* packer.copy(block);
   if (entry.type === 'file') {
     if ('content' in entry) yield* packer.copy(entry.content);
-    else yield* packer.file(entry.path, size);
+    else if (fd !== undefined) yield* packer.file(fd, entry.path, size);
   }
   yield* packer.zeros(paddingLength(size));
 }
 
 async function* tarChunks(entries: AsyncIterable<TarEntry> | Iterable<TarEntry>): AsyncGenerator<Buffer> {
   const packer = new Packer();
-  for await (const entry of entries) yield* entryBlocks(entry, packer);
+  for await (const entry of entries) {
+    // Opened before its header is written: a file that is no longer the one
+    // planned fails the stream without a byte of it sent.
+    const fd = entry.type === 'file' && 'path' in entry ? await openPlannedFile(entry.path, entry.identity) : undefined;
+    try {
+      yield* entryBlocks(entry, packer, fd);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
   yield* packer.zeros(BLOCK * 2);
   yield* packer.rest();
 }

@@ -1,0 +1,67 @@
+// The free-disk part of spawn's prerequisites, against an engine that answers
+// only what the check asks (its info and the free space under its root).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isPksError } from '../../src/common/errors.js';
+import { DISK_HEADROOM_BYTES, checkPrerequisites } from '../../src/core/spawn/prerequisites.js';
+import type { MergedDevcontainerConfig } from '../../src/devcontainer/index.js';
+import type { ContainerInspect } from '../../src/core/container-info.js';
+import { EngineApiError, type EngineClient, type EngineRequest } from '../../src/engine/index.js';
+
+const GiB = 1024 ** 3;
+
+/** An engine with `free` bytes under its root and the named volumes. */
+function engineWithFree(free: number, volumes: readonly string[] = []): EngineClient {
+  return {
+    info: async () => ({ DockerRootDir: '/var/lib/docker', NCPU: 2, MemTotal: 4 * GiB }),
+    hostDiskFree: async () => free,
+    request: async (request: EngineRequest) => {
+      const name = decodeURIComponent(request.path.replace(/^\/volumes\//, ''));
+      if (volumes.includes(name)) return { Name: name };
+      throw new EngineApiError({ statusCode: 404, engineMessage: `get ${name}: no such volume`, target: 'fake', method: 'GET', path: request.path });
+    },
+  } as unknown as EngineClient;
+}
+
+const noContainer = Promise.resolve(undefined);
+const containerWithVolume = (name: string) => Promise.resolve({ Config: { Labels: { 'pks.volume.name': name } } } as unknown as ContainerInspect);
+
+const merged = {} as MergedDevcontainerConfig;
+
+describe('spawn prerequisites: free disk', () => {
+  it('a new volume needs the workspace plus head room', async () => {
+    await assert.rejects(checkPrerequisites(engineWithFree(2 * GiB), merged, { workspaceBytes: 2 * GiB, where: 'remote host "r1"' }), (error: unknown) => {
+      assert.ok(isPksError(error));
+      assert.equal(error.code, 'E_DISK_FULL');
+      assert.equal(error.message, 'Not enough disk space on remote host "r1": 2.0 GiB free under /var/lib/docker, but the workspace needs 2.0 GiB plus 512.0 MiB of head room.');
+      return true;
+    });
+  });
+
+  it('a volume that holds the workspace already needs the head room only', async () => {
+    const volume = { named: undefined, fallback: 'pks-app', existing: noContainer };
+    const result = await checkPrerequisites(engineWithFree(2 * GiB, ['pks-app']), merged, { workspaceBytes: 100 * GiB, volume, where: 'remote host "r1"' });
+    assert.equal(result.freeDiskBytes, 2 * GiB);
+    await assert.rejects(checkPrerequisites(engineWithFree(DISK_HEADROOM_BYTES - 1, ['pks-app']), merged, { workspaceBytes: 100 * GiB, volume, where: 'remote host "r1"' }), (error: unknown) => {
+      assert.ok(isPksError(error));
+      assert.equal(error.code, 'E_DISK_FULL');
+      assert.match(error.message, /, but the container needs 512\.0 MiB of head room \(the workspace is in the volume pks-app already\)\.$/);
+      return true;
+    });
+  });
+
+  it('the volume is the one named, else the existing container\'s, else the usual one', async () => {
+    const engine = engineWithFree(2 * GiB, ['pks-old']);
+    const check = (volume: { named: string | undefined; fallback: string; existing: Promise<ContainerInspect | undefined> }) =>
+      checkPrerequisites(engine, merged, { workspaceBytes: 100 * GiB, volume, where: 'the local engine' }).then(
+        () => 'fits',
+        (error: unknown) => (isPksError(error) ? error.code : 'other'),
+      );
+    assert.equal(await check({ named: undefined, fallback: 'pks-app', existing: containerWithVolume('pks-old') }), 'fits');
+    assert.equal(await check({ named: undefined, fallback: 'pks-app', existing: noContainer }), 'E_DISK_FULL');
+    assert.equal(await check({ named: 'pks-new', fallback: 'pks-app', existing: containerWithVolume('pks-old') }), 'E_DISK_FULL');
+    assert.equal(await check({ named: 'pks-old', fallback: 'pks-app', existing: noContainer }), 'fits');
+    // A lookup that fails is reported by the lookup itself; the usual volume is checked.
+    assert.equal(await check({ named: undefined, fallback: 'pks-old', existing: Promise.reject(new Error('lost')) }), 'fits');
+  });
+});
