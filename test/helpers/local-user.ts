@@ -2,11 +2,11 @@
 // user who is not root: root reads every file, so "a file pks cannot read"
 // needs someone else. Removed (userdel) at the end; its files are the test's.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { pksBin, type PksResult } from './pks-cli.js';
+import { runPks, type PksResult } from './pks-cli.js';
 import { repoRoot } from './test-env.js';
 
 const run = promisify(execFile);
@@ -45,27 +45,7 @@ export async function createLocalUser(): Promise<LocalUser> {
     uid,
     gid,
     pks: (args, env, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
-        const child = spawn('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', process.execPath, pksBin, ...args], {
-          env: { USER: name, ...env },
-          cwd: repoRoot,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`pks ${args.join(' ')} (as ${name}) did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-        }, timeoutMs);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-        child.stdin.end();
-      }),
+      runPks(args, { USER: name, ...env }, undefined, timeoutMs, repoRoot, ['setpriv', '--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--']),
     give: async (from, to) => {
       await cp(from, to, { recursive: true });
       await run('chown', ['-R', `${uid}:${gid}`, to]);

@@ -45,9 +45,11 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
   };
 }
 
-export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
+/** Runs the built binary; `launcher` goes before node (e.g. setpriv to run it as another user). */
+export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot, launcher: string[] = []): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command = process.execPath, ...prefix] = [...launcher, process.execPath];
+    const child = spawn(command, [...prefix, pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
