@@ -113,7 +113,7 @@ describe('PKS_HOME and ~/.pks: the mode of a folder pks did not create is never 
   });
 });
 
-describe('key files that are not regular files are never read', () => {
+describe('key files and ~/.ssh/config that are not regular files are never read', () => {
   it('--key naming a FIFO is refused at once (it used to hang)', async () => {
     const box = await sandbox();
     const fifo = path.join(box.home, 'key.fifo');
@@ -133,6 +133,16 @@ describe('key files that are not regular files are never read', () => {
     const result = await box.run(['remote', 'test', 'r1'], { timeoutMs: 20_000 });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /id_fifo is not a regular file\. Skipping it/);
+  });
+
+  it('a FIFO at ~/.ssh/config is not waited on: remote list answers', async () => {
+    const box = await sandbox();
+    assert.equal((await box.run(addArgs('r1'))).code, 0);
+    await run('mkfifo', ['-m', '600', path.join(box.home, '.ssh', 'config')]);
+    // The table shows where each host leads, as ssh_config resolves it.
+    const result = await box.run(['remote', 'list'], { timeoutMs: 20_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^r1 +${env.r1.user}@${env.r1.host.replace(/[.]/g, '\\.')}:22 `, 'm'));
   });
 
   it('a key file far bigger than any key is refused without being parsed', async () => {
