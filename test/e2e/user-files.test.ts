@@ -55,7 +55,8 @@ function assertConnected(result: { code: number | null; stdout: string; stderr: 
 }
 
 describe('~/.ssh/config: one Include line added, nothing else changed', () => {
-  it('a ~/.ssh/config the user cannot read (root-owned 0600) is refused, never replaced', async () => {
+  /** A HOME of the throw-away user with r1 registered, and the environment to run pks as that user. */
+  async function userWithR1(): Promise<{ home: string; userEnv: NodeJS.ProcessEnv }> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'pks-userfiles-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const home = path.join(root, 'home');
@@ -66,27 +67,38 @@ describe('~/.ssh/config: one Include line added, nothing else changed', () => {
     const userEnv = { HOME: home, PKS_HOME: path.join(home, '.pks'), PATH: process.env.PATH };
     const added = await user.pks(['remote', 'add', 'r1', '--host', env.r1.host, '--user', env.r1.user, '--key', path.join(home, '.ssh', 'r1_key'), '--no-test'], userEnv);
     assert.equal(added.code, 0, added.stderr);
-    // A `sudo vim ~/.ssh/config` leftover: root's, 0600.
-    const config = path.join(home, '.ssh', 'config');
-    const original = 'Host work\n  HostName work.example\n  User someone\n';
-    await writeFile(config, original, { mode: 0o600 });
+    return { home, userEnv };
+  }
 
-    const result = await user.pks(connectR1(), userEnv);
+  for (const { mode, says } of [
+    { mode: 0o600, says: /cannot be read[\s\S]*hint: .*chown/ },
+    { mode: 0o644, says: /belongs to another user[\s\S]*hint: .*chown/ },
+  ]) {
+    it(`a root-owned ${mode.toString(8)} ~/.ssh/config (a sudo vim leftover) is refused, never replaced`, async () => {
+      const { home, userEnv } = await userWithR1();
+      const config = path.join(home, '.ssh', 'config');
+      const original = 'Host work\n  HostName work.example\n  User someone\n';
+      await writeFile(config, original, { mode });
 
-    assert.equal(result.code, 1, result.stderr);
-    assert.ok(result.stderr.includes(config), result.stderr);
-    assert.match(result.stderr, /hint: .*chown/);
-    assert.doesNotMatch(result.stderr, STACK_TRACE);
-    assert.equal(await readFile(config, 'utf8'), original, 'the Host blocks are still there');
-    assert.equal((await stat(config)).uid, 0, 'still root-owned');
-  });
+      const result = await user.pks(connectR1(), userEnv);
+
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(result.stderr.includes(config), result.stderr);
+      assert.match(result.stderr, says);
+      assert.doesNotMatch(result.stderr, STACK_TRACE);
+      assert.equal(await readFile(config, 'utf8'), original, 'the Host blocks are still there');
+      assert.equal((await stat(config)).uid, 0, 'still root-owned');
+    });
+  }
 
   it('keeps bytes that are not UTF-8 exactly as they were', async () => {
     const sandbox = await sandboxWithR1();
     const config = path.join(sandbox.home, '.ssh', 'config');
     const original = Buffer.concat([Buffer.from('Host caf'), Buffer.from([0xe9, 0x0a]), Buffer.from('  User \xff'), Buffer.from([0xfe, 0x80, 0x0a])]);
     await writeFile(config, original);
+    await chmod(config, 0o640);
     assertConnected(await sandbox.run(connectR1()));
+    assert.equal((await stat(config)).mode & 0o777, 0o640, 'its mode kept');
     const after = await readFile(config);
     assert.ok(after.toString('latin1').startsWith('# Added by pks'), after.toString('latin1'));
     assert.ok(after.subarray(after.length - original.length).equals(original), 'every byte of the file kept');
