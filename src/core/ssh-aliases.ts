@@ -5,7 +5,7 @@
 // once and only with the user's consent.
 
 import path from 'node:path';
-import { OperationError, UsageError } from '../common/errors.js';
+import { OperationError, UsageError, errorMessage } from '../common/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../store/files.js';
 import { describeUnreadable, readUserFile, symlinkTarget, type UserFileRead } from '../store/user-files.js';
 import { homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
@@ -118,6 +118,18 @@ async function readBeforeWrite(file: string, maxBytes: number, instead: string):
   });
 }
 
+/** writeFileAtomic, with a failure (a read-only folder, a loop of symlinks) told as such. */
+async function writeOrExplain(file: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+  try {
+    await writeFileAtomic(file, content, options);
+  } catch (error) {
+    throw new OperationError('E_USER_FILE_WRITE', `Cannot write ${file}: ${errorMessage(error)}`, {
+      hint: 'Check the permissions of the file and of its folder.',
+      cause: error,
+    });
+  }
+}
+
 /** Far more than any ssh_config: a bigger file is not one to rewrite. */
 const MAX_SSH_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -127,7 +139,7 @@ export async function writeSshAliases(hosts: readonly RemoteHost[], env: NodeJS.
   await ensurePrivateDir(path.dirname(file));
   await readBeforeWrite(file, MAX_SSH_CONFIG_BYTES, 'point PKS_HOME at another folder');
   const { text, skipped } = renderSshConfig(hosts, env);
-  await writeFileAtomic(file, text);
+  await writeOrExplain(file, text);
   return { file, skipped };
 }
 
@@ -170,7 +182,12 @@ export async function sshIncludeState(env: NodeJS.ProcessEnv): Promise<IncludeSt
  */
 export async function addSshInclude(env: NodeJS.ProcessEnv): Promise<string> {
   const link = userSshConfigPath(env);
-  const file = await symlinkTarget(link);
+  const file = await symlinkTarget(link).catch((error: unknown) => {
+    throw new OperationError('E_USER_FILE_UNREADABLE', `Cannot follow the symlink ${link}: ${errorMessage(error)}`, {
+      hint: `Point it at a file, or add the line "Include ${pksSshConfigPath(env)}" yourself.`,
+      cause: error,
+    });
+  });
   const target = pksSshConfigPath(env);
   const current = await readBeforeWrite(file, MAX_SSH_CONFIG_BYTES, `add the line "Include ${target}" at its top yourself`);
   const bytes = current.kind === 'file' ? current.data : Buffer.alloc(0);
@@ -184,6 +201,6 @@ export async function addSshInclude(env: NodeJS.ProcessEnv): Promise<string> {
   }
   await ensurePrivateDir(path.dirname(file));
   const header = Buffer.from(`# Added by pks: SSH aliases of its remote hosts (pks-<id>)\nInclude ${configValue('path', target)}\n\n`);
-  await writeFileAtomic(file, Buffer.concat([header, bytes]), current.kind === 'file' ? { mode: current.mode & 0o7777 } : {});
+  await writeOrExplain(file, Buffer.concat([header, bytes]), current.kind === 'file' ? { mode: current.mode & 0o7777 } : {});
   return file;
 }
