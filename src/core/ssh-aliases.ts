@@ -26,13 +26,12 @@ function userSshConfigPath(env: NodeJS.ProcessEnv): string {
 /** A value pks cannot write into an ssh_config file, with the reason. */
 export class SshConfigValueError extends UsageError {
   constructor(
-    readonly what: string,
     readonly value: string,
     reason: string,
   ) {
-    super(`The ${what} ${JSON.stringify(value)} cannot be written into an ssh_config file: it ${reason}.`, {
+    super(`The value ${JSON.stringify(value)} cannot be written into an ssh_config file: it ${reason}.`, {
       code: 'E_SSH_CONFIG_VALUE',
-      hint: `Give a ${what} without double quotes, line breaks or control characters.`,
+      hint: 'Give host names, users and paths without double quotes, line breaks or control characters.',
     });
   }
 }
@@ -43,35 +42,36 @@ export class SshConfigValueError extends UsageError {
  * escaped there, and a line break or control character would end the line or
  * hide in it: those are refused.
  */
-function configValue(what: string, value: string): string {
-  if (value.includes('"')) throw new SshConfigValueError(what, value, 'contains a double quote');
+function configValue(value: string): string {
+  if (value.includes('"')) throw new SshConfigValueError(value, 'contains a double quote');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new SshConfigValueError(what, value, 'contains a line break or a control character');
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new SshConfigValueError(value, 'contains a line break or a control character');
   const escaped = value.replace(/\\/g, '\\\\');
   return /\s/.test(escaped) || escaped === '' ? `"${escaped}"` : escaped;
 }
 
-/** The Host block of one registered host; throws SshConfigValueError if a value cannot be written. */
-export function renderHostBlock(entry: RemoteHost, env: NodeJS.ProcessEnv): string {
-  const { options, sshConfig } = resolveRemoteTarget(entry, { env });
-  const key = (file: string): string => `  IdentityFile ${configValue('key path', file)}`;
-  // The key pks uses: the registered one, else those of the host's
-  // ~/.ssh/config alias (which `ssh pks-<id>` does not match).
-  const identities =
-    options.privateKeyPath === undefined
-      ? [...sshConfig.identityFiles.map(key), ...(sshConfig.identitiesOnly === true ? ['  IdentitiesOnly yes'] : [])]
-      : [key(options.privateKeyPath), '  IdentitiesOnly yes'];
-  const lines = [
-    `Host ${sshAliasFor(entry.id)}`,
-    `  HostName ${configValue('host', options.host)}`,
-    `  User ${configValue('user', options.username)}`,
-    `  Port ${options.port ?? 22}`,
-    ...identities,
-    `  UserKnownHostsFile ${(options.knownHostsFiles ?? []).map((file) => configValue('known_hosts path', file)).join(' ')}`,
-    '  StrictHostKeyChecking yes',
-    ...(options.jump === undefined ? [] : [`  ProxyJump ${configValue('ProxyJump host', `${options.jump.username}@${options.jump.host}:${options.jump.port ?? 22}`)}`]),
-  ];
-  return lines.join('\n');
+/** The Host block of each host; throws SshConfigValueError for a value that cannot be written. */
+export function renderHostBlocks(hosts: readonly RemoteHost[], env: NodeJS.ProcessEnv): string[] {
+  return hosts.map((entry) => {
+    const { options, sshConfig } = resolveRemoteTarget(entry, { env });
+    // The key pks uses: the registered one, else those of the host's
+    // ~/.ssh/config alias (which `ssh pks-<id>` does not match).
+    const identities =
+      options.privateKeyPath === undefined
+        ? [...sshConfig.identityFiles.map((file) => `  IdentityFile ${configValue(file)}`), ...(sshConfig.identitiesOnly === true ? ['  IdentitiesOnly yes'] : [])]
+        : [`  IdentityFile ${configValue(options.privateKeyPath)}`, '  IdentitiesOnly yes'];
+    const lines = [
+      `Host ${sshAliasFor(entry.id)}`,
+      `  HostName ${configValue(options.host)}`,
+      `  User ${configValue(options.username)}`,
+      `  Port ${options.port ?? 22}`,
+      ...identities,
+      `  UserKnownHostsFile ${(options.knownHostsFiles ?? []).map(configValue).join(' ')}`,
+      '  StrictHostKeyChecking yes',
+      ...(options.jump === undefined ? [] : [`  ProxyJump ${configValue(`${options.jump.username}@${options.jump.host}:${options.jump.port ?? 22}`)}`]),
+    ];
+    return lines.join('\n');
+  });
 }
 
 export interface RenderedSshConfig {
@@ -86,7 +86,7 @@ export function renderSshConfig(hosts: readonly RemoteHost[], env: NodeJS.Proces
   const skipped: RenderedSshConfig['skipped'] = [];
   for (const entry of hosts) {
     try {
-      blocks.push(renderHostBlock(entry, env));
+      blocks.push(...renderHostBlocks([entry], env));
     } catch (error) {
       if (!(error instanceof SshConfigValueError)) throw error;
       skipped.push({ id: entry.id, reason: error.message });
@@ -200,7 +200,7 @@ export async function addSshInclude(env: NodeJS.ProcessEnv): Promise<string> {
     });
   }
   await ensurePrivateDir(path.dirname(file));
-  const header = Buffer.from(`# Added by pks: SSH aliases of its remote hosts (pks-<id>)\nInclude ${configValue('path', target)}\n\n`);
+  const header = Buffer.from(`# Added by pks: SSH aliases of its remote hosts (pks-<id>)\nInclude ${configValue(target)}\n\n`);
   await writeOrExplain(file, Buffer.concat([header, bytes]), current.kind === 'file' ? { mode: current.mode & 0o7777 } : {});
   return file;
 }

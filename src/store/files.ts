@@ -48,8 +48,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   }
   const problem = unsafeFolderProblem(info, process.getuid?.());
   if (problem !== undefined) {
-    throw new OperationError('E_STATE_DIR_UNSAFE', `pks will not keep its files in ${absolute}: it ${problem}.`, {
-      hint: `Use a folder only you can write to (pks never changes the mode of a folder it did not create): chmod go-w ${absolute}, or point PKS_HOME at another folder.`,
+    const fix = info.isDirectory() && problem.startsWith('is writable') ? `run chmod go-w ${absolute} (pks never changes the mode of a folder it did not create)` : 'use a folder of your own';
+    throw new OperationError('E_STATE_DIR_UNSAFE', `pks will not write its files in ${absolute}: it ${problem}.`, {
+      hint: `Others could replace them there: ${fix}, or point PKS_HOME at another folder.`,
     });
   }
 }

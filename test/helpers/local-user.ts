@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { runPks, type PksResult } from './pks-cli.js';
+import { pksBin, runProcess, type PksResult } from './pks-cli.js';
 import { repoRoot } from './test-env.js';
 
 const run = promisify(execFile);
@@ -45,7 +45,11 @@ export async function createLocalUser(): Promise<LocalUser> {
     uid,
     gid,
     pks: (args, env, timeoutMs = 60_000) =>
-      runPks(args, { USER: name, ...env }, undefined, timeoutMs, repoRoot, ['setpriv', '--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--']),
+      runProcess(
+        ['setpriv', '--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', process.execPath, pksBin, ...args],
+        { env: { USER: name, ...env }, cwd: repoRoot, timeoutMs },
+        `pks ${args.join(' ')} (as ${name})`,
+      ),
     give: async (from, to) => {
       await cp(from, to, { recursive: true });
       await run('chown', ['-R', `${uid}:${gid}`, to]);

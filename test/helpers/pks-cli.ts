@@ -9,6 +9,9 @@ import { repoRoot } from './test-env.js';
 
 export const pksBin = path.join(repoRoot, 'bin', 'pks.cjs');
 
+/** The local user name ($USER) every sandbox runs pks as. */
+export const SANDBOX_USER = 'pks-e2e';
+
 export interface PksResult {
   code: number | null;
   stdout: string;
@@ -34,7 +37,7 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
     PATH: process.env.PATH,
     HOME: home,
     PKS_HOME: pksHome,
-    USER: 'pks-e2e',
+    USER: SANDBOX_USER,
   };
   return {
     home,
@@ -45,26 +48,50 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
   };
 }
 
-/** Runs the built binary; `launcher` goes before node (e.g. setpriv to run it as another user). */
-export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot, launcher: string[] = []): Promise<PksResult> {
+/**
+ * The sandboxes of one test file: `sandbox()` makes one (with the test
+ * environment's known_hosts unless told otherwise), `cleanup()` — for
+ * `after()` — removes them all. `knownHosts` is read when a sandbox is made,
+ * so it may come from an environment loaded in `before()`.
+ */
+export function sandboxPool(knownHosts: () => string): { sandbox(withKnownHosts?: boolean): Promise<Sandbox>; cleanup(): Promise<void> } {
+  const made: Sandbox[] = [];
+  return {
+    async sandbox(withKnownHosts = true) {
+      const s = await createSandbox(withKnownHosts ? { knownHosts: knownHosts() } : {});
+      made.push(s);
+      return s;
+    },
+    cleanup: async () => {
+      await Promise.all(made.map((s) => s.cleanup()));
+    },
+  };
+}
+
+export function runPks(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000, cwd = repoRoot): Promise<PksResult> {
+  return runProcess([process.execPath, pksBin, ...args], { env, cwd, timeoutMs, ...(input === undefined ? {} : { input }) }, `pks ${args.join(' ')}`);
+}
+
+/** Runs `argv` to its end with its output collected; killed (and rejected) after `timeoutMs`. */
+export function runProcess(argv: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number; input?: string }, what = argv.join(' ')): Promise<PksResult> {
   return new Promise((resolve, reject) => {
-    const [command = process.execPath, ...prefix] = [...launcher, process.execPath];
-    const child = spawn(command, [...prefix, pksBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command = 'false', ...args] = argv;
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pks ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`${what} did not finish within ${options.timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs);
     child.on('error', reject);
     // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes.
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
 }
 

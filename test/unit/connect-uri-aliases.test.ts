@@ -89,7 +89,7 @@ describe('SSH aliases for remote hosts', () => {
   it('leaves out a host whose values cannot be written safely into ssh_config, and only that host', () => {
     const rendered = renderSshConfig([{ ...hosts[1]!, id: 'evil', host: 'evil\n  ProxyCommand sh' }, hosts[0]!], env);
     assert.deepEqual(rendered.skipped.map((s) => s.id), ['evil']);
-    assert.match(rendered.skipped[0]!.reason, /host "evil\\n {2}ProxyCommand sh" cannot be written .*line break/);
+    assert.match(rendered.skipped[0]!.reason, /value "evil\\n {2}ProxyCommand sh" cannot be written .*line break/);
     assert.doesNotMatch(rendered.text, /ProxyCommand|pks-evil/);
     assert.match(rendered.text, /^Host pks-r1$/m);
   });

@@ -6,7 +6,7 @@ import { OperationError, UsageError, isPksError } from '../../common/errors.js';
 import { checkRemoteHost, type CheckResult, type CheckStep } from '../../core/remote-check.js';
 import { countManagedContainers } from '../../core/remote-hosts.js';
 import { resolveRemoteTarget } from '../../core/remote-target.js';
-import { refreshSshAliases, renderHostBlock } from '../../core/ssh-aliases.js';
+import { refreshSshAliases, renderHostBlocks } from '../../core/ssh-aliases.js';
 import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } from '../../store/remote-host-store.js';
 import type { Context } from '../context.js';
 import { warnSkippedAliases } from '../editor.js';
@@ -124,7 +124,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
   };
   // Checked before testing and saving: a value ssh_config cannot hold would leave the
   // host out of pks's ssh_config (exit 2, nothing saved).
-  renderHostBlock(entry, ctx.env);
+  renderHostBlocks([entry], ctx.env);
   if (flags.test) {
     ctx.reporter.info(`Testing ${describeHost(entry)} before saving it...`);
     // Progress of the add, so it goes with the other messages on stderr.
