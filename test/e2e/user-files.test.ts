@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,6 +129,15 @@ describe('~/.ssh/config: one Include line added, nothing else changed', () => {
   });
 });
 
+/** Adds an entry to the sandbox's hosts file as an older pks (or a hand edit) could have stored it. */
+async function storeByHand(sandbox: Sandbox, entry: Record<string, unknown>): Promise<void> {
+  const hostsFile = path.join(sandbox.pksHome, 'remote-hosts.json');
+  const stored = JSON.parse(await readFile(hostsFile, 'utf8')) as { version: number; hosts: Array<Record<string, unknown>> };
+  stored.hosts.push({ dockerSocket: '/var/run/docker.sock', addedAt: new Date().toISOString(), ...entry });
+  await writeFile(hostsFile, JSON.stringify(stored));
+  await chmod(hostsFile, 0o600);
+}
+
 describe('host entries that ssh_config cannot hold', () => {
   it('remote add refuses them before saving anything (exit 2, naming the value)', async () => {
     const sandbox = await sandboxWithR1();
@@ -148,11 +157,7 @@ describe('host entries that ssh_config cannot hold', () => {
 
   it('one already stored is left out of ~/.pks/ssh_config with a warning; connect to another host works', async () => {
     const sandbox = await sandboxWithR1();
-    const hostsFile = path.join(sandbox.pksHome, 'remote-hosts.json');
-    const stored = JSON.parse(await readFile(hostsFile, 'utf8')) as { version: number; hosts: Array<Record<string, unknown>> };
-    stored.hosts.push({ id: 'q1', host: 'h.example', key: '/tmp/a"b', dockerSocket: '/var/run/docker.sock', addedAt: new Date().toISOString() });
-    await writeFile(hostsFile, JSON.stringify(stored));
-    await chmod(hostsFile, 0o600);
+    await storeByHand(sandbox, { id: 'q1', host: 'h.example', key: '/tmp/a"b' });
 
     const result = await sandbox.run(connectR1());
 
@@ -161,5 +166,19 @@ describe('host entries that ssh_config cannot hold', () => {
     const aliases = await readFile(path.join(sandbox.pksHome, 'ssh_config'), 'utf8');
     assert.match(aliases, /^Host pks-r1$/m);
     assert.doesNotMatch(aliases, /pks-q1|a"b/);
+  });
+
+  it('connecting through that very host says VS Code cannot reach it, naming it (exit 1)', async () => {
+    const sandbox = await sandboxWithR1();
+    // A real key whose path holds a double quote: pks logs in with it, ssh_config cannot name it.
+    const key = path.join(sandbox.home, 'k"ey');
+    await copyFile(env.r1.key, key);
+    await chmod(key, 0o600);
+    await storeByHand(sandbox, { id: 'q1', host: env.r1.host, user: env.r1.user, key });
+    const result = await sandbox.run(['devcontainer', 'connect', fake.project, '--remote', 'q1', '--print-uri', '--yes']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /VS Code cannot reach remote host "q1": .*double quote/);
+    assert.match(result.stderr, /hint: .*pks remote add q1 /);
+    assert.equal(result.stdout, '');
   });
 });
