@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { OperationError } from '../common/errors.js';
 import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/ssh-aliases.js';
 import { RemoteHostStore } from '../store/remote-host-store.js';
 import type { Context } from './context.js';
@@ -49,6 +50,13 @@ export function launchEditor(binary: string, uri: string, env: NodeJS.ProcessEnv
   });
 }
 
+/** One warning per registered host left out of pks's ssh_config: the others work. */
+export function warnSkippedAliases(ctx: Context, skipped: ReadonlyArray<{ id: string; reason: string }>): void {
+  for (const host of skipped) {
+    ctx.reporter.warn(`Remote host "${host.id}" is left out of ${pksSshConfigPath(ctx.env)}: ${host.reason}`, `Register it again with values ssh_config can hold: pks remote add ${host.id} --host <host> --force`);
+  }
+}
+
 /**
  * The SSH alias through which VS Code reaches a registered host: written to
  * pks's own ssh_config, which ~/.ssh/config must include. Adding that one
@@ -56,8 +64,15 @@ export function launchEditor(binary: string, uri: string, env: NodeJS.ProcessEnv
  * warning says how to add it.
  */
 export async function sshAliasForRemote(ctx: Context, hostId: string, yes: boolean): Promise<string> {
-  await writeSshAliases(await RemoteHostStore.fromEnv(ctx.env).list(), ctx.env);
+  const { skipped } = await writeSshAliases(await RemoteHostStore.fromEnv(ctx.env).list(), ctx.env);
   const alias = sshAliasFor(hostId);
+  const own = skipped.find((host) => host.id === hostId);
+  if (own !== undefined) {
+    throw new OperationError('E_SSH_ALIAS_UNWRITABLE', `VS Code cannot reach remote host "${hostId}": ${own.reason}`, {
+      hint: `Register it again with values ssh_config can hold: pks remote add ${hostId} --host <host> --force`,
+    });
+  }
+  warnSkippedAliases(ctx, skipped);
   if ((await sshIncludeState(ctx.env)) === 'present') return alias;
   const file = pksSshConfigPath(ctx.env);
   const consent =

@@ -7,7 +7,7 @@
 // `Match host|originalhost|all` blocks select by pattern, and `Include` pulls
 // in more files (relative paths are under ~/.ssh).
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { matchHostPatternList } from './host-patterns.js';
@@ -71,13 +71,27 @@ export interface SshConfigSource {
   home: string;
 }
 
+/** Far more than any ssh_config file; a bigger one is not read. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 export const fileSystemSource = (home = os.homedir()): SshConfigSource => ({
   home,
   readFile(file) {
+    // Not blocking on a FIFO, not reading a device without end: opened with
+    // O_NONBLOCK and judged by fstat of that descriptor, as keys are.
+    let fd: number;
     try {
-      return readFileSync(file, 'utf8');
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       return undefined;
+    }
+    try {
+      const info = fstatSync(fd);
+      return info.isFile() && info.size <= MAX_CONFIG_BYTES ? readFileSync(fd, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
     }
   },
   glob(pattern) {

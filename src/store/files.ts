@@ -4,42 +4,105 @@
 // an entry when two pks processes write at once.
 
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
+import { symlinkTarget } from './user-files.js';
 
-/** Creates `dir` (and parents) with mode 0700 if it does not exist. */
+/**
+ * Makes `dir` ready to hold pks's private files. The folders it creates
+ * (`dir` and missing parents) are made 0700. A folder that already exists is
+ * never chmod'ed — it may be shared, or a symlink's target the user chose —
+ * but, as OpenSSH judges the folders of its files, one owned by another user
+ * or writable by group or others without the sticky bit is refused: someone
+ * else could replace what pks writes there.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
+  const absolute = path.resolve(dir);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // mkdir's mode is filtered by the umask; state it explicitly.
-    const info = await stat(dir);
-    if ((info.mode & 0o077) !== 0 && info.uid === process.getuid?.()) await chmod(dir, 0o700);
+    for (const created of await missingFolders(absolute)) {
+      try {
+        await mkdir(created, { mode: 0o700 });
+      } catch (error) {
+        if (systemErrorCode(error) === 'EEXIST') continue; // another pks made it meanwhile
+        throw error;
+      }
+      // mkdir's mode is filtered by the umask; state it explicitly.
+      await chmod(created, 0o700);
+    }
   } catch (error) {
-    throw new OperationError('E_STATE_DIR', `Cannot create the pks state directory ${dir}: ${errorMessage(error)}`, {
-      hint: 'Check its permissions, or point PKS_HOME at a writable directory.',
+    throw new OperationError('E_STATE_DIR', `Cannot create the folder ${absolute}: ${errorMessage(error)}`, {
+      hint: 'Check the permissions of its parent folder, or point PKS_HOME at a folder of yours.',
       cause: error,
+    });
+  }
+  let info: Stats;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    throw new OperationError('E_STATE_DIR', `Cannot use the folder ${absolute}: ${errorMessage(error)}`, {
+      hint: 'Point PKS_HOME at a folder of yours.',
+      cause: error,
+    });
+  }
+  const problem = unsafeFolderProblem(info, process.getuid?.());
+  if (problem !== undefined) {
+    const fix = info.isDirectory() && problem.startsWith('is writable') ? `run chmod go-w ${absolute} (pks never changes the mode of a folder it did not create)` : 'use a folder of your own';
+    throw new OperationError('E_STATE_DIR_UNSAFE', `pks will not write its files in ${absolute}: it ${problem}.`, {
+      hint: `Others could replace them there: ${fix}, or point PKS_HOME at another folder.`,
     });
   }
 }
 
+/** `dir` and its parents that do not exist yet, outermost first. */
+async function missingFolders(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      await stat(current);
+      return missing;
+    } catch (error) {
+      if (systemErrorCode(error) !== 'ENOENT' || path.dirname(current) === current) throw error;
+      missing.unshift(current);
+    }
+  }
+}
+
+/** Why a folder is no safe place for private files (OpenSSH's rule), or undefined. */
+export function unsafeFolderProblem(info: Pick<Stats, 'mode' | 'uid' | 'isDirectory'>, currentUid: number | undefined): string | undefined {
+  if (!info.isDirectory()) return 'is not a folder';
+  if (currentUid !== undefined && info.uid !== currentUid) return `is owned by another user (uid ${info.uid})`;
+  const sticky = (info.mode & 0o1000) !== 0;
+  if ((info.mode & 0o022) !== 0 && !sticky) {
+    return `is writable by group or others (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}) without the sticky bit`;
+  }
+  return undefined;
+}
+
 /**
  * Writes `content` to `file` atomically: a temporary file in the same
- * directory (mode 0600 from the start, so the content is never exposed),
- * flushed to disk, then renamed over the target.
+ * directory (mode 0600 from the start, so the content is never exposed;
+ * `mode` once written), flushed to disk, then renamed over the target. A
+ * `file` that is a symlink stays one: the file it leads to is replaced,
+ * through a temporary file beside it.
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export async function writeFileAtomic(file: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+  const target = await symlinkTarget(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content);
+    if (options.mode !== undefined) await handle.chmod(options.mode);
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await rm(temp, { force: true });
+    throw error;
   }
+  await handle.close();
   try {
-    await rename(temp, file);
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

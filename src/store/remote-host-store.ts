@@ -3,16 +3,18 @@
 // engine labels. The file is versioned and schema-checked on every read; a
 // file pks cannot understand is reported and never overwritten.
 
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from '../common/zod-mini.js';
-import { OperationError, UsageError, errorMessage, systemErrorCode } from '../common/errors.js';
+import { OperationError, UsageError, errorMessage } from '../common/errors.js';
 import { ensurePrivateDir, withFileLock, writeFileAtomic } from './files.js';
+import { describeUnreadable, readUserFile } from './user-files.js';
 
 export const REMOTE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HOSTS_FILE_VERSION = 1;
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+/** Far more than any list of hosts: a bigger file is not one pks wrote. */
+const MAX_HOSTS_FILE_BYTES = 16 * 1024 * 1024;
 
 const capabilitiesSchema = z.object({
   engineVersion: z.string(),
@@ -147,17 +149,16 @@ export class RemoteHostStore {
   }
 
   private async read(): Promise<RemoteHost[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return [];
-      throw new OperationError('E_HOSTS_FILE_UNREADABLE', `Cannot read ${this.file}: ${errorMessage(error)}`, {
-        hint: 'Check the file\'s owner and permissions (it should be yours, mode 600).',
-        cause: error,
+    const read = await readUserFile(this.file, MAX_HOSTS_FILE_BYTES);
+    if (read.kind === 'missing') return [];
+    if (read.kind !== 'file') {
+      const problem = read.kind === 'unreadable' ? `Cannot read ${this.file}: ${errorMessage(read.error)}` : `Cannot read ${this.file}: it ${describeUnreadable(read, MAX_HOSTS_FILE_BYTES)}`;
+      throw new OperationError('E_HOSTS_FILE_UNREADABLE', `${problem}.`, {
+        hint: "Check the file's owner and permissions (it should be yours, mode 600); pks will not overwrite it.",
+        ...(read.kind === 'unreadable' ? { cause: read.error } : {}),
       });
     }
-    return parseHostsFile(this.file, text);
+    return parseHostsFile(this.file, read.data.toString('utf8'));
   }
 }
 

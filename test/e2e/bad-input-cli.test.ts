@@ -30,9 +30,9 @@ const hostsFileCases: BadInputCase[] = [
   { name: 'hosts file: a top-level array (remote remove)', hostsFile: '[]', args: fixed('remote', 'remove', 'r1', '--yes'), code: 1, message: /\(top level\): Invalid input: expected object, received array/ },
   { name: 'hosts file: duplicate ids (remote test)', hostsFile: JSON.stringify({ version: 1, hosts: [validEntry, validEntry] }), args: fixed('remote', 'test', 'r1'), code: 1, message: /duplicate id "r1"/ },
   { name: 'hosts file: bad id pattern (devcontainer list --all-remotes)', hostsFile: JSON.stringify({ version: 1, hosts: [{ ...validEntry, id: 'Bad Id' }] }), args: fixed('devcontainer', 'list', '--all-remotes'), code: 1, message: /hosts\.0\.id/ },
-  { name: 'hosts file: unreadable (a directory in its place, remote list)', hostsFile: { directory: true }, args: fixed('remote', 'list'), code: 1, message: /Cannot read \S+remote-hosts\.json: EISDIR[\s\S]*hint: Check the file's owner and permissions/ },
-  { name: 'hosts file: unreadable (a directory in its place, remote add)', hostsFile: { directory: true }, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+remote-hosts\.json: EISDIR/ },
-  { name: 'hosts file: unreadable (a directory in its place, spawn --remote)', files: PROJECT, hostsFile: { directory: true }, args: spawn('--remote', 'r1'), code: 1, message: /Cannot read \S+remote-hosts\.json: EISDIR/ },
+  { name: 'hosts file: unreadable (a directory in its place, remote list)', hostsFile: { directory: true }, args: fixed('remote', 'list'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder[\s\S]*hint: Check the file's owner and permissions/ },
+  { name: 'hosts file: unreadable (a directory in its place, remote add)', hostsFile: { directory: true }, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder/ },
+  { name: 'hosts file: unreadable (a directory in its place, spawn --remote)', files: PROJECT, hostsFile: { directory: true }, args: spawn('--remote', 'r1'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder/ },
   { name: 'PKS_HOME is a regular file', pksHomeIsFile: true, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+remote-hosts\.json: ENOTDIR/ },
 ];
 

@@ -38,7 +38,7 @@ describe('SSH aliases for remote hosts', () => {
   after(() => rm(home, { recursive: true, force: true }));
 
   it('writes one Host block per remote into ~/.pks/ssh_config (0600) that ssh -G resolves', async () => {
-    const file = await writeSshAliases(hosts, env);
+    const { file } = await writeSshAliases(hosts, env);
     assert.equal(file, path.join(home, '.pks', 'ssh_config'));
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     const resolved = await promisify(execFile)('ssh', ['-G', '-F', file, 'pks-r1'], { env: { ...process.env, HOME: home } });
@@ -47,14 +47,14 @@ describe('SSH aliases for remote hosts', () => {
     assert.match(resolved.stdout, /^port 2222$/m);
     assert.match(resolved.stdout, /^identityfile \/keys\/my key$/m);
     assert.match(resolved.stdout, /^stricthostkeychecking true$/m);
-    assert.match(renderSshConfig(hosts, env), /Host pks-plain\n {2}HostName box\.example\n {2}User me\n {2}Port 22\n/);
+    assert.match(renderSshConfig(hosts, env).text, /Host pks-plain\n {2}HostName box\.example\n {2}User me\n {2}Port 22\n/);
   });
 
   it('carries the IdentityFile of a host registered by its ~/.ssh/config alias', async () => {
     await mkdir(path.join(home, '.ssh'), { recursive: true });
     await writeFile(path.join(home, '.ssh', 'config'), 'Host box1\n  HostName 10.0.0.7\n  User dev\n  IdentityFile ~/.ssh/box1_key\n  IdentitiesOnly yes\n');
     const aliased: RemoteHost = { id: 'b1', host: 'box1', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' };
-    const text = renderSshConfig([aliased], env);
+    const { text } = renderSshConfig([aliased], env);
     assert.match(text, new RegExp(`Host pks-b1\\n {2}HostName 10\\.0\\.0\\.7\\n {2}User dev\\n {2}Port 22\\n {2}IdentityFile ${home.replace(/[.]/g, '\\.')}/\\.ssh/box1_key\\n {2}IdentitiesOnly yes\\n`));
     await rm(path.join(home, '.ssh', 'config'));
   });
@@ -98,7 +98,20 @@ describe('SSH aliases for remote hosts', () => {
     assert.equal(await sshIncludeState(env), 'present');
   });
 
-  it('refuses values that cannot be written safely into ssh_config', () => {
-    assert.throws(() => renderSshConfig([{ ...hosts[1]!, host: 'evil\n  ProxyCommand sh' }], env), /Cannot write/);
+  it('leaves out a host whose values cannot be written safely into ssh_config, and only that host', () => {
+    const rendered = renderSshConfig([{ ...hosts[1]!, id: 'evil', host: 'evil\n  ProxyCommand sh' }, hosts[0]!], env);
+    assert.deepEqual(rendered.skipped.map((s) => s.id), ['evil']);
+    assert.match(rendered.skipped[0]!.reason, /value "evil\\n {2}ProxyCommand sh" cannot be written .*line break/);
+    assert.doesNotMatch(rendered.text, /ProxyCommand|pks-evil/);
+    assert.match(rendered.text, /^Host pks-r1$/m);
+  });
+
+  it('escapes backslashes so that ssh reads the value back as it was', async () => {
+    const file = path.join(home, 'two\\\\back\\slashes key');
+    const { text } = renderSshConfig([{ ...hosts[0]!, key: file }], env);
+    const config = path.join(home, 'escaped_config');
+    await writeFile(config, text);
+    const resolved = await promisify(execFile)('ssh', ['-G', '-F', config, 'pks-r1'], { env: { ...process.env, HOME: home } });
+    assert.ok(resolved.stdout.includes(`\nidentityfile ${file}\n`), resolved.stdout);
   });
 });

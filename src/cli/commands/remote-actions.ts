@@ -2,13 +2,14 @@
 // when one of these commands runs.
 
 import path from 'node:path';
-import { OperationError, UsageError } from '../../common/errors.js';
+import { OperationError, UsageError, isPksError } from '../../common/errors.js';
 import { checkRemoteHost, type CheckResult, type CheckStep } from '../../core/remote-check.js';
 import { countManagedContainers } from '../../core/remote-hosts.js';
 import { resolveRemoteTarget } from '../../core/remote-target.js';
-import { refreshSshAliases } from '../../core/ssh-aliases.js';
+import { refreshSshAliases, renderHostBlocks } from '../../core/ssh-aliases.js';
 import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } from '../../store/remote-host-store.js';
 import type { Context } from '../context.js';
+import { warnSkippedAliases } from '../editor.js';
 import type { OutputFormat } from '../options.js';
 import { relativeTime } from '../relative-time.js';
 import { sshPrompts } from '../ssh-prompts.js';
@@ -47,6 +48,16 @@ async function runChecks(ctx: Context, entry: RemoteHost, flags: ConnectFlags, o
 
 function failedStep(result: CheckResult): CheckStep | undefined {
   return result.steps.find((step) => step.status === 'fail');
+}
+
+/** Brings ~/.pks/ssh_config up to date with the registry; the registry change stands even if that fails. */
+async function refreshAliases(ctx: Context, store: RemoteHostStore): Promise<void> {
+  try {
+    warnSkippedAliases(ctx, await refreshSshAliases(await store.list(), ctx.env));
+  } catch (error) {
+    if (!isPksError(error)) throw error;
+    ctx.reporter.warn(`The registry was changed, but its SSH aliases were not: ${error.message}`, error.hint);
+  }
 }
 
 export interface AddFlags extends ConnectFlags {
@@ -111,6 +122,9 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
     dockerSocket: flags.dockerSocket,
     addedAt: new Date().toISOString(),
   };
+  // Checked before testing and saving: a value ssh_config cannot hold would leave the
+  // host out of pks's ssh_config (exit 2, nothing saved).
+  renderHostBlocks([entry], ctx.env);
   if (flags.test) {
     ctx.reporter.info(`Testing ${describeHost(entry)} before saving it...`);
     // Progress of the add, so it goes with the other messages on stderr.
@@ -125,7 +139,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
     if (result.capabilities !== undefined) entry.capabilities = result.capabilities;
   }
   await store.add(entry, { replace: flags.force === true });
-  await refreshSshAliases(await store.list(), ctx.env);
+  await refreshAliases(ctx, store);
   ctx.reporter.success(`${existing === undefined ? 'Added' : 'Replaced'} remote host "${id}" (${describeHost(entry)}).`);
   ctx.reporter.info(`Next: pks devcontainer spawn --remote ${id}`);
 }
@@ -211,6 +225,6 @@ export async function remoteRemove(ctx: Context, id: string, flags: { yes?: bool
     }
   }
   await store.remove(id);
-  await refreshSshAliases(await store.list(), ctx.env);
+  await refreshAliases(ctx, store);
   ctx.reporter.success(`Removed remote host "${id}". ${what.charAt(0).toUpperCase()}${what.slice(1)}.`);
 }
