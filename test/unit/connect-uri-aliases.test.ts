@@ -63,11 +63,11 @@ describe('SSH aliases for remote hosts', () => {
     await mkdir(path.join(home, '.ssh'), { recursive: true });
     await writeFile(path.join(home, '.ssh', 'config'), 'Host box2\n  HostName 10.0.0.8\n  GlobalKnownHostsFile ~/global_kh\n  RevokedHostKeys ~/.ssh/revoked\n');
     const aliased: RemoteHost = { id: 'b2', host: 'box2', dockerSocket: '/var/run/docker.sock', addedAt: '2026-11-28T08:00:00.000Z' };
-    const file = await writeSshAliases([aliased, hosts[1]!], env);
+    const { file } = await writeSshAliases([aliased, hosts[1]!], env);
     const resolved = await promisify(execFile)('ssh', ['-G', '-F', file, 'pks-b2'], { env: { ...process.env, HOME: home } });
     assert.ok(resolved.stdout.includes(`globalknownhostsfile ${home}/global_kh\n`), resolved.stdout);
     assert.ok(resolved.stdout.includes(`revokedhostkeys ${home}/.ssh/revoked\n`), resolved.stdout);
-    assert.doesNotMatch(renderSshConfig([hosts[1]!], env), /GlobalKnownHostsFile|RevokedHostKeys/, 'nothing set: ssh\'s defaults apply');
+    assert.doesNotMatch(renderSshConfig([hosts[1]!], env).text, /GlobalKnownHostsFile|RevokedHostKeys/, 'nothing set: ssh\'s defaults apply');
     await rm(path.join(home, '.ssh', 'config'));
   });
 
