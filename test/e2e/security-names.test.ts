@@ -5,14 +5,14 @@
 // named pwned-* may appear anywhere.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { EngineClient } from '../../src/engine/index.js';
 import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
-import { containerExec, engineFor, removeProjectResources, type Where } from '../helpers/projects.js';
+import { containerExec, engineFor, removeProjectResources, testRoot, type Where } from '../helpers/projects.js';
 import { loadTestEnv } from '../helpers/test-env.js';
 
 const run = promisify(execFile);
@@ -38,7 +38,7 @@ const NAMES = [
 ];
 
 before(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'pks-hostile-'));
+  root = await testRoot('pks-hostile-');
   workdir = path.join(root, 'cwd');
   await mkdir(workdir);
   sandbox = await createSandbox({ knownHosts: env.knownHosts });

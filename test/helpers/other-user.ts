@@ -5,13 +5,12 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pksBin, runProcess, type PksResult } from './pks-cli.js';
 import { inTerminal, shellQuote, type Terminal } from './terminal.js';
-import type { Where } from './projects.js';
+import { testRoot, type Where } from './projects.js';
 import type { TestEnv } from './test-env.js';
 
 export type { Terminal };
@@ -31,7 +30,7 @@ export interface OtherUser {
 
 export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclude<Where, 'local'>>): Promise<OtherUser> {
   const name = `pkso${randomBytes(4).toString('hex')}`;
-  const home = await mkdtemp(path.join(os.tmpdir(), 'pks-e2e-user-'));
+  const home = await testRoot('pks-e2e-user-');
   const ssh = path.join(home, '.ssh');
   await mkdir(ssh, { mode: 0o700 });
   await copyFile(env.knownHosts, path.join(ssh, 'known_hosts'));

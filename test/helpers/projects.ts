@@ -15,8 +15,20 @@ import type { TestEnv } from './test-env.js';
 
 const run = promisify(execFile);
 
-/** The root of every project folder createProject makes: a test removes resources only by a path under it. */
-const PROJECT_ROOT_PREFIX = path.join(os.tmpdir(), 'pks-project-');
+/** The folders this test process made (createProject's and testRoot's): resources are removed only by a path under one of them. */
+const ownRoots = new Set<string>();
+
+/** A new empty folder in the temporary folder, recorded as this test's own: projects below it may be cleaned up by path. */
+export async function testRoot(prefix: string): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), prefix));
+  ownRoots.add(root);
+  return root;
+}
+
+function isOwnFolder(dir: string): boolean {
+  for (const root of ownRoots) if (dir.startsWith(`${root}${path.sep}`)) return true;
+  return false;
+}
 
 export type Where = 'local' | 'r1' | 'r2' | 'r3';
 
@@ -28,7 +40,7 @@ export interface Project {
 
 /** A git work tree (not committed: untracked-not-ignored files count too) with the given files. */
 export async function createProject(files: Record<string, string>, options: { name?: string; git?: boolean } = {}): Promise<Project> {
-  const root = await mkdtemp(PROJECT_ROOT_PREFIX);
+  const root = await testRoot('pks-project-');
   const name = options.name ?? `proj-${randomBytes(3).toString('hex')}`;
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
@@ -100,11 +112,11 @@ export async function projectImageNames(dir: string): Promise<string[]> {
 /**
  * Removes every container and volume of a project folder this test created
  * (labelled with its path, which no one else has), and the images pks built
- * for it — test clean-up. A path outside createProject's folders is refused:
+ * for it — test clean-up. A path outside this test's own folders is refused:
  * clean-up by the path of a user's project would remove the user's work.
  */
 export async function removeProjectResources(engine: EngineClient, dir: string): Promise<void> {
-  if (!dir.startsWith(PROJECT_ROOT_PREFIX)) throw new Error(`refusing to clean up ${dir}: not a project folder this test created`);
+  if (!isOwnFolder(dir)) throw new Error(`refusing to clean up ${dir}: not a project folder this test created`);
   const { containers, volumes } = await leftovers(engine, dir);
   for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true }, okStatuses: [404] });
   for (const name of volumes) await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${name}`, okStatuses: [404, 409] });
