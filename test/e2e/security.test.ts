@@ -68,12 +68,12 @@ describe('security: file modes', () => {
     assert.equal(await mode(path.join(s.pksHome, 'known_hosts')), '0600');
   });
 
-  it('a ~/.pks that others can read is made private again', async () => {
+  it('a ~/.pks of the user\'s that others can read keeps its mode (pks did not create it); the files in it are 0600', async () => {
     const s = await sandbox();
     await mkdir(s.pksHome, { mode: 0o755 });
     const added = await s.run(['remote', 'add', 'elsewhere', '--host', 'elsewhere.example.test', '--no-test']);
     assert.equal(added.code, 0, added.stderr);
-    assert.equal(await mode(s.pksHome), '0700');
+    assert.equal(await mode(s.pksHome), '0755');
     assert.equal(await mode(path.join(s.pksHome, 'remote-hosts.json')), '0600');
   });
 
