@@ -35,10 +35,12 @@ export async function readUserFile(file: string, maxBytes: number): Promise<User
     if (info.isDirectory()) return { kind: 'directory' };
     if (!info.isFile()) return { kind: 'special' };
     if (info.size > maxBytes) return { kind: 'too-large', size: info.size };
-    // The file may grow after fstat: read at most one byte more than allowed.
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Sized by fstat (the cap is far above what such files hold); the file may
+    // grow meanwhile, so the buffer grows too, up to one byte over the cap.
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes, info.size) + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(Math.min(buffer.length, maxBytes + 1 - buffer.length))]);
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
