@@ -1,12 +1,10 @@
 // `pks devcontainer spawn`: parse, build the SpawnHost (the parts that run
-// processes on this machine: git, initializeCommand), run the core pipeline,
-// and render its events and result.
+// processes on this machine: git, initializeCommand, from src/process), run
+// the core pipeline, and render its events and result.
 
-import { execFile, spawn as spawnProcess } from 'node:child_process';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { OperationError, PksError, UsageError, errorMessage, systemErrorCode } from '../../common/errors.js';
+import { OperationError, PksError, UsageError, errorMessage } from '../../common/errors.js';
 import { stripColour } from '../../common/terminal-text.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
 import { commandArgvs } from '../../core/hooks.js';
@@ -16,13 +14,13 @@ import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult 
 import type { RebuildPolicy } from '../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../devcontainer/index.js';
 import { vscodeContainerUri } from '../../core/vscode-uri.js';
+import { gitFiles } from '../../process/git-files.js';
+import { runCommand } from '../../process/run-command.js';
 import type { Context } from '../context.js';
 import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../editor.js';
 import { retryPolicy } from '../retry-notices.js';
 import { sshPrompts } from '../ssh-prompts.js';
 import { SpawnRenderer } from './spawn-render.js';
-
-const run = promisify(execFile);
 
 export interface SpawnFlags {
   remote?: string;
@@ -40,118 +38,14 @@ export interface SpawnFlags {
   format: 'text' | 'json';
 }
 
-function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** True when `folder` or a folder above it has a `.git` (a work tree, whatever git says of it). */
-async function insideGitWorkTree(folder: string): Promise<boolean> {
-  for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
-    if (await exists(path.join(dir, '.git'))) return true;
-    if (path.dirname(dir) === dir) return false;
-  }
-}
-
-function gitNeeded(projectPath: string, why: string, hint: string): OperationError {
-  return new OperationError('E_GIT_FAILED', `${projectPath} is in a git repository, but git could not list its files: ${why}`, {
-    hint: `${hint} (Without git's list pks would upload everything, ignored files such as .env included; --include-ignored does that on purpose.)`,
-  });
-}
-
-/**
- * The files git would carry — tracked plus untracked-not-ignored — and the
- * repository itself (.git), so that work inside the container can be
- * committed. Undefined for a folder that is not in a git work tree. When git
- * is missing or refuses the repository (dubious ownership, ...), an error:
- * falling back to every file would upload what .gitignore keeps out.
- */
-/** What git carries in `folder`'s repository (below `folder` with `args` `-- .`), relative to `folder`. */
-async function gitList(folder: string, args: string[] = []): Promise<string[]> {
-  const listed = (await run('git', ['-C', folder, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout
-    .split('\0')
-    .filter((file) => file !== '');
-  return expandRepositories(folder, [...new Set(listed)]);
-}
-
-/**
- * A submodule, or a repository nested untracked, is one path in its parent's
- * list: what it carries comes from its own git (its .gitignore applies), with
- * its .git so that git works there too. One git cannot list, its folder is
- * left as it is (walked).
- */
-async function expandRepositories(folder: string, listed: string[]): Promise<string[]> {
-  // Submodules are gitlinks (mode 160000), which need a .gitmodules; an
-  // untracked nested repository is listed with a trailing slash. Files are
-  // not looked at one by one.
-  const gitlinks = new Set<string>();
-  if (await exists(path.join(folder, '.gitmodules'))) {
-    const staged = (await run('git', ['-C', folder, 'ls-files', '-z', '--stage'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout;
-    for (const line of staged.split('\0')) if (line.startsWith('160000 ')) gitlinks.add(line.slice(line.indexOf('\t') + 1));
-  }
-  const out: string[] = [];
-  const top = await realpath(folder).catch(() => path.resolve(folder));
-  for (const entry of listed) {
-    if (!entry.endsWith('/') && !gitlinks.has(entry)) {
-      out.push(entry);
-      continue;
-    }
-    const relative = entry.replace(/\/$/, '');
-    const inner = path.join(folder, relative);
-    // Reached through a symlinked folder (a submodule's folder replaced by a
-    // link): git is not run there, and the upload sends nothing through it.
-    const real = await realpath(inner).catch(() => undefined);
-    if (real !== path.join(top, relative) || !(await exists(path.join(inner, '.git')))) {
-      out.push(relative);
-      continue;
-    }
-    const files = await gitList(inner).catch(() => undefined);
-    if (files === undefined) out.push(relative);
-    else out.push(`${relative}/.git`, ...files.map((file) => `${relative}/${file}`));
-  }
-  return out;
-}
-
-async function gitFiles(projectPath: string): Promise<string[] | undefined> {
-  const list = (args: string[]) => gitList(projectPath, args);
-  let top: string;
-  try {
-    top = (await run('git', ['-C', projectPath, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' })).stdout.trim();
-  } catch (error) {
-    if (!(await insideGitWorkTree(projectPath))) return undefined;
-    if (systemErrorCode(error) === 'ENOENT') throw gitNeeded(projectPath, 'git is not installed (or not on PATH).', 'Install git');
-    const said = (error as { stderr?: string }).stderr?.trim().split('\n').find((line) => line.startsWith('fatal:')) ?? errorMessage(error);
-    throw gitNeeded(projectPath, said, /dubious ownership/.test(said) ? 'Trust it as git says (git config --global --add safe.directory <path>)' : 'Fix what git says');
-  }
-  // Real paths on both sides: a project reached through a symlink is still the top.
-  if ((await realpath(top).catch(() => top)) !== (await realpath(projectPath).catch(() => path.resolve(projectPath)))) {
-    // A sub-folder of a repository: git's view still applies, without .git.
-    return [...new Set(await list(['--', '.']))];
-  }
-  return [...new Set(await list([])), '.git'];
-}
-
-function runLocal(argv: string[], cwd: string, ctx: Context, signal: AbortSignal | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const [command = 'true', ...args] = argv;
-    // Ctrl-C ends the command too (the spawn pipeline then stops).
-    const child = spawnProcess(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: ctx.env, ...(signal === undefined ? {} : { signal }) });
-    child.stdout.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => ctx.reporter.progress(chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code ?? 1));
-  });
-}
-
 export function spawnHost(ctx: Context): SpawnHost {
   return {
     listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
     async runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal) {
       await Promise.all(
         commandArgvs(command).map(async ({ label, argv }) => {
-          const code = await runLocal(argv, cwd, ctx, signal);
+          // Ctrl-C ends the command too (the spawn pipeline then stops).
+          const code = await runCommand(argv, { cwd, env: ctx.env, signal, onOutput: (text) => ctx.reporter.progress(text) });
           if (code !== 0) {
             throw new OperationError('E_INITIALIZE_FAILED', `initializeCommand failed with exit code ${code}: ${label}`, {
               hint: 'It runs on this machine before anything is created; fix it and run spawn again.',
