@@ -56,7 +56,7 @@ export function devcontainerCommand(ctx: Context) {
         ['pks devcontainer spawn --rebuild', 'rebuild even if the configuration did not change (the workspace volume is kept)'],
       ]),
     )
-    .action(async (projectPath, flags) => (await import('./spawn.js')).spawnCommand(ctx, projectPath, flags));
+    .action(async (projectPath, flags) => (await import('./devcontainer/spawn-run.js')).spawnCommand(ctx, projectPath, flags));
   refuseBothForms(spawn, 'rebuild');
 
   dc.command('list')
@@ -78,7 +78,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (options) => {
-      const { runList } = await import('./devcontainer-list.js');
+      const { runList } = await import('./devcontainer/list-run.js');
       await runList(ctx, options);
     });
 
@@ -88,7 +88,7 @@ export function devcontainerCommand(ctx: Context) {
     .option('--print-uri', 'print only the editor URI on stdout')
     .addOption(new Option('--ide <ide>', 'editor to open').choices(['code', 'code-insiders', 'none'] as const))
     .option('-y, --yes', 'answer yes to confirmations')
-    .action(async (query, flags) => (await import('./connect.js')).connectCommand(ctx, query, flags))
+    .action(async (query, flags) => (await import('./devcontainer/connect-run.js')).connectCommand(ctx, query, flags))
     .addHelpText(
       'after',
       examples([
@@ -106,7 +106,7 @@ export function devcontainerCommand(ctx: Context) {
         ['pks devcontainer shell api --remote hetzner', 'in a container on a remote host'],
       ]),
     )
-    .action(async (query, flags) => (await import('./connect.js')).shellCommand(ctx, query, flags));
+    .action(async (query, flags) => (await import('./devcontainer/connect-run.js')).shellCommand(ctx, query, flags));
   containerCommand(dc, 'stop', 'stop a dev container')
     .option('--other-user', OTHER_USER_HELP)
     .option('--timeout <seconds>', 'seconds to wait before killing', parseNonNegativeInt)
@@ -118,16 +118,16 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (container, options) => {
-      const { runStop } = await import('./devcontainer-lifecycle.js');
+      const { runStop } = await import('./devcontainer/rm-run.js');
       await runStop(ctx, container, options);
     });
   containerCommand(dc, 'start', 'start a stopped dev container')
     .addHelpText('after', examples([['pks devcontainer start api', 'start it again (postStartCommand runs)']]))
-    .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runStart(ctx, container, options));
+    .action(async (container, options) => (await import('./devcontainer/rm-run.js')).runStart(ctx, container, options));
   containerCommand(dc, 'restart', 'restart a dev container')
     .option('--other-user', OTHER_USER_HELP)
     .addHelpText('after', examples([['pks devcontainer restart api --remote hetzner', 'stop and start it (postStartCommand runs)']]))
-    .action(async (container, options) => (await import('./devcontainer-lifecycle.js')).runRestart(ctx, container, options));
+    .action(async (container, options) => (await import('./devcontainer/rm-run.js')).runRestart(ctx, container, options));
   containerCommand(dc, 'logs', 'show a dev container\'s output')
     .option('-f, --follow', 'keep streaming new output')
     .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
@@ -141,7 +141,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (container, options) => {
-      const { runLogs } = await import('./devcontainer-exec.js');
+      const { runLogs } = await import('./devcontainer/exec-run.js');
       await runLogs(ctx, container, options);
     });
   containerCommand(dc, 'exec', 'run a command in a dev container')
@@ -161,7 +161,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (container, command, options, self) => {
-      const { runExec, rootArgs } = await import('./devcontainer-exec.js');
+      const { runExec, rootArgs } = await import('./devcontainer/exec-run.js');
       await runExec(ctx, container, command, options, rootArgs(self));
     });
   containerCommand(dc, 'rm', 'remove a dev container (the workspace volume is kept unless --volumes)')
@@ -178,7 +178,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (container, options) => {
-      const { runRm } = await import('./devcontainer-lifecycle.js');
+      const { runRm } = await import('./devcontainer/rm-run.js');
       await runRm(ctx, container, options);
     });
   containerCommand(dc, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
@@ -193,7 +193,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
-    .action(async (query, flags) => (await import('./rebuild.js')).rebuildCommand(ctx, query, flags));
+    .action(async (query, flags) => (await import('./devcontainer/rebuild-run.js')).rebuildCommand(ctx, query, flags));
   containerCommand(dc, 'inspect', 'show everything pks knows about a dev container')
     .addOption(formatOption())
     .addHelpText(
@@ -203,7 +203,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (container, options) => {
-      const { runInspect } = await import('./devcontainer-lifecycle.js');
+      const { runInspect } = await import('./devcontainer/rm-run.js');
       await runInspect(ctx, container, options);
     });
 
@@ -219,7 +219,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (projectPath, options) => {
-      const { runConfigCommand } = await import('./devcontainer-config.js');
+      const { runConfigCommand } = await import('./devcontainer/config-run.js');
       await runConfigCommand(ctx, projectPath, options);
     });
   dc.command('validate')
@@ -233,7 +233,7 @@ export function devcontainerCommand(ctx: Context) {
       ]),
     )
     .action(async (projectPath, options) => {
-      const { runValidateCommand } = await import('./devcontainer-config.js');
+      const { runValidateCommand } = await import('./devcontainer/config-run.js');
       await runValidateCommand(ctx, projectPath, options);
     });
 

@@ -1,17 +1,17 @@
 // `pks devcontainer list`: the one command people run without thinking, so it
 // loads only the engine client and the discovery code (see bench/list.ts).
 
-import { OperationError, UsageError, errorMessage, isPksError } from '../../common/errors.js';
-import type { DevcontainerSummary } from '../../core/discovery.js';
-import { listAllHosts, listOneHost, type HostListing } from '../../core/discovery-hosts.js';
-import { LOCAL_HOST_ID } from '../../core/labels.js';
-import { isOwnedBy, localUserName } from '../../core/owner.js';
-import type { Context } from '../context.js';
-import type { OutputFormat } from '../options.js';
-import { relativeTime } from '../relative-time.js';
-import { retryPolicy } from '../retry-notices.js';
-import { sshPrompts } from '../ssh-prompts.js';
-import { renderTable, type Column } from '../table.js';
+import { OperationError, UsageError, errorMessage, isPksError } from '../../../common/errors.js';
+import type { DevcontainerSummary } from '../../../core/discovery.js';
+import { listAllHosts, listOneHost, type HostListing } from '../../../core/discovery-hosts.js';
+import { LOCAL_HOST_ID } from '../../../core/labels.js';
+import { isOwnedBy, localUserName } from '../../../core/owner.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
+import { relativeTime } from '../../relative-time.js';
+import { retryPolicy } from '../../retry-notices.js';
+import { sshPrompts } from '../../ssh-prompts.js';
+import { renderTable, type Column } from '../../table.js';
 
 export interface ListFlags {
   remote?: string | undefined;

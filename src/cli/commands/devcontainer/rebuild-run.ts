@@ -4,14 +4,14 @@
 // progress survives, and the create-time hooks run again.
 
 import { stat } from 'node:fs/promises';
-import { OperationError, UsageError } from '../../common/errors.js';
-import { escapeControls } from '../../common/terminal-text.js';
-import { inspectContainer, labelsOf } from '../../core/container-info.js';
-import { LABELS } from '../../core/labels.js';
-import { localUserName } from '../../core/owner.js';
-import { openContainerTarget } from '../container-target.js';
-import type { Context } from '../context.js';
-import { runSpawn, spawnHost, withOutcome } from './spawn.js';
+import { OperationError, UsageError } from '../../../common/errors.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import { inspectContainer, labelsOf } from '../../../core/container-info.js';
+import { LABELS } from '../../../core/labels.js';
+import { localUserName } from '../../../core/owner.js';
+import { openContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import { runSpawn, spawnHost, withOutcome } from './spawn-run.js';
 
 export interface RebuildFlags {
   remote?: string;

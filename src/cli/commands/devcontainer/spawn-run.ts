@@ -4,22 +4,22 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OperationError, PksError, UsageError, errorMessage } from '../../common/errors.js';
-import { stripColour } from '../../common/terminal-text.js';
-import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
-import { commandArgvs } from '../../core/hooks.js';
-import { LOCAL_HOST_ID } from '../../core/labels.js';
-import { localUserName } from '../../core/owner.js';
-import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../core/spawn/spawn.js';
-import type { RebuildPolicy } from '../../core/spawn/types.js';
-import type { LifecycleCommand } from '../../devcontainer/index.js';
-import { vscodeContainerUri } from '../../core/vscode-uri.js';
-import { gitFiles } from '../../process/git-files.js';
-import { runCommand } from '../../process/run-command.js';
-import type { Context } from '../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../editor.js';
-import { retryPolicy } from '../retry-notices.js';
-import { sshPrompts } from '../ssh-prompts.js';
+import { OperationError, PksError, UsageError, errorMessage } from '../../../common/errors.js';
+import { stripColour } from '../../../common/terminal-text.js';
+import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
+import { commandArgvs } from '../../../core/hooks.js';
+import { LOCAL_HOST_ID } from '../../../core/labels.js';
+import { localUserName } from '../../../core/owner.js';
+import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
+import type { RebuildPolicy } from '../../../core/spawn/types.js';
+import type { LifecycleCommand } from '../../../devcontainer/index.js';
+import { vscodeContainerUri } from '../../../core/vscode-uri.js';
+import { gitFiles } from '../../../process/git-files.js';
+import { runCommand } from '../../../process/run-command.js';
+import type { Context } from '../../context.js';
+import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { retryPolicy } from '../../retry-notices.js';
+import { sshPrompts } from '../../ssh-prompts.js';
 import { SpawnRenderer } from './spawn-render.js';
 
 export interface SpawnFlags {

@@ -5,15 +5,15 @@
 // `config --format json` is a stable interface: see configDocument().
 
 import path from 'node:path';
-import { parseRunArgs } from '../../core/spawn/run-args.js';
-import type { Context } from '../context.js';
-import type { OutputFormat } from '../options.js';
+import { parseRunArgs } from '../../../core/spawn/run-args.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
 import {
   formatWarning,
   loadDevcontainerConfig,
   type ConfigChooser,
   type LoadedDevcontainerConfig,
-} from '../../devcontainer/index.js';
+} from '../../../devcontainer/index.js';
 
 export interface ConfigCommandOptions {
   config?: string | undefined;

@@ -1,15 +1,15 @@
 // `pks devcontainer stop|start|restart|rm|inspect`: find the container, call
 // the core, say what happened. Loaded only when one of these runs.
 
-import { OperationError } from '../../common/errors.js';
-import { escapeControls } from '../../common/terminal-text.js';
-import { inspectContainer } from '../../core/container-info.js';
-import { describeDevcontainer, type DevcontainerDetails } from '../../core/describe.js';
-import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer, workspaceVolumeOf } from '../../core/lifecycle.js';
-import { hookMessages, openContainerTarget, type ContainerTarget } from '../container-target.js';
-import type { Context } from '../context.js';
-import type { OutputFormat } from '../options.js';
-import { relativeTime } from '../relative-time.js';
+import { OperationError } from '../../../common/errors.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import { inspectContainer } from '../../../core/container-info.js';
+import { describeDevcontainer, type DevcontainerDetails } from '../../../core/describe.js';
+import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer, workspaceVolumeOf } from '../../../core/lifecycle.js';
+import { hookMessages, openContainerTarget, type ContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
+import { relativeTime } from '../../relative-time.js';
 
 interface TargetFlags {
   remote?: string | undefined;

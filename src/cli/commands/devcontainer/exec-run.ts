@@ -4,14 +4,14 @@
 // session ends; without one stdout and stderr stay apart.
 
 import type { ReadStream } from 'node:tty';
-import { OperationError, UsageError } from '../../common/errors.js';
-import { inspectContainer } from '../../core/container-info.js';
-import { startExec, type ExecHandle } from '../../core/exec.js';
-import { execSettings } from '../../core/exec-settings.js';
-import { parseSince, streamLogs } from '../../core/logs.js';
-import { CommandExitStatus } from '../command-exit.js';
-import { openContainerTarget } from '../container-target.js';
-import type { Context, TtyWritable } from '../context.js';
+import { OperationError, UsageError } from '../../../common/errors.js';
+import { inspectContainer } from '../../../core/container-info.js';
+import { startExec, type ExecHandle } from '../../../core/exec.js';
+import { execSettings } from '../../../core/exec-settings.js';
+import { parseSince, streamLogs } from '../../../core/logs.js';
+import { CommandExitStatus } from '../../command-exit.js';
+import { openContainerTarget } from '../../container-target.js';
+import type { Context, TtyWritable } from '../../context.js';
 
 export interface ExecFlags {
   remote?: string | undefined;
