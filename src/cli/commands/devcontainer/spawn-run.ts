@@ -4,8 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OperationError, PksError, UsageError, errorMessage } from '../../../common/errors.js';
-import { stripColour } from '../../../common/terminal-text.js';
+import { OperationError, UsageError, errorMessage } from '../../../common/errors.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
 import { commandArgvs } from '../../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../../core/labels.js';
@@ -79,11 +78,7 @@ function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
   return 'auto';
 }
 
-export function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
-  return withOutcome(ctx, flags.format, () => spawnProject(ctx, projectArg, flags));
-}
-
-async function spawnProject(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
   const policy = rebuildPolicy(flags);
   if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
   const projectPath = path.resolve(ctx.cwd, projectArg);
@@ -140,23 +135,7 @@ async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarge
   };
 }
 
-/** Runs the pipeline with progress drawn, Ctrl-C wired, and the result (or error outcome) printed. */
-/**
- * Runs a spawn-like command; with --format json, scripts get an outcome
- * object on stdout whatever fails, a bad argument included.
- */
-export async function withOutcome(ctx: Context, format: 'text' | 'json', work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (format === 'json') {
-      const known = error instanceof PksError;
-      ctx.reporter.json({ outcome: 'error', code: known ? error.code : 'E_INTERNAL', message: stripColour(errorMessage(error)), ...(known && error.hint !== undefined ? { hint: error.hint } : {}) });
-    }
-    throw error;
-  }
-}
-
+/** Runs the pipeline with progress drawn, Ctrl-C wired, and the result printed. */
 export async function runSpawn(ctx: Context, format: 'text' | 'json', request: Omit<SpawnRequest, 'onEvent' | 'signal'>): Promise<SpawnResult> {
   const renderer = new SpawnRenderer(ctx);
   const signal = ctx.interruptSignal();
