@@ -11,6 +11,7 @@ import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } fro
 import type { Context } from '../context.js';
 import { warnSkippedAliases } from '../editor.js';
 import type { OutputFormat } from '../options.js';
+import { present, type View } from '../present.js';
 import { relativeTime } from '../relative-time.js';
 import { sshPrompts } from '../ssh-prompts.js';
 import { renderTable } from '../table.js';
@@ -160,29 +161,33 @@ function effectiveLogin(ctx: Context, host: RemoteHost): { address: string; key:
 }
 
 export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
-  const hosts = await storeOf(ctx).list();
-  if (flags.format === 'json') {
-    ctx.reporter.json(hosts);
-    return;
-  }
-  if (hosts.length === 0) {
-    ctx.reporter.info('No remote hosts registered. Add one with: pks remote add <id> --host <host> [--user <user>] [--key <path>]');
-    return;
-  }
-  // ssh_config is read once per host.
-  const rows = hosts.map((host) => ({ host, ...effectiveLogin(ctx, host) }));
-  ctx.reporter.data(
-    renderTable(
-      [
-        { header: 'ID', value: (r: (typeof rows)[number]) => r.host.id },
-        { header: 'ADDRESS', value: (r) => r.address },
-        { header: 'KEY', value: (r) => r.key },
-        { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
-        { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
-      ],
-      rows,
-    ),
-  );
+  present(ctx.reporter, flags.format, await storeOf(ctx).list(), remoteListView(ctx));
+}
+
+/** The JSON document is the registry's entries as stored; the table adds where ssh_config leads. */
+function remoteListView(ctx: Context): View<RemoteHost[]> {
+  return {
+    text(hosts, reporter) {
+      if (hosts.length === 0) {
+        reporter.info('No remote hosts registered. Add one with: pks remote add <id> --host <host> [--user <user>] [--key <path>]');
+        return;
+      }
+      // ssh_config is read once per host.
+      const rows = hosts.map((host) => ({ host, ...effectiveLogin(ctx, host) }));
+      reporter.data(
+        renderTable(
+          [
+            { header: 'ID', value: (r: (typeof rows)[number]) => r.host.id },
+            { header: 'ADDRESS', value: (r) => r.address },
+            { header: 'KEY', value: (r) => r.key },
+            { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
+            { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
+          ],
+          rows,
+        ),
+      );
+    },
+  };
 }
 
 export async function remoteTest(ctx: Context, id: string, flags: ConnectFlags & { format: OutputFormat }): Promise<void> {
