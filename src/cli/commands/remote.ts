@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { formatOption, parseNewRemoteId, parseNonEmpty, parsePositiveInt, parsePort, parseRemoteId, parseRemoteSocketPath, parseSshName } from '../options.js';
 import { examples } from './examples.js';
 
-const actions = () => import('./remote-actions.js');
+const actions = () => import('./remote/add-run.js');
 
 function timeoutOption(defaultSeconds = 10) {
   return new Option('--timeout <seconds>', `SSH connect timeout in seconds (default: ${defaultSeconds})`).argParser(parsePositiveInt);

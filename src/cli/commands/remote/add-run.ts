@@ -2,19 +2,19 @@
 // when one of these commands runs.
 
 import path from 'node:path';
-import { OperationError, UsageError, isPksError } from '../../common/errors.js';
-import { checkRemoteHost, type CheckResult, type CheckStep } from '../../core/remote-check.js';
-import { countManagedContainers } from '../../core/remote-hosts.js';
-import { resolveRemoteTarget } from '../../core/remote-target.js';
-import { refreshSshAliases, renderHostBlocks } from '../../core/ssh-aliases.js';
-import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } from '../../store/remote-host-store.js';
-import type { Context } from '../context.js';
-import { warnSkippedAliases } from '../editor.js';
-import type { OutputFormat } from '../options.js';
-import { present, type View } from '../present.js';
-import { relativeTime } from '../relative-time.js';
-import { sshPrompts } from '../ssh-prompts.js';
-import { renderTable } from '../table.js';
+import { OperationError, UsageError, isPksError } from '../../../common/errors.js';
+import { checkRemoteHost, type CheckResult, type CheckStep } from '../../../core/remote-check.js';
+import { countManagedContainers } from '../../../core/remote-hosts.js';
+import { resolveRemoteTarget } from '../../../core/remote-target.js';
+import { refreshSshAliases, renderHostBlocks } from '../../../core/ssh-aliases.js';
+import { RemoteHostStore, describeHost, remoteExistsError, type RemoteHost } from '../../../store/remote-host-store.js';
+import type { Context } from '../../context.js';
+import { warnSkippedAliases } from '../../editor.js';
+import type { OutputFormat } from '../../options.js';
+import { present, type View } from '../../present.js';
+import { relativeTime } from '../../relative-time.js';
+import { sshPrompts } from '../../ssh-prompts.js';
+import { renderTable } from '../../table.js';
 
 const STATUS_MARK: Record<CheckStep['status'], string> = { pass: '✔', fail: '✖', warn: '!', skip: '-' };
 
