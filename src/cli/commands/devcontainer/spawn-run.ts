@@ -17,9 +17,10 @@ import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { present } from '../../present.js';
 import { retryPolicy } from '../../retry-notices.js';
 import { sshPrompts } from '../../ssh-prompts.js';
-import { SpawnRenderer } from './spawn-render.js';
+import { SpawnRenderer, spawnResultView } from './spawn-render.js';
 
 export interface SpawnFlags {
   remote?: string;
@@ -147,6 +148,6 @@ export async function runSpawn(ctx: Context, format: 'text' | 'json', request: O
     throw error;
   }
   renderer.finish();
-  renderer.result(result, request.target, format);
+  present(ctx.reporter, format, result, spawnResultView(request.target));
   return result;
 }
