@@ -1,12 +1,15 @@
 // ESLint rule: src/ is layered and each layer imports only from the layers
 // below it (see ARCHITECTURE.md and README "Architecture"). The order, lowest
 // first, is the LAYERS array. A file may import from its own layer and from
-// lower ones; anything else is reported. Only the CLI layer may start
+// lower ones; anything else is reported. Only the CLI layer and the process
+// adapter below it (git, initializeCommand on this machine) may start
 // processes: engine work goes through the Engine API, never a docker CLI.
 
 import path from 'node:path';
 
-export const LAYERS = ['common', 'store', 'ssh', 'engine', 'devcontainer', 'core', 'cli'];
+export const LAYERS = ['common', 'store', 'ssh', 'engine', 'devcontainer', 'core', 'process', 'cli'];
+/** The layers that may start processes. */
+const PROCESS_LAYERS = new Set(['process', 'cli']);
 const PROCESS_MODULES = new Set(['child_process', 'node:child_process']);
 
 function layerOf(file, srcRoot) {
@@ -26,7 +29,7 @@ export const layerBoundaries = {
       upward: "Layer '{{from}}' may not import from layer '{{to}}' ({{specifier}}): layers import only from the ones below them ({{order}}).",
       unlayered: "'{{file}}' is not inside a known layer folder ({{order}}).",
       outside: "'{{specifier}}' leaves src/: source files import only from src/ (and package.json).",
-      process: "Layer '{{from}}' may not start processes ('{{specifier}}'): only src/cli may, and never the docker CLI.",
+      process: "Layer '{{from}}' may not start processes ('{{specifier}}'): only src/cli and src/process may, and never the docker CLI.",
     },
   },
   create(context) {
@@ -45,7 +48,7 @@ export const layerBoundaries = {
     function check(node, source) {
       if (!source || source.type !== 'Literal' || typeof source.value !== 'string') return;
       const specifier = source.value;
-      if (PROCESS_MODULES.has(specifier) && from !== 'cli') {
+      if (PROCESS_MODULES.has(specifier) && !PROCESS_LAYERS.has(from)) {
         context.report({ node, messageId: 'process', data: { from, specifier } });
         return;
       }

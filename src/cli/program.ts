@@ -10,6 +10,7 @@ import { devcontainerCommand } from './commands/devcontainer.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
 import { CommandContext, type CliIo, type ContextOverrides } from './context.js';
+import { errorOutcome } from './present.js';
 import { reportError } from './render-error.js';
 
 export const VERSION: string = packageJson.version;
@@ -106,11 +107,19 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Cont
   const ctx = new CommandContext(io, overrides);
   if (wantsJsonLogs(argv)) ctx.configure({ verbose: false, logFormat: 'json' });
   const program = buildProgram(ctx);
+  // The --format of the command that runs, once commander has parsed it.
+  let format: unknown;
+  program.hook('preAction', (_command, action) => {
+    format = (action.opts() as { format?: unknown }).format;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExitCode(error);
+    // Scripts get one JSON document on stdout whatever fails; data already
+    // printed (a partial list, the steps of a failed remote test) is that document.
+    if (format === 'json' && !ctx.reporter.wroteData) ctx.reporter.json(errorOutcome(error));
     return reportError(ctx.reporter, error);
   } finally {
     await ctx.dispose();

@@ -55,6 +55,7 @@ export class Reporter {
   private readonly stdout: Writable;
   private readonly stderr: Writable;
   private readonly now: () => Date;
+  private dataWritten = false;
 
   constructor(options: ReporterOptions) {
     this.stdout = options.stdout;
@@ -107,14 +108,21 @@ export class Reporter {
     this.stderr.write(programOutputForTerminal(text, this.colour));
   }
 
+  /** True once data or JSON went to stdout: a failure after it must not add a second document. */
+  get wroteData(): boolean {
+    return this.dataWritten;
+  }
+
   /** Writes data (already rendered text) to stdout; values in it are shown with their control characters escaped. */
   data(text: string): void {
     const safe = escapeControlsKeepingLayout(text);
+    this.dataWritten = true;
     this.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
   /** Writes one JSON document to stdout: the exact values, every control character JSON-escaped. */
   json(value: unknown): void {
+    this.dataWritten = true;
     this.stdout.write(`${jsonForTerminal(value, 2)}\n`);
   }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { splitHostSpec } from '../../src/cli/commands/remote-actions.js';
+import { splitHostSpec } from '../../src/cli/commands/remote/add-run.js';
 import { parseNonEmpty, parseSshName, parseVolumeName } from '../../src/cli/options.js';
 
 describe('option parsers', () => {

@@ -2,8 +2,8 @@
 // list, logs and exec: no engine needed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { age, statusCell } from '../../src/cli/commands/devcontainer-list.js';
-import { splitExecOperands } from '../../src/cli/commands/devcontainer-exec.js';
+import { age, statusCell } from '../../src/cli/commands/devcontainer/list-run.js';
+import { splitExecOperands } from '../../src/cli/commands/devcontainer/exec-run.js';
 import { matchContainers, matchFolder } from '../../src/core/container-match.js';
 import { summarize, type DevcontainerSummary } from '../../src/core/discovery.js';
 import { parseSince } from '../../src/core/logs.js';

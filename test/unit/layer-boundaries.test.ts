@@ -40,9 +40,17 @@ describe('layer-boundaries lint rule', () => {
     assert.equal(lint('src/store/a.ts', "export * from '../core/x.js'; await import('../cli/y.js');").length, 2);
   });
 
-  it('forbids child_process outside the CLI layer', () => {
+  it('forbids child_process outside the CLI layer and the process adapter', () => {
     const [message] = lint('src/engine/a.ts', "import { spawn } from 'node:child_process';");
     assert.match(message ?? '', /may not start processes/);
+    assert.match(lint('src/core/a.ts', "import { spawn } from 'node:child_process';")[0] ?? '', /may not start processes/);
+    assert.deepEqual(lint('src/process/a.ts', "import { spawn } from 'node:child_process'; import '../core/x.js';"), []);
+  });
+
+  it('keeps the process adapter below the CLI: core may not import it', () => {
+    assert.deepEqual(lint('src/cli/a.ts', "import '../process/git-files.js';"), []);
+    assert.match(lint('src/core/a.ts', "import '../process/git-files.js';")[0] ?? '', /Layer 'core' may not import from layer 'process'/);
+    assert.match(lint('src/process/a.ts', "import '../cli/context.js';")[0] ?? '', /Layer 'process' may not import from layer 'cli'/);
   });
 
   it('reports files outside the known layers', () => {

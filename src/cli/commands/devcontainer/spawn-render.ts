@@ -2,11 +2,12 @@
 // terminal) on stderr, every event as a JSON line with --log-format json, and
 // the result on stdout as a summary or one JSON outcome object.
 
-import { remoteFlagOf, type EngineTarget } from '../../core/engine-target.js';
-import type { SpawnEvent, SpawnResult } from '../../core/spawn/spawn.js';
-import { formatBytes } from '../../core/remote-check.js';
-import { escapeControls } from '../../common/terminal-text.js';
-import type { Context } from '../context.js';
+import { remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
+import type { SpawnEvent, SpawnResult } from '../../../core/spawn/spawn.js';
+import { formatBytes } from '../../../core/remote-check.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import type { Context } from '../../context.js';
+import type { View } from '../../present.js';
 
 export class SpawnRenderer {
   private liveLine = false;
@@ -71,29 +72,6 @@ export class SpawnRenderer {
     this.endLiveLine();
   }
 
-  result(result: SpawnResult, target: EngineTarget, format: 'text' | 'json'): void {
-    const { reporter } = this.ctx;
-    if (format === 'json') {
-      const { outcome, ...rest } = result;
-      reporter.json({ outcome: 'success', action: outcome, ...rest });
-      return;
-    }
-    const remote = remoteFlagOf(target.hostId);
-    const verb = { created: 'created', rebuilt: 'rebuilt', reused: 'already running', started: 'started' }[result.outcome];
-    reporter.success(`Dev container ${result.containerName} ${verb}.`);
-    reporter.data(
-      [
-        `container  ${result.containerName} (${result.containerId.slice(0, 12)})`,
-        `host       ${target.description}`,
-        // The user and the folder may come from the image's metadata and the container's labels.
-        `workspace  ${escapeControls(result.remoteWorkspaceFolder)} (user ${escapeControls(result.remoteUser)})`,
-        `volume     ${escapeControls(result.volumeName)}`,
-        `connect    pks devcontainer connect ${result.containerName}${remote}`,
-        `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
-      ].join('\n'),
-    );
-  }
-
   private live(text: string): void {
     const width = this.ctx.stderr.columns ?? 100;
     // Layer ids and statuses come from the engine.
@@ -106,4 +84,27 @@ export class SpawnRenderer {
     this.ctx.stderr.write('\n');
     this.liveLine = false;
   }
+}
+
+/** What spawn and rebuild print at the end: the outcome object with --format json, else a summary with the next steps. */
+export function spawnResultView(target: EngineTarget): View<SpawnResult> {
+  return {
+    json: ({ outcome, ...rest }) => ({ outcome: 'success', action: outcome, ...rest }),
+    text(result, reporter) {
+      const remote = remoteFlagOf(target.hostId);
+      const verb = { created: 'created', rebuilt: 'rebuilt', reused: 'already running', started: 'started' }[result.outcome];
+      reporter.success(`Dev container ${result.containerName} ${verb}.`);
+      reporter.data(
+        [
+          `container  ${result.containerName} (${result.containerId.slice(0, 12)})`,
+          `host       ${target.description}`,
+          // The user and the folder may come from the image's metadata and the container's labels.
+          `workspace  ${escapeControls(result.remoteWorkspaceFolder)} (user ${escapeControls(result.remoteUser)})`,
+          `volume     ${escapeControls(result.volumeName)}`,
+          `connect    pks devcontainer connect ${result.containerName}${remote}`,
+          `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
+        ].join('\n'),
+      );
+    },
+  };
 }

@@ -4,14 +4,14 @@
 // progress survives, and the create-time hooks run again.
 
 import { stat } from 'node:fs/promises';
-import { OperationError, UsageError } from '../../common/errors.js';
-import { escapeControls } from '../../common/terminal-text.js';
-import { inspectContainer, labelsOf } from '../../core/container-info.js';
-import { LABELS } from '../../core/labels.js';
-import { localUserName } from '../../core/owner.js';
-import { openContainerTarget } from '../container-target.js';
-import type { Context } from '../context.js';
-import { runSpawn, spawnHost, withOutcome } from './spawn.js';
+import { OperationError, UsageError } from '../../../common/errors.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import { inspectContainer, labelsOf } from '../../../core/container-info.js';
+import { LABELS } from '../../../core/labels.js';
+import { localUserName } from '../../../core/owner.js';
+import { openContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import { runSpawn, spawnHost } from './spawn-run.js';
 
 export interface RebuildFlags {
   remote?: string;
@@ -22,11 +22,7 @@ export interface RebuildFlags {
   otherUser?: boolean;
 }
 
-export function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
-  return withOutcome(ctx, flags.format, () => rebuild(ctx, query, flags));
-}
-
-async function rebuild(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
+export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
   const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'rebuild', otherUser: flags.otherUser });
   const labels = labelsOf(await inspectContainer(found.target.engine, found.container.containerId));
   if (found.container.foreign || labels[LABELS.managed] !== 'true') {

@@ -1,17 +1,18 @@
 // `pks devcontainer list`: the one command people run without thinking, so it
 // loads only the engine client and the discovery code (see bench/list.ts).
 
-import { OperationError, UsageError, errorMessage, isPksError } from '../../common/errors.js';
-import type { DevcontainerSummary } from '../../core/discovery.js';
-import { listAllHosts, listOneHost, type HostListing } from '../../core/discovery-hosts.js';
-import { LOCAL_HOST_ID } from '../../core/labels.js';
-import { isOwnedBy, localUserName } from '../../core/owner.js';
-import type { Context } from '../context.js';
-import type { OutputFormat } from '../options.js';
-import { relativeTime } from '../relative-time.js';
-import { retryPolicy } from '../retry-notices.js';
-import { sshPrompts } from '../ssh-prompts.js';
-import { renderTable, type Column } from '../table.js';
+import { OperationError, UsageError, errorMessage, isPksError } from '../../../common/errors.js';
+import type { DevcontainerSummary } from '../../../core/discovery.js';
+import { listAllHosts, listOneHost, type HostListing } from '../../../core/discovery-hosts.js';
+import { LOCAL_HOST_ID } from '../../../core/labels.js';
+import { isOwnedBy, localUserName } from '../../../core/owner.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
+import { present, type View } from '../../present.js';
+import { relativeTime } from '../../relative-time.js';
+import { retryPolicy } from '../../retry-notices.js';
+import { sshPrompts } from '../../ssh-prompts.js';
+import { renderTable, type Column } from '../../table.js';
 
 export interface ListFlags {
   remote?: string | undefined;
@@ -51,7 +52,18 @@ const OWNER_COLUMNS: readonly Column<DevcontainerSummary>[] = [
   ...COLUMNS.slice(4),
 ];
 
-export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
+export interface ListResult {
+  /** What is shown: the user's own (and those of unknown owner) unless --all-users. */
+  containers: DevcontainerSummary[];
+  /** Other users' containers left out of `containers`. */
+  hidden: number;
+  user: string;
+  listings: HostListing[];
+  failed: Array<Extract<HostListing, { ok: false }>>;
+}
+
+/** The dev containers on one engine or every one; an engine that could not be listed is in `failed`. */
+export async function listDevcontainers(ctx: Context, flags: ListFlags): Promise<ListResult> {
   if (flags.allRemotes === true && flags.remote !== undefined) {
     throw new UsageError('--remote and --all-remotes cannot be combined.', {
       hint: 'Use --remote <id> for one host, --all-remotes for the local engine and every registered host.',
@@ -67,15 +79,25 @@ export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
   const user = localUserName(ctx.env);
   const containers = flags.allUsers === true ? listed : listed.filter((c) => isOwnedBy(c, user));
   const failed = listings.filter((listing): listing is Extract<HostListing, { ok: false }> => !listing.ok);
+  return { containers, hidden: listed.length - containers.length, user, listings, failed };
+}
 
-  if (flags.format === 'json') ctx.reporter.json(containers);
-  else if (containers.length > 0) ctx.reporter.data(renderTable(flags.allUsers === true ? OWNER_COLUMNS : COLUMNS, containers));
-  else if (failed.length < listings.length) ctx.reporter.info(emptyMessage(flags, listings));
-  const hidden = listed.length - containers.length;
-  if (hidden > 0 && flags.format !== 'json') {
-    ctx.reporter.info(`${hidden} dev container${hidden === 1 ? '' : 's'} of other users not shown (you are ${user}; --all-users shows them).`);
-  }
+/** The JSON document is the array of containers (`[]` when empty); the table for people, notes on stderr. */
+export function listView(flags: ListFlags): View<ListResult> {
+  return {
+    json: (result) => result.containers,
+    text(result, reporter) {
+      const { containers, failed, listings, hidden, user } = result;
+      if (containers.length > 0) reporter.data(renderTable(flags.allUsers === true ? OWNER_COLUMNS : COLUMNS, containers));
+      else if (failed.length < listings.length) reporter.info(emptyMessage(flags, listings));
+      if (hidden > 0) reporter.info(`${hidden} dev container${hidden === 1 ? '' : 's'} of other users not shown (you are ${user}; --all-users shows them).`);
+    },
+  };
+}
 
+/** Each engine that could not be listed, as an error; then the exit status says the list is partial. */
+function reportUnlisted(ctx: Context, result: ListResult): void {
+  const { failed, listings } = result;
   for (const listing of failed) {
     const error = listing.error;
     ctx.reporter.log({
@@ -94,6 +116,12 @@ export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
       remote === undefined ? {} : { hint: `Check the host with: pks remote test ${remote.host}` },
     );
   }
+}
+
+export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
+  const result = await listDevcontainers(ctx, flags);
+  present(ctx.reporter, flags.format, result, listView(flags));
+  reportUnlisted(ctx, result);
 }
 
 function emptyMessage(flags: ListFlags, listings: readonly HostListing[]): string {

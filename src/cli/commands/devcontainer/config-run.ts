@@ -1,19 +1,18 @@
-// `pks devcontainer config` and `pks devcontainer validate`: read a project's
-// dev container configuration without any engine. `config` prints the
-// resolved and merged configuration with its hash; `validate` only reports
-// problems (exit 1 on errors, 0 with warnings). The JSON document of
-// `config --format json` is a stable interface: see configDocument().
+// `pks devcontainer config`: read a project's dev container configuration
+// without any engine and print the resolved and merged configuration with its
+// hash. The JSON document of `config --format json` is a stable interface:
+// see configDocument().
 
 import path from 'node:path';
-import { parseRunArgs } from '../../core/spawn/run-args.js';
-import type { Context } from '../context.js';
-import type { OutputFormat } from '../options.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
+import { present, type View } from '../../present.js';
 import {
   formatWarning,
   loadDevcontainerConfig,
   type ConfigChooser,
   type LoadedDevcontainerConfig,
-} from '../../devcontainer/index.js';
+} from '../../../devcontainer/index.js';
 
 export interface ConfigCommandOptions {
   config?: string | undefined;
@@ -28,7 +27,7 @@ function chooser(ctx: Context): ConfigChooser {
   };
 }
 
-async function load(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<LoadedDevcontainerConfig> {
+export async function load(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<LoadedDevcontainerConfig> {
   const loaded = await loadDevcontainerConfig(path.resolve(ctx.cwd, projectPath), {
     configFile: options.config,
     cwd: ctx.cwd,
@@ -39,7 +38,7 @@ async function load(ctx: Context, projectPath: string, options: ConfigCommandOpt
   return loaded;
 }
 
-function relative(loaded: LoadedDevcontainerConfig, file: string): string {
+export function relative(loaded: LoadedDevcontainerConfig, file: string): string {
   return path.relative(loaded.projectPath, file).split(path.sep).join('/') || '.';
 }
 
@@ -127,19 +126,11 @@ function renderSummary(loaded: LoadedDevcontainerConfig): string {
   return shown.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
 }
 
-export async function runConfigCommand(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<void> {
-  const loaded = await load(ctx, projectPath, options);
-  if (options.format === 'json') ctx.reporter.json(configDocument(loaded));
-  else ctx.reporter.data(renderSummary(loaded));
-}
+export const configView: View<LoadedDevcontainerConfig> = {
+  json: configDocument,
+  text: (loaded, reporter) => reporter.data(renderSummary(loaded)),
+};
 
-export async function runValidateCommand(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<void> {
-  const loaded = await load(ctx, projectPath, options);
-  // What spawn would say of runArgs (they are only parsed there), said now.
-  const ignored = parseRunArgs(loaded.merged.runArgs ?? []).ignored;
-  if (ignored.length > 0) ctx.reporter.warn(`runArgs not supported by pks, ignored: ${ignored.join(' ')}`, undefined, 'W_UNSUPPORTED');
-  const count = loaded.warnings.length + (ignored.length > 0 ? 1 : 0);
-  ctx.reporter.success(
-    `${relative(loaded, loaded.configFile)} is valid${count === 0 ? '' : ` (${count} warning${count === 1 ? '' : 's'})`}.`,
-  );
+export async function runConfigCommand(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<void> {
+  present(ctx.reporter, options.format ?? 'table', await load(ctx, projectPath, options), configView);
 }

@@ -1,17 +1,16 @@
-// `pks devcontainer exec` and `logs`: a process's streams between this
-// terminal and a container. With a TTY the local terminal goes raw (every key
+// `pks devcontainer exec`: a process's streams between this terminal and a
+// container. With a TTY the local terminal goes raw (every key
 // to the container), follows the window size, and is restored however the
 // session ends; without one stdout and stderr stay apart.
 
 import type { ReadStream } from 'node:tty';
-import { OperationError, UsageError } from '../../common/errors.js';
-import { inspectContainer } from '../../core/container-info.js';
-import { startExec, type ExecHandle } from '../../core/exec.js';
-import { execSettings } from '../../core/exec-settings.js';
-import { parseSince, streamLogs } from '../../core/logs.js';
-import { CommandExitStatus } from '../command-exit.js';
-import { openContainerTarget } from '../container-target.js';
-import type { Context, TtyWritable } from '../context.js';
+import { OperationError, UsageError } from '../../../common/errors.js';
+import { inspectContainer } from '../../../core/container-info.js';
+import { startExec, type ExecHandle } from '../../../core/exec.js';
+import { execSettings } from '../../../core/exec-settings.js';
+import { CommandExitStatus } from '../../command-exit.js';
+import { openContainerTarget } from '../../container-target.js';
+import type { Context, TtyWritable } from '../../context.js';
 
 export interface ExecFlags {
   remote?: string | undefined;
@@ -109,35 +108,5 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
     raw?.setRawMode(false);
     // A flowing stdin would keep pks alive after the command ended.
     if (interactive) ctx.stdin.pause();
-  }
-}
-
-export interface LogsFlags {
-  remote?: string | undefined;
-  follow?: boolean | undefined;
-  tail?: number | undefined;
-  timestamps?: boolean | undefined;
-  since?: string | undefined;
-}
-
-export async function runLogs(ctx: Context, query: string | undefined, flags: LogsFlags): Promise<void> {
-  const since = flags.since === undefined ? undefined : parseSince(flags.since);
-  const found = await openContainerTarget(ctx, query, flags.remote);
-  const inspect = await inspectContainer(found.target.engine, found.container.containerId);
-  // Ctrl-C ends a follow: the stream closes and pks exits 0, as after a stop.
-  const stop = new AbortController();
-  const unsubscribe = flags.follow === true ? ctx.onInterrupt?.(() => stop.abort()) : undefined;
-  try {
-    await streamLogs(found.target.engine, inspect, {
-      follow: flags.follow === true,
-      ...(flags.tail === undefined ? {} : { tail: flags.tail }),
-      timestamps: flags.timestamps === true,
-      ...(since === undefined ? {} : { since }),
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      signal: stop.signal,
-    });
-  } finally {
-    unsubscribe?.();
   }
 }

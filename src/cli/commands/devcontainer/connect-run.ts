@@ -1,18 +1,17 @@
-// `pks devcontainer connect` and `shell`: back into an existing dev container,
-// in VS Code (through a URI that attaches to the container, nested behind
-// Remote-SSH for remote hosts) or in a terminal.
+// `pks devcontainer connect`: back into an existing dev container, in VS Code
+// (through a URI that attaches to the container, nested behind Remote-SSH for
+// remote hosts), or print how to reach it.
 
 import path from 'node:path';
-import { OperationError, isPksError, type PksError } from '../../common/errors.js';
-import { escapeControls } from '../../common/terminal-text.js';
-import { hookTargetFor, inspectContainer } from '../../core/container-info.js';
-import { runLifecycleHooks } from '../../core/hooks.js';
-import { startDevcontainer } from '../../core/lifecycle.js';
-import { vscodeContainerUri } from '../../core/vscode-uri.js';
-import { hookMessages, openContainerTarget } from '../container-target.js';
-import type { Context } from '../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../editor.js';
-import { runExec } from './devcontainer-exec.js';
+import { OperationError, isPksError, type PksError } from '../../../common/errors.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import { hookTargetFor, inspectContainer } from '../../../core/container-info.js';
+import { runLifecycleHooks } from '../../../core/hooks.js';
+import { startDevcontainer } from '../../../core/lifecycle.js';
+import { vscodeContainerUri } from '../../../core/vscode-uri.js';
+import { hookMessages, openContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
 
 export interface ConnectFlags {
   remote?: string;
@@ -80,26 +79,4 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     ctx.reporter.warn(editorMissing(flags.ide), `Open the container from a machine with VS Code: code --folder-uri '${uri}'`);
   }
   if (attachFailure !== undefined) throw attachFailure;
-}
-
-/**
- * The remote user's login shell (from the container's /etc/passwd; bash when
- * the account names plain sh or none and bash exists), started as a login
- * shell in the workspace folder.
- */
-export const LOGIN_SHELL = [
-  '/bin/sh',
-  '-c',
-  [
-    'user=$(id -un 2>/dev/null || echo root)',
-    'shell=$(awk -F: -v u="$user" \'$1 == u { print $7 }\' /etc/passwd 2>/dev/null)',
-    'case "$shell" in ""|*/nologin|*/false) shell=/bin/sh ;; esac',
-    'if [ "$shell" = /bin/sh ] && [ -x /bin/bash ]; then shell=/bin/bash; fi',
-    'exec "$shell" -l',
-  ].join('\n'),
-  'pks-shell',
-];
-
-export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string }): Promise<void> {
-  await runExec(ctx, query, LOGIN_SHELL, { remote: flags.remote, interactive: true, tty: ctx.stdin.isTTY === true, env: [] });
 }

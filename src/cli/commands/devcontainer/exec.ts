@@ -1,0 +1,30 @@
+// `pks devcontainer exec`: the declaration; the work is in exec-run.ts, loaded on demand.
+
+import type { Command } from '@commander-js/extra-typings';
+import type { Context } from '../../context.js';
+import { collectKeyValue, parseNonEmpty } from '../../options.js';
+import { examples } from '../examples.js';
+import { containerCommand } from './container-command.js';
+
+export function define(parent: Command, ctx: Context): void {
+  containerCommand(parent, 'exec', 'run a command in a dev container')
+    .argument('[command...]', 'command and arguments (after --)')
+    .option('-i, --interactive', 'forward stdin')
+    .option('-t, --tty', 'allocate a terminal')
+    .option('--user <user>', 'user to run as (default: the remote user)', parseNonEmpty)
+    .option('--workdir <dir>', 'working directory (default: the workspace folder)', parseNonEmpty)
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer exec api -- npm test', 'run a command; its exit code is pks\'s'],
+        ['pks devcontainer exec -it api -- bash', 'an interactive terminal'],
+        ['pks devcontainer exec -- ls -la', 'in the current folder\'s dev container'],
+        ['pks devcontainer exec api --user root --env DEBUG=1 -- apt-get update', 'as another user, with a variable'],
+      ]),
+    )
+    .action(async (container, command, options, self) => {
+      const { runExec, rootArgs } = await import('./exec-run.js');
+      await runExec(ctx, container, command, options, rootArgs(self));
+    });
+}

@@ -1,0 +1,23 @@
+// `pks devcontainer logs`: the declaration; the work is in logs-run.ts, loaded on demand.
+
+import type { Command } from '@commander-js/extra-typings';
+import type { Context } from '../../context.js';
+import { parseNonNegativeInt } from '../../options.js';
+import { examples } from '../examples.js';
+import { containerCommand } from './container-command.js';
+
+export function define(parent: Command, ctx: Context): void {
+  containerCommand(parent, 'logs', 'show a dev container\'s output')
+    .option('-f, --follow', 'keep streaming new output')
+    .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
+    .option('--timestamps', 'prefix each line with its time')
+    .option('--since <time>', 'only output since a time (RFC 3339, or relative like 10m)')
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer logs api --tail 50', 'the last 50 lines'],
+        ['pks devcontainer logs api --follow --since 10m', 'the last ten minutes, then new output until Ctrl-C'],
+      ]),
+    )
+    .action(async (container, options) => (await import('./logs-run.js')).runLogs(ctx, container, options));
+}

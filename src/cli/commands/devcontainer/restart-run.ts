@@ -1,0 +1,16 @@
+// `pks devcontainer restart`: find the container, stop and start it (postStartCommand runs).
+
+import { restartDevcontainer } from '../../../core/lifecycle.js';
+import { hookMessages, openContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import { containerLabel, type GuardedFlags } from './container-label.js';
+
+export async function runRestart(ctx: Context, query: string | undefined, flags: GuardedFlags & { timeout?: number | undefined }): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'restart', otherUser: flags.otherUser });
+  await restartDevcontainer(found.target.engine, found.container.containerId, {
+    onEvent: hookMessages(ctx),
+    remoteFlag: found.remoteFlag,
+    ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
+  });
+  ctx.reporter.success(`Restarted ${containerLabel(found)}.`);
+}

@@ -1,0 +1,59 @@
+// `pks devcontainer rm`: find the container, ask, remove it (and its volume
+// with --volumes), say what happened.
+
+import { OperationError } from '../../../common/errors.js';
+import { escapeControls } from '../../../common/terminal-text.js';
+import { inspectContainer } from '../../../core/container-info.js';
+import { removeDevcontainer, workspaceVolumeOf } from '../../../core/lifecycle.js';
+import { openContainerTarget } from '../../container-target.js';
+import type { Context } from '../../context.js';
+import { containerLabel, type GuardedFlags } from './container-label.js';
+
+export interface RmFlags extends GuardedFlags {
+  volumes?: boolean | undefined;
+  force?: boolean | undefined;
+  yes?: boolean | undefined;
+}
+
+export async function runRm(ctx: Context, query: string | undefined, flags: RmFlags): Promise<void> {
+  const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'remove', otherUser: flags.otherUser });
+  const { engine } = found.target;
+  const inspect = await inspectContainer(engine, found.container.containerId);
+  if (inspect.State.Running && flags.force !== true) {
+    throw new OperationError('E_CONTAINER_RUNNING', `${containerLabel(found)} is running; pks removes a running container only with --force.`, {
+      hint: `Stop it first (pks devcontainer stop ${found.container.name}${found.remoteFlag}), or pass --force.`,
+    });
+  }
+  const volume = workspaceVolumeOf(inspect);
+  if (flags.yes !== true) {
+    const volumeNote = volume === undefined ? '' : flags.volumes === true ? ` and its workspace volume ${volume} (the work in it is lost)` : ` (the workspace volume ${volume} is kept)`;
+    const running = inspect.State.Running ? 'the running dev container ' : 'the dev container ';
+    const yes = await ctx.prompter.confirm(`Remove ${running}${containerLabel(found)}${volumeNote}?`, { flag: '--yes' });
+    if (!yes) {
+      ctx.reporter.info('Nothing removed.');
+      return;
+    }
+  }
+  const outcome = await removeDevcontainer(engine, inspect, { force: flags.force === true, volumes: flags.volumes === true });
+  ctx.reporter.success(`Removed the container ${outcome.container} (${outcome.containerId.slice(0, 12)}).`);
+  const v = outcome.volume;
+  if (v === undefined) return;
+  switch (v.action) {
+    case 'removed':
+      ctx.reporter.success(`Removed the workspace volume ${v.name}.`);
+      break;
+    case 'kept':
+      // A spawn finds its default volume (named after the container) by itself.
+      ctx.reporter.info(
+        `Kept the workspace volume ${v.name}: spawning ${escapeControls(found.container.project)} again${v.name === `${outcome.container}-workspace` ? '' : ` with --volume-name ${v.name}`} picks the work up (--volumes removes it).`,
+      );
+      break;
+    case 'missing':
+      ctx.reporter.info(`The workspace volume ${v.name} was already gone.`);
+      break;
+    case 'in-use':
+      throw new OperationError('E_VOLUME_IN_USE', `Kept the workspace volume ${v.name}: another container still uses it (${v.reason}).`, {
+        hint: 'Remove that container first, then the volume.',
+      });
+  }
+}

@@ -1,0 +1,153 @@
+// `pks devcontainer spawn`: parse, build the SpawnHost (the parts that run
+// processes on this machine: git, initializeCommand, from src/process), run
+// the core pipeline, and render its events and result.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { OperationError, UsageError, errorMessage } from '../../../common/errors.js';
+import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
+import { commandArgvs } from '../../../core/hooks.js';
+import { LOCAL_HOST_ID } from '../../../core/labels.js';
+import { localUserName } from '../../../core/owner.js';
+import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
+import type { RebuildPolicy } from '../../../core/spawn/types.js';
+import type { LifecycleCommand } from '../../../devcontainer/index.js';
+import { vscodeContainerUri } from '../../../core/vscode-uri.js';
+import { gitFiles } from '../../../process/git-files.js';
+import { runCommand } from '../../../process/run-command.js';
+import type { Context } from '../../context.js';
+import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { present } from '../../present.js';
+import { retryPolicy } from '../../retry-notices.js';
+import { sshPrompts } from '../../ssh-prompts.js';
+import { SpawnRenderer, spawnResultView } from './spawn-render.js';
+
+export interface SpawnFlags {
+  remote?: string;
+  name?: string;
+  volumeName?: string;
+  config?: string;
+  rebuild?: boolean;
+  autoRebuild?: boolean;
+  force?: boolean;
+  prefer?: 'host' | 'container';
+  includeIgnored?: boolean;
+  launch?: boolean;
+  ide?: Ide;
+  yes?: boolean;
+  format: 'text' | 'json';
+}
+
+export function spawnHost(ctx: Context): SpawnHost {
+  return {
+    listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
+    async runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal) {
+      await Promise.all(
+        commandArgvs(command).map(async ({ label, argv }) => {
+          // Ctrl-C ends the command too (the spawn pipeline then stops).
+          const code = await runCommand(argv, { cwd, env: ctx.env, signal, onOutput: (text) => ctx.reporter.progress(text) });
+          if (code !== 0) {
+            throw new OperationError('E_INITIALIZE_FAILED', `initializeCommand failed with exit code ${code}: ${label}`, {
+              hint: 'It runs on this machine before anything is created; fix it and run spawn again.',
+            });
+          }
+        }),
+      );
+    },
+    chooseConfig: async (candidates) => candidates[await ctx.prompter.select('Several dev container configurations were found. Which one?', candidates, '--config <file>')] ?? '',
+    ...(ctx.prompter.interactive
+      ? {
+          resolveVolumeChanges: async (files: readonly string[]) =>
+            (await ctx.prompter.select(
+              `The dev container configuration was edited inside the container (${files.join(', ')}). Which version wins?`,
+              ['keep the container\'s edits (copy them here, backing up the current files first)', 'discard them (use this machine\'s version)'],
+              '--prefer container|host',
+            )) === 0
+              ? ('container' as const)
+              : ('host' as const),
+        }
+      : {}),
+  };
+}
+
+function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
+  if (flags.autoRebuild === true && flags.rebuild !== undefined) {
+    throw new UsageError('--auto-rebuild cannot be combined with --rebuild or --no-rebuild.');
+  }
+  if (flags.rebuild === true) return 'always';
+  if (flags.rebuild === false) return 'never';
+  return 'auto';
+}
+
+export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+  const policy = rebuildPolicy(flags);
+  if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
+  const projectPath = path.resolve(ctx.cwd, projectArg);
+  const info = await stat(projectPath).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
+  }
+  const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
+  ctx.defer(target.engine);
+  const openEditor = await editorOpener(ctx, flags, target);
+  await runSpawn(ctx, flags.format, {
+    ...(openEditor === undefined ? {} : { onReady: openEditor }),
+    projectPath,
+    ...(flags.name === undefined ? {} : { projectName: flags.name }),
+    ...(flags.config === undefined ? {} : { configFile: flags.config }),
+    ...(flags.volumeName === undefined ? {} : { volumeName: flags.volumeName }),
+    ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
+    cwd: ctx.cwd,
+    env: ctx.env,
+    // Also the filter that finds the existing container: spawn (--force too) only ever replaces the user's own.
+    localUser: localUserName(ctx.env),
+    target,
+    rebuild: policy,
+    ...(policy === 'always' ? { rebuildReason: '--rebuild' } : {}),
+    force: flags.force === true,
+    includeIgnored: flags.includeIgnored === true,
+    host: spawnHost(ctx),
+  });
+}
+
+/**
+ * How spawn opens the container in VS Code, as `connect` does, once it is
+ * ready (the hook `waitFor` names is done; later hooks go on meanwhile);
+ * undefined with --no-launch, --ide none, or no editor on PATH (the summary
+ * says how to connect). Any question (the ~/.ssh/config Include a remote
+ * host's alias needs) is asked now, before the long work.
+ */
+async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget): Promise<SpawnRequest['onReady']> {
+  if (flags.launch === false || flags.ide === 'none') return undefined;
+  const editor = findEditor(ctx.env, flags.ide);
+  if (editor === undefined) {
+    if (flags.format === 'text') ctx.reporter.info(`${editorMissing(flags.ide)} (--no-launch skips this.)`);
+    return undefined;
+  }
+  const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
+  return async ({ containerName, workspaceFolder }) => {
+    const uri = vscodeContainerUri({ containerName, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
+    try {
+      await launchEditor(editor, uri, ctx.env);
+      ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);
+    } catch (error) {
+      ctx.reporter.warn(`Could not start ${editor}: ${errorMessage(error)}.`, `Open it later: pks devcontainer connect ${containerName}${remoteFlagOf(target.hostId)}`);
+    }
+  };
+}
+
+/** Runs the pipeline with progress drawn, Ctrl-C wired, and the result printed. */
+export async function runSpawn(ctx: Context, format: 'text' | 'json', request: Omit<SpawnRequest, 'onEvent' | 'signal'>): Promise<SpawnResult> {
+  const renderer = new SpawnRenderer(ctx);
+  const signal = ctx.interruptSignal();
+  let result: SpawnResult;
+  try {
+    result = await spawnDevcontainer({ ...request, onEvent: (event) => renderer.event(event), signal });
+  } catch (error) {
+    renderer.finish();
+    throw error;
+  }
+  renderer.finish();
+  present(ctx.reporter, format, result, spawnResultView(request.target));
+  return result;
+}

@@ -1,0 +1,37 @@
+// `pks devcontainer spawn`: the declaration; the work is in spawn-run.ts, loaded on demand.
+
+import { Option, type Command } from '@commander-js/extra-typings';
+import type { Context } from '../../context.js';
+import { parseNonEmpty, parseVolumeName, refuseBothForms, remoteOption } from '../../options.js';
+import { examples } from '../examples.js';
+
+export function define(parent: Command, ctx: Context): void {
+  const spawn = parent
+    .command('spawn')
+    .description('create (or reuse) the dev container for a project folder and start it')
+    .argument('[path]', 'project folder', '.')
+    .addOption(remoteOption())
+    .option('--name <project>', 'project name (default: the folder name)', parseNonEmpty)
+    .option('--volume-name <name>', 'workspace volume name', parseVolumeName)
+    .option('--rebuild', 'always rebuild the container')
+    .option('--no-rebuild', 'reuse the existing container even if the config changed')
+    .option('--auto-rebuild', 'rebuild only when the configuration changed (default)')
+    .option('--force', 'replace an existing container (the workspace volume is kept)')
+    .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer differs').choices(['host', 'container'] as const))
+    .option('--include-ignored', 'also upload files that .gitignore excludes')
+    .option('--no-launch', 'do not open VS Code once the container is ready')
+    .addOption(new Option('--ide <ide>', 'editor to open (default: code, else code-insiders)').choices(['code', 'code-insiders', 'none'] as const))
+    .option('--config <file>', 'devcontainer.json to use (when the project has several)')
+    .option('-y, --yes', 'answer yes to confirmations')
+    .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
+    .addHelpText(
+      'after',
+      examples([
+        ['pks devcontainer spawn examples/hello', 'spawn a project folder on the local engine'],
+        ['pks devcontainer spawn --remote hetzner --format json', 'spawn on a remote host, print one JSON outcome'],
+        ['pks devcontainer spawn --rebuild', 'rebuild even if the configuration did not change (the workspace volume is kept)'],
+      ]),
+    )
+    .action(async (projectPath, flags) => (await import('./spawn-run.js')).spawnCommand(ctx, projectPath, flags));
+  refuseBothForms(spawn, 'rebuild');
+}

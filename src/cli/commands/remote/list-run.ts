@@ -1,0 +1,55 @@
+// `pks remote list`: the registered hosts, as a table or the registry as JSON.
+
+import { resolveRemoteTarget } from '../../../core/remote-target.js';
+import type { RemoteHost } from '../../../store/remote-host-store.js';
+import type { Context } from '../../context.js';
+import type { OutputFormat } from '../../options.js';
+import { present, type View } from '../../present.js';
+import { relativeTime } from '../../relative-time.js';
+import { renderTable } from '../../table.js';
+import { storeOf } from './host-checks.js';
+
+/**
+ * Where pks connects, as ssh_config resolves it (HostName, User, Port of an
+ * alias; the local user by default), with the alias when there is one; and
+ * with which key (the registered one, else the alias's).
+ */
+function effectiveLogin(ctx: Context, host: RemoteHost): { address: string; key: string } {
+  const { options, sshConfig } = resolveRemoteTarget(host, { env: ctx.env });
+  const login = `${options.username}@${options.host}:${options.port ?? 22}`;
+  const identities = sshConfig.identityFiles;
+  return {
+    address: options.host === host.host ? login : `${host.host} → ${login}`,
+    key: host.key ?? (identities.length > 0 ? identities.join(', ') : '(ssh default)'),
+  };
+}
+
+export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
+  present(ctx.reporter, flags.format, await storeOf(ctx).list(), remoteListView(ctx));
+}
+
+/** The JSON document is the registry's entries as stored; the table adds where ssh_config leads. */
+function remoteListView(ctx: Context): View<RemoteHost[]> {
+  return {
+    text(hosts, reporter) {
+      if (hosts.length === 0) {
+        reporter.info('No remote hosts registered. Add one with: pks remote add <id> --host <host> [--user <user>] [--key <path>]');
+        return;
+      }
+      // ssh_config is read once per host.
+      const rows = hosts.map((host) => ({ host, ...effectiveLogin(ctx, host) }));
+      reporter.data(
+        renderTable(
+          [
+            { header: 'ID', value: (r: (typeof rows)[number]) => r.host.id },
+            { header: 'ADDRESS', value: (r) => r.address },
+            { header: 'KEY', value: (r) => r.key },
+            { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
+            { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
+          ],
+          rows,
+        ),
+      );
+    },
+  };
+}
