@@ -163,13 +163,8 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
     await this.requestEmpty({ method: 'POST', path: `/containers/${id(containerId)}/restart`, query: { t: options.timeoutSeconds } });
   }
 
-  async removeContainer(containerId: string, options: RemoveOptions = {}): Promise<void> {
-    await this.requestEmpty({
-      method: 'DELETE',
-      path: `/containers/${id(containerId)}`,
-      query: { force: options.force === true ? 1 : undefined },
-      ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}),
-    });
+  removeContainer(containerId: string, options: RemoveOptions = {}): Promise<void> {
+    return this.remove(`/containers/${id(containerId)}`, options);
   }
 
   async waitContainer(containerId: string): Promise<number> {
@@ -287,10 +282,14 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
     return response.body;
   }
 
-  async removeImage(name: string, options: RemoveOptions = {}): Promise<void> {
+  removeImage(name: string, options: RemoveOptions = {}): Promise<void> {
+    return this.remove(`/images/${imagePath(name)}`, options);
+  }
+
+  private async remove(path: string, options: RemoveOptions): Promise<void> {
     await this.requestEmpty({
       method: 'DELETE',
-      path: `/images/${imagePath(name)}`,
+      path,
       query: { force: options.force === true ? 1 : undefined },
       ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}),
     });
