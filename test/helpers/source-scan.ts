@@ -131,3 +131,17 @@ export function enginePathLiteralsIn(file: SourceFile): EnginePathLiteral[] {
   });
   return found;
 }
+
+const RAW_ENGINE_CALLS = new Set(['request', 'requestEmpty', 'stream', 'hijack']);
+
+/** `engine.request(…)` and the other raw versioned calls, on a receiver named like an engine. */
+export function rawEngineCallsIn(file: SourceFile): EnginePathLiteral[] {
+  const found: EnginePathLiteral[] = [];
+  walk(file.ast, (node) => {
+    if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return;
+    const { expression: receiver, name } = node.expression;
+    if (!RAW_ENGINE_CALLS.has(name.text) || !/engine$/i.test(receiver.getText(file.ast))) return;
+    found.push({ file: file.path, line: file.ast.getLineAndCharacterOfPosition(node.getStart(file.ast)).line + 1, text: node.getText(file.ast).slice(0, 120) });
+  });
+  return found;
+}
