@@ -1,43 +1,17 @@
 // What pks reads back from a container it created: the inspect answer, parsed,
 // and the settings spawn recorded in its labels.
 
-import * as z from '../common/zod-mini.js';
 import type { MergedDevcontainerConfig } from '../devcontainer/merge.js';
 import { envListToObject } from '../devcontainer/substitute.js';
-import type { EngineClient } from '../engine/index.js';
+import type { ContainerInspect, EngineClient } from '../engine/index.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
 import { LABELS } from './labels.js';
 
-export const containerInspectSchema = z.looseObject({
-  Id: z.string(),
-  /** With the leading slash, as the engine reports it. */
-  Name: z.string(),
-  Created: z.string(),
-  Image: z.string(),
-  State: z.looseObject({
-    Status: z.string(),
-    Running: z.boolean(),
-    ExitCode: z.optional(z.number()),
-    StartedAt: z.optional(z.string()),
-    FinishedAt: z.optional(z.string()),
-  }),
-  Config: z.looseObject({
-    Image: z.optional(z.string()),
-    User: z.optional(z.string()),
-    Env: z.optional(z.nullable(z.array(z.string()))),
-    Labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  }),
-  Mounts: z.optional(
-    z.array(
-      z.looseObject({ Type: z.optional(z.string()), Name: z.optional(z.string()), Source: z.optional(z.string()), Destination: z.string() }),
-    ),
-  ),
-});
-export type ContainerInspect = z.infer<typeof containerInspectSchema>;
+export type { ContainerInspect };
 
 export async function inspectContainer(engine: EngineClient, idOrName: string): Promise<ContainerInspect> {
-  return engine.request({ path: `/containers/${encodeURIComponent(idOrName)}/json` }, containerInspectSchema);
+  return engine.inspectContainer(idOrName);
 }
 
 export function containerName(inspect: Pick<ContainerInspect, 'Name'>): string {

@@ -4,7 +4,6 @@
 // with one the stream is raw and the terminal size is forwarded.
 
 import { Writable, type Readable } from 'node:stream';
-import * as z from '../common/zod-mini.js';
 import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
 
 export interface ExecOptions {
@@ -28,33 +27,20 @@ export interface ExecHandle {
   resize(rows: number, cols: number): Promise<void>;
 }
 
-const idSchema = z.looseObject({ Id: z.string() });
-const execInspectSchema = z.looseObject({ ExitCode: z.nullable(z.number()), Running: z.boolean() });
-
 export async function startExec(engine: EngineClient, containerId: string, options: ExecOptions): Promise<ExecHandle> {
   const tty = options.tty !== undefined;
-  const exec = await engine.request(
-    {
-      method: 'POST',
-      path: `/containers/${encodeURIComponent(containerId)}/exec`,
-      body: {
-        Cmd: options.cmd,
-        AttachStdin: options.stdin !== undefined,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: tty,
-        ...(options.user === undefined ? {} : { User: options.user }),
-        ...(options.workdir === undefined ? {} : { WorkingDir: options.workdir }),
-        ...(options.env === undefined ? {} : { Env: options.env }),
-        ...(options.tty === undefined ? {} : { ConsoleSize: [options.tty.rows, options.tty.cols] }),
-      },
-    },
-    idSchema,
-  );
-  const path = `/exec/${exec.Id}`;
-  const { socket } = await engine.hijack({ method: 'POST', path: `${path}/start`, body: { Detach: false, Tty: tty } });
+  const execId = await engine.createExec(containerId, {
+    cmd: options.cmd,
+    attachStdin: options.stdin !== undefined,
+    tty,
+    ...(options.user === undefined ? {} : { user: options.user }),
+    ...(options.workdir === undefined ? {} : { workdir: options.workdir }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.tty === undefined ? {} : { consoleSize: options.tty }),
+  });
+  const socket = await engine.startExec(execId, { tty });
   const resizeOnce = (rows: number, cols: number): Promise<boolean> =>
-    engine.requestEmpty({ method: 'POST', path: `${path}/resize`, query: { h: rows, w: cols } }).then(
+    engine.resizeExec(execId, { rows, cols }).then(
       () => true,
       () => false,
     );
@@ -113,7 +99,7 @@ export async function startExec(engine: EngineClient, containerId: string, optio
     socket.destroy();
     // The exec may report Running for a moment after its streams closed.
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      const state = await engine.request({ path: `${path}/json` }, execInspectSchema);
+      const state = await engine.inspectExec(execId);
       if (!state.Running && state.ExitCode !== null) return state.ExitCode;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

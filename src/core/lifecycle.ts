@@ -14,14 +14,8 @@ export interface HookOptions {
   remoteFlag?: string;
 }
 
-const path = (id: string, action: string): string => `/containers/${encodeURIComponent(id)}/${action}`;
-
-/** 304 Not Modified is the engine's "it already was". */
-const NOT_MODIFIED = 304;
-
 export async function stopDevcontainer(engine: EngineClient, containerId: string, options: { timeoutSeconds?: number } = {}): Promise<'stopped' | 'already-stopped'> {
-  const status = await engine.requestEmpty({ method: 'POST', path: path(containerId, 'stop'), query: { t: options.timeoutSeconds }, okStatuses: [NOT_MODIFIED] });
-  return status === NOT_MODIFIED ? 'already-stopped' : 'stopped';
+  return engine.stopContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
 }
 
 async function runPostStart(engine: EngineClient, containerId: string, options: HookOptions): Promise<void> {
@@ -35,14 +29,13 @@ async function runPostStart(engine: EngineClient, containerId: string, options: 
 
 /** Starts a stopped container and runs postStartCommand; a running one is left alone. */
 export async function startDevcontainer(engine: EngineClient, containerId: string, options: HookOptions = {}): Promise<'started' | 'already-running'> {
-  const status = await engine.requestEmpty({ method: 'POST', path: path(containerId, 'start'), okStatuses: [NOT_MODIFIED] });
-  if (status === NOT_MODIFIED) return 'already-running';
+  if ((await engine.startContainer(containerId)) === 'already-running') return 'already-running';
   await runPostStart(engine, containerId, options);
   return 'started';
 }
 
 export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & { timeoutSeconds?: number } = {}): Promise<void> {
-  await engine.requestEmpty({ method: 'POST', path: path(containerId, 'restart'), query: { t: options.timeoutSeconds } });
+  await engine.restartContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
   await runPostStart(engine, containerId, options);
 }
 
@@ -83,13 +76,13 @@ export async function removeDevcontainer(
       hint: `Stop it first (pks devcontainer stop ${name}), or pass --force.`,
     });
   }
-  await engine.requestEmpty({ method: 'DELETE', path: `/containers/${encodeURIComponent(inspect.Id)}`, query: { force: options.force === true ? 1 : undefined } });
+  await engine.removeContainer(inspect.Id, { force: options.force === true });
   const volumeName = workspaceVolumeOf(inspect);
   const outcome: RemoveOutcome = { container: name, containerId: inspect.Id };
   if (volumeName === undefined) return outcome;
   if (options.volumes !== true) return { ...outcome, volume: { name: volumeName, action: 'kept' } };
   try {
-    await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${encodeURIComponent(volumeName)}` });
+    await engine.removeVolume(volumeName);
     return { ...outcome, volume: { name: volumeName, action: 'removed' } };
   } catch (error) {
     if (isEngineApiError(error, 404)) return { ...outcome, volume: { name: volumeName, action: 'missing' } };

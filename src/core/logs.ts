@@ -64,18 +64,12 @@ function hasTty(inspect: ContainerInspect): boolean {
 export async function streamLogs(engine: EngineClient, inspect: ContainerInspect, options: LogsOptions): Promise<void> {
   const aborted = (): boolean => options.signal?.aborted === true;
   if (aborted()) return;
-  const response = await engine.stream({
-    path: `/containers/${encodeURIComponent(inspect.Id)}/logs`,
-    query: {
-      stdout: 1,
-      stderr: 1,
-      follow: options.follow === true ? 1 : undefined,
-      tail: options.tail ?? 'all',
-      timestamps: options.timestamps === true ? 1 : undefined,
-      since: options.since === undefined ? undefined : options.since.toFixed(3),
-    },
+  const body = await engine.containerLogs(inspect.Id, {
+    ...(options.follow === undefined ? {} : { follow: options.follow }),
+    ...(options.tail === undefined ? {} : { tail: options.tail }),
+    ...(options.timestamps === undefined ? {} : { timestamps: options.timestamps }),
+    ...(options.since === undefined ? {} : { since: options.since }),
   });
-  const body = response.body;
   const abort = (): void => {
     body.destroy();
   };

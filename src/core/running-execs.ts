@@ -5,26 +5,17 @@
 // The container's ExecIDs lists the execs not yet ended (an ended one leaves
 // the container's list and stays inspectable for a while).
 
-import * as z from '../common/zod-mini.js';
-import { isEngineApiError, type EngineClient } from '../engine/index.js';
+import { isEngineApiError, type EngineClient, type ExecInspect } from '../engine/index.js';
 
 export interface RunningExec {
   id: string;
   argv: string[];
 }
 
-const containerExecsSchema = z.looseObject({ ExecIDs: z.optional(z.nullable(z.array(z.string()))) });
-const execStateSchema = z.looseObject({
-  ID: z.string(),
-  Running: z.boolean(),
-  ExitCode: z.nullable(z.number()),
-  ProcessConfig: z.looseObject({ entrypoint: z.string(), arguments: z.optional(z.nullable(z.array(z.string()))) }),
-});
-
 /** One exec's state; undefined once the engine has forgotten it. */
-async function execState(engine: EngineClient, id: string): Promise<z.infer<typeof execStateSchema> | undefined> {
+async function execState(engine: EngineClient, id: string): Promise<ExecInspect | undefined> {
   try {
-    return await engine.request({ path: `/exec/${encodeURIComponent(id)}/json` }, execStateSchema);
+    return await engine.inspectExec(id);
   } catch (error) {
     if (isEngineApiError(error, 404)) return undefined;
     throw error;
@@ -33,7 +24,7 @@ async function execState(engine: EngineClient, id: string): Promise<z.infer<type
 
 /** The execs running in the container now, with their command lines (the inspections go concurrently). */
 export async function runningExecs(engine: EngineClient, containerId: string): Promise<RunningExec[]> {
-  const { ExecIDs } = await engine.request({ path: `/containers/${encodeURIComponent(containerId)}/json` }, containerExecsSchema);
+  const { ExecIDs } = await engine.inspectContainer(containerId);
   const states = await Promise.all((ExecIDs ?? []).map((id) => execState(engine, id)));
   return states.flatMap((state) =>
     state?.Running === true ? [{ id: state.ID, argv: [state.ProcessConfig.entrypoint, ...(state.ProcessConfig.arguments ?? [])] }] : [],

@@ -57,31 +57,23 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
       details: tail.slice(-TAIL_LINES),
     });
   };
-  let response;
+  let messages;
   try {
-    response = await engine.stream({
-      method: 'POST',
-      path: '/build',
-      query: {
-        dockerfile: request.dockerfile,
-        t: request.tag,
-        buildargs: request.args === undefined || Object.keys(request.args).length === 0 ? undefined : request.args,
-        target: request.target,
-        cachefrom: request.cacheFrom === undefined || request.cacheFrom.length === 0 ? undefined : request.cacheFrom,
-        labels: request.labels === undefined || Object.keys(request.labels).length === 0 ? undefined : request.labels,
-        rm: 1,
-        forcerm: 1,
-        nocache: request.noCache === true ? 1 : undefined,
-      },
-      bodyStream: request.context,
-      contentType: 'application/x-tar',
+    messages = await engine.buildImage(request.context, {
+      dockerfile: request.dockerfile,
+      ...(request.tag === undefined ? {} : { tag: request.tag }),
+      ...(request.args === undefined ? {} : { buildArgs: request.args }),
+      ...(request.target === undefined ? {} : { target: request.target }),
+      ...(request.cacheFrom === undefined ? {} : { cacheFrom: request.cacheFrom }),
+      ...(request.labels === undefined ? {} : { labels: request.labels }),
+      ...(request.noCache === undefined ? {} : { noCache: request.noCache }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     });
   } catch (error) {
     if (isEngineApiError(error)) throw failed(error.engineMessage);
     throw error;
   }
-  for await (const message of jsonMessages(response.body)) {
+  for await (const message of jsonMessages(messages)) {
     const failure = messageError(message);
     if (failure !== undefined) throw failed(failure);
     if (message.stream !== undefined) emit(message.stream);

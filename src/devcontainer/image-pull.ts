@@ -3,25 +3,13 @@
 // engine itself talks to the registry, so this is the same for a local and a
 // remote engine.
 
-import * as z from 'zod';
 import { OperationError } from '../common/errors.js';
-import { isEngineApiError, type EngineClient } from '../engine/index.js';
+import { isEngineApiError, type EngineClient, type ImageInspect } from '../engine/index.js';
 import { jsonMessages, messageError } from './engine-streams.js';
 import { lookupRegistryCredentials, registryAuthHeader } from './oci/registry-auth.js';
 import { inPhase, type ProgressListener } from './progress.js';
 
-export const imageInspectSchema = z.looseObject({
-  Id: z.string(),
-  RepoTags: z.array(z.string()).nullish(),
-  Config: z
-    .looseObject({
-      User: z.string().nullish(),
-      Env: z.array(z.string()).nullish(),
-      Labels: z.record(z.string(), z.string()).nullish(),
-    })
-    .nullish(),
-});
-export type ImageInspect = z.infer<typeof imageInspectSchema>;
+export type { ImageInspect };
 
 export interface ImageName {
   /** Repository with its registry, e.g. `127.0.0.1:5000/pks-test/busybox`. */
@@ -51,15 +39,10 @@ export function parseImageName(image: string): ImageName {
   return { repository, reference, registry: hasRegistry ? first : 'docker.io' };
 }
 
-/** An image name or id as a URL path segment; slashes stay, as the engine's routes expect. */
-export function imagePath(image: string): string {
-  return image.split('/').map(encodeURIComponent).join('/');
-}
-
 /** The image's inspect data, or undefined when the engine does not have it. */
 export async function inspectImage(engine: EngineClient, image: string): Promise<ImageInspect | undefined> {
   try {
-    return await engine.request({ path: `/images/${imagePath(image)}/json` }, imageInspectSchema);
+    return await engine.inspectImage(image);
   } catch (error) {
     if (isEngineApiError(error, 404)) return undefined;
     throw error;
@@ -82,20 +65,20 @@ export async function pullImage(engine: EngineClient, image: string, options: Pu
       message: `~/.docker/config.json keeps the credentials for ${name.registry} in the helper "docker-credential-${helper}", which pks does not run; pulling anonymously.`,
     });
   }
-  let response;
+  let messages;
   try {
-    response = await engine.stream({
-      method: 'POST',
-      path: '/images/create',
-      query: { fromImage: name.repository, tag: name.reference },
-      headers: credentials === undefined ? {} : { 'X-Registry-Auth': registryAuthHeader(credentials) },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    messages = await engine.pullImage(
+      { repository: name.repository, tag: name.reference },
+      {
+        ...(credentials === undefined ? {} : { registryAuth: registryAuthHeader(credentials) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    );
   } catch (error) {
     if (isEngineApiError(error)) throw pullFailed(image, error.engineMessage, engine);
     throw error;
   }
-  for await (const message of jsonMessages(response.body)) {
+  for await (const message of jsonMessages(messages)) {
     const failure = messageError(message);
     if (failure !== undefined) throw pullFailed(image, failure, engine);
     if (message.id !== undefined && message.status !== undefined) {

@@ -8,6 +8,7 @@ import { OperationError } from '../common/errors.js';
 import type { RetryPolicy } from '../common/retry.js';
 import { MAX_API_VERSION, MIN_API_VERSION, compareApiVersions, isApiVersion, negotiateApiVersion } from './api-version.js';
 import { isEngineApiError } from './engine-errors.js';
+import { EngineOperationsOverHttp, type EngineFilters, type EngineOperations } from './engine-operations.js';
 import {
   EngineHttpClient,
   readBody,
@@ -36,10 +37,15 @@ export interface ListContainersOptions {
   /** Include stopped containers. */
   all?: boolean;
   /** Engine filters, e.g. `{ label: ['pks.managed=true'] }`. */
-  filters?: Readonly<Record<string, readonly string[]>>;
+  filters?: EngineFilters;
 }
 
-export interface EngineClient {
+/**
+ * The typed operations, plus the raw versioned calls they are made of. Core
+ * and devcontainer use the operations only (a unit test checks that no engine
+ * URL path is written there); the raw calls are for this layer and for tests.
+ */
+export interface EngineClient extends EngineOperations {
   readonly kind: EngineKind;
   /** For messages: `local engine (unix:///var/run/docker.sock)`, `ssh://user@host:22`. */
   readonly target: string;
@@ -76,7 +82,7 @@ interface Negotiated {
   apiVersion: string;
 }
 
-export class HttpEngineClient implements EngineClient {
+export class HttpEngineClient extends EngineOperationsOverHttp implements EngineClient {
   readonly kind: EngineKind;
   readonly target: string;
   private readonly http: EngineHttpClient;
@@ -99,6 +105,7 @@ export class HttpEngineClient implements EngineClient {
     private readonly transport: EngineTransport,
     options: { retry?: RetryPolicy | undefined; knownApiVersion?: string | undefined } = {},
   ) {
+    super();
     this.kind = transport.kind;
     this.target = transport.target;
     this.http = new EngineHttpClient(transport, options.retry);

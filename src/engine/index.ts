@@ -10,6 +10,16 @@ export {
   type ListContainersOptions,
   type PingResult,
 } from './engine-client.js';
+export type {
+  ArchiveUpload,
+  ContainerLogsOptions,
+  EngineFilters,
+  EngineOperations,
+  ExecCreateOptions,
+  ImageBuildOptions,
+  ImagePullOptions,
+  RemoveOptions,
+} from './engine-operations.js';
 export { EngineApiError, isEngineApiError, streamBrokenError } from './engine-errors.js';
 export {
   buildQueryString,
@@ -20,7 +30,7 @@ export {
   type QueryValue,
 } from './http-client.js';
 export { openLocalEngine } from './local-engine.js';
-export type { ContainerSummary, EngineInfo, EngineVersion } from './schemas.js';
+export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
 export { DEFAULT_REMOTE_DOCKER_SOCKET, openSshEngine } from './ssh-engine-lazy.js';
 export type { EngineKind, EngineTransport } from './transport.js';

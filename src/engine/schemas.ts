@@ -44,3 +44,72 @@ export const containerSummarySchema = z.looseObject({
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 
 export const containerSummaryListSchema = z.array(containerSummarySchema);
+
+/** GET /containers/{id}/json: what pks reads of a container. */
+export const containerInspectSchema = z.looseObject({
+  Id: z.string(),
+  /** With the leading slash, as the engine reports it. */
+  Name: z.string(),
+  Created: z.string(),
+  Image: z.string(),
+  State: z.looseObject({
+    Status: z.string(),
+    Running: z.boolean(),
+    ExitCode: z.optional(z.number()),
+    StartedAt: z.optional(z.string()),
+    FinishedAt: z.optional(z.string()),
+  }),
+  Config: z.looseObject({
+    Image: z.optional(z.string()),
+    User: z.optional(z.string()),
+    Env: z.optional(z.nullable(z.array(z.string()))),
+    Labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  }),
+  Mounts: z.optional(
+    z.array(
+      z.looseObject({ Type: z.optional(z.string()), Name: z.optional(z.string()), Source: z.optional(z.string()), Destination: z.string() }),
+    ),
+  ),
+  /** The execs of the container not yet ended. */
+  ExecIDs: z.optional(z.nullable(z.array(z.string()))),
+});
+export type ContainerInspect = z.infer<typeof containerInspectSchema>;
+
+/** The answer of a create (container, exec): the new object's id. */
+export const createdIdSchema = z.looseObject({ Id: z.string() });
+
+/** POST /containers/{id}/wait. */
+export const containerWaitSchema = z.looseObject({ StatusCode: z.number() });
+
+/** GET /exec/{id}/json. */
+export const execInspectSchema = z.looseObject({
+  ID: z.string(),
+  Running: z.boolean(),
+  ExitCode: z.nullable(z.number()),
+  ProcessConfig: z.looseObject({ entrypoint: z.string(), arguments: z.optional(z.nullable(z.array(z.string()))) }),
+});
+export type ExecInspect = z.infer<typeof execInspectSchema>;
+
+/** GET /volumes/{name}, POST /volumes/create. */
+export const volumeSchema = z.looseObject({
+  Name: z.string(),
+  Labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
+});
+export type VolumeInspect = z.infer<typeof volumeSchema>;
+
+/** GET /volumes. */
+export const volumeListSchema = z.looseObject({ Volumes: z.nullable(z.array(volumeSchema)) });
+
+/** GET /images/{name}/json. */
+export const imageInspectSchema = z.looseObject({
+  Id: z.string(),
+  RepoTags: z.nullish(z.array(z.string())),
+  Config: z.nullish(
+    z.looseObject({
+      User: z.nullish(z.string()),
+      Env: z.nullish(z.array(z.string())),
+      Labels: z.nullish(z.record(z.string(), z.string())),
+    }),
+  ),
+});
+export type ImageInspect = z.infer<typeof imageInspectSchema>;

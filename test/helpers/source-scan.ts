@@ -106,3 +106,42 @@ export function processSpawnsIn(file: SourceFile): ProcessSpawn[] {
   });
   return spawns;
 }
+
+export interface EnginePathLiteral {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** Parses one source text, for checking the scans themselves. */
+export function parseSource(filePath: string, code: string): SourceFile {
+  const ast = ts.createSourceFile(filePath, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  return { path: filePath, ast, importsChildProcess: importsChildProcess(ast), stringLiterals: stringLiterals(ast) };
+}
+
+/** `path: '/…'` and `path: \`/…\`` properties: an engine URL path written by hand. */
+export function enginePathLiteralsIn(file: SourceFile): EnginePathLiteral[] {
+  const found: EnginePathLiteral[] = [];
+  walk(file.ast, (node) => {
+    if (!ts.isPropertyAssignment(node) || node.name.getText(file.ast) !== 'path') return;
+    const value = node.initializer;
+    const text = ts.isStringLiteralLike(value) ? value.text : ts.isTemplateExpression(value) ? value.head.text : undefined;
+    if (text === undefined || !text.startsWith('/')) return;
+    found.push({ file: file.path, line: file.ast.getLineAndCharacterOfPosition(node.getStart(file.ast)).line + 1, text: node.getText(file.ast) });
+  });
+  return found;
+}
+
+const RAW_ENGINE_CALLS = new Set(['request', 'requestEmpty', 'stream', 'hijack']);
+
+/** `engine.request(…)` and the other raw versioned calls, on a receiver named like an engine. */
+export function rawEngineCallsIn(file: SourceFile): EnginePathLiteral[] {
+  const found: EnginePathLiteral[] = [];
+  walk(file.ast, (node) => {
+    if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return;
+    const { expression: receiver, name } = node.expression;
+    if (!RAW_ENGINE_CALLS.has(name.text) || !/engine$/i.test(receiver.getText(file.ast))) return;
+    found.push({ file: file.path, line: file.ast.getLineAndCharacterOfPosition(node.getStart(file.ast)).line + 1, text: node.getText(file.ast).slice(0, 120) });
+  });
+  return found;
+}

@@ -12,7 +12,8 @@ import { buildImage } from '../../src/devcontainer/image-build.js';
 import { pullImage } from '../../src/devcontainer/image-pull.js';
 import { defaultImageName } from '../../src/devcontainer/prepare-image.js';
 import type { PrepareProgressEvent } from '../../src/devcontainer/progress.js';
-import type { EngineClient, EngineRequest } from '../../src/engine/index.js';
+import { EngineOperationsOverHttp } from '../../src/engine/engine-operations.js';
+import type { EngineClient, EngineRequest, EngineResponse } from '../../src/engine/index.js';
 
 function feature(id: string, containerEnv?: Record<string, string>): ResolvedFeature {
   return {
@@ -80,19 +81,28 @@ describe('engine progress streams', () => {
   });
 });
 
-/** An engine whose stream() answers with the given JSON lines and records the request. */
+/** An engine whose raw stream() answers with the given JSON lines and records the request its operations make. */
 function fakeEngine(lines: readonly unknown[], seen: EngineRequest[] = []): EngineClient {
-  const fake = {
-    kind: 'local',
-    target: 'fake engine',
-    async stream(request: EngineRequest) {
+  class StreamingEngine extends EngineOperationsOverHttp {
+    readonly kind = 'local';
+    readonly target = 'fake engine';
+    async stream(request: EngineRequest): Promise<EngineResponse> {
       seen.push(request);
       request.bodyStream?.resume();
       const body = Readable.from(lines.map((line) => Buffer.from(`${JSON.stringify(line)}\n`))) as unknown as IncomingMessage;
       return { statusCode: 200, headers: {}, body };
-    },
-  };
-  return fake as unknown as EngineClient;
+    }
+    request(): Promise<never> {
+      throw new Error('not used');
+    }
+    requestEmpty(): Promise<never> {
+      throw new Error('not used');
+    }
+    hijack(): Promise<never> {
+      throw new Error('not used');
+    }
+  }
+  return new StreamingEngine() as unknown as EngineClient;
 }
 
 describe('pull and build against a fake engine', () => {

@@ -1,77 +1,74 @@
-// The clean-up after a failed spawn when the container create had no answer:
-// the container is looked up by name, removed only if this run made it, and
-// named in the message when the engine cannot say.
+// The clean-up after a failed spawn, against the in-memory engine: when the
+// container create had no answer, the container is looked up by name,
+// removed only if this run made it, and named in the message when the engine
+// cannot say; a volume still in use is never tried.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OperationError } from '../../src/common/errors.js';
 import { SPAWN_OWNER_LABEL, spawnOwner } from '../../src/core/spawn/existing.js';
 import { cleanUpAfterFailure, describeAftermath } from '../../src/core/spawn/failure.js';
-import type { EngineClient } from '../../src/engine/index.js';
-import { EngineApiError } from '../../src/engine/engine-errors.js';
+import { FakeEngine, connectionLost } from '../helpers/fake-engine.js';
 
 const NAME = 'pks-alice-api-1a2b3c4d';
 const VOLUME = `${NAME}-workspace`;
 
-/** An engine holding at most one container (`owner` its owner label), or one that cannot be reached. */
-function fakeEngine(state: { owner?: string; unreachable?: boolean }): { engine: EngineClient; calls: string[] } {
-  const calls: string[] = [];
-  const unreachable = (): never => {
-    throw new OperationError('E_ENGINE_CONNECTION', 'The connection to the engine failed: socket hang up.');
-  };
-  const notFound = (method: string, path: string): never => {
-    throw new EngineApiError({ statusCode: 404, engineMessage: 'No such container', target: 'fake', method, path });
-  };
-  const engine = {
-    request: (request: { path: string }, schema: { parse: (value: unknown) => unknown }) => {
-      calls.push(`GET ${request.path}`);
-      if (state.unreachable === true) unreachable();
-      if (state.owner === undefined) notFound('GET', request.path);
-      const inspect = {
-        Id: 'c0ffee'.repeat(10),
-        Name: `/${NAME}`,
-        Created: new Date().toISOString(),
-        Image: 'sha256:1',
-        State: { Status: 'created', Running: false },
-        Config: { Labels: { [SPAWN_OWNER_LABEL]: state.owner } },
-      };
-      return Promise.resolve(schema.parse(inspect));
-    },
-    requestEmpty: (request: { method?: string; path: string }) => {
-      calls.push(`${request.method ?? 'GET'} ${request.path}`);
-      if (state.unreachable === true) unreachable();
-      return Promise.resolve();
-    },
-  } as unknown as EngineClient;
-  return { engine, calls };
+/** An engine holding this project's volume and, when `owner` is given, a created container of that owner using it. */
+function engineWith(owner?: string): FakeEngine {
+  const engine = new FakeEngine();
+  engine.addVolume(VOLUME);
+  if (owner !== undefined) {
+    engine.addContainer({ name: NAME, state: 'created', labels: { [SPAWN_OWNER_LABEL]: owner }, mounts: [{ type: 'volume', name: VOLUME, destination: '/workspaces' }] });
+  }
+  return engine;
 }
 
 describe('clean-up after a container create with no answer', () => {
   it('removes the container the engine made for this run, found by its name, then the new volume', async () => {
-    const { engine, calls } = fakeEngine({ owner: spawnOwner() });
+    const engine = engineWith(spawnOwner());
+    const id = engine.container(NAME).id;
     const aftermath = await cleanUpAfterFailure(engine, () => undefined, { name: NAME }, VOLUME);
-    assert.deepEqual(calls, [`GET /containers/${NAME}/json`, `DELETE /containers/${'c0ffee'.repeat(10)}`, `DELETE /volumes/${VOLUME}`]);
+    assert.deepEqual(engine.calls, [`inspectContainer ${NAME}`, `removeContainer ${id}`, `removeVolume ${VOLUME}`]);
+    assert.equal(engine.containers.size, 0);
+    assert.equal(engine.volumes.size, 0);
     assert.equal(describeAftermath(aftermath, false).text, `The half-created container ${NAME} and its new volume ${VOLUME} were removed.`);
   });
 
   it('no container of that name: only the volume is removed', async () => {
-    const { engine, calls } = fakeEngine({});
+    const engine = engineWith();
     const aftermath = await cleanUpAfterFailure(engine, () => undefined, { name: NAME }, VOLUME);
-    assert.deepEqual(calls, [`GET /containers/${NAME}/json`, `DELETE /volumes/${VOLUME}`]);
+    assert.deepEqual(engine.calls, [`inspectContainer ${NAME}`, `removeVolume ${VOLUME}`]);
+    assert.equal(engine.volumes.size, 0);
     assert.equal(describeAftermath(aftermath, false).text, `Its new volume ${VOLUME} was removed.`);
   });
 
   it("another spawn's container of that name is left alone, and so is the volume it uses", async () => {
-    const { engine, calls } = fakeEngine({ owner: 'elsewhere:1' });
+    const engine = engineWith('elsewhere:1');
     const aftermath = await cleanUpAfterFailure(engine, () => undefined, { name: NAME }, VOLUME);
-    assert.deepEqual(calls, [`GET /containers/${NAME}/json`]);
+    assert.deepEqual(engine.calls, [`inspectContainer ${NAME}`]);
+    assert.equal(engine.containers.size, 1);
+    assert.ok(engine.volumes.has(VOLUME));
     assert.deepEqual(aftermath, { stage: 'nothing' });
   });
 
   it('the engine out of reach: the message names the container that may exist, and the volume', async () => {
-    const { engine } = fakeEngine({ unreachable: true });
+    const engine = engineWith(spawnOwner()).failOn('inspectContainer', connectionLost());
     const aftermath = await cleanUpAfterFailure(engine, () => undefined, { name: NAME }, VOLUME);
+    assert.equal(engine.callCount('removeVolume'), 0);
     const { text, resumable } = describeAftermath(aftermath, false);
     assert.ok(resumable);
     assert.match(text, new RegExp(`^The container ${NAME} \\(if the engine created it before the connection broke\\) and its new volume ${VOLUME} could not be removed \\(The connection to the engine failed: socket hang up\\): run the same command again to resume\\.$`));
+  });
+
+  it('a container whose removal fails keeps its volume, which is not tried, and both are named', async () => {
+    const engine = engineWith(spawnOwner());
+    const id = engine.container(NAME).id;
+    engine.failOn('removeContainer', connectionLost());
+    const aftermath = await cleanUpAfterFailure(engine, () => undefined, { id, name: NAME }, VOLUME);
+    assert.deepEqual(engine.calls, [`removeContainer ${id}`]);
+    assert.deepEqual(aftermath, {
+      stage: 'cleaned',
+      removed: [],
+      notRemoved: [`the half-created container ${NAME}`, `its new volume ${VOLUME}`],
+      reason: 'The connection to the engine failed: socket hang up',
+    });
   });
 });

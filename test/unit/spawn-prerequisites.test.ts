@@ -1,26 +1,23 @@
 // The free-disk part of spawn's prerequisites, against an engine that answers
-// only what the check asks (its info and the free space under its root).
+// only what the check asks (its info, the free space under its root, its volumes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { DISK_HEADROOM_BYTES, checkPrerequisites } from '../../src/core/spawn/prerequisites.js';
 import type { MergedDevcontainerConfig } from '../../src/devcontainer/index.js';
 import type { ContainerInspect } from '../../src/core/container-info.js';
-import { EngineApiError, type EngineClient, type EngineRequest } from '../../src/engine/index.js';
+import type { EngineClient } from '../../src/engine/index.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 
 const GiB = 1024 ** 3;
 
 /** An engine with `free` bytes under its root and the named volumes. */
 function engineWithFree(free: number, volumes: readonly string[] = []): EngineClient {
-  return {
-    info: async () => ({ DockerRootDir: '/var/lib/docker', NCPU: 2, MemTotal: 4 * GiB }),
-    hostDiskFree: async () => free,
-    request: async (request: EngineRequest) => {
-      const name = decodeURIComponent(request.path.replace(/^\/volumes\//, ''));
-      if (volumes.includes(name)) return { Name: name };
-      throw new EngineApiError({ statusCode: 404, engineMessage: `get ${name}: no such volume`, target: 'fake', method: 'GET', path: request.path });
-    },
-  } as unknown as EngineClient;
+  const engine = new FakeEngine();
+  engine.engineInfo = { ...engine.engineInfo, DockerRootDir: '/var/lib/docker', NCPU: 2, MemTotal: 4 * GiB };
+  engine.diskFree = free;
+  for (const name of volumes) engine.addVolume(name);
+  return engine;
 }
 
 const noContainer = Promise.resolve(undefined);

@@ -33,7 +33,7 @@ export async function writeHostFilesIntoVolume(
       gid: owner.gid,
     })),
   );
-  await engine.requestEmpty({ method: 'PUT', path: `/containers/${encodeURIComponent(containerId)}/archive`, query: { path: into.layout.root }, bodyStream: tarStream(entries) });
+  await engine.putArchive(containerId, { path: into.layout.root, body: tarStream(entries) });
 }
 
 /**

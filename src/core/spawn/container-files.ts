@@ -17,14 +17,14 @@ import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 export async function readContainerFile(engine: EngineClient, containerId: string, file: string, depth = 0): Promise<Buffer | undefined> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-read-'));
   try {
-    let response;
+    let archive;
     try {
-      response = await engine.stream({ path: `/containers/${encodeURIComponent(containerId)}/archive`, query: { path: file } });
+      archive = await engine.getArchive(containerId, file);
     } catch (error) {
       if (isEngineApiError(error, 404)) return undefined;
       throw error;
     }
-    const entries = await extractTar(response.body, dir, { skipSymlinks: true });
+    const entries = await extractTar(archive, dir, { skipSymlinks: true });
     const [top] = entries;
     if (top?.type === 'symlink') {
       return depth >= 8 ? undefined : readContainerFile(engine, containerId, path.posix.resolve(path.posix.dirname(file), top.linkname), depth + 1);

@@ -32,13 +32,13 @@ export async function findExistingContainer(engine: EngineClient, identity: Spaw
 }
 
 export async function removeContainer(engine: EngineClient, id: string): Promise<void> {
-  await engine.requestEmpty({ method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query: { force: true }, okStatuses: [404] });
+  await engine.removeContainer(id, { force: true, missingOk: true });
 }
 
 /** Starts a stopped container; false when it was already running. */
 export async function startIfStopped(engine: EngineClient, inspect: ContainerInspect): Promise<boolean> {
   if (inspect.State.Running) return false;
-  await engine.requestEmpty({ method: 'POST', path: `/containers/${encodeURIComponent(inspect.Id)}/start`, okStatuses: [304] });
+  await engine.startContainer(inspect.Id);
   return true;
 }
 

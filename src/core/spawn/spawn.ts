@@ -5,7 +5,6 @@
 // run created (never a volume it reused); running spawn again converges.
 
 import path from 'node:path';
-import * as z from '../../common/zod-mini.js';
 import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
@@ -238,10 +237,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   try {
     const created = await clock.run('container', `Creating the container ${containerName}`, async () => {
       try {
-        return await engine.request(
-          { method: 'POST', path: '/containers/create', query: { name: containerName }, body: spec.body },
-          z.looseObject({ Id: z.string() }),
-        );
+        return await engine.createContainer(containerName, spec.body);
       } catch (error) {
         if (isEngineApiError(error, 409)) return undefined;
         createUnanswered = !isEngineApiError(error);
@@ -259,9 +255,9 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       }
       return resultFor(request, peer.inspect, 'reused', loaded, clock);
     }
-    containerId = created.Id;
-    const id = created.Id;
-    const start = () => clock.run('start', 'Starting the container', () => engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start`, okStatuses: [304] }));
+    containerId = created;
+    const id = created;
+    const start = () => clock.run('start', 'Starting the container', () => engine.startContainer(id));
     // Before anything is uploaded or run: a user missing from the image
     // fails here, and this run's container and volume are removed. A new
     // volume is empty: no need to ask whether an upload finished there.

@@ -12,7 +12,7 @@ import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
 export async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
   try {
-    await engine.request({ path: `/volumes/${encodeURIComponent(name)}` }, z.looseObject({ Name: z.string() }));
+    await engine.inspectVolume(name);
     return true;
   } catch (error) {
     if (isEngineApiError(error, 404)) return false;
@@ -24,12 +24,12 @@ export async function volumeExists(engine: EngineClient, name: string): Promise<
 export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
   if (await volumeExists(engine, name)) return false;
   const volumeLabels = Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
-  await engine.request({ method: 'POST', path: '/volumes/create', body: { Name: name, Labels: volumeLabels } }, z.looseObject({ Name: z.string() }));
+  await engine.createVolume(name, volumeLabels);
   return true;
 }
 
 export async function removeVolume(engine: EngineClient, name: string): Promise<void> {
-  await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] });
+  await engine.removeVolume(name, { missingOk: true });
 }
 
 /**
@@ -77,5 +77,5 @@ export async function readUploadMarker(engine: EngineClient, containerId: string
 /** Rewrites the marker of a finished upload with a new record of the configuration files. */
 export async function writeUploadMarker(engine: EngineClient, containerId: string, layout: WorkspaceLayout, configFiles: Record<string, string>): Promise<void> {
   const entry = uploadMarkerEntry(layout, configFiles, layout.mountPoint);
-  await engine.requestEmpty({ method: 'PUT', path: `/containers/${encodeURIComponent(containerId)}/archive`, query: { path: layout.mountPoint }, bodyStream: tarStream([entry]) });
+  await engine.putArchive(containerId, { path: layout.mountPoint, body: tarStream([entry]) });
 }

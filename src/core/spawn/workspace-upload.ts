@@ -293,13 +293,11 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
     body.destroy(error);
   });
   try {
-    await engine.requestEmpty({
-      method: 'PUT',
-      path: `/containers/${encodeURIComponent(containerId)}/archive`,
-      query: { path: parent, noOverwriteDirNonDir: true },
-      bodyStream: body,
-      ...(options.gzip ? {} : { bodyLength: tarLength(archive) }),
-      contentType: options.gzip ? 'application/gzip' : 'application/x-tar',
+    await engine.putArchive(containerId, {
+      path: parent,
+      noOverwriteDirNonDir: true,
+      body,
+      ...(options.gzip ? { gzip: true } : { bodyLength: tarLength(archive) }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (error) {
