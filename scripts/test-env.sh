@@ -60,7 +60,8 @@ DEV_USER=pksdev        # normal login user, in group docker, on every host
 NODOCK_USER=pksnodock  # login user without access to the Docker socket, on pks-r1 only
 
 HOSTS=(r1 r2 r3)
-PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates)
+# (`npm run lint` checks these scripts with shellcheck.)
+PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates shellcheck)
 
 # Callers (node, CI) may pass a PATH without the sbin directories.
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin

@@ -70,16 +70,14 @@ in_netns() { [[ -e $NETNS_FILE && $(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)
 # the namespace so nothing keeps an orphaned copy of it alive.
 stop_netns_processes() {
   [[ -e $NETNS_FILE ]] || return 0
-  local pids
-  pids=$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ')
-  [[ -n ${pids// /} ]] || return 0
-  log "$NS: stopping remaining processes in the namespace: $pids"
-  # shellcheck disable=SC2086
-  kill -TERM $pids 2>/dev/null || true
+  local pids=()
+  mapfile -t pids < <(ip netns pids "$NS" 2>/dev/null)
+  ((${#pids[@]} > 0)) || return 0
+  log "$NS: stopping remaining processes in the namespace: ${pids[*]}"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
   wait_until 10 netns_empty || {
-    pids=$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ')
-    # shellcheck disable=SC2086
-    [[ -z ${pids// /} ]] || kill -KILL $pids 2>/dev/null || true
+    mapfile -t pids < <(ip netns pids "$NS" 2>/dev/null)
+    ((${#pids[@]} == 0)) || kill -KILL "${pids[@]}" 2>/dev/null || true
     wait_until 5 netns_empty || true
   }
 }
