@@ -48,7 +48,10 @@ if (suites.some((s) => s !== 'unit')) {
     }
   }
 }
-if (suites.includes('e2e') && run('node', ['scripts/build.mjs']) !== 0) {
+// PKS_TEST_SKIP_BUILD=1: the caller has just built dist/ (CI: npm ci's prepare).
+if (suites.includes('e2e') && process.env.PKS_TEST_SKIP_BUILD === '1') {
+  console.error('run-tests: using the existing build in dist/ (PKS_TEST_SKIP_BUILD=1)');
+} else if (suites.includes('e2e') && run('node', ['scripts/build.mjs']) !== 0) {
   console.error('run-tests: build failed');
   process.exit(1);
 }
