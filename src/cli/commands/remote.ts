@@ -2,6 +2,7 @@
 // Declarations only; each action loads its implementation on demand.
 
 import { Command, Option } from '@commander-js/extra-typings';
+import { DEFAULT_DOCKER_SOCKET } from '../../common/defaults.js';
 import type { Context } from '../context.js';
 import { formatOption, parseNewRemoteId, parseNonEmpty, parsePositiveInt, parsePort, parseRemoteId, parseRemoteSocketPath, parseSshName } from '../options.js';
 import { examples } from './examples.js';
@@ -32,7 +33,7 @@ export function remoteCommand(ctx: Context) {
     .option('--user <user>', 'SSH login user', parseSshName)
     .option('--port <port>', 'SSH port', parsePort)
     .option('--key <path>', 'private key file', parseNonEmpty)
-    .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, '/var/run/docker.sock')
+    .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, DEFAULT_DOCKER_SOCKET)
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
     .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
