@@ -25,6 +25,12 @@
 # Only loopback and the namespaces' own addresses are ever contacted, apart
 # from the Debian archive (apt-get, debootstrap) whose address is read from
 # apt's own configuration at run time.
+#
+# This file holds the layout (every name, path and address) and the commands;
+# each component's functions are in scripts/test-env/<component>.sh, sourced
+# below: packages, engine (local), hosts (namespaces, links, guard route),
+# remote-engine, sshd (users, sshd, login checks), images, registry,
+# client-files (.test-env/) and status, with common helpers in common.sh.
 
 set -euo pipefail
 
