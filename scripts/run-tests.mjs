@@ -2,11 +2,13 @@
 // (default: all). Integration and end-to-end tests need the real test
 // environment (Docker engines, SSH hosts): when it is not up, this brings it up
 // with scripts/test-env.sh, and fails loudly if that is not possible — the
-// suite never silently skips them.
+// suite never silently skips them. At the end it prints the slowest files and
+// the whole run's duration, followed by node's own pass/fail summary.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ALL = ['unit', 'integration', 'e2e'];
@@ -48,7 +50,10 @@ if (suites.some((s) => s !== 'unit')) {
     }
   }
 }
-if (suites.includes('e2e') && run('node', ['scripts/build.mjs']) !== 0) {
+// PKS_TEST_SKIP_BUILD=1: the caller has just built dist/ (CI: npm ci's prepare).
+if (suites.includes('e2e') && process.env.PKS_TEST_SKIP_BUILD === '1') {
+  console.error('run-tests: using the existing build in dist/ (PKS_TEST_SKIP_BUILD=1)');
+} else if (suites.includes('e2e') && run('node', ['scripts/build.mjs']) !== 0) {
   console.error('run-tests: build failed');
   process.exit(1);
 }
@@ -58,6 +63,42 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-process.exit(
-  run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]),
-);
+// The spec reporter on stdout as before, plus one that records each file's
+// duration in a scratch file, summarised below.
+const scratch = mkdtempSync(path.join(tmpdir(), 'pks-run-tests-'));
+const record = path.join(scratch, 'durations.jsonl');
+const started = Date.now();
+const status = run(process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=2',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${pathToFileURL(path.join(root, 'scripts', 'test-durations-reporter.mjs')).href}`, `--test-reporter-destination=${record}`,
+  ...files,
+]);
+printSummary(readRecord(record), files.length, Date.now() - started);
+rmSync(scratch, { recursive: true, force: true });
+process.exit(status);
+
+function readRecord(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/**
+ * The slowest files and the whole run's wall time, then node's own closing
+ * summary again (pass N, fail N, ..., duration_ms), so it stays the last
+ * thing printed.
+ */
+function printSummary(entries, fileCount, wallMs) {
+  const perFile = new Map();
+  for (const { file, ms } of entries.filter((e) => e.file !== undefined)) {
+    const name = path.isAbsolute(file) ? path.relative(root, file) : file;
+    perFile.set(name, (perFile.get(name) ?? 0) + ms);
+  }
+  const slowest = [...perFile].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  const secs = (ms) => `${(ms / 1000).toFixed(1)} s`.padStart(9);
+  const lines = ['', `run-tests: slowest test files (of ${fileCount}; the sum of each file's top-level tests, hooks included)`];
+  for (const [name, ms] of slowest) lines.push(`${secs(ms)}  ${name}`);
+  lines.push(`run-tests: whole run ${secs(wallMs).trim()} wall`);
+  for (const { summary } of entries.filter((e) => e.summary !== undefined)) lines.push(`ℹ ${summary}`);
+  console.log(lines.join('\n'));
+}

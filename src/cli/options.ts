@@ -2,6 +2,7 @@
 // friends mean the same thing everywhere and parse the same way.
 
 import { InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { REMOTE_ID_PATTERN } from '../common/defaults.js';
 import { LOCAL_HOST_ID } from '../core/labels.js';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -19,10 +20,8 @@ export function remoteOption() {
   );
 }
 
-const REMOTE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 export function parseRemoteId(value: string): string {
-  if (!REMOTE_ID.test(value)) {
+  if (!REMOTE_ID_PATTERN.test(value)) {
     throw new InvalidArgumentError(
       'a remote id is 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit.',
     );

@@ -1,9 +1,10 @@
 // Where the local engine listens, from DOCKER_HOST as the docker CLI reads it.
 // Only what pks can serve without TLS or a CLI: a unix socket or plain tcp.
 
+import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';
 import { UsageError } from '../common/errors.js';
 
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+export { DEFAULT_DOCKER_SOCKET };
 
 export type LocalEndpoint =
   | { kind: 'unix'; socketPath: string }

@@ -32,5 +32,5 @@ export {
 export { openLocalEngine } from './local-engine.js';
 export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
-export { DEFAULT_REMOTE_DOCKER_SOCKET, openSshEngine } from './ssh-engine-lazy.js';
+export { openSshEngine } from './ssh-engine-lazy.js';
 export type { EngineKind, EngineTransport } from './transport.js';

@@ -5,8 +5,6 @@
 import type { EngineClient } from './engine-client.js';
 import type { SshEngineOptions } from './ssh-engine.js';
 
-export const DEFAULT_REMOTE_DOCKER_SOCKET = '/var/run/docker.sock';
-
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
   const { openSshEngine: open } = await import('./ssh-engine.js');
   return open(options);

@@ -5,7 +5,7 @@ import { acquireSshConnection, type SshConnectionOptions } from '../ssh/index.js
 import { HttpEngineClient, type EngineClient } from './engine-client.js';
 import { createSshTransport } from './ssh-transport.js';
 
-import { DEFAULT_REMOTE_DOCKER_SOCKET } from './ssh-engine-lazy.js';
+import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';
 
 export interface SshEngineOptions extends SshConnectionOptions {
   /** The engine's socket as the SSH login sees it. */
@@ -22,7 +22,7 @@ export interface SshEngineOptions extends SshConnectionOptions {
  * channels on the one connection this process keeps to that host.
  */
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
-  const { socketPath = DEFAULT_REMOTE_DOCKER_SOCKET, knownApiVersion, description, ...connectionOptions } = options;
+  const { socketPath = DEFAULT_DOCKER_SOCKET, knownApiVersion, description, ...connectionOptions } = options;
   // The same policy retries the connection's set-up (ssh layer) and the
   // engine's idempotent calls (engine layer).
   const lease = acquireSshConnection(connectionOptions);

@@ -6,13 +6,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as z from '../common/zod-mini.js';
+import { DEFAULT_DOCKER_SOCKET, REMOTE_ID_PATTERN } from '../common/defaults.js';
 import { OperationError, UsageError, errorMessage } from '../common/errors.js';
 import { ensurePrivateDir, withFileLock, writeFileAtomic } from './files.js';
 import { describeUnreadable, readUserFile } from './user-files.js';
 
-export const REMOTE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { DEFAULT_DOCKER_SOCKET, REMOTE_ID_PATTERN };
 export const HOSTS_FILE_VERSION = 1;
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** Far more than any list of hosts: a bigger file is not one pks wrote. */
 const MAX_HOSTS_FILE_BYTES = 16 * 1024 * 1024;
 

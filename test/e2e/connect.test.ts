@@ -12,6 +12,7 @@ import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import type { Sandbox } from '../helpers/pks-cli.js';
 import { containerExec, type Project, type Where } from '../helpers/projects.js';
 import type { TestEnv } from '../helpers/test-env.js';
+import { poll } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 const fixture = new E2eFixture(['local', 'r1']);
@@ -101,10 +102,7 @@ describe('connect: consent, stopped containers, the editor', () => {
     assert.equal(result.code, 0, result.stderr);
     const uri = /^uri\s+(\S+)$/m.exec(result.stdout)?.[1];
     assert.ok(uri !== undefined, result.stdout);
-    for (let i = 0; i < 50; i += 1) {
-      if ((await readFile(record, 'utf8').catch(() => '')) !== '') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 5_000 });
     assert.deepEqual(JSON.parse(await readFile(record, 'utf8')), ['--folder-uri', uri]);
     assert.equal(decodeContainerUri(uri).workspaceFolder, `/workspaces/${project.name}`);
     const ids = (await engine('local').listContainers({ filters: { label: [`pks.project.path=${project.dir}`] } })).map((c) => c.Id);
@@ -124,7 +122,7 @@ describe('connect: consent, stopped containers, the editor', () => {
     assert.match(result.stderr, /runs on\. Look: pks devcontainer logs/);
     assert.doesNotMatch(result.stderr, /kept for inspection|rm .* --force/);
     assert.match(result.stderr, /Opened \/workspaces\//);
-    for (let i = 0; i < 50 && (await readFile(record, 'utf8').catch(() => '')) === ''; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 5_000 });
     assert.match(await readFile(record, 'utf8'), /^--folder-uri vscode-remote:\/\/attached-container\+/);
   });
 });
@@ -139,7 +137,7 @@ describe('spawn opens VS Code once the container is ready (waitFor)', () => {
     await chmod(path.join(bin, 'code'), 0o755);
     const calls = async (): Promise<string[][]> => {
       // The editor is started detached: give it a moment to write.
-      for (let i = 0; i < 30 && (await readFile(record, 'utf8').catch(() => '')) === ''; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 3_000 });
       const text = await readFile(record, 'utf8').catch(() => '');
       return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
     };

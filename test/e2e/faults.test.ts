@@ -6,6 +6,7 @@
 // run again once the fault is repaired. Ctrl-C: faults-interrupt.test.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -22,6 +23,7 @@ import {
 import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
 import { containerExec, createProject, engineFor, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
@@ -86,8 +88,12 @@ async function project(where: Where, files: Record<string, string>): Promise<Pro
 const BUSYBOX = JSON.stringify({ image: 'pks-test/busybox:latest' });
 const spawnArgs = (dir: string, where: Where = 'r3'): string[] => ['devcontainer', 'spawn', dir, ...(where === 'local' ? [] : ['--remote', where])];
 const uploading = (o: { stderr: string }): boolean => /▸ Uploading/.test(o.stderr);
-const afterAMoment = (work: () => Promise<void>) => async (): Promise<void> => {
-  await new Promise((resolve) => setTimeout(resolve, 300));
+/** Bytes this machine has sent to r3 over its link (the fault suites hold r3: nothing else talks to it). */
+const sentToR3 = async (): Promise<number> => Number(await readFile(`/sys/class/net/${env.r3.link}/statistics/tx_bytes`, 'utf8'));
+/** Runs `work` once the upload is under way: another MiB has gone to r3 since the "Uploading" line. */
+const midUpload = (work: () => Promise<void>) => async (): Promise<void> => {
+  const before = await sentToR3();
+  await waitFor(async () => (await sentToR3()) - before >= 1024 * 1024, { timeoutMs: 30_000, intervalMs: 20, message: 'the upload to r3 did not get under way' });
   await work();
 };
 
@@ -111,7 +117,7 @@ async function assertRerunConverges(p: Project): Promise<void> {
 describe('faults on the fault host pks-r3', () => {
   it('link cut during the workspace upload', async (t) => {
     const p = await bigProject();
-    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, afterAMoment(() => faults.cutLink()));
+    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, midUpload(() => faults.cutLink()));
     assertFailedClearly(result, 1, [/Lost the connection to remote host "r3" \(pksdev@10\.231\.0\.10\) while uploading the workspace \(upload step\)/]);
     t.diagnostic(`link cut during upload: pks exited ${seconds(result.msToExit)} after the cut`);
     t.diagnostic(`repair (scripts/test-env.sh up): ${seconds(await repair())}`);
@@ -121,7 +127,7 @@ describe('faults on the fault host pks-r3', () => {
 
   it('sshd killed mid-spawn (during the upload), staying down', async (t) => {
     const p = await bigProject();
-    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, afterAMoment(() => faults.killSshd()));
+    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, midUpload(() => faults.killSshd()));
     assertFailedClearly(result, 1, [/remote host "r3" \(pksdev@10\.231\.0\.10\) while uploading the workspace \(upload step\)/]);
     t.diagnostic(`sshd killed during upload: pks exited ${seconds(result.msToExit)} after the kill`);
     await repair();
@@ -132,7 +138,7 @@ describe('faults on the fault host pks-r3', () => {
   it('sshd restarted mid-spawn: the clean-up reconnects and removes what the run created', async (t) => {
     const p = await bigProject();
     let repaired: Promise<number> | undefined;
-    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, afterAMoment(async () => {
+    const result = await runWithFault(sandbox, spawnArgs(p.dir), uploading, midUpload(async () => {
       await faults.killSshd();
       repaired = repair(); // sshd is back within the reconnection retries
     }));
@@ -175,7 +181,7 @@ describe('faults on the fault host pks-r3', () => {
     const [id = ''] = (await leftovers(engine('r3'), p.dir)).containers;
     await containerExec(engine('r3'), id, ['sh', '-c', 'echo before-the-cut > /proc/1/fd/1']);
     const args = ['devcontainer', 'logs', '--follow', id.slice(0, 12), '--remote', 'r3'];
-    const result = await runWithFault(sandbox, args, (o) => o.stdout.includes('before-the-cut'), afterAMoment(() => faults.cutLink()));
+    const result = await runWithFault(sandbox, args, (o) => o.stdout.includes('before-the-cut'), () => faults.cutLink());
     assertFailedClearly(result, 1, [/Lost the connection to the engine \(remote host "r3" \(pksdev@10\.231\.0\.10(:22)?\)\) while following the logs of pks-/]);
     t.diagnostic(`link cut during logs --follow: pks exited ${seconds(result.msToExit)} after the cut`);
     await repair();

@@ -11,9 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { inspectContainer } from '../../src/core/container-info.js';
 import { isEngineApiError, type EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs, type SpawnOutcome } from '../helpers/e2e-fixture.js';
-import { createOtherUser, type OtherUser, type Terminal } from '../helpers/other-user.js';
+import { createOtherUser, type OtherUser } from '../helpers/other-user.js';
 import { STACK_TRACE } from '../helpers/pks-cli.js';
 import { removeProjectResources, type Where } from '../helpers/projects.js';
+import { waitFor } from '../helpers/wait.js';
 
 const fixture = new E2eFixture(['local', 'r1']);
 const owner = os.userInfo().username;
@@ -56,14 +57,6 @@ async function state(engine: EngineClient, id: string): Promise<'running' | 'sto
 
 async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
   return (await engine.requestEmpty({ method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] })) !== 404;
-}
-
-async function waitFor(ready: () => boolean, term: Terminal, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > until) assert.fail(`no question on the terminal: ${term.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 interface Listed {
@@ -146,7 +139,7 @@ for (const where of ['r1', 'local'] as const) {
       const id = mine.containerId.slice(0, 12);
       for (const answer of ['n', 'y']) {
         const term = bob.terminal(['devcontainer', 'stop', id, '--timeout', '0', ...remote]);
-        await waitFor(() => /Stop it anyway\? \[y\/N\]/.test(term.output()), term);
+        await waitFor(() => /Stop it anyway\? \[y\/N\]/.test(term.output()), { timeoutMs: 30_000, intervalMs: 50, message: () => `no question on the terminal: ${term.output()}` });
         assert.match(term.output(), new RegExp(`was spawned by ${owner}, not by you \\(${bob.name}\\)`));
         term.write(`${answer}\r`);
         const code = await term.exited;

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
@@ -296,19 +297,15 @@ describe('pks remote: the hosts file', () => {
 });
 
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const accepts = (): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
       const socket = net.connect({ host, port }, () => {
         socket.destroy();
         resolve(true);
       });
       socket.once('error', () => resolve(false));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd on ${host}:${port} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(accepts, { timeoutMs, intervalMs: 50, message: `sshd on ${host}:${port} did not start` });
 }
 
 /** A second sshd in a remote host's namespace, with a host key of the test's choosing. */

@@ -15,6 +15,7 @@ import type { EngineClient } from '../../src/engine/index.js';
 import { STACK_TRACE, createSandbox, pksBin, type PksResult, type Sandbox } from '../helpers/pks-cli.js';
 import { createProject, engineFor, removeProjectResources, type Project } from '../helpers/projects.js';
 import { loadTestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 const env = loadTestEnv();
@@ -49,7 +50,7 @@ before(async () => {
   // An agent of our own, holding the encrypted key (ssh-add reads the passphrase through SSH_ASKPASS).
   agentSocket = path.join(scratch, 'agent.sock');
   agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(await stat(agentSocket).then(() => true, () => false)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => stat(agentSocket).then(() => true, () => false), { timeoutMs: 5_000, intervalMs: 50, message: `ssh-agent did not create ${agentSocket}` });
   const askpass = path.join(scratch, 'askpass.sh');
   await writeFile(askpass, `#!/bin/sh\nprintf '%s\\n' '${PASSPHRASE}'\n`, { mode: 0o700 });
   await exec('ssh-add', [encryptedKey], { env: { PATH: process.env.PATH, SSH_AUTH_SOCK: agentSocket, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: 'none' } });

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
@@ -32,12 +33,8 @@ after(async () => {
 async function startAgent(socket: string): Promise<ChildProcess> {
   const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
   agents.push(agent);
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    if (await access(socket).then(() => true, () => false)) return agent;
-    if (Date.now() > deadline) throw new Error(`ssh-agent did not create ${socket}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(() => access(socket).then(() => true, () => false), { timeoutMs: 5_000, intervalMs: 20, message: `ssh-agent did not create ${socket}` });
+  return agent;
 }
 
 const addArgs = (id: string, key: string): string[] => ['remote', 'add', id, '--host', env.r1.host, '--user', env.r1.user, '--key', key];

@@ -14,7 +14,7 @@ import { STACK_TRACE, pksBin, type PksResult } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
 import { repoRoot } from '../helpers/test-env.js';
 import { inTerminal, shellQuote, type Terminal } from '../helpers/terminal.js';
-import { waitFor } from '../integration/lifecycle-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = randomBytes(4).toString('hex');
 const fixture = new E2eFixture(['local', 'r1']);

@@ -14,6 +14,7 @@ import type { EngineClient } from '../../src/engine/index.js';
 import { STACK_TRACE, pksBin, type Sandbox } from './pks-cli.js';
 import { leftovers } from './projects.js';
 import { repoRoot, type RemoteHostEnv, type TestEnv } from './test-env.js';
+import { poll } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -61,14 +62,15 @@ export class FaultHost {
   async stopEngine(): Promise<void> {
     const pid = Number((await readFile(this.host.enginePidFile, 'utf8')).trim());
     process.kill(pid, 'SIGKILL');
-    for (let i = 0; i < 50; i += 1) {
+    const gone = (): boolean => {
       try {
         process.kill(pid, 0);
+        return false;
       } catch {
-        return;
+        return true;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    };
+    await poll(gone, { timeoutMs: 5_000, intervalMs: 100 });
   }
 
   /** Brings everything back (link up, neighbours flushed, sshd and engine restarted); returns the ms it took. */
@@ -155,12 +157,12 @@ export async function engineInventory(engine: EngineClient): Promise<{ container
 
 /** Waits until the engine holds exactly `expected` (an interrupted build's container goes away a moment later). */
 export async function settledInventory(engine: EngineClient, expected: { containers: string[]; volumes: string[] }, timeoutMs = 15_000): Promise<{ containers: string[]; volumes: string[] }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = await engineInventory(engine);
-    if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > deadline) return now;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let now = await engineInventory(engine);
+  await poll(async () => {
+    now = await engineInventory(engine);
+    return JSON.stringify(now) === JSON.stringify(expected);
+  }, { timeoutMs, intervalMs: 250 });
+  return now;
 }
 
 /** `42.1 s`, or `35 ms` below a second. */

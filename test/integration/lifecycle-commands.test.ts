@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { execCapture } from '../../src/core/exec.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   containerState,
   createDevcontainer,
@@ -14,7 +15,6 @@ import {
   runPks,
   uniqueName,
   volumeExists,
-  waitFor,
   type FakeDevcontainer,
   type FakeOptions,
   type Hosts,

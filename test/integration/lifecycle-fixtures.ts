@@ -12,6 +12,7 @@ import { isEngineApiError, openLocalEngine, openSshEngine, type EngineClient } f
 import { MemoryWritable } from '../helpers/memory-io.js';
 import { SANDBOX_USER, createSandbox } from '../helpers/pks-cli.js';
 import type { RemoteHostEnv, TestEnv } from '../helpers/test-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface FakeDevcontainer {
   id: string;
@@ -100,15 +101,6 @@ export async function createDevcontainer(engine: EngineClient, options: FakeOpti
     if (options.stopped === true) await engine.requestEmpty({ method: 'POST', path: `/containers/${id}/stop`, query: { t: 5 } });
   }
   return created;
-}
-
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Removes the container and its volume; missing ones are fine. */

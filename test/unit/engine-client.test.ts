@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { HttpEngineClient } from '../../src/engine/engine-client.js';
 import { demultiplex, isEngineApiError, openLocalEngine, parseDockerHost, type EngineClient } from '../../src/engine/index.js';
 import { createLocalTransport } from '../../src/engine/local-transport.js';
+import { waitFor } from '../helpers/wait.js';
 
 function frame(type: number, payload: Buffer | string): Buffer {
   const data = Buffer.from(payload);
@@ -222,10 +223,10 @@ describe('engine client over a fake engine', () => {
     stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
     const done = demultiplex(socket, stdout, stderr);
     socket.write('ping');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The echo comes back while the stream is still open in both directions.
+    await waitFor(() => out.join('').includes('ping'), { timeoutMs: 5_000, intervalMs: 5, message: `no echo of ping: ${JSON.stringify(out)}` });
     socket.end();
     await done;
-    assert.ok(out.join('').includes('ping'));
     assert.equal(err.join(''), 'bye');
     assert.ok(engine.paths.some((p) => p.startsWith('UPGRADE POST /v1.41/exec/e1/start tcp')));
   });

@@ -1,6 +1,7 @@
 // `pks remote add`: the declaration; the work is in add-run.ts, loaded on demand.
 
 import type { Command } from '@commander-js/extra-typings';
+import { DEFAULT_DOCKER_SOCKET } from '../../../common/defaults.js';
 import type { Context } from '../../context.js';
 import { parseNewRemoteId, parseNonEmpty, parsePort, parseRemoteSocketPath, parseSshName } from '../../options.js';
 import { examples } from '../examples.js';
@@ -15,7 +16,7 @@ export function define(parent: Command, ctx: Context): void {
     .option('--user <user>', 'SSH login user', parseSshName)
     .option('--port <port>', 'SSH port', parsePort)
     .option('--key <path>', 'private key file', parseNonEmpty)
-    .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, '/var/run/docker.sock')
+    .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, DEFAULT_DOCKER_SOCKET)
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
     .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# scripts/test-env/remote-engine.sh: each remote host's own Docker engine.
+# Sourced by scripts/test-env.sh, which defines the layout (names, paths,
+# addresses) used here; see the header there.
+
+# ---------------------------------------------------------------------------
+# remote hosts: engine
+
+# The engine's own config file, so that settings meant for the local engine in
+# /etc/docker/daemon.json (hosts, data-root, ...) cannot clash with it.
+# dockerd before 23 derives its engine ID from a key file that is
+# /etc/docker/key.json for every engine on the machine: give each remote
+# engine its own, so that the three engines report distinct IDs as distinct
+# machines would (later versions keep the ID in the data root).
+engine_config() {
+  local major
+  major=$(dockerd --version 2>/dev/null | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')
+  if [[ -n $major ]] && ((major < 23)); then
+    printf '{ "deprecated-key-path": "%s" }\n' "$DATA/key.json"
+  else
+    echo '{}'
+  fi
+}
+
+ensure_remote_engine() {
+  local pid restart=
+  mkdir -p "$RUN" "$EXEC_ROOT" "$DATA_ROOT"
+  if engine_config | write_if_changed "$ENGINE_CFG" 0644; then restart="its configuration changed"; fi
+  if pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
+    if [[ -n $restart ]]; then
+      log "$NS: restarting engine (pid $pid): $restart"
+      stop_pid "$pid" 40
+    elif ! in_netns "$pid"; then
+      log "$NS: engine (pid $pid) runs in a namespace that no longer exists; restarting it"
+      stop_pid "$pid" 30
+    elif engine_ping "$ENGINE_SOCK" || wait_until 30 engine_ping "$ENGINE_SOCK"; then
+      return 0
+    else
+      log "$NS: engine (pid $pid) does not answer; restarting it"
+      stop_pid "$pid" 30
+    fi
+  fi
+  # Stale pieces of a killed engine: pid files and the socket, and the
+  # network namespace it had pinned under its exec root (it may be an older
+  # namespace than the current one).
+  rm -f "$ENGINE_PIDFILE" "$ENGINE_SOCK"
+  clean_stale_containerd_pidfile "$EXEC_ROOT"
+  unmount_below "$EXEC_ROOT/netns"
+  # The engine's network store keeps one sandbox record per container it ever
+  # ran that was not cleanly released (force removals, a killed engine), and
+  # dockerd 20.10 deletes those one by one at start-up, ~0.1 s each: after a
+  # day of test runs that was over a minute before the engine answered. No
+  # container of a dead engine is running, so every record is stale; this
+  # engine has no networks of its own (no bridge), and the predefined ones
+  # (none, host) are recreated at start, found again by name by stopped
+  # containers.
+  rm -f "$DATA_ROOT/network/files/local-kv.db"
+  log "$NS: starting engine on $ENGINE_SOCK (log: $ENGINE_LOG)"
+  # nsenter --net, not `ip netns exec`: the latter remounts /sys and the
+  # engine then fails with "Devices cgroup isn't mounted".
+  # No bridge and no iptables: the namespace has no way out anyway, and the
+  # host's iptables belong to the local engine.
+  spawn_detached "$ENGINE_LOG" nsenter --net="$NETNS_FILE" \
+    dockerd --config-file "$ENGINE_CFG" \
+    --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$ENGINE_PIDFILE" \
+    -H "unix://$ENGINE_SOCK" --iptables=false --bridge=none
+  wait_until 120 engine_ping "$ENGINE_SOCK" ||
+    die "$NS: engine did not answer GET /_ping on $ENGINE_SOCK within 120s; see $ENGINE_LOG"
+}
+
+status_remote_engine() {
+  local pid
+  if ! pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
+    report "$H-engine" "NOT READY" "no dockerd behind $ENGINE_PIDFILE"
+  elif ! in_netns "$pid"; then
+    report "$H-engine" "NOT READY" "dockerd pid $pid is not in namespace $NS"
+  elif ! engine_ping "$ENGINE_SOCK"; then
+    report "$H-engine" "NOT READY" "no answer to GET /_ping on $ENGINE_SOCK"
+  else
+    report "$H-engine" ready "$ENGINE_SOCK (dockerd pid $pid)"
+  fi
+}
