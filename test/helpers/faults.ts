@@ -75,8 +75,17 @@ export class FaultHost {
 
   /** Brings everything back (link up, neighbours flushed, sshd and engine restarted); returns the ms it took. */
   async repair(): Promise<number> {
+    return this.testEnv(['up']);
+  }
+
+  /** Brings back only this host's link, engine and sshd: seconds sooner than repair() on a busy machine. */
+  async repairHost(): Promise<number> {
+    return this.testEnv(['up-host', this.host.netns.replace(/^pks-/, '')]);
+  }
+
+  private async testEnv(args: string[]): Promise<number> {
     const started = performance.now();
-    await run('bash', [path.join(repoRoot, 'scripts', 'test-env.sh'), 'up'], { maxBuffer: 16 * 1024 * 1024 });
+    await run('bash', [path.join(repoRoot, 'scripts', 'test-env.sh'), ...args], { maxBuffer: 16 * 1024 * 1024 });
     return performance.now() - started;
   }
 }
