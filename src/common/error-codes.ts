@@ -1,7 +1,8 @@
 // Every stable error code pks reports, with what it means. Scripts read these
 // codes (`code` in `--format json` outcomes and `--log-format json` lines), so
-// a code keeps its spelling once it is here. test/unit/error-codes.test.ts
-// checks that every code used in src/ is listed here and vice versa.
+// a code keeps its spelling once it is here. The README's table of codes is
+// generated from this object (test/unit/error-codes.test.ts checks that it is
+// current and that every code used in src/ is listed here and vice versa).
 //
 // Code elsewhere imports only the ErrorCode type, so the meanings are not part
 // of the CLI bundle.

@@ -1,12 +1,20 @@
 // The registry of error codes (src/common/error-codes.ts) is the one list of
 // the stable codes: every code the source uses is in it, every code in it is
-// used.
+// used, and the README's table is generated from it. After adding a code,
+// refresh the table with PKS_UPDATE_GOLDEN=1 and review the diff.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCodes, type ErrorCode } from '../../src/common/error-codes.js';
 import { OperationError, PksError, UsageError } from '../../src/common/errors.js';
 import { errorCodeLiteralsIn } from '../helpers/error-code-scan.js';
 import { parseSource, sourceFiles } from '../helpers/source-scan.js';
+import { repoRoot } from '../helpers/test-env.js';
+
+const README = path.join(repoRoot, 'README.md');
+const START = '<!-- error codes: generated from src/common/error-codes.ts by test/unit/error-codes.test.ts -->';
+const END = '<!-- end of error codes -->';
 
 const registered = new Set<string>(Object.keys(ErrorCodes));
 
@@ -14,6 +22,11 @@ async function literals(): Promise<ReturnType<typeof errorCodeLiteralsIn>> {
   const files = await sourceFiles();
   assert.ok(files.length > 50, 'the scan sees the source files');
   return files.flatMap(errorCodeLiteralsIn);
+}
+
+function errorCodesTable(): string {
+  const rows = Object.entries(ErrorCodes).map(([code, meaning]) => `| \`${code}\` | ${meaning.replaceAll('|', '\\|')} |`);
+  return ['| Code | Meaning |', '| --- | --- |', ...rows].join('\n');
 }
 
 describe('error codes', () => {
@@ -66,5 +79,19 @@ describe('error codes', () => {
     assert.equal(typo.code, 'E_ENGINE_UNREACHBLE');
     assert.equal(new UsageError('x').code, codes[0]);
     assert.ok(new PksError(codes[1] ?? 'E_INTERNAL', 'x', 1) instanceof PksError);
+  });
+
+  it("the README's table of codes is the registry's", () => {
+    const text = readFileSync(README, 'utf8');
+    const start = text.indexOf(START);
+    const end = text.indexOf(END);
+    assert.ok(start >= 0 && end > start, `README.md has the markers ${START} and ${END}`);
+    const expected = `${START}\n${errorCodesTable()}\n${END}`;
+    let actual = text.slice(start, end + END.length);
+    if (process.env.PKS_UPDATE_GOLDEN === '1' && actual !== expected) {
+      writeFileSync(README, text.slice(0, start) + expected + text.slice(end + END.length));
+      actual = expected;
+    }
+    assert.deepEqual(actual.split('\n'), expected.split('\n'), 'the table of error codes in README.md differs from src/common/error-codes.ts (PKS_UPDATE_GOLDEN=1 rewrites it)');
   });
 });
