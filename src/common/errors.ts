@@ -3,6 +3,8 @@
 // stable code for scripts and tests, and the process exit code. The CLI prints
 // these without a stack trace; anything else is a bug and is reported as such.
 
+import type { ErrorCode } from './error-codes.js';
+
 export const ExitCode = {
   /** Success. */
   Ok: 0,
@@ -23,12 +25,12 @@ export interface PksErrorOptions {
 }
 
 export class PksError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
   readonly details: string[];
 
-  constructor(code: string, message: string, exitCode: ExitCode, options: PksErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, exitCode: ExitCode, options: PksErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PksError';
     this.code = code;
@@ -40,7 +42,7 @@ export class PksError extends Error {
 
 /** The user asked for something that cannot be parsed or does not make sense. */
 export class UsageError extends PksError {
-  constructor(message: string, options: PksErrorOptions & { code?: string } = {}) {
+  constructor(message: string, options: PksErrorOptions & { code?: ErrorCode } = {}) {
     super(options.code ?? 'E_USAGE', message, ExitCode.Usage, options);
     this.name = 'UsageError';
   }
@@ -48,7 +50,7 @@ export class UsageError extends PksError {
 
 /** Something outside pks failed: an engine, a host, a file. */
 export class OperationError extends PksError {
-  constructor(code: string, message: string, options: PksErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: PksErrorOptions = {}) {
     super(code, message, ExitCode.Operation, options);
     this.name = 'OperationError';
   }

@@ -1,10 +1,11 @@
 // Errors of the engine API itself: the engine answered, but not with success.
 
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
+import type { ErrorCode } from '../common/error-codes.js';
 import { engineErrorBodySchema } from './schemas.js';
 
 /** Stable codes for the statuses callers branch on; everything else is E_ENGINE_API. */
-const CODES_BY_STATUS: Record<number, string> = {
+const CODES_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'E_ENGINE_BAD_REQUEST',
   404: 'E_ENGINE_NOT_FOUND',
   409: 'E_ENGINE_CONFLICT',

@@ -465,6 +465,6 @@ export class FakeEngine implements EngineClient {
   }
 
   private raw(method: string): Error {
-    return new OperationError('E_FAKE_RAW_CALL', `The fake engine speaks only the typed operations; ${method}() was called.`);
+    return new OperationError('E_INTERNAL', `The fake engine speaks only the typed operations; ${method}() was called.`);
   }
 }

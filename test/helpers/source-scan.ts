@@ -43,7 +43,7 @@ export function sourceFiles(): Promise<SourceFile[]> {
   return cache;
 }
 
-function walk(node: ts.Node, visit: (node: ts.Node) => void): void {
+export function walk(node: ts.Node, visit: (node: ts.Node) => void): void {
   visit(node);
   node.forEachChild((child) => walk(child, visit));
 }

@@ -172,6 +172,6 @@ describe('the fake engine itself', () => {
     await assert.rejects(engine.createContainer('d', { Image: 'absent' }), (error: unknown) => isEngineApiError(error, 404));
     await assert.rejects(engine.inspectContainer('nope'), (error: unknown) => isEngineApiError(error, 404));
     await engine.removeContainer('nope', { missingOk: true });
-    await assert.rejects(engine.requestEmpty(), { code: 'E_FAKE_RAW_CALL' });
+    await assert.rejects(engine.requestEmpty(), { code: 'E_INTERNAL', message: /speaks only the typed operations/ });
   });
 });

@@ -46,7 +46,7 @@ describe('reporter, JSON mode', () => {
 describe('error rendering', () => {
   it('prints an expected error with its hint, no stack, and returns its exit code', () => {
     const { stderr, reporter: r } = reporter();
-    const code = reportError(r, new OperationError('E_X', 'engine is down', { hint: 'start it' }));
+    const code = reportError(r, new OperationError('E_ENGINE_UNREACHABLE', 'engine is down', { hint: 'start it' }));
     assert.equal(code, 1);
     assert.equal(stderr.text, 'error: engine is down\n  hint: start it\n');
   });
@@ -59,10 +59,10 @@ describe('error rendering', () => {
   it('shows the cause of an expected error only with --verbose', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
     const quiet = reporter();
-    reportError(quiet.reporter, new OperationError('E_X', 'engine is down', { cause }));
+    reportError(quiet.reporter, new OperationError('E_ENGINE_UNREACHABLE', 'engine is down', { cause }));
     assert.doesNotMatch(quiet.stderr.text, /ECONNREFUSED/);
     const loud = reporter({ verbose: true });
-    reportError(loud.reporter, new OperationError('E_X', 'engine is down', { cause }));
+    reportError(loud.reporter, new OperationError('E_ENGINE_UNREACHABLE', 'engine is down', { cause }));
     assert.match(loud.stderr.text, /cause: connect ECONNREFUSED \/var\/run\/docker.sock \(ECONNREFUSED\)/);
   });
 

@@ -4,6 +4,7 @@
 // the user can trust. Spawn converges: a container left half-created is
 // replaced (or waited for) and an unfinished upload is redone by the next run.
 
+import type { ErrorCode } from '../../common/error-codes.js';
 import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '../../common/errors.js';
 import { PassThrough } from 'node:stream';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
@@ -24,9 +25,9 @@ export type SpawnAftermath =
   | { stage: 'ready'; container: string; pending: 'upload' | 'hooks' };
 
 /** The connection broke while pks was using it. */
-const LOSS_CODES: ReadonlySet<string> = new Set(['E_SSH_DISCONNECTED', 'E_ENGINE_CONNECTION']);
+const LOSS_CODES: ReadonlySet<ErrorCode> = new Set(['E_SSH_DISCONNECTED', 'E_ENGINE_CONNECTION']);
 /** The host or its engine could not be reached (any more). */
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+const UNREACHABLE_CODES: ReadonlySet<ErrorCode> = new Set([
   'E_SSH_UNREACHABLE',
   'E_SSH_HANDSHAKE',
   'E_SSH_CLOSED',
