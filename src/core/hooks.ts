@@ -225,12 +225,6 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
   await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
 }
 
-/**
- * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
- * each once per container, so a spawn that died half-way finishes them on
- * the next run — then postStart unless `postStart: false`), `start`
- * (postStart) or `attach` (postAttach).
- */
 export interface HookRunOptions {
   /** The container was created by this run: it has no markers to look for. */
   freshContainer?: boolean;
@@ -248,6 +242,12 @@ export interface HookRunOptions {
 /** The hooks in the order `waitFor` counts them. */
 const WAIT_ORDER = ['initializeCommand', ...CREATE_HOOKS, 'postStartCommand'] as const;
 
+/**
+ * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
+ * each once per container, so a spawn that died half-way finishes them on
+ * the next run — then postStart unless `postStart: false`), `start`
+ * (postStart) or `attach` (postAttach).
+ */
 export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase, options: HookRunOptions = {}): Promise<void> {
   const waitFor = WAIT_ORDER.find((hook) => hook === merged.waitFor) ?? 'updateContentCommand';
   let ready = false;
