@@ -74,13 +74,13 @@ export interface ImagePullOptions {
 export interface ImageBuildOptions {
   dockerfile: string;
   /** The name to tag the image with, if any. */
-  tag?: string;
-  buildArgs?: Readonly<Record<string, string>>;
-  target?: string;
-  cacheFrom?: readonly string[];
-  labels?: Readonly<Record<string, string>>;
-  noCache?: boolean;
-  signal?: AbortSignal;
+  tag?: string | undefined;
+  buildArgs?: Readonly<Record<string, string>> | undefined;
+  target?: string | undefined;
+  cacheFrom?: readonly string[] | undefined;
+  labels?: Readonly<Record<string, string>> | undefined;
+  noCache?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** What pks asks of an engine beyond probing it. */
