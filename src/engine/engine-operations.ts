@@ -45,24 +45,24 @@ export interface ArchiveUpload {
 }
 
 export interface ContainerLogsOptions {
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Lines from the end; all by default. */
-  tail?: number | 'all';
-  timestamps?: boolean;
+  tail?: number | 'all' | undefined;
+  timestamps?: boolean | undefined;
   /** Unix seconds (fractions allowed). */
-  since?: number;
+  since?: number | undefined;
 }
 
 export interface ExecCreateOptions {
   cmd: readonly string[];
   attachStdin: boolean;
   tty: boolean;
-  user?: string;
-  workdir?: string;
+  user?: string | undefined;
+  workdir?: string | undefined;
   /** `KEY=value` entries. */
-  env?: readonly string[];
+  env?: readonly string[] | undefined;
   /** Rows and columns of the terminal, for a TTY exec. */
-  consoleSize?: { rows: number; cols: number };
+  consoleSize?: { rows: number; cols: number } | undefined;
 }
 
 export interface ImagePullOptions {
