@@ -68,7 +68,7 @@ export interface ExecCreateOptions {
 export interface ImagePullOptions {
   /** The `X-Registry-Auth` header value, when there are credentials. */
   registryAuth?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ImageBuildOptions {
