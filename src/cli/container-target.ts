@@ -38,7 +38,7 @@ export const OTHER_USER_FLAG = '--other-user';
 export async function openContainerTarget(ctx: Context, query: string | undefined, remote: string | undefined, policy: OwnerPolicy = {}): Promise<ContainerTarget> {
   const target = await openEngineTarget({
     env: ctx.env,
-    ...(remote === undefined ? {} : { remote }),
+    remote,
     prompts: sshPrompts(ctx),
     retry: retryPolicy(ctx),
   });

@@ -17,7 +17,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Subscribes to Ctrl-C / SIGTERM; returns the unsubscribe function. Absent in tests. */
-  onInterrupt?: (handler: () => void) => () => void;
+  onInterrupt?: ((handler: () => void) => () => void) | undefined;
 }
 
 /** Closable things a command opened (engine clients, SSH connections). */

@@ -24,7 +24,7 @@ export function reportError(reporter: Reporter, error: unknown): ExitCode {
       level: 'error',
       message: error.message,
       code: error.code,
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      hint: error.hint,
       ...(details.length === 0 ? {} : { details }),
     });
     return error.exitCode;

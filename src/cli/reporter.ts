@@ -24,8 +24,8 @@ export interface LogRecord {
   level: LogLevel;
   message: string;
   /** Stable identifier for scripts and tests, e.g. "E_ENGINE_UNREACHABLE". */
-  code?: string;
-  hint?: string;
+  code?: string | undefined;
+  hint?: string | undefined;
   details?: string[];
 }
 
@@ -79,7 +79,7 @@ export class Reporter {
   }
 
   warn(message: string, hint?: string, code?: string): void {
-    this.log({ level: 'warn', message, ...(hint === undefined ? {} : { hint }), ...(code === undefined ? {} : { code }) });
+    this.log({ level: 'warn', message, hint, code });
   }
 
   log(record: LogRecord): void {

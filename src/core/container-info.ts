@@ -37,7 +37,7 @@ export function workspaceFolderOf(inspect: ContainerInspect): string {
 export function hookTargetFor(
   engine: EngineClient,
   inspect: ContainerInspect,
-  options: { onEvent?: (event: HookEvent) => void; remoteFlag?: string } = {},
+  options: { onEvent?: ((event: HookEvent) => void) | undefined; remoteFlag?: string | undefined } = {},
 ): { target: HookTarget; merged: MergedDevcontainerConfig } {
   const merged = mergedFromLabels(labelsOf(inspect));
   const remoteUser = remoteUserOf(inspect, merged);
@@ -50,9 +50,9 @@ export function hookTargetFor(
       workspaceFolder: workspaceFolderOf(inspect),
       remoteEnv: merged.remoteEnv,
       containerEnv: envListToObject(inspect.Config.Env ?? []),
-      ...(remoteUser === undefined ? {} : { remoteUser }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-      ...(options.remoteFlag === undefined ? {} : { remoteFlag: options.remoteFlag }),
+      remoteUser,
+      onEvent: options.onEvent,
+      remoteFlag: options.remoteFlag,
     },
   };
 }

@@ -39,9 +39,9 @@ async function listThenClose(engine: EngineClient, host: string, options: ListOp
 export async function listOneHost(options: ListHostsOptions): Promise<HostListing> {
   const target = await openEngineTarget({
     env: options.env,
-    ...(options.remote === undefined ? {} : { remote: options.remote }),
-    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    remote: options.remote,
+    prompts: options.prompts,
+    timeoutMs: options.timeoutMs,
     retry: options.retry,
   });
   const containers = await listThenClose(target.engine, target.hostId, options);
@@ -67,7 +67,7 @@ export async function listAllHosts(options: ListHostsOptions): Promise<HostListi
       const target = await remote.openRegisteredEngine(entry, {
         env: options.env,
         acceptNewHostKey: false,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        timeoutMs: options.timeoutMs,
         retry: options.retry,
       });
       return { host: entry.id, description, ok: true, containers: await listThenClose(target.engine, entry.id, options) };

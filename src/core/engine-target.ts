@@ -18,10 +18,10 @@ export interface EngineTarget {
 
 export interface OpenEngineOptions {
   env: NodeJS.ProcessEnv;
-  remote?: string;
-  prompts?: SshPrompts;
+  remote?: string | undefined;
+  prompts?: SshPrompts | undefined;
   acceptNewHostKey?: boolean;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How transient failures (connection set-up, idempotent engine calls) are retried and announced. */
   retry?: RetryPolicy | undefined;
 }

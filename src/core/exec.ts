@@ -8,12 +8,12 @@ import { demultiplex, streamBrokenError, type EngineClient } from '../engine/ind
 
 export interface ExecOptions {
   cmd: readonly string[];
-  user?: string;
+  user?: string | undefined;
   workdir?: string;
   /** `KEY=value` entries. */
   env?: readonly string[];
   /** Allocate a terminal; the output is then one raw stream on stdout. */
-  tty?: { rows: number; cols: number };
+  tty?: { rows: number; cols: number } | undefined;
   /** Forwarded to the process; its end closes the process's stdin. */
   stdin?: Readable;
   stdout: Writable;
@@ -33,10 +33,10 @@ export async function startExec(engine: EngineClient, containerId: string, optio
     cmd: options.cmd,
     attachStdin: options.stdin !== undefined,
     tty,
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(options.workdir === undefined ? {} : { workdir: options.workdir }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.tty === undefined ? {} : { consoleSize: options.tty }),
+    user: options.user,
+    workdir: options.workdir,
+    env: options.env,
+    consoleSize: options.tty,
   });
   const socket = await engine.startExec(execId, { tty });
   const resizeOnce = (rows: number, cols: number): Promise<boolean> =>

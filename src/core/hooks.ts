@@ -34,15 +34,15 @@ export interface HookTarget {
   containerId: string;
   /** For the hints of a failure (`pks devcontainer logs <name>`). */
   containerName: string;
-  remoteUser?: string;
+  remoteUser?: string | undefined;
   workspaceFolder: string;
   /** remoteEnv, `${containerEnv:…}` not yet resolved; null unsets. */
   remoteEnv: Readonly<Record<string, string | null>>;
   /** The container's own environment (Config.Env), for `${containerEnv:…}`. */
   containerEnv: Readonly<Record<string, string>>;
-  onEvent?: (event: HookEvent) => void;
+  onEvent?: ((event: HookEvent) => void) | undefined;
   /** Extra words for the failure hint, e.g. ` --remote r1`. */
-  remoteFlag?: string;
+  remoteFlag?: string | undefined;
   /**
    * Ctrl-C: stop waiting for the hook. The engine cannot stop an exec'd
    * process, so it runs on in the container; pks writes no marker for it (a
@@ -138,7 +138,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
     cmd: argv,
     workdir: target.workspaceFolder,
     env: envList(target),
-    ...(target.remoteUser === undefined ? {} : { user: target.remoteUser }),
+    user: target.remoteUser,
     onOutput: (text, stream) => {
       output += text;
       target.onEvent?.({ type: 'hook-output', hook, stream, text });
@@ -225,12 +225,6 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
   await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
 }
 
-/**
- * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
- * each once per container, so a spawn that died half-way finishes them on
- * the next run — then postStart unless `postStart: false`), `start`
- * (postStart) or `attach` (postAttach).
- */
 export interface HookRunOptions {
   /** The container was created by this run: it has no markers to look for. */
   freshContainer?: boolean;
@@ -248,6 +242,12 @@ export interface HookRunOptions {
 /** The hooks in the order `waitFor` counts them. */
 const WAIT_ORDER = ['initializeCommand', ...CREATE_HOOKS, 'postStartCommand'] as const;
 
+/**
+ * Runs the hooks of a phase: `create` (onCreate, updateContent, postCreate —
+ * each once per container, so a spawn that died half-way finishes them on
+ * the next run — then postStart unless `postStart: false`), `start`
+ * (postStart) or `attach` (postAttach).
+ */
 export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase, options: HookRunOptions = {}): Promise<void> {
   const waitFor = WAIT_ORDER.find((hook) => hook === merged.waitFor) ?? 'updateContentCommand';
   let ready = false;

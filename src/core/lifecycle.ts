@@ -9,20 +9,20 @@ import { runLifecycleHooks, type HookEvent } from './hooks.js';
 import { LABELS } from './labels.js';
 
 export interface HookOptions {
-  onEvent?: (event: HookEvent) => void;
+  onEvent?: ((event: HookEvent) => void) | undefined;
   /** ` --remote r1` for the hints of a failing hook. */
-  remoteFlag?: string;
+  remoteFlag?: string | undefined;
 }
 
-export async function stopDevcontainer(engine: EngineClient, containerId: string, options: { timeoutSeconds?: number } = {}): Promise<'stopped' | 'already-stopped'> {
+export async function stopDevcontainer(engine: EngineClient, containerId: string, options: { timeoutSeconds?: number | undefined } = {}): Promise<'stopped' | 'already-stopped'> {
   return engine.stopContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
 }
 
 async function runPostStart(engine: EngineClient, containerId: string, options: HookOptions): Promise<void> {
   const inspect = await inspectContainer(engine, containerId);
   const { target, merged } = hookTargetFor(engine, inspect, {
-    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    ...(options.remoteFlag === undefined ? {} : { remoteFlag: options.remoteFlag }),
+    onEvent: options.onEvent,
+    remoteFlag: options.remoteFlag,
   });
   await runLifecycleHooks(target, merged, 'start');
 }
@@ -34,7 +34,7 @@ export async function startDevcontainer(engine: EngineClient, containerId: strin
   return 'started';
 }
 
-export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & { timeoutSeconds?: number } = {}): Promise<void> {
+export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & { timeoutSeconds?: number | undefined } = {}): Promise<void> {
   await engine.restartContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
   await runPostStart(engine, containerId, options);
 }

@@ -11,10 +11,10 @@ import type { ContainerInspect } from './container-info.js';
 export interface LogsOptions {
   follow?: boolean;
   /** Only the last n lines. */
-  tail?: number;
+  tail?: number | undefined;
   timestamps?: boolean;
   /** Unix seconds. */
-  since?: number;
+  since?: number | undefined;
   stdout: Writable;
   stderr: Writable;
   /** Ends a follow cleanly (Ctrl-C). */
@@ -65,10 +65,10 @@ export async function streamLogs(engine: EngineClient, inspect: ContainerInspect
   const aborted = (): boolean => options.signal?.aborted === true;
   if (aborted()) return;
   const body = await engine.containerLogs(inspect.Id, {
-    ...(options.follow === undefined ? {} : { follow: options.follow }),
-    ...(options.tail === undefined ? {} : { tail: options.tail }),
-    ...(options.timestamps === undefined ? {} : { timestamps: options.timestamps }),
-    ...(options.since === undefined ? {} : { since: options.since }),
+    follow: options.follow,
+    tail: options.tail,
+    timestamps: options.timestamps,
+    since: options.since,
   });
   const abort = (): void => {
     body.destroy();

@@ -97,7 +97,7 @@ export function formatBytes(bytes: number): string {
 
 export async function checkRemoteHost(
   target: RemoteTarget,
-  options: { onStep?: (step: CheckStep) => void } = {},
+  options: { onStep?: ((step: CheckStep) => void) | undefined } = {},
 ): Promise<CheckResult> {
   const run = new StepRunner(options.onStep);
   const { host, port } = target.options;

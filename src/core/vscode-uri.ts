@@ -12,7 +12,7 @@ export interface ContainerUriInput {
   /** Absolute path inside the container. */
   workspaceFolder: string;
   /** For a remote engine: the ssh_config Host alias that reaches its host. */
-  sshHostAlias?: string;
+  sshHostAlias?: string | undefined;
 }
 
 export function containerAuthority(containerName: string): string {

@@ -46,7 +46,7 @@ export interface LocateOptions {
   /** `--config`: relative to the current directory, like any path on a command line. */
   configFile?: string | undefined;
   cwd?: string;
-  choose?: ConfigChooser;
+  choose?: ConfigChooser | undefined;
 }
 
 /** Absolute path of the devcontainer.json to use for `projectPath`. */

@@ -23,7 +23,6 @@ export const featureOptionSchema = z.union(
   ],
   { error: 'expected an option with "type": "boolean" or "string"' },
 );
-export type FeatureOption = z.infer<typeof featureOptionSchema>;
 
 export const featureMetadataSchema = z.looseObject({
   id: z.string().min(1),

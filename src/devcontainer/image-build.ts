@@ -61,13 +61,13 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
   try {
     messages = await engine.buildImage(request.context, {
       dockerfile: request.dockerfile,
-      ...(request.tag === undefined ? {} : { tag: request.tag }),
-      ...(request.args === undefined ? {} : { buildArgs: request.args }),
-      ...(request.target === undefined ? {} : { target: request.target }),
-      ...(request.cacheFrom === undefined ? {} : { cacheFrom: request.cacheFrom }),
-      ...(request.labels === undefined ? {} : { labels: request.labels }),
-      ...(request.noCache === undefined ? {} : { noCache: request.noCache }),
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      tag: request.tag,
+      buildArgs: request.args,
+      target: request.target,
+      cacheFrom: request.cacheFrom,
+      labels: request.labels,
+      noCache: request.noCache,
+      signal: request.signal,
     });
   } catch (error) {
     if (isEngineApiError(error)) throw failed(error.engineMessage);

@@ -71,7 +71,7 @@ export async function pullImage(engine: EngineClient, image: string, options: Pu
       { repository: name.repository, tag: name.reference },
       {
         ...(credentials === undefined ? {} : { registryAuth: registryAuthHeader(credentials) }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        signal: options.signal,
       },
     );
   } catch (error) {

@@ -114,7 +114,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   const configFile = await locateConfigFile(project, {
     configFile: options.configFile,
     cwd: options.cwd ?? project,
-    ...(options.choose === undefined ? {} : { choose: options.choose }),
+    choose: options.choose,
   });
   const relativeToCwd = path.relative(options.cwd ?? project, configFile);
   // Relative when the file is below the current folder, else absolute: never ../../x.

@@ -45,42 +45,42 @@ export interface ArchiveUpload {
 }
 
 export interface ContainerLogsOptions {
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Lines from the end; all by default. */
-  tail?: number | 'all';
-  timestamps?: boolean;
+  tail?: number | 'all' | undefined;
+  timestamps?: boolean | undefined;
   /** Unix seconds (fractions allowed). */
-  since?: number;
+  since?: number | undefined;
 }
 
 export interface ExecCreateOptions {
   cmd: readonly string[];
   attachStdin: boolean;
   tty: boolean;
-  user?: string;
-  workdir?: string;
+  user?: string | undefined;
+  workdir?: string | undefined;
   /** `KEY=value` entries. */
-  env?: readonly string[];
+  env?: readonly string[] | undefined;
   /** Rows and columns of the terminal, for a TTY exec. */
-  consoleSize?: { rows: number; cols: number };
+  consoleSize?: { rows: number; cols: number } | undefined;
 }
 
 export interface ImagePullOptions {
   /** The `X-Registry-Auth` header value, when there are credentials. */
   registryAuth?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ImageBuildOptions {
   dockerfile: string;
   /** The name to tag the image with, if any. */
-  tag?: string;
-  buildArgs?: Readonly<Record<string, string>>;
-  target?: string;
-  cacheFrom?: readonly string[];
-  labels?: Readonly<Record<string, string>>;
-  noCache?: boolean;
-  signal?: AbortSignal;
+  tag?: string | undefined;
+  buildArgs?: Readonly<Record<string, string>> | undefined;
+  target?: string | undefined;
+  cacheFrom?: readonly string[] | undefined;
+  labels?: Readonly<Record<string, string>> | undefined;
+  noCache?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** What pks asks of an engine beyond probing it. */

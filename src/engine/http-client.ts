@@ -68,15 +68,24 @@ export function buildQueryString(query: Query | undefined): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/** Who sent a body, named in the error when it is too long. */
+export interface BodySource {
+  code: string;
+  /** Starts the message, e.g. "The engine response". */
+  name: string;
+}
+
+const ENGINE_BODY: BodySource = { code: 'E_ENGINE_PROTOCOL', name: 'The engine response' };
+
 /** Reads a whole body into memory, refusing more than `limit` bytes. */
-export async function readBody(body: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(body: IncomingMessage, limit: number, source: BodySource = ENGINE_BODY): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > limit) {
       body.destroy();
-      throw new OperationError('E_ENGINE_PROTOCOL', `The engine response exceeded ${limit} bytes.`);
+      throw new OperationError(source.code, `${source.name} exceeded ${limit} bytes.`);
     }
     chunks.push(chunk);
   }

@@ -23,6 +23,8 @@ export type {
 export { EngineApiError, isEngineApiError, streamBrokenError } from './engine-errors.js';
 export {
   buildQueryString,
+  readBody,
+  type BodySource,
   type EngineRequest,
   type EngineResponse,
   type HijackedConnection,

@@ -29,8 +29,6 @@ export interface SshTransportOptions {
   lease: SshConnectionLease;
   /** The engine's socket on the remote host. */
   socketPath: string;
-  /** Reuse channels for several requests (measurement knob; default above). */
-  keepAlive?: boolean;
   /** How messages name this engine; default: its ssh:// address. */
   description?: string | undefined;
 }
@@ -53,7 +51,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
     }
   };
   const agent = new SshChannelAgent(openChannel, {
-    keepAlive: options.keepAlive ?? SSH_CHANNEL_KEEP_ALIVE,
+    keepAlive: SSH_CHANNEL_KEEP_ALIVE,
     maxFreeSockets: MAX_IDLE_CHANNELS,
   });
   return {

@@ -173,7 +173,7 @@ export class SshConnection {
       readyTimeout: options.readyTimeoutMs,
       keepaliveInterval: options.keepaliveIntervalMs,
       keepaliveCountMax: options.keepaliveCountMax,
-      algorithms: { serverHostKey: policy.hostKeyAlgorithms() as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+      algorithms: { serverHostKey: policy.hostKeyAlgorithms() as NonNullable<NonNullable<ConnectConfig['algorithms']>['serverHostKey']> },
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         policy.verify(key).then(
           () => verify(true),

@@ -55,7 +55,7 @@ export interface SshPrompts {
 export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & {
   /** First ProxyJump hop: the connection to the host is tunnelled through it. */
   jump?: SshConnectionOptions;
-  prompts?: SshPrompts;
+  prompts?: SshPrompts | undefined;
   /** How a failed connection set-up is retried (default: 3 tries, silently). */
   retry?: RetryPolicy | undefined;
 };

@@ -92,7 +92,7 @@ describe('create-time hook markers (local engine)', () => {
     workspaceFolder: '/',
     remoteEnv: {},
     containerEnv: {},
-    ...(remoteUser === undefined ? {} : { remoteUser }),
+    remoteUser,
     onEvent: (event) => events.push(event),
   });
   const markers = async (id: string) => (await execCapture(engine, id, { cmd: ['sh', '-c', 'ls /var/lib/pks/hooks 2>/dev/null; true'], user: 'root' })).stdout.split('\n').filter(Boolean).sort();

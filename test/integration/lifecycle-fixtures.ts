@@ -156,7 +156,7 @@ export async function runPks(argv: string[], options: RunOptions): Promise<RunRe
     stderr,
     env: options.env,
     cwd: options.cwd ?? process.cwd(),
-    ...(options.onInterrupt === undefined ? {} : { onInterrupt: options.onInterrupt }),
+    onInterrupt: options.onInterrupt,
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -372,7 +372,7 @@ async function sendWorkspace(
       gzip: compression.gzip,
       trailer: [uploadMarkerEntry(layout, into.configFiles)],
       onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      signal: request.signal,
     }),
   );
   if (result.skippedLinks.length > 0) {

@@ -46,18 +46,18 @@ export type RebuildPolicy = 'auto' | 'always' | 'never';
 export interface SpawnRequest {
   /** Absolute path of the project folder. */
   projectPath: string;
-  projectName?: string;
-  configFile?: string;
+  projectName?: string | undefined;
+  configFile?: string | undefined;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   localUser: string;
   target: EngineTarget;
-  volumeName?: string;
+  volumeName?: string | undefined;
   rebuild: RebuildPolicy;
   /** Said when rebuilding because of `rebuild: 'always'`, e.g. `--rebuild`. */
   rebuildReason?: string;
   force: boolean;
-  prefer?: 'host' | 'container';
+  prefer?: 'host' | 'container' | undefined;
   includeIgnored: boolean;
   /** Build images without the engine's layer cache. */
   noCache?: boolean;
@@ -69,7 +69,7 @@ export interface SpawnRequest {
    * The container is ready for an editor: the hook `waitFor` names is done
    * (see runLifecycleHooks); the hooks after it are still to run.
    */
-  onReady?: (ready: { containerName: string; workspaceFolder: string }) => Promise<void> | void;
+  onReady?: ((ready: { containerName: string; workspaceFolder: string }) => Promise<void> | void) | undefined;
   signal?: AbortSignal;
 }
 

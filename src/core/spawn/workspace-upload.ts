@@ -33,7 +33,7 @@ export interface UploadOptions {
   gid: number;
   gzip: boolean;
   onProgress?: (progress: UploadProgress) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface UploadPlan {

@@ -4,7 +4,7 @@
 // and extracted into a cache keyed by that digest (~/.pks/cache/features).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import * as z from 'zod';
@@ -131,9 +131,4 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
       }
     },
   };
-}
-
-/** devcontainer-feature.json of an extracted Feature, as JSON text. */
-export async function readFeatureJson(folder: string): Promise<string> {
-  return readFile(path.join(folder, 'devcontainer-feature.json'), 'utf8');
 }

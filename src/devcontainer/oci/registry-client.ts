@@ -6,11 +6,13 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { OperationError, errorMessage } from '../../common/errors.js';
+import { readBody, type BodySource } from '../../engine/index.js';
 import type { RegistryCredentials } from './registry-auth.js';
 
 const MAX_REDIRECTS = 5;
 const TIMEOUT_MS = 30_000;
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
+const REGISTRY_BODY: BodySource = { code: 'E_REGISTRY_PROTOCOL', name: 'A registry response' };
 
 /** http for loopback registries (as the engine treats them), https otherwise. */
 export function registryBaseUrl(registry: string): string {
@@ -33,20 +35,6 @@ export function parseChallenge(header: string): Challenge {
     if (match[1] !== undefined) params[match[1].toLowerCase()] = match[2] ?? '';
   }
   return { scheme, params };
-}
-
-async function readAll(response: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      response.destroy();
-      throw new OperationError('E_REGISTRY_PROTOCOL', `A registry response exceeded ${limit} bytes.`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function send(url: URL, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
@@ -150,7 +138,7 @@ export class RegistryClient {
       response.resume();
       throw this.authFailed();
     }
-    const body: unknown = JSON.parse((await readAll(response, MANIFEST_LIMIT)).toString('utf8'));
+    const body: unknown = JSON.parse((await readBody(response, MANIFEST_LIMIT, REGISTRY_BODY)).toString('utf8'));
     const token =
       typeof body === 'object' && body !== null
         ? ((body as Record<string, unknown>)['token'] ?? (body as Record<string, unknown>)['access_token'])
@@ -177,7 +165,7 @@ export class RegistryClient {
       throw this.notFound(`the manifest "${reference}"`, response.statusCode ?? 0);
     }
     const digestHeader = response.headers['docker-content-digest'];
-    const body = await readAll(response, MANIFEST_LIMIT);
+    const body = await readBody(response, MANIFEST_LIMIT, REGISTRY_BODY);
     return {
       body,
       digest: typeof digestHeader === 'string' ? digestHeader : undefined,

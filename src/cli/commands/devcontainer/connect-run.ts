@@ -45,7 +45,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
   const workspaceFolder = found.container.workspaceFolder ?? '/';
   const shownFolder = escapeControls(workspaceFolder);
   const sshHostAlias = hostId === 'local' ? undefined : await sshAliasForRemote(ctx, hostId, flags.yes === true);
-  const uri = vscodeContainerUri({ containerName: name, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
+  const uri = vscodeContainerUri({ containerName: name, workspaceFolder, sshHostAlias });
   if (flags.printUri === true) {
     ctx.reporter.data(uri);
     return;

@@ -91,10 +91,10 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
   try {
     handle = await startExec(engine, found.container.containerId, {
       cmd: command,
-      ...(settings.user === undefined ? {} : { user: settings.user }),
+      user: settings.user,
       workdir: settings.workdir,
       env: settings.env,
-      ...(tty === undefined ? {} : { tty }),
+      tty,
       ...(interactive ? { stdin: ctx.stdin } : {}),
       stdout: ctx.stdout,
       stderr: ctx.stderr,

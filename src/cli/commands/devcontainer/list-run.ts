@@ -73,7 +73,7 @@ export async function listDevcontainers(ctx: Context, flags: ListFlags): Promise
   const listings: HostListing[] =
     flags.allRemotes === true
       ? await listAllHosts(listOptions)
-      : [await listOneHost({ ...listOptions, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx) })];
+      : [await listOneHost({ ...listOptions, remote: flags.remote, prompts: sshPrompts(ctx) })];
 
   const listed = listings.flatMap((listing) => (listing.ok ? listing.containers : []));
   const user = localUserName(ctx.env);

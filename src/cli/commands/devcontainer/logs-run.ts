@@ -24,9 +24,9 @@ export async function runLogs(ctx: Context, query: string | undefined, flags: Lo
   try {
     await streamLogs(found.target.engine, inspect, {
       follow: flags.follow === true,
-      ...(flags.tail === undefined ? {} : { tail: flags.tail }),
+      tail: flags.tail,
       timestamps: flags.timestamps === true,
-      ...(since === undefined ? {} : { since }),
+      since,
       stdout: ctx.stdout,
       stderr: ctx.stderr,
       signal: stop.signal,

@@ -43,16 +43,16 @@ export async function rebuildCommand(ctx: Context, query: string | undefined, fl
   const volumeName = labels[LABELS.volumeName];
   await runSpawn(ctx, flags.format, {
     projectPath,
-    ...(projectName === undefined ? {} : { projectName }),
-    ...(configFile === undefined ? {} : { configFile }),
-    ...(volumeName === undefined ? {} : { volumeName }),
+    projectName,
+    configFile,
+    volumeName,
     cwd: ctx.cwd,
     env: ctx.env,
     // The container is found again by who spawned it (another user's stays theirs).
     localUser: labels[LABELS.spawnedBy] ?? localUserName(ctx.env),
     target: found.target,
     rebuild: 'always',
-    ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
+    prefer: flags.prefer,
     force: false,
     includeIgnored: false,
     noCache: flags.cache === false,

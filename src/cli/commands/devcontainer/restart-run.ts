@@ -10,7 +10,7 @@ export async function runRestart(ctx: Context, query: string | undefined, flags:
   await restartDevcontainer(found.target.engine, found.container.containerId, {
     onEvent: hookMessages(ctx),
     remoteFlag: found.remoteFlag,
-    ...(flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout }),
+    timeoutSeconds: flags.timeout,
   });
   ctx.reporter.success(`Restarted ${containerLabel(found)}.`);
 }

@@ -87,16 +87,16 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   if (info === undefined || !info.isDirectory()) {
     throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
   }
-  const target = await openEngineTarget({ env: ctx.env, ...(flags.remote === undefined ? {} : { remote: flags.remote }), prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
+  const target = await openEngineTarget({ env: ctx.env, remote: flags.remote, prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
   const openEditor = await editorOpener(ctx, flags, target);
   await runSpawn(ctx, flags.format, {
-    ...(openEditor === undefined ? {} : { onReady: openEditor }),
+    onReady: openEditor,
     projectPath,
-    ...(flags.name === undefined ? {} : { projectName: flags.name }),
-    ...(flags.config === undefined ? {} : { configFile: flags.config }),
-    ...(flags.volumeName === undefined ? {} : { volumeName: flags.volumeName }),
-    ...(flags.prefer === undefined ? {} : { prefer: flags.prefer }),
+    projectName: flags.name,
+    configFile: flags.config,
+    volumeName: flags.volumeName,
+    prefer: flags.prefer,
     cwd: ctx.cwd,
     env: ctx.env,
     // Also the filter that finds the existing container: spawn (--force too) only ever replaces the user's own.
@@ -126,7 +126,7 @@ async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarge
   }
   const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
   return async ({ containerName, workspaceFolder }) => {
-    const uri = vscodeContainerUri({ containerName, workspaceFolder, ...(sshHostAlias === undefined ? {} : { sshHostAlias }) });
+    const uri = vscodeContainerUri({ containerName, workspaceFolder, sshHostAlias });
     try {
       await launchEditor(editor, uri, ctx.env);
       ctx.reporter.success(`Opened ${workspaceFolder} in ${path.basename(editor)}.`);

@@ -7,7 +7,7 @@ import { containerLabel, type GuardedFlags } from './container-label.js';
 
 export async function runStop(ctx: Context, query: string | undefined, flags: GuardedFlags & { timeout?: number | undefined }): Promise<void> {
   const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'stop', otherUser: flags.otherUser });
-  const outcome = await stopDevcontainer(found.target.engine, found.container.containerId, flags.timeout === undefined ? {} : { timeoutSeconds: flags.timeout });
+  const outcome = await stopDevcontainer(found.target.engine, found.container.containerId, { timeoutSeconds: flags.timeout });
   if (outcome === 'already-stopped') ctx.reporter.info(`${containerLabel(found)} is already stopped; nothing to do.`);
   else ctx.reporter.success(`Stopped ${containerLabel(found)}.`);
 }

@@ -38,7 +38,7 @@ export async function runChecks(ctx: Context, entry: RemoteHost, flags: ConnectF
     timeoutMs: timeoutMs(flags.timeout),
   });
   ctx.reporter.debug(`connecting to ${target.login}${target.sshConfig.sources.length > 0 ? ` (from ssh_config: ${target.sshConfig.sources.join(', ')})` : ''}`);
-  return checkRemoteHost(target, onStep === undefined ? {} : { onStep });
+  return checkRemoteHost(target, { onStep });
 }
 
 export function failedStep(result: CheckResult): CheckStep | undefined {
