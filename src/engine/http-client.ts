@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
+import type { ErrorCode } from '../common/error-codes.js';
 import { OperationError, errorMessage, isPksError, systemErrorCode } from '../common/errors.js';
 import { DEFAULT_RETRY_POLICY, TRANSIENT_SYSTEM_CODES, withRetry, type RetryPolicy } from '../common/retry.js';
 import { EngineApiError, engineErrorMessage } from './engine-errors.js';
@@ -70,7 +71,7 @@ export function buildQueryString(query: Query | undefined): string {
 
 /** Who sent a body, named in the error when it is too long. */
 export interface BodySource {
-  code: string;
+  code: ErrorCode;
   /** Starts the message, e.g. "The engine response". */
   name: string;
 }
