@@ -6,13 +6,13 @@
 // user accepts through pks go to the latter, so pks never edits the user's
 // own ssh files.
 
-import os from 'node:os';
 import path from 'node:path';
 import type { SshEngineOptions } from '../engine/index.js';
 // ssh-config directly, not the ssh barrel: resolving a target must not load the connection code.
 import type { SshPrompts } from '../ssh/options.js';
 import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../ssh/ssh-config.js';
 import { defaultKnownHostsFiles } from '../ssh/known-hosts-file.js';
+import { localUserName } from './owner.js';
 import { DEFAULT_DOCKER_SOCKET, homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
@@ -36,10 +36,6 @@ export interface RemoteTarget {
   options: SshEngineOptions;
 }
 
-function localUser(env: NodeJS.ProcessEnv): string {
-  return env.USER ?? env.LOGNAME ?? os.userInfo().username;
-}
-
 /** Connection settings for an address given by hand (a ProxyJump hop). */
 function hopOptions(
   spec: string,
@@ -49,12 +45,12 @@ function hopOptions(
 ): SshEngineOptions {
   const hop = parseJumpHost(spec);
   const home = homeDir(env);
-  const config = resolveSshConfig(hop.host, { files: sshConfigFiles ?? defaultConfigFiles(home), source: fileSystemSource(home), localUser: localUser(env) });
+  const config = resolveSshConfig(hop.host, { files: sshConfigFiles ?? defaultConfigFiles(home), source: fileSystemSource(home), localUser: localUserName(env) });
   return {
     ...common,
     host: config.hostName ?? hop.host,
     port: hop.port ?? config.port ?? 22,
-    username: hop.user ?? config.user ?? localUser(env),
+    username: hop.user ?? config.user ?? localUserName(env),
     identityFiles: [...config.identityFiles, ...defaultKeys(home)],
   };
 }
@@ -71,10 +67,10 @@ export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOpti
   const { env } = options;
   const home = homeDir(env);
   const configFiles = options.sshConfigFiles ?? defaultConfigFiles(home);
-  const sshConfig = resolveSshConfig(entry.host, { files: configFiles, source: fileSystemSource(home), localUser: localUser(env) });
+  const sshConfig = resolveSshConfig(entry.host, { files: configFiles, source: fileSystemSource(home), localUser: localUserName(env) });
   const host = sshConfig.hostName ?? entry.host;
   const port = entry.port ?? sshConfig.port ?? 22;
-  const username = entry.user ?? sshConfig.user ?? localUser(env);
+  const username = entry.user ?? sshConfig.user ?? localUserName(env);
   const pksKnownHosts = path.join(pksHome(env), 'known_hosts');
   const userKnownHosts = sshConfig.userKnownHostsFiles ?? defaultKnownHostsFiles(home);
   const agentSocket = env.SSH_AUTH_SOCK;

@@ -12,8 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import ssh2 from 'ssh2';
 import type { EngineClient } from '../../src/engine/index.js';
-import { STACK_TRACE, createSandbox, pksBin, type PksResult, type Sandbox } from '../helpers/pks-cli.js';
+import { STACK_TRACE, createSandbox, type PksResult, type Sandbox } from '../helpers/pks-cli.js';
 import { createProject, engineFor, removeProjectResources, type Project } from '../helpers/projects.js';
+import { pks } from '../helpers/terminal.js';
 import { loadTestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -157,13 +158,9 @@ interface TerminalResult {
   output: string;
 }
 
-function quote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Runs pks on a pseudo-terminal (util-linux `script`) and types `answer` once the passphrase prompt shows. */
 function inTerminal(s: Sandbox, args: string[], answer: string): Promise<TerminalResult> {
-  const command = [process.execPath, pksBin, ...args].map(quote).join(' ');
+  const command = pks(args);
   const child = spawn('script', ['-qec', command, '/dev/null'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let answered = false;
