@@ -41,6 +41,15 @@ export async function holdFaultHost(): Promise<() => Promise<void>> {
   };
 }
 
+/** SIGKILL, unless the process is already gone. */
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 export class FaultHost {
   constructor(readonly host: RemoteHostEnv) {}
 
@@ -49,13 +58,32 @@ export class FaultHost {
     await run('ip', ['link', 'set', this.host.link, 'down']);
   }
 
-  /** Kills the host's sshd and every session it forked (the listener alone keeps sessions alive). */
+  /**
+   * Kills the host's sshd and every session it forked (the listener alone
+   * keeps sessions alive). The listener goes first, so a client that sees its
+   * session drop cannot log in again before the kill is complete; then every
+   * sshd left in the namespace, again and again until none is left.
+   */
   async killSshd(): Promise<void> {
+    const listener = Number((await readFile(this.host.sshdPidFile, 'utf8')).trim());
+    killIfAlive(listener);
+    for (let round = 0; round < 50; round++) {
+      const left = await this.sshdPids();
+      if (left.length === 0) return;
+      for (const pid of left) killIfAlive(pid);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`sshd processes in ${this.host.netns} survived SIGKILL: ${(await this.sshdPids()).join(' ')}`);
+  }
+
+  private async sshdPids(): Promise<number[]> {
     const { stdout } = await run('ip', ['netns', 'pids', this.host.netns]);
+    const pids: number[] = [];
     for (const pid of stdout.split('\n').filter((line) => line !== '')) {
       const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-      if (comm.trim() === 'sshd') process.kill(Number(pid), 'SIGKILL');
+      if (comm.trim() === 'sshd') pids.push(Number(pid));
     }
+    return pids;
   }
 
   /** Kills the host's dockerd: SSH stays up with nothing behind the Docker socket. */
