@@ -77,7 +77,7 @@ export const ErrorCodes = {
   E_PROJECT_NOT_FOUND: 'The project folder does not exist or is not a folder.',
   E_PROJECT_MISSING: "The container's project folder is not on this machine.",
   E_CONFIG_NOT_FOUND: 'No dev container configuration was found.',
-  E_CONFIG_AMBIGUOUS: 'The project has several configurations: choose one with --config.',
+  E_CONFIG_AMBIGUOUS: 'The project has several configurations and no default one (.devcontainer/devcontainer.json or .devcontainer.json): choose one with --config.',
   E_CONFIG_SYNTAX: 'A configuration file is not valid JSONC.',
   E_CONFIG_TOO_DEEP: 'A configuration file is nested too deeply.',
   E_CONFIG_INVALID: 'A configuration file does not match the schema.',

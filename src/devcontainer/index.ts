@@ -1,7 +1,7 @@
 // The dev container spec engine: the public surface used by core and the CLI.
 // Reading a configuration needs no engine; preparing an image does.
 
-export { findConfigCandidates, locateConfigFile, type ConfigChooser } from './config-files.js';
+export { findConfigCandidates, locateConfig, locateConfigFile, type ConfigChooser, type LocatedConfig } from './config-files.js';
 export { computeConfigHash, diffHashInputs, canonicalJson, CONFIG_HASH_VERSION, type ConfigHash, type HashInput, type HashChange } from './config-hash.js';
 export type { DevcontainerConfig, LifecycleCommand, Mount, MountObject, HostRequirements } from './config-schema.js';
 export type { ImageSource } from './config-source.js';

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError, systemErrorCode } from '../common/errors.js';
 import { computeConfigHash, type ConfigHash } from './config-hash.js';
-import { locateConfigFile, type ConfigChooser } from './config-files.js';
+import { locateConfig, type ConfigChooser } from './config-files.js';
 import { CHECKED_OBJECTS, LEGACY_VSCODE_PROPERTIES, devcontainerConfigSchema, type DevcontainerConfig } from './config-schema.js';
 import { resolveImageSource, type ImageSource } from './config-source.js';
 import { devcontainerId, devcontainerIdLabels } from './devcontainer-id.js';
@@ -111,11 +111,12 @@ export function substituteEntries(entries: readonly ImageMetadataEntry[], contex
 
 export async function loadDevcontainerConfig(projectPath: string, options: LoadDevcontainerOptions): Promise<LoadedDevcontainerConfig> {
   const project = await projectFolder(projectPath);
-  const configFile = await locateConfigFile(project, {
+  const located = await locateConfig(project, {
     configFile: options.configFile,
     cwd: options.cwd ?? project,
     choose: options.choose,
   });
+  const configFile = located.file;
   const relativeToCwd = path.relative(options.cwd ?? project, configFile);
   // Relative when the file is below the current folder, else absolute: never ../../x.
   const shownAs = relativeToCwd === '' || relativeToCwd.startsWith('..') ? configFile : relativeToCwd;
@@ -127,6 +128,14 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
     LEGACY_VSCODE_PROPERTIES.has(property) ? `move it into "customizations": { "vscode": { … } }` : undefined,
   );
   warnings.push(...unsupportedWarnings(rawConfig, shownAs));
+  if (located.alsoFound.length > 0) {
+    const others = located.alsoFound.map((file) => path.relative(options.cwd ?? project, file) || file);
+    warnings.push({
+      code: 'W_CONFIG_DEFAULT',
+      file: shownAs,
+      message: `used as the default; this project also has ${others.join(', ')} (choose one with --config <file>)`,
+    });
+  }
 
   const idLabels = devcontainerIdLabels(project, configFile, options.remoteHost);
   const id = devcontainerId(idLabels);

@@ -64,8 +64,52 @@ describe('pks devcontainer config', () => {
   it('without a terminal, lists the candidates and exits 2', async () => {
     const result = await pks(['dc', 'config', '.'], { cwd: path.join(fixtures, 'named-configs') });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /several dev container configurations[\s\S]*--config <file>[\s\S]*\.devcontainer\/node\/devcontainer\.json[\s\S]*\.devcontainer\/python\/devcontainer\.json/);
+    assert.match(result.stderr, /has 2 dev container configurations; choose one with --config\.[\s\S]*--config \.devcontainer\/node\/devcontainer\.json\n {4}--config \.devcontainer\/python\/devcontainer\.json/);
     assert.equal(result.stdout, '');
+  });
+
+  for (const [where, defaultFile] of [
+    ['.devcontainer/devcontainer.json next to named ones', '.devcontainer/devcontainer.json'],
+    ['.devcontainer.json at the root next to named ones', '.devcontainer.json'],
+  ] as const) {
+    it(`without a terminal, takes ${where} as the default and names the others`, async () => {
+      const dir = write(path.join(tmp, `default-${defaultFile.length}`), {
+        [defaultFile]: '{"name": "default", "image": "x"}',
+        '.devcontainer/node/devcontainer.json': '{"name": "node", "image": "x"}',
+        '.devcontainer/python/devcontainer.json': '{"name": "python", "image": "x"}',
+      });
+      for (const command of [['config', '.', '--format', 'json'], ['validate', '.']]) {
+        const result = await pks(['dc', ...command], { cwd: dir });
+        assert.equal(result.code, 0, `${command.join(' ')}: ${result.stderr}`);
+        assert.ok(
+          result.stderr.includes(`${defaultFile}: used as the default; this project also has .devcontainer/node/devcontainer.json, .devcontainer/python/devcontainer.json (choose one with --config <file>)`),
+          result.stderr,
+        );
+        if (command[0] === 'config') assert.equal((JSON.parse(result.stdout) as { configuration: { name: string } }).configuration.name, 'default');
+      }
+    });
+  }
+
+  it('on a terminal, offers the default first', async () => {
+    const dir = write(path.join(tmp, 'default-picker'), {
+      '.devcontainer/devcontainer.json': '{"name": "default", "image": "x"}',
+      '.devcontainer/node/devcontainer.json': '{"name": "node", "image": "x"}',
+    });
+    const questions: string[] = [];
+    const prompter: Prompter = {
+      interactive: true,
+      confirm: async () => true,
+      secret: async () => '',
+      select: async (question, choices) => {
+        questions.push(`${question} ${choices.join(' | ')}`);
+        return 0;
+      },
+    };
+    const result = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: dir, prompter });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(questions, ['This project has several dev container configurations. Which one? .devcontainer/devcontainer.json (default) | .devcontainer/node/devcontainer.json']);
+    assert.equal((JSON.parse(result.stdout) as { configuration: { name: string } }).configuration.name, 'default');
+    assert.doesNotMatch(result.stderr, /used as the default/, 'a choice made on the terminal needs no warning');
   });
 
   it('on a terminal, asks which configuration to use', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
-import { findConfigCandidates, locateConfigFile } from '../../src/devcontainer/config-files.js';
+import { findConfigCandidates, locateConfig, locateConfigFile } from '../../src/devcontainer/config-files.js';
 import { devcontainerId, devcontainerIdLabels } from '../../src/devcontainer/devcontainer-id.js';
 import { envListToObject, substituteContainerEnv, substituteLocal } from '../../src/devcontainer/substitute.js';
 
@@ -56,6 +56,25 @@ describe('locating devcontainer.json', () => {
       assert.match(error.hint ?? '', /--config \.devcontainer\/node\/devcontainer\.json\n {4}--config \.devcontainer\/py\/devcontainer\.json/);
       return true;
     });
+  });
+
+  it('takes .devcontainer/devcontainer.json, then .devcontainer.json, as the default when nothing chooses', async () => {
+    const both = project('both-defaults', ['.devcontainer/devcontainer.json', '.devcontainer.json', '.devcontainer/py/devcontainer.json']);
+    assert.deepEqual(await locateConfig(both, { cwd: both }), {
+      file: path.join(both, '.devcontainer/devcontainer.json'),
+      alsoFound: [path.join(both, '.devcontainer.json'), path.join(both, '.devcontainer/py/devcontainer.json')],
+    });
+    const dot = project('dot-default', ['.devcontainer.json', '.devcontainer/py/devcontainer.json']);
+    let offeredDefault: string | undefined;
+    const located = await locateConfig(dot, {
+      cwd: dot,
+      choose: async (_candidates, defaultFile) => {
+        offeredDefault = defaultFile;
+        return undefined;
+      },
+    });
+    assert.equal(offeredDefault, path.join(dot, '.devcontainer.json'));
+    assert.deepEqual(located, { file: path.join(dot, '.devcontainer.json'), alsoFound: [path.join(dot, '.devcontainer/py/devcontainer.json')] });
   });
 
   it('asks the chooser when several exist, and honours --config', async () => {

@@ -93,7 +93,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   const dirName = workspaceDirName(projectName);
   // Several configurations and no --config: the one the project's
   // container was created from, else the user's choice.
-  const choose = async (candidates: readonly string[]): Promise<string | undefined> => {
+  const choose = async (candidates: readonly string[], defaultFile: string | undefined): Promise<string | undefined> => {
     const previous = await findExistingContainer(engine, { projectPath: path.resolve(request.projectPath), projectName, hostId, localUser: request.localUser });
     const previousFile = previous?.Config.Labels?.[LABELS.configFile];
     if (previous !== undefined && previousFile !== undefined && candidates.includes(previousFile)) {
@@ -101,7 +101,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       emit({ type: 'info', message: `Using ${shown}, which ${previous.Name.replace(/^\//, '')} was created from (--config chooses another).` });
       return previousFile;
     }
-    return request.host.chooseConfig?.(candidates);
+    return request.host.chooseConfig?.(candidates, defaultFile);
   };
   const load = () =>
     loadDevcontainerConfig(request.projectPath, {

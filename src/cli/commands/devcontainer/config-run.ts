@@ -4,13 +4,13 @@
 // see configDocument().
 
 import path from 'node:path';
+import { configChooser } from '../../config-chooser.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
 import { present, type View } from '../../present.js';
 import {
   formatWarning,
   loadDevcontainerConfig,
-  type ConfigChooser,
   type LoadedDevcontainerConfig,
 } from '../../../devcontainer/index.js';
 
@@ -19,20 +19,12 @@ export interface ConfigCommandOptions {
   format?: OutputFormat;
 }
 
-function chooser(ctx: Context): ConfigChooser {
-  return async (candidates) => {
-    const shown = candidates.map((file) => path.relative(ctx.cwd, file) || file);
-    const index = await ctx.prompter.select('This project has several dev container configurations. Which one?', shown, '--config <file>');
-    return candidates[index] ?? (candidates[0] as string);
-  };
-}
-
 export async function load(ctx: Context, projectPath: string, options: ConfigCommandOptions): Promise<LoadedDevcontainerConfig> {
   const loaded = await loadDevcontainerConfig(path.resolve(ctx.cwd, projectPath), {
     configFile: options.config,
     cwd: ctx.cwd,
     env: ctx.env,
-    choose: chooser(ctx),
+    choose: configChooser(ctx),
   });
   for (const warning of loaded.warnings) ctx.reporter.warn(formatWarning(warning), undefined, warning.code);
   return loaded;

@@ -15,6 +15,7 @@ import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { vscodeContainerUri } from '../../../core/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
+import { configChooser } from '../../config-chooser.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
 import { present } from '../../present.js';
@@ -54,7 +55,7 @@ export function spawnHost(ctx: Context): SpawnHost {
         }),
       );
     },
-    chooseConfig: async (candidates) => candidates[await ctx.prompter.select('Several dev container configurations were found. Which one?', candidates, '--config <file>')] ?? '',
+    chooseConfig: configChooser(ctx),
     ...(ctx.prompter.interactive
       ? {
           resolveVolumeChanges: async (files: readonly string[]) =>
