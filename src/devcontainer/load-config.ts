@@ -140,7 +140,10 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   const idLabels = devcontainerIdLabels(project, configFile, options.remoteHost);
   const id = devcontainerId(idLabels);
   const local: LocalSubstitutionContext = { localWorkspaceFolder: project, env: options.env, devcontainerId: id, configFile: shownAs };
-  const workspaceMountTarget = mountTargetOf(rawConfig.workspaceMount === undefined ? undefined : substituteLocal(rawConfig.workspaceMount, local), shownAs);
+  const defaultWorkspaceFolder = `/workspaces/${options.projectName ?? path.basename(project)}`;
+  // In "workspaceMount", ${containerWorkspaceFolder} is "workspaceFolder" or the default, as in the reference CLI.
+  const mountContext: LocalSubstitutionContext = { ...local, containerWorkspaceFolder: rawConfig.workspaceFolder ?? defaultWorkspaceFolder };
+  const workspaceMountTarget = mountTargetOf(rawConfig.workspaceMount === undefined ? undefined : substituteLocal(rawConfig.workspaceMount, mountContext), shownAs);
   if (rawConfig.workspaceMount !== undefined) {
     warnings.push({
       code: 'W_UNSUPPORTED',
@@ -154,7 +157,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   }
   const context: LocalSubstitutionContext = {
     ...local,
-    containerWorkspaceFolder: rawConfig.workspaceFolder ?? workspaceMountTarget ?? `/workspaces/${options.projectName ?? path.basename(project)}`,
+    containerWorkspaceFolder: rawConfig.workspaceFolder ?? workspaceMountTarget ?? defaultWorkspaceFolder,
   };
   const config = substituteLocal(rawConfig, context);
   const workspaceFolder = containerPath(substituteLocal(context.containerWorkspaceFolder ?? '', local), '"workspaceFolder"', shownAs);

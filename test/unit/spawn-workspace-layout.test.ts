@@ -35,6 +35,18 @@ describe('workspace folder and workspaceMount (config engine)', () => {
     assert.equal((await load({ workspaceMount: 'type=bind,source=/x' })).workspaceMountTarget, undefined);
   });
 
+  it('substitutes ${containerWorkspaceFolder} in workspaceMount with workspaceFolder, or the default folder', async () => {
+    const mount = 'source=${localWorkspaceFolder},target=${containerWorkspaceFolder},type=bind';
+    const outside = await load({ workspaceMount: mount, workspaceFolder: '/src/app' });
+    assert.equal(outside.workspaceMountTarget, '/src/app');
+    assert.equal(outside.workspaceFolder, '/src/app');
+    const basename = await load({ workspaceMount: 'source=${localWorkspaceFolder},target=/code/${containerWorkspaceFolderBasename},type=bind' });
+    assert.equal(basename.workspaceMountTarget, '/code/app');
+    const byDefault = await load({ workspaceMount: mount });
+    assert.equal(byDefault.workspaceMountTarget, '/workspaces/app');
+    assert.equal(byDefault.workspaceFolder, '/workspaces/app');
+  });
+
   for (const bad of ['src', './src', '/', '${localEnv:UNSET}']) {
     it(`refuses the workspace folder "${bad}"`, async () => {
       await assert.rejects(load({ workspaceFolder: bad }), (error: unknown) => {
