@@ -9,6 +9,7 @@ import path from 'node:path';
 import { OperationError, systemErrorCode } from '../common/errors.js';
 import { computeConfigHash, type ConfigHash } from './config-hash.js';
 import { locateConfig, type ConfigChooser } from './config-files.js';
+import { legacyVscodeProperties, withLegacyVscodeProperties } from './legacy-properties.js';
 import { CHECKED_OBJECTS, LEGACY_VSCODE_PROPERTIES, devcontainerConfigSchema, type DevcontainerConfig } from './config-schema.js';
 import { resolveImageSource, type ImageSource } from './config-source.js';
 import { devcontainerId, devcontainerIdLabels } from './devcontainer-id.js';
@@ -39,7 +40,11 @@ export interface LoadDevcontainerOptions {
 export interface LoadedDevcontainerConfig {
   projectPath: string;
   configFile: string;
-  /** Validated devcontainer.json before substitution: what the hash and the image label use. */
+  /**
+   * Validated devcontainer.json before substitution, legacy top-level VS Code
+   * properties read as customizations.vscode: what the image label uses (the
+   * hash is of the validated file as written).
+   */
   rawConfig: DevcontainerConfig;
   /** With the variables known on this machine substituted (`${containerEnv:…}` remains). */
   config: DevcontainerConfig;
@@ -123,10 +128,13 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   const text = await readFile(configFile, 'utf8');
   const parsed = parseJsonc(text, shownAs);
   const doc = { displayPath: shownAs, text };
-  const rawConfig = validateDocument(devcontainerConfigSchema, parsed, doc, 'dev container configuration');
+  const validated = validateDocument(devcontainerConfigSchema, parsed, doc, 'dev container configuration');
+  const legacy = new Set(Object.keys(legacyVscodeProperties(parsed)));
   const warnings = unknownPropertyWarnings(parsed, CHECKED_OBJECTS, doc, (property) =>
     LEGACY_VSCODE_PROPERTIES.has(property) ? `move it into "customizations": { "vscode": { … } }` : undefined,
-  );
+  ).filter((warning) => warning.property === undefined || !legacy.has(warning.property));
+  // Read as customizations.vscode (as VS Code does); the hash keeps the validated file, so no container is rebuilt for it.
+  const rawConfig = withLegacyVscodeProperties(validated, parsed);
   warnings.push(...unsupportedWarnings(rawConfig, shownAs));
   if (located.alsoFound.length > 0) {
     const others = located.alsoFound.map((file) => path.relative(options.cwd ?? project, file) || file);
@@ -177,7 +185,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   const configHash = await computeConfigHash({
     projectPath: project,
     configFile,
-    rawConfig,
+    rawConfig: validated,
     dockerfile: source.kind === 'dockerfile' ? source.dockerfile : undefined,
     composeFiles: source.kind === 'compose' ? source.composeFiles : undefined,
     features: resolved.features,

@@ -148,10 +148,42 @@ describe('pks devcontainer validate', () => {
     const dir = write(path.join(tmp, 'warn'), { '.devcontainer/devcontainer.json': '{"image": "x", "extensions": ["a"], "imagee": 1}' });
     const result = await pks(['dc', 'validate', '.'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /warning: \.devcontainer\/devcontainer\.json:1:16: unknown property "extensions" is ignored \(move it into "customizations"/);
+    assert.doesNotMatch(result.stderr, /"extensions"/, 'a legacy VS Code property is read, not ignored');
     assert.match(result.stderr, /unknown property "imagee" is ignored \(did you mean "image"\?\)/);
-    assert.match(result.stderr, /✔ \.devcontainer\/devcontainer\.json is valid \(2 warnings\)\.\n$/);
+    assert.match(result.stderr, /✔ \.devcontainer\/devcontainer\.json is valid \(1 warning\)\.\n$/);
     assert.equal(result.stdout, '');
+  });
+
+  it('reads top-level extensions, settings and devPort as customizations.vscode, as VS Code does, without changing the hash', async () => {
+    const legacy = write(path.join(tmp, 'legacy'), {
+      '.devcontainer/devcontainer.json': JSON.stringify({
+        image: 'x',
+        extensions: ['old.one'],
+        settings: { 'a.b': 1, shared: 'top' },
+        devPort: 9000,
+        customizations: { vscode: { extensions: ['new.one'], settings: { shared: 'customizations' } } },
+      }),
+    });
+    const result = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: legacy });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as { configHash: string; mergedConfiguration: { customizations: { vscode: unknown[] } } };
+    assert.deepEqual(doc.mergedConfiguration.customizations.vscode, [
+      { extensions: ['new.one', 'old.one'], settings: { 'a.b': 1, shared: 'customizations' }, devPort: 9000 },
+    ]);
+    assert.doesNotMatch(result.stderr, /unknown property/);
+    // The same file without them hashes the same: containers made before are not rebuilt for it.
+    const modern = write(path.join(tmp, 'legacy-free'), {
+      '.devcontainer/devcontainer.json': JSON.stringify({ image: 'x', customizations: { vscode: { extensions: ['new.one'], settings: { shared: 'customizations' } } } }),
+    });
+    const plain = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: modern });
+    assert.equal((JSON.parse(plain.stdout) as { configHash: string }).configHash, doc.configHash);
+  });
+
+  it('still warns about a legacy property of the wrong type', async () => {
+    const dir = write(path.join(tmp, 'legacy-bad'), { '.devcontainer/devcontainer.json': '{"image": "x", "extensions": "one"}' });
+    const result = await pks(['dc', 'validate', '.'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /unknown property "extensions" is ignored \(move it into "customizations"/);
   });
 
   it('says which runArgs spawn would ignore, and which settings pks does not apply', async () => {
