@@ -105,7 +105,6 @@ export const ErrorCodes = {
   E_ARCHIVE_TRUNCATED: 'An archive ended in the middle of a file.',
 
   // Spawning
-  E_HOST_REQUIREMENTS: "The host does not meet the configuration's hostRequirements.",
   E_DISK_FULL: 'Not enough free disk space for the engine.',
   E_IMAGE_PULL: 'The image cannot be pulled.',
   E_IMAGE_BUILD: 'The image build failed.',

@@ -84,7 +84,7 @@ async function tcpProbe(host: string, port: number, timeoutMs: number): Promise<
   });
 }
 
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number, digits = 1): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
@@ -92,7 +92,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return `${value.toFixed(unit === 0 ? 0 : digits)} ${units[unit]}`;
 }
 
 export async function checkRemoteHost(

@@ -1,4 +1,4 @@
-// The free-disk part of spawn's prerequisites, against an engine that answers
+// Spawn's prerequisites (free disk, hostRequirements), against an engine that answers
 // only what the check asks (its info, the free space under its root, its volumes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -60,5 +60,27 @@ describe('spawn prerequisites: free disk', () => {
     assert.equal(await check({ named: 'pks-old', fallback: 'pks-app', existing: noContainer }), 'fits');
     // A lookup that fails is reported by the lookup itself; the usual volume is checked.
     assert.equal(await check({ named: undefined, fallback: 'pks-old', existing: Promise.reject(new Error('lost')) }), 'fits');
+  });
+});
+
+describe('spawn prerequisites: hostRequirements', () => {
+  const asking = (hostRequirements: Record<string, unknown>) => ({ hostRequirements }) as unknown as MergedDevcontainerConfig;
+
+  it('a host smaller than asked for is a warning naming what is short, and the spawn goes on', async () => {
+    const result = await checkPrerequisites(engineWithFree(100 * GiB), asking({ cpus: 8, memory: String(16 * GiB), storage: String(200 * GiB) }), { workspaceBytes: 0, where: 'the local engine' });
+    assert.deepEqual(result.warnings, [
+      "the local engine has less than the configuration's hostRequirements ask for (8 CPUs asked for, 2 available; memory: 16.0 GiB asked for, 4.0 GiB available; storage: 200.0 GiB asked for, 100.0 GiB free); a bigger host can be chosen with --remote <id>",
+    ]);
+  });
+
+  it('never says "64.0 GiB required, 64.0 GiB free": the figures get the decimals it takes to differ', async () => {
+    const result = await checkPrerequisites(engineWithFree(64 * GiB - 20 * 1024 ** 2), asking({ storage: String(64 * GiB) }), { workspaceBytes: 0, where: 'remote host "r1"' });
+    assert.equal(result.warnings.length, 1);
+    assert.match(result.warnings[0] ?? '', /storage: 64\.00 GiB asked for, 63\.98 GiB free/);
+  });
+
+  it('a host that has enough gets no warning', async () => {
+    const result = await checkPrerequisites(engineWithFree(100 * GiB), asking({ cpus: 2, memory: String(4 * GiB), storage: String(10 * GiB) }), { workspaceBytes: 0, where: 'the local engine' });
+    assert.deepEqual(result.warnings, []);
   });
 });

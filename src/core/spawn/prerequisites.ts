@@ -44,6 +44,13 @@ export async function existingWorkspaceVolume(engine: EngineClient, volume: Work
   return (await (name === usual ? usualExists : volumeExists(engine, name))) ? name : undefined;
 }
 
+/** "X asked for, Y free": with as many decimals as it takes for the two to differ. */
+export function shortfall(required: number, available: number, what: string): string {
+  let digits = 1;
+  while (digits < 3 && formatBytes(required, digits) === formatBytes(available, digits)) digits++;
+  return `${formatBytes(required, digits)} asked for, ${formatBytes(available, digits)} ${what}`;
+}
+
 export async function checkPrerequisites(
   engine: EngineClient,
   merged: MergedDevcontainerConfig,
@@ -74,18 +81,13 @@ export async function checkPrerequisites(
     );
   }
   const requirements = merged.hostRequirements;
-  const problems: string[] = [];
-  if (requirements?.cpus !== undefined && info.NCPU < requirements.cpus) {
-    problems.push(`${requirements.cpus} CPUs required, ${info.NCPU} available`);
-  }
+  const short: string[] = [];
+  if (requirements?.cpus !== undefined && info.NCPU < requirements.cpus) short.push(`${requirements.cpus} CPUs asked for, ${info.NCPU} available`);
   const memory = Number(requirements?.memory ?? 0);
-  if (memory > 0 && info.MemTotal < memory) problems.push(`${formatBytes(memory)} of memory required, ${formatBytes(info.MemTotal)} available`);
+  if (memory > 0 && info.MemTotal < memory) short.push(`memory: ${shortfall(memory, info.MemTotal, 'available')}`);
   const storage = Number(requirements?.storage ?? 0);
-  if (storage > 0 && free !== undefined && free < storage) problems.push(`${formatBytes(storage)} of storage required, ${formatBytes(free)} free`);
-  if (problems.length > 0) {
-    throw new OperationError('E_HOST_REQUIREMENTS', `${options.where} does not meet the configuration's hostRequirements: ${problems.join('; ')}.`, {
-      hint: 'Spawn on a bigger host with --remote <id>, or lower hostRequirements in devcontainer.json.',
-    });
-  }
+  if (storage > 0 && free !== undefined && free < storage) short.push(`storage: ${shortfall(storage, free, 'free')}`);
+  // As in the reference CLI, a smaller host is a warning: the project may well run, only slower.
+  if (short.length > 0) warnings.push(`${options.where} has less than the configuration's hostRequirements ask for (${short.join('; ')}); a bigger host can be chosen with --remote <id>`);
   return { freeDiskBytes: free, cpus: info.NCPU, memoryBytes: info.MemTotal, warnings };
 }
