@@ -47,6 +47,14 @@ export function workspaceVolumeOf(inspect: ContainerInspect): string | undefined
   return mount?.Name;
 }
 
+/** The volumes the engine made for the container's anonymous mounts (`type=volume` without a source): named by a 64-hex id. */
+export function anonymousVolumesOf(inspect: ContainerInspect): string[] {
+  const workspace = workspaceVolumeOf(inspect);
+  return (inspect.Mounts ?? [])
+    .filter((m) => m.Type === 'volume' && m.Name !== undefined && m.Name !== workspace && /^[0-9a-f]{64}$/.test(m.Name))
+    .map((m) => m.Name as string);
+}
+
 export type VolumeOutcome =
   | { name: string; action: 'removed' }
   | { name: string; action: 'kept' }
@@ -58,6 +66,8 @@ export interface RemoveOutcome {
   containerId: string;
   /** Undefined when the container had no workspace volume. */
   volume?: VolumeOutcome;
+  /** The volumes of its anonymous mounts, when it had any: removed with --volumes, else kept. */
+  anonymousVolumes?: { names: string[]; action: 'removed' | 'kept' };
 }
 
 /**
@@ -76,9 +86,15 @@ export async function removeDevcontainer(
       hint: `Stop it first (pks devcontainer stop ${name}), or pass --force.`,
     });
   }
-  await engine.removeContainer(inspect.Id, { force: options.force === true });
+  // With --volumes its anonymous volumes go with it (the engine removes them), else they are kept and said so.
+  await engine.removeContainer(inspect.Id, { force: options.force === true, anonymousVolumes: options.volumes === true });
   const volumeName = workspaceVolumeOf(inspect);
-  const outcome: RemoveOutcome = { container: name, containerId: inspect.Id };
+  const anonymous = anonymousVolumesOf(inspect);
+  const outcome: RemoveOutcome = {
+    container: name,
+    containerId: inspect.Id,
+    ...(anonymous.length === 0 ? {} : { anonymousVolumes: { names: anonymous, action: options.volumes === true ? 'removed' : 'kept' } }),
+  };
   if (volumeName === undefined) return outcome;
   if (options.volumes !== true) return { ...outcome, volume: { name: volumeName, action: 'kept' } };
   try {

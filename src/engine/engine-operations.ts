@@ -29,6 +29,8 @@ export interface RemoveOptions {
   force?: boolean;
   /** One already gone is not an error. */
   missingOk?: boolean;
+  /** Containers: remove its anonymous volumes too (`docker rm -v`); named volumes stay. */
+  anonymousVolumes?: boolean;
 }
 
 export interface ArchiveUpload {
@@ -290,7 +292,7 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
     await this.requestEmpty({
       method: 'DELETE',
       path,
-      query: { force: options.force === true ? 1 : undefined },
+      query: { force: options.force === true ? 1 : undefined, v: options.anonymousVolumes === true ? 1 : undefined },
       ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}),
     });
   }

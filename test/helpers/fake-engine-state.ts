@@ -18,7 +18,7 @@ export interface FakeContainer {
   env: string[];
   user?: string;
   tty: boolean;
-  mounts: { type: 'volume' | 'bind'; name?: string; source?: string; destination: string }[];
+  mounts: { type: 'volume' | 'bind'; name?: string; source?: string; destination: string; anonymous?: boolean }[];
   /** Unix seconds. */
   created: number;
   exitCode: number;

@@ -208,8 +208,11 @@ export class FakeEngine implements EngineClient {
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     if (this.image(imageName) === undefined) throw engineError(404, `No such image: ${imageName}`);
     const hostConfig = (body.HostConfig ?? {}) as { Mounts?: { Type?: string; Source?: string; Target: string }[] };
+    // A volume mount without a source gets an anonymous volume, named by a new 64-hex id, as the engine does.
     const mounts = (hostConfig.Mounts ?? []).map((mount) =>
-      mount.Type === 'volume' ? { type: 'volume' as const, name: mount.Source ?? '', destination: mount.Target } : { type: 'bind' as const, source: mount.Source ?? '', destination: mount.Target },
+      mount.Type === 'volume'
+        ? { type: 'volume' as const, name: mount.Source === undefined || mount.Source === '' ? hexId(`anonymous volume ${(this.sequence += 1)}`) : mount.Source, destination: mount.Target, anonymous: mount.Source === undefined || mount.Source === '' }
+        : { type: 'bind' as const, source: mount.Source ?? '', destination: mount.Target },
     );
     for (const mount of mounts) if (mount.type === 'volume' && !this.volumes.has(mount.name ?? '')) this.addVolume(mount.name ?? '');
     const container = this.addContainer({
@@ -281,6 +284,8 @@ export class FakeEngine implements EngineClient {
     }
     this.containers.delete(container.id);
     for (const exec of this.execs.values()) if (exec.containerId === container.id) this.execs.delete(exec.id);
+    // `v=1` removes the container's anonymous volumes; named ones stay.
+    if (options.anonymousVolumes === true) for (const mount of container.mounts) if (mount.anonymous === true && mount.name !== undefined) this.volumes.delete(mount.name);
   }
 
   async waitContainer(id: string): Promise<number> {

@@ -118,7 +118,7 @@ export async function projectImageNames(dir: string): Promise<string[]> {
 export async function removeProjectResources(engine: EngineClient, dir: string): Promise<void> {
   if (!isOwnFolder(dir)) throw new Error(`refusing to clean up ${dir}: not a project folder this test created`);
   const { containers, volumes } = await leftovers(engine, dir);
-  for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true }, okStatuses: [404] });
+  for (const id of containers) await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: true, v: true }, okStatuses: [404] });
   for (const name of volumes) await engine.requestEmpty({ method: 'DELETE', path: `/volumes/${name}`, okStatuses: [404, 409] });
   // An image still in use (409) stays.
   for (const image of await projectImageNames(dir)) await engine.requestEmpty({ method: 'DELETE', path: `/images/${image}`, okStatuses: [404, 409] });

@@ -36,6 +36,13 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
   }
   const outcome = await removeDevcontainer(engine, inspect, { force: flags.force === true, volumes: flags.volumes === true });
   ctx.reporter.success(`Removed the container ${outcome.container} (${outcome.containerId.slice(0, 12)}).`);
+  const anonymous = outcome.anonymousVolumes;
+  if (anonymous !== undefined) {
+    const count = anonymous.names.length === 1 ? 'its anonymous volume' : `its ${anonymous.names.length} anonymous volumes`;
+    const ids = anonymous.names.map((n) => n.slice(0, 12)).join(', ');
+    if (anonymous.action === 'removed') ctx.reporter.success(`Removed ${count} (${ids}).`);
+    else ctx.reporter.info(`Kept ${count} (${ids}, from "mounts" without a source); --volumes removes them with the container.`);
+  }
   const v = outcome.volume;
   if (v === undefined) return;
   switch (v.action) {
