@@ -292,7 +292,7 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
     await this.requestEmpty({
       method: 'DELETE',
       path,
-      query: { force: options.force === true ? 1 : undefined, v: options.anonymousVolumes === true ? 1 : undefined },
+      query: { force: options.force === true ? 1 : undefined, ...(options.anonymousVolumes === true ? { v: 1 } : {}) },
       ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}),
     });
   }

@@ -72,6 +72,8 @@ describe('engine operations as requests', () => {
     assert.deepEqual(engine.last(), { method: 'DELETE', path: `/containers/${ID}`, query: { force: undefined } });
     await engine.removeContainer(ID, { force: true, missingOk: true });
     assert.deepEqual(engine.last(), { method: 'DELETE', path: `/containers/${ID}`, query: { force: 1 }, okStatuses: [404] });
+    await engine.removeContainer(ID, { anonymousVolumes: true });
+    assert.deepEqual(engine.last(), { method: 'DELETE', path: `/containers/${ID}`, query: { force: undefined, v: 1 } });
 
     engine.answer = { StatusCode: 3 };
     assert.equal(await engine.waitContainer(ID), 3);
