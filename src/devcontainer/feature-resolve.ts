@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OperationError, systemErrorCode } from '../common/errors.js';
+import { OperationError, isPksError, systemErrorCode } from '../common/errors.js';
 import type { FeatureValue } from './config-schema.js';
 import { featuresEqual, orderFeatures, type OrderNode } from './feature-order.js';
 import { effectiveOptions, userOptions, type FeatureOptionValues } from './feature-options.js';
@@ -41,6 +41,12 @@ export interface ResolveFeaturesInput {
   configDir: string;
   projectPath: string;
   fetcher: FeatureFetcher;
+  /**
+   * A published Feature whose registry cannot be reached (and which was never
+   * resolved here before): 'fail' (spawn needs it), or 'skip' with a warning
+   * (validate and config check the rest of the configuration offline).
+   */
+  unreachable?: 'fail' | 'skip';
 }
 
 const MAX_DEPTH = 32;
@@ -81,12 +87,24 @@ async function publishedMetadata(ref: OciFeatureRef, published: PublishedFeature
 }
 
 /** Resolves and orders the Features of a configuration; warnings for ignored `installsAfter` entries. */
-export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ features: ResolvedFeature[]; warnings: ConfigWarning[] }> {
+export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ features: ResolvedFeature[]; warnings: ConfigWarning[]; skipped: string[] }> {
   const all: ResolvedFeature[] = [];
+  const skipped: string[] = [];
   const warnings: ConfigWarning[] = [];
   const publishedCache = new Map<string, Promise<PublishedFeature>>();
 
-  const resolveOne = async (userId: string, value: FeatureValue, userDefined: boolean, depth: number): Promise<ResolvedFeature> => {
+  /** Rethrows `error`, unless it is an unreachable registry and such Features are skipped: then a warning, and undefined. */
+  const skipUnreachable = (userId: string, error: unknown): undefined => {
+    if (input.unreachable !== 'skip' || !isPksError(error) || error.code !== 'E_REGISTRY_UNREACHABLE') throw error;
+    if (!skipped.includes(userId)) {
+      skipped.push(userId);
+      warnings.push({ code: 'W_FEATURE_UNCHECKED', message: `Feature "${userId}" was not checked: ${error.message}`, file: userId });
+    }
+    return undefined;
+  };
+
+  /** Undefined when the Feature was skipped (see `unreachable`). */
+  const resolveOne = async (userId: string, value: FeatureValue, userDefined: boolean, depth: number): Promise<ResolvedFeature | undefined> => {
     if (depth > MAX_DEPTH) {
       throw new OperationError('E_FEATURE_CYCLE', `Feature dependencies nest deeper than ${MAX_DEPTH} levels at "${userId}"; they probably form a cycle.`);
     }
@@ -100,7 +118,14 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
         pending = input.fetcher.resolve(ref);
         publishedCache.set(key, pending);
       }
-      published = await pending;
+      try {
+        published = await pending;
+      } catch (error) {
+        return skipUnreachable(userId, error);
+      }
+      if (published.cachedAt !== undefined) {
+        warnings.push({ code: 'W_FEATURE_CACHED', message: `Feature "${userId}": its registry cannot be reached; using what it resolved to on ${published.cachedAt}`, file: userId });
+      }
     }
     const probe: OrderNode = { ref, given, manifestDigest: published?.manifestDigest, dependsOn: [], installsAfter: [] };
     const existing = all.find((feature) => featuresEqual(feature, probe));
@@ -108,10 +133,15 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
       existing.userDefined ||= userDefined;
       return existing;
     }
-    const metadata =
-      ref.kind === 'local'
-        ? await readLocalMetadata(ref.path, ref, input.projectPath)
-        : await publishedMetadata(ref, published as PublishedFeature, input.fetcher);
+    let metadata: FeatureMetadata;
+    try {
+      metadata =
+        ref.kind === 'local'
+          ? await readLocalMetadata(ref.path, ref, input.projectPath)
+          : await publishedMetadata(ref, published as PublishedFeature, input.fetcher);
+    } catch (error) {
+      return skipUnreachable(userId, error);
+    }
     const installsAfter: FeatureRef[] = [];
     for (const entry of metadata.installsAfter ?? []) {
       try {
@@ -141,7 +171,8 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
     };
     all.push(feature);
     for (const [dependencyId, dependencyValue] of Object.entries(metadata.dependsOn ?? {})) {
-      feature.dependsOn.push(await resolveOne(dependencyId, dependencyValue, false, depth + 1));
+      const dependency = await resolveOne(dependencyId, dependencyValue, false, depth + 1);
+      if (dependency !== undefined) feature.dependsOn.push(dependency);
     }
     return feature;
   };
@@ -156,5 +187,5 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
       warnings.push({ code: 'W_FEATURE_OVERRIDE_ORDER', message: `overrideFeatureInstallOrder entry "${entry}" is not a Feature reference and is ignored`, file: 'devcontainer.json', property: 'overrideFeatureInstallOrder' });
     }
   }
-  return { features: orderFeatures(all, overrideOrder), warnings };
+  return { features: orderFeatures(all, overrideOrder), warnings, skipped };
 }

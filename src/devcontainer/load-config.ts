@@ -35,6 +35,8 @@ export interface LoadDevcontainerOptions {
   projectName?: string | undefined;
   /** How published Features are fetched (tests pass a fake). */
   fetcher?: FeatureFetcher;
+  /** A published Feature whose registry cannot be reached: fail (default), or skip it with a warning (offline checks). */
+  unreachableFeatures?: 'fail' | 'skip';
 }
 
 export interface LoadedDevcontainerConfig {
@@ -63,6 +65,8 @@ export interface LoadedDevcontainerConfig {
   /** devcontainer.json merged with the Features' metadata (not yet the base image's). */
   merged: MergedDevcontainerConfig;
   configHash: ConfigHash;
+  /** Published Features left out because their registry could not be reached (only with unreachableFeatures 'skip'): the hash then misses them. */
+  uncheckedFeatures: string[];
   warnings: ConfigWarning[];
 }
 
@@ -178,6 +182,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
     configDir: path.dirname(configFile),
     projectPath: project,
     fetcher,
+    unreachable: options.unreachableFeatures ?? 'fail',
   });
   warnings.push(...resolved.warnings);
   const metadata = metadataEntries([], resolved.features, rawConfig);
@@ -204,6 +209,7 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
     metadata,
     merged,
     configHash,
+    uncheckedFeatures: resolved.skipped,
     warnings,
   };
 }

@@ -179,6 +179,26 @@ describe('pks devcontainer validate', () => {
     assert.equal((JSON.parse(plain.stdout) as { configHash: string }).configHash, doc.configHash);
   });
 
+  it('works offline: a published Feature whose registry cannot be reached is a warning, and the hash is unknown', async () => {
+    const dir = write(path.join(tmp, 'offline'), {
+      '.devcontainer/devcontainer.json': JSON.stringify({ image: 'x', features: { 'localhost:1/team/tool:1': {}, './local': {} } }),
+      '.devcontainer/local/devcontainer-feature.json': '{"id": "local", "version": "1.0.0"}',
+      '.devcontainer/local/install.sh': '#!/bin/sh\n',
+    });
+    const env = { HOME: path.join(tmp, 'offline-home') };
+    const validate = await pks(['dc', 'validate', '.'], { cwd: dir, env });
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.match(validate.stderr, /warning: localhost:1\/team\/tool:1: Feature "localhost:1\/team\/tool:1" was not checked: Cannot reach the registry localhost:1/);
+    assert.match(validate.stderr, /is valid \(1 warning\)\.\n$/);
+    const config = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: dir, env });
+    assert.equal(config.code, 0, config.stderr);
+    const doc = JSON.parse(config.stdout) as { configHash: string | null; features: Array<{ id: string }> };
+    assert.equal(doc.configHash, null);
+    assert.deepEqual(doc.features.map((f) => f.id), ['./local'], 'the rest of the configuration is still read');
+    const table = await pks(['dc', 'config', '.'], { cwd: dir, env });
+    assert.match(table.stdout, /^Config hash +unknown \(Features not resolved: localhost:1\/team\/tool:1\)$/m);
+  });
+
   it('still warns about a legacy property of the wrong type', async () => {
     const dir = write(path.join(tmp, 'legacy-bad'), { '.devcontainer/devcontainer.json': '{"image": "x", "extensions": "one"}' });
     const result = await pks(['dc', 'validate', '.'], { cwd: dir });

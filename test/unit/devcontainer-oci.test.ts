@@ -182,3 +182,38 @@ describe('registry details', () => {
     assert.equal(parseImageName('team/app:1').registry, 'docker.io');
   });
 });
+
+describe('a registry that cannot be reached', () => {
+  it('falls back to the resolution remembered from the last time, and says when it was', async () => {
+    const layer = await featureLayer({ 'devcontainer-feature.json': '{"id": "tool", "version": "3.0.0"}', 'install.sh': '#!/bin/sh\n' });
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        config: { mediaType: 'application/vnd.devcontainers', digest: digestOf(Buffer.alloc(0)), size: 0 },
+        layers: [{ mediaType: 'application/vnd.devcontainers.layer.v1+tar', digest: digestOf(layer), size: layer.length }],
+        annotations: { 'dev.containers.metadata': '{"id": "tool", "version": "3.0.0"}' },
+      }),
+    );
+    const registry = await startRegistry(layer, manifest);
+    const home = path.join(tmp, 'offline-home');
+    mkdirSync(path.join(home, '.docker'), { recursive: true });
+    writeFileSync(path.join(home, '.docker', 'config.json'), JSON.stringify({ auths: { [`localhost:${registry.port}`]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
+    const cacheDir = path.join(tmp, 'offline', 'features');
+    const ref = parseOciFeatureRef(`localhost:${registry.port}/team/tool:1`);
+    const online = await ociFeatureFetcher({ env: { HOME: home }, cacheDir }).resolve(ref);
+    assert.equal(online.cachedAt, undefined);
+    await registry.close();
+
+    const offline = await ociFeatureFetcher({ env: { HOME: home }, cacheDir }).resolve(ref);
+    assert.equal(offline.manifestDigest, online.manifestDigest);
+    assert.equal(offline.layerDigest, online.layerDigest);
+    assert.deepEqual(offline.annotatedMetadata, { id: 'tool', version: '3.0.0' });
+    assert.match(offline.cachedAt ?? '', /^\d{4}-\d\d-\d\dT/);
+    // Another tag was never resolved: the registry's own error.
+    await assert.rejects(ociFeatureFetcher({ env: { HOME: home }, cacheDir }).resolve(parseOciFeatureRef(`localhost:${registry.port}/team/tool:2`)), (error) => {
+      assert.ok(isPksError(error));
+      assert.equal(error.code, 'E_REGISTRY_UNREACHABLE');
+      return true;
+    });
+  });
+});

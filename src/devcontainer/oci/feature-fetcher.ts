@@ -2,13 +2,17 @@
 // annotation carries devcontainer-feature.json, so ordering and merging need
 // no download), and the layer, downloaded once, checked against its digest
 // and extracted into a cache keyed by that digest (~/.pks/cache/features).
+// Each resolution (reference → digests, metadata) is remembered too
+// (~/.pks/cache/feature-refs), so a registry that cannot be reached later
+// falls back to what was last resolved, and says so.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
+import { writeFileAtomic } from '../../store/files.js';
 import { pksHome } from '../../store/remote-host-store.js';
 import { ociReference, type OciFeatureRef } from '../feature-ref.js';
 import { extractTar } from '../tar/tar-reader.js';
@@ -30,7 +34,17 @@ export interface PublishedFeature {
   layerDigest: string;
   /** devcontainer-feature.json from the manifest annotation, when the publisher set it. */
   annotatedMetadata?: unknown;
+  /** Set when the registry could not be reached and this is the resolution remembered from then (ISO date). */
+  cachedAt?: string;
 }
+
+const rememberedSchema = z.object({
+  reference: z.string(),
+  manifestDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  layerDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  annotatedMetadata: z.unknown().optional(),
+  at: z.string(),
+});
 
 export interface FeatureFetcher {
   resolve(ref: OciFeatureRef): Promise<PublishedFeature>;
@@ -65,32 +79,68 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
     return client;
   };
 
+  const refsDir = path.join(path.dirname(cacheDir), 'feature-refs');
+  const rememberedFile = (ref: OciFeatureRef): string => path.join(refsDir, `${createHash('sha256').update(`${ref.resource}@${ociReference(ref)}`).digest('hex')}.json`);
+  const remember = async (ref: OciFeatureRef, published: PublishedFeature): Promise<void> => {
+    const entry = { reference: `${ref.resource}@${ociReference(ref)}`, ...published, at: new Date().toISOString() };
+    await mkdir(refsDir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(rememberedFile(ref), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  };
+  const remembered = async (ref: OciFeatureRef): Promise<PublishedFeature | undefined> => {
+    let text: string;
+    try {
+      text = await readFile(rememberedFile(ref), 'utf8');
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    const parsed = rememberedSchema.safeParse(JSON.parse(text));
+    if (!parsed.success || parsed.data.reference !== `${ref.resource}@${ociReference(ref)}`) return undefined;
+    const { manifestDigest, layerDigest, annotatedMetadata, at } = parsed.data;
+    return { manifestDigest, layerDigest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }), cachedAt: at };
+  };
+
+  const resolveOnline = async (ref: OciFeatureRef): Promise<PublishedFeature> => {
+    const client = await clientFor(ref);
+    const manifest = await client.getManifest(ociReference(ref), MANIFEST_MEDIA_TYPES);
+    const computed = `sha256:${createHash('sha256').update(manifest.body).digest('hex')}`;
+    if (ref.digest !== undefined && ref.digest !== computed) {
+      throw new OperationError('E_FEATURE_DIGEST', `${ref.userId}: the registry returned a manifest whose digest is ${computed}.`);
+    }
+    let parsed: z.infer<typeof manifestSchema>;
+    try {
+      parsed = manifestSchema.parse(JSON.parse(manifest.body.toString('utf8')));
+    } catch (error) {
+      throw new OperationError('E_FEATURE_MANIFEST', `${ref.userId} is not a Dev Container Feature: its manifest cannot be read (${errorMessage(error)}).`);
+    }
+    const layer = parsed.layers.find((l) => l.mediaType === FEATURE_LAYER_MEDIA_TYPE) ?? parsed.layers[0];
+    if (layer === undefined) throw new OperationError('E_FEATURE_MANIFEST', `${ref.userId} has no layer.`);
+    let annotatedMetadata: unknown;
+    const annotation = parsed.annotations?.['dev.containers.metadata'];
+    if (annotation !== undefined) {
+      try {
+        annotatedMetadata = JSON.parse(annotation);
+      } catch {
+        // Fall back to the file inside the layer, as the spec requires.
+      }
+    }
+    return { manifestDigest: computed, layerDigest: layer.digest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }) };
+  };
+
   return {
     async resolve(ref) {
-      const client = await clientFor(ref);
-      const manifest = await client.getManifest(ociReference(ref), MANIFEST_MEDIA_TYPES);
-      const computed = `sha256:${createHash('sha256').update(manifest.body).digest('hex')}`;
-      if (ref.digest !== undefined && ref.digest !== computed) {
-        throw new OperationError('E_FEATURE_DIGEST', `${ref.userId}: the registry returned a manifest whose digest is ${computed}.`);
-      }
-      let parsed: z.infer<typeof manifestSchema>;
+      let published: PublishedFeature;
       try {
-        parsed = manifestSchema.parse(JSON.parse(manifest.body.toString('utf8')));
+        published = await resolveOnline(ref);
       } catch (error) {
-        throw new OperationError('E_FEATURE_MANIFEST', `${ref.userId} is not a Dev Container Feature: its manifest cannot be read (${errorMessage(error)}).`);
+        if (!(error instanceof OperationError && error.code === 'E_REGISTRY_UNREACHABLE')) throw error;
+        const fallback = await remembered(ref).catch(() => undefined);
+        if (fallback === undefined) throw error;
+        return fallback;
       }
-      const layer = parsed.layers.find((l) => l.mediaType === FEATURE_LAYER_MEDIA_TYPE) ?? parsed.layers[0];
-      if (layer === undefined) throw new OperationError('E_FEATURE_MANIFEST', `${ref.userId} has no layer.`);
-      let annotatedMetadata: unknown;
-      const annotation = parsed.annotations?.['dev.containers.metadata'];
-      if (annotation !== undefined) {
-        try {
-          annotatedMetadata = JSON.parse(annotation);
-        } catch {
-          // Fall back to the file inside the layer, as the spec requires.
-        }
-      }
-      return { manifestDigest: computed, layerDigest: layer.digest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }) };
+      // Best effort: a cache that cannot be written only costs the offline fallback.
+      await remember(ref, published).catch(() => undefined);
+      return published;
     },
 
     async folder(ref, published) {

@@ -25,6 +25,8 @@ export async function load(ctx: Context, projectPath: string, options: ConfigCom
     cwd: ctx.cwd,
     env: ctx.env,
     choose: configChooser(ctx),
+    // Offline, a published Feature is a warning here: the rest of the configuration is still checked.
+    unreachableFeatures: 'skip',
   });
   for (const warning of loaded.warnings) ctx.reporter.warn(formatWarning(warning), undefined, warning.code);
   return loaded;
@@ -37,7 +39,8 @@ export function relative(loaded: LoadedDevcontainerConfig, file: string): string
 /**
  * The stable JSON document of `pks devcontainer config --format json`:
  * `projectPath`, `configFile` (absolute), `configHash` (SHA-256 hex, the
- * `devcontainer.config.hash` label), `devcontainerId`, `workspaceFolder` (in
+ * `devcontainer.config.hash` label; null when a published Feature's registry
+ * could not be reached and it was never resolved here), `devcontainerId`, `workspaceFolder` (in
  * the container), `source` (`{kind: "image", image}` | `{kind: "dockerfile",
  * dockerfile, context, args, target?, cacheFrom, options}` with project-relative
  * paths | `{kind: "compose", composeFiles, service}`), `features` (in install
@@ -51,7 +54,7 @@ export function configDocument(loaded: LoadedDevcontainerConfig) {
   return {
     projectPath: loaded.projectPath,
     configFile: loaded.configFile,
-    configHash: loaded.configHash.hash,
+    configHash: loaded.uncheckedFeatures.length === 0 ? loaded.configHash.hash : null,
     devcontainerId: loaded.devcontainerId,
     workspaceFolder: loaded.workspaceFolder,
     source:
@@ -111,7 +114,7 @@ function renderSummary(loaded: LoadedDevcontainerConfig): string {
     ['Cap add', (merged.capAdd ?? []).join(', ')],
     ['Security opt', (merged.securityOpt ?? []).join(', ')],
     ['Lifecycle hooks', hookCount],
-    ['Config hash', loaded.configHash.hash],
+    ['Config hash', loaded.uncheckedFeatures.length === 0 ? loaded.configHash.hash : `unknown (Features not resolved: ${loaded.uncheckedFeatures.join(', ')})`],
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([key]) => key.length));
