@@ -8,14 +8,13 @@ import path from 'node:path';
 import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
-  prepareImage,
   serializeMetadataLabel,
   substituteEntries,
   substitutionContext,
   type LoadedDevcontainerConfig,
-  type PreparedImage,
 } from '../../devcontainer/index.js';
 import { isEngineApiError } from '../../engine/index.js';
+import { prepareImage, type PreparedImage } from '../../image/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
 import { runLifecycleHooks } from '../hooks.js';
 import { remoteFlagOf } from '../engine-target.js';

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { pksHome } from '../../store/remote-host-store.js';
 import { ociReference, type OciFeatureRef } from '../feature-ref.js';
-import { extractTar } from '../tar/tar-reader.js';
+import { extractTar } from '../../common/tar/tar-reader.js';
 import { lookupRegistryCredentials } from './registry-auth.js';
 import { RegistryClient } from './registry-client.js';
 
