@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 
-export const LAYERS = ['common', 'store', 'ssh', 'engine', 'devcontainer', 'core', 'process', 'cli'];
+export const LAYERS = ['common', 'store', 'ssh', 'engine', 'devcontainer', 'image', 'core', 'process', 'cli'];
 /** The layers that may start processes. */
 const PROCESS_LAYERS = new Set(['process', 'cli']);
 const PROCESS_MODULES = new Set(['child_process', 'node:child_process']);

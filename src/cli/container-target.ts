@@ -5,10 +5,10 @@
 
 import { OperationError, UsageError } from '../common/errors.js';
 import { escapeControls } from '../common/terminal-text.js';
-import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/discovery.js';
-import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/engine-target.js';
-import type { HookEvent } from '../core/hooks.js';
-import { localUserName, otherOwner } from '../core/owner.js';
+import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/containers/discovery.js';
+import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/remote/engine-target.js';
+import type { HookEvent } from '../core/containers/hooks.js';
+import { localUserName, otherOwner } from '../core/containers/owner.js';
 import type { Context } from './context.js';
 import { retryPolicy } from './retry-notices.js';
 import { sshPrompts } from './ssh-prompts.js';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { OperationError } from '../common/errors.js';
-import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/ssh-aliases.js';
+import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/remote/ssh-aliases.js';
 import { RemoteHostStore } from '../store/remote-host-store.js';
 import type { Context } from './context.js';
 

@@ -3,7 +3,7 @@
 
 import { InvalidArgumentError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { REMOTE_ID_PATTERN } from '../common/defaults.js';
-import { LOCAL_HOST_ID } from '../core/labels.js';
+import { LOCAL_HOST_ID } from '../core/containers/labels.js';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

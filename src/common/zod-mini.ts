@@ -1,4 +1,4 @@
-// zod/mini with English issue messages. Every module outside src/devcontainer/
+// zod/mini with English issue messages. Every module outside src/devcontainer/ and src/image/
 // imports zod through this one: zod/mini is the same zod v4 core as the classic
 // `zod` package at a fraction of its size, which keeps the start-up of commands
 // like `pks devcontainer list` fast. Unlike classic zod it loads no locale, so

@@ -1,5 +1,5 @@
 // The dev container spec engine: the public surface used by core and the CLI.
-// Reading a configuration needs no engine; preparing an image does.
+// Reading a configuration needs no engine; preparing an image does (src/image).
 
 export { findConfigCandidates, locateConfig, locateConfigFile, type ConfigChooser, type LocatedConfig } from './config-files.js';
 export { computeConfigHash, diffHashInputs, canonicalJson, CONFIG_HASH_VERSION, type ConfigHash, type HashInput, type HashChange } from './config-hash.js';
@@ -19,10 +19,5 @@ export { loadDevcontainerConfig, substitutionContext, substituteEntries, type Lo
 export { mergeConfiguration, lifecycleCommandsByHook, parseMountString, type MergedDevcontainerConfig, type OriginCommand } from './merge.js';
 export { substituteContainerEnv, substituteLocal, envListToObject } from './substitute.js';
 export { formatWarning, type ConfigWarning } from './validate.js';
-export { prepareImage, defaultImageName, type PrepareImageOptions, type PreparedImage } from './prepare-image.js';
-export { ensureImage, inspectImage, pullImage, parseImageName, type ImageInspect } from './image-pull.js';
 export { ociFeatureFetcher, defaultFeatureCacheDir, type FeatureFetcher, type PublishedFeature } from './oci/feature-fetcher.js';
-export type { PrepareProgressEvent, PreparePhase, ProgressListener } from './progress.js';
-export { tarStream, type TarEntry } from './tar/tar-writer.js';
-export { extractTar, type TarEntryHeader } from './tar/tar-reader.js';
 export { lookupRegistryCredentials, registryAuthHeader, type RegistryCredentials } from './oci/registry-auth.js';

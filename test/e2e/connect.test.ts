@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { decodeContainerUri } from '../../src/core/vscode-uri.js';
+import { decodeContainerUri } from '../../src/core/containers/vscode-uri.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import type { Sandbox } from '../helpers/pks-cli.js';

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { inspectContainer } from '../../src/core/container-info.js';
+import { inspectContainer } from '../../src/core/containers/container-info.js';
 import { isEngineApiError, type EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs, type SpawnOutcome } from '../helpers/e2e-fixture.js';
 import { createOtherUser, type OtherUser } from '../helpers/other-user.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { decodeContainerUri } from '../../src/core/vscode-uri.js';
+import { decodeContainerUri } from '../../src/core/containers/vscode-uri.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { createDevcontainer, removeDevcontainerFixture, type FakeDevcontainer } from '../integration/lifecycle-fixtures.js';
 import { createLocalUser, type LocalUser } from '../helpers/local-user.js';

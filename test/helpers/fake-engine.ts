@@ -10,7 +10,7 @@
 import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { OperationError } from '../../src/common/errors.js';
-import { tarStream } from '../../src/devcontainer/tar/tar-writer.js';
+import { tarStream } from '../../src/common/tar/tar-writer.js';
 import {
   type ArchiveUpload,
   type ContainerInspect,

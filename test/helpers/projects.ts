@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { execCapture } from '../../src/core/exec.js';
+import { execCapture } from '../../src/core/containers/exec.js';
 import { devcontainerId, devcontainerIdLabels } from '../../src/devcontainer/index.js';
-import { defaultImageName } from '../../src/devcontainer/prepare-image.js';
+import { defaultImageName } from '../../src/image/prepare-image.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import type { TestEnv } from './test-env.js';
 

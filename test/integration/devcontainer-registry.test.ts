@@ -12,9 +12,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { isPksError } from '../../src/common/errors.js';
-import { loadDevcontainerConfig, parseMetadataLabel, prepareImage, pullImage, type PrepareProgressEvent } from '../../src/devcontainer/index.js';
-import { inspectImage } from '../../src/devcontainer/image-pull.js';
-import { tarStream } from '../../src/devcontainer/tar/tar-writer.js';
+import { loadDevcontainerConfig, parseMetadataLabel } from '../../src/devcontainer/index.js';
+import { prepareImage, pullImage, type PrepareProgressEvent } from '../../src/image/index.js';
+import { inspectImage } from '../../src/image/image-pull.js';
+import { tarStream } from '../../src/common/tar/tar-writer.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
 import { loadTestEnv } from '../helpers/test-env.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { execCapture } from '../../src/core/exec.js';
+import { execCapture } from '../../src/core/containers/exec.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';

@@ -3,7 +3,7 @@
 // only at the containers this file creates.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DevcontainerSummary } from '../../src/core/discovery.js';
+import type { DevcontainerSummary } from '../../src/core/containers/discovery.js';
 import { SANDBOX_USER } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { addSshInclude, renderSshConfig, sshIncludeState, writeSshAliases } from '../../src/core/ssh-aliases.js';
-import { decodeContainerUri, vscodeContainerUri } from '../../src/core/vscode-uri.js';
+import { addSshInclude, renderSshConfig, sshIncludeState, writeSshAliases } from '../../src/core/remote/ssh-aliases.js';
+import { decodeContainerUri, vscodeContainerUri } from '../../src/core/containers/vscode-uri.js';
 import type { RemoteHost } from '../../src/store/remote-host-store.js';
 
 describe('VS Code container URIs', () => {

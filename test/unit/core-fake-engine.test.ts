@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
-import { inspectContainer } from '../../src/core/container-info.js';
-import { listDevcontainers } from '../../src/core/discovery.js';
-import { LABELS } from '../../src/core/labels.js';
-import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer } from '../../src/core/lifecycle.js';
-import { runningExecs } from '../../src/core/running-execs.js';
+import { inspectContainer } from '../../src/core/containers/container-info.js';
+import { listDevcontainers } from '../../src/core/containers/discovery.js';
+import { LABELS } from '../../src/core/containers/labels.js';
+import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer } from '../../src/core/containers/lifecycle.js';
+import { runningExecs } from '../../src/core/containers/running-execs.js';
 import { readUploadMarker, writeUploadMarker } from '../../src/core/spawn/volume.js';
 import { isEngineApiError } from '../../src/engine/index.js';
 import { FakeEngine, connectionLost, engineError } from '../helpers/fake-engine.js';

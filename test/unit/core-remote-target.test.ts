@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveRemoteTarget } from '../../src/core/remote-target.js';
+import { resolveRemoteTarget } from '../../src/core/remote/host-ssh-target.js';
 import type { RemoteHost } from '../../src/store/remote-host-store.js';
 
 let home: string;

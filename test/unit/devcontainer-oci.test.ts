@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { parseOciFeatureRef } from '../../src/devcontainer/feature-ref.js';
-import { parseImageName } from '../../src/devcontainer/image-pull.js';
+import { parseImageName } from '../../src/image/image-pull.js';
 import { ociFeatureFetcher } from '../../src/devcontainer/oci/feature-fetcher.js';
 import { lookupRegistryCredentials, normaliseRegistryHost, registryAuthHeader } from '../../src/devcontainer/oci/registry-auth.js';
 import { parseChallenge, registryBaseUrl } from '../../src/devcontainer/oci/registry-client.js';
-import { tarStream } from '../../src/devcontainer/tar/tar-writer.js';
+import { tarStream } from '../../src/common/tar/tar-writer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-oci-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createBuildContext } from '../../src/devcontainer/build-context.js';
-import { DockerIgnore } from '../../src/devcontainer/dockerignore.js';
-import { extractTar } from '../../src/devcontainer/tar/tar-reader.js';
-import { tarLength, tarStream, type TarEntry } from '../../src/devcontainer/tar/tar-writer.js';
+import { createBuildContext } from '../../src/image/build-context.js';
+import { DockerIgnore } from '../../src/image/dockerignore.js';
+import { extractTar } from '../../src/common/tar/tar-reader.js';
+import { tarLength, tarStream, type TarEntry } from '../../src/common/tar/tar-writer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-tar-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { age, statusCell } from '../../src/cli/commands/devcontainer/list-run.js';
 import { splitExecOperands } from '../../src/cli/commands/devcontainer/exec-run.js';
-import { matchContainers, matchFolder } from '../../src/core/container-match.js';
-import { summarize, type DevcontainerSummary } from '../../src/core/discovery.js';
-import { parseSince } from '../../src/core/logs.js';
+import { matchContainers, matchFolder } from '../../src/core/containers/container-match.js';
+import { summarize, type DevcontainerSummary } from '../../src/core/containers/discovery.js';
+import { parseSince } from '../../src/core/containers/logs.js';
 
 function container(project: string, id: string, name = `pks-${project}`, projectPath: string | null = `/src/${project}`) {
   return { project, containerId: id.padEnd(64, '0'), name, projectPath };

@@ -53,6 +53,18 @@ describe('layer-boundaries lint rule', () => {
     assert.match(lint('src/process/a.ts', "import '../cli/context.js';")[0] ?? '', /Layer 'process' may not import from layer 'cli'/);
   });
 
+  it('puts image between the spec and core: image reads configurations, the spec never prepares images', () => {
+    assert.deepEqual(lint('src/image/a.ts', "import '../devcontainer/load-config.js'; import '../engine/index.js';"), []);
+    assert.deepEqual(lint('src/core/spawn/a.ts', "import '../../image/index.js';"), []);
+    assert.match(lint('src/devcontainer/a.ts', "import '../image/prepare-image.js';")[0] ?? '', /Layer 'devcontainer' may not import from layer 'image'/);
+    assert.match(lint('src/image/a.ts', "import '../core/containers/labels.js';")[0] ?? '', /Layer 'image' may not import from layer 'core'/);
+  });
+
+  it('takes the layer from the first folder, so a subfolder keeps its layer\'s rule', () => {
+    assert.deepEqual(lint('src/core/remote/a.ts', "import '../containers/labels.js'; import '../../engine/index.js';"), []);
+    assert.match(lint('src/common/tar/a.ts', "import '../../engine/index.js';")[0] ?? '', /Layer 'common' may not import from layer 'engine'/);
+  });
+
   it('reports files outside the known layers', () => {
     assert.match(lint('src/misc/a.ts', 'export const a = 1;')[0] ?? '', /not inside a known layer folder/);
   });

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import { matchContainers, matchFolder } from '../../src/core/container-match.js';
-import { summarize } from '../../src/core/discovery.js';
-import { isOwnedBy, localUserName, otherOwner } from '../../src/core/owner.js';
+import { matchContainers, matchFolder } from '../../src/core/containers/container-match.js';
+import { summarize } from '../../src/core/containers/discovery.js';
+import { isOwnedBy, localUserName, otherOwner } from '../../src/core/containers/owner.js';
 
 function container(project: string, id: string, spawnedBy: string | null, projectPath = `/src/${project}`) {
   return { project, containerId: id.padEnd(64, '0'), name: `pks-${spawnedBy ?? 'x'}-${project}-${id}`, projectPath, spawnedBy };

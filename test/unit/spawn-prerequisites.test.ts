@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { DISK_HEADROOM_BYTES, checkPrerequisites } from '../../src/core/spawn/prerequisites.js';
 import type { MergedDevcontainerConfig } from '../../src/devcontainer/index.js';
-import type { ContainerInspect } from '../../src/core/container-info.js';
+import type { ContainerInspect } from '../../src/core/containers/container-info.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { FakeEngine } from '../helpers/fake-engine.js';
 

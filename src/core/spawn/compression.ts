@@ -6,7 +6,7 @@
 import { closeSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openPlannedFile } from '../../devcontainer/tar/open-planned.js';
+import { openPlannedFile } from '../../common/tar/open-planned.js';
 import type { EngineClient } from '../../engine/index.js';
 import type { UploadPlan } from './workspace-upload.js';
 

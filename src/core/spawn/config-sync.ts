@@ -7,7 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tarStream } from '../../devcontainer/tar/tar-writer.js';
+import { tarStream } from '../../common/tar/tar-writer.js';
 import type { EngineClient } from '../../engine/index.js';
 import { resolveUserIds } from './container-files.js';
 import { volumeFileDigests } from './drift.js';

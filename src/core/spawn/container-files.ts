@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { extractTar } from '../../devcontainer/tar/tar-reader.js';
+import { extractTar } from '../../common/tar/tar-reader.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 
 /**

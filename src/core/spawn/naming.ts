@@ -6,7 +6,7 @@
 // one name, which the engine lets only one of them have.
 
 import { createHash } from 'node:crypto';
-import { sanitizeName } from '../labels.js';
+import { sanitizeName } from '../containers/labels.js';
 
 export interface SpawnIdentity {
   /** Absolute path of the project folder on this machine. */

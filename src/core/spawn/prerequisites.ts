@@ -6,9 +6,9 @@
 import { OperationError } from '../../common/errors.js';
 import type { MergedDevcontainerConfig } from '../../devcontainer/index.js';
 import type { EngineClient, EngineInfo } from '../../engine/index.js';
-import type { ContainerInspect } from '../container-info.js';
-import { LABELS } from '../labels.js';
-import { formatBytes } from '../remote-check.js';
+import type { ContainerInspect } from '../containers/container-info.js';
+import { LABELS } from '../containers/labels.js';
+import { formatBytes } from '../remote/remote-check.js';
 import { volumeExists } from './volume.js';
 
 /** Head room on top of the workspace itself (image layers, logs, the container's own writes). */

@@ -8,18 +8,17 @@ import path from 'node:path';
 import { OperationError, errorMessage, isPksError } from '../../common/errors.js';
 import {
   loadDevcontainerConfig,
-  prepareImage,
   serializeMetadataLabel,
   substituteEntries,
   substitutionContext,
   type LoadedDevcontainerConfig,
-  type PreparedImage,
 } from '../../devcontainer/index.js';
 import { isEngineApiError } from '../../engine/index.js';
-import { hookTargetFor, inspectContainer, type ContainerInspect } from '../container-info.js';
-import { runLifecycleHooks } from '../hooks.js';
-import { remoteFlagOf } from '../engine-target.js';
-import { LABELS } from '../labels.js';
+import { prepareImage, type PreparedImage } from '../../image/index.js';
+import { hookTargetFor, inspectContainer, type ContainerInspect } from '../containers/container-info.js';
+import { runLifecycleHooks } from '../containers/hooks.js';
+import { remoteFlagOf } from '../remote/engine-target.js';
+import { LABELS } from '../containers/labels.js';
 import { chooseCompression } from './compression.js';
 import { resolveUserIds, type UserIds } from './container-files.js';
 import { syncConfigIntoVolume } from './config-sync.js';

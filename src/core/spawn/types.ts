@@ -1,8 +1,9 @@
 // The spawn pipeline's request, events and result.
 
-import type { ConfigChooser, LifecycleCommand, PrepareProgressEvent } from '../../devcontainer/index.js';
-import type { EngineTarget } from '../engine-target.js';
-import type { HookEvent } from '../hooks.js';
+import type { ConfigChooser, LifecycleCommand } from '../../devcontainer/index.js';
+import type { PrepareProgressEvent } from '../../image/index.js';
+import type { EngineTarget } from '../remote/engine-target.js';
+import type { HookEvent } from '../containers/hooks.js';
 import type { UploadProgress } from './workspace-upload.js';
 
 export type SpawnPhase =

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
-import { tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
+import { tarStream, type TarEntry } from '../../common/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';

@@ -11,8 +11,8 @@
 
 import path from 'node:path';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
-import type { ContainerInspect } from '../container-info.js';
-import { LABELS } from '../labels.js';
+import type { ContainerInspect } from '../containers/container-info.js';
+import { LABELS } from '../containers/labels.js';
 
 export const WORKSPACES_ROOT = '/workspaces';
 

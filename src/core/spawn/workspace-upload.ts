@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
-import { identityOf, kindOf, openPlannedFile, replacedError, sameIdentity, type FileIdentity } from '../../devcontainer/tar/open-planned.js';
-import { tarLength, tarStream, type TarEntry } from '../../devcontainer/tar/tar-writer.js';
+import { identityOf, kindOf, openPlannedFile, replacedError, sameIdentity, type FileIdentity } from '../../common/tar/open-planned.js';
+import { tarLength, tarStream, type TarEntry } from '../../common/tar/tar-writer.js';
 import type { EngineClient } from '../../engine/index.js';
 
 export interface UploadProgress {

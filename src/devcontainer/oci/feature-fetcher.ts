@@ -15,7 +15,7 @@ import { OperationError, errorMessage, systemErrorCode } from '../../common/erro
 import { writeFileAtomic } from '../../store/files.js';
 import { pksHome } from '../../store/remote-host-store.js';
 import { ociReference, type OciFeatureRef } from '../feature-ref.js';
-import { extractTar } from '../tar/tar-reader.js';
+import { extractTar } from '../../common/tar/tar-reader.js';
 import { lookupRegistryCredentials } from './registry-auth.js';
 import { RegistryClient } from './registry-client.js';
 

@@ -5,10 +5,10 @@
 import path from 'node:path';
 import { OperationError, isPksError, type PksError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
-import { hookTargetFor, inspectContainer } from '../../../core/container-info.js';
-import { runLifecycleHooks } from '../../../core/hooks.js';
-import { startDevcontainer } from '../../../core/lifecycle.js';
-import { vscodeContainerUri } from '../../../core/vscode-uri.js';
+import { hookTargetFor, inspectContainer } from '../../../core/containers/container-info.js';
+import { runLifecycleHooks } from '../../../core/containers/hooks.js';
+import { startDevcontainer } from '../../../core/containers/lifecycle.js';
+import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';

@@ -5,9 +5,9 @@
 
 import type { ReadStream } from 'node:tty';
 import { OperationError, UsageError } from '../../../common/errors.js';
-import { inspectContainer } from '../../../core/container-info.js';
-import { startExec, type ExecHandle } from '../../../core/exec.js';
-import { execSettings } from '../../../core/exec-settings.js';
+import { inspectContainer } from '../../../core/containers/container-info.js';
+import { startExec, type ExecHandle } from '../../../core/containers/exec.js';
+import { execSettings } from '../../../core/containers/exec-settings.js';
 import { CommandExitStatus } from '../../command-exit.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context, TtyWritable } from '../../context.js';

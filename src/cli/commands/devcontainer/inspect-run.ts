@@ -2,8 +2,8 @@
 // a block of text for people or one JSON document.
 
 import { escapeControls } from '../../../common/terminal-text.js';
-import { inspectContainer } from '../../../core/container-info.js';
-import { describeDevcontainer, type DevcontainerDetails } from '../../../core/describe.js';
+import { inspectContainer } from '../../../core/containers/container-info.js';
+import { describeDevcontainer, type DevcontainerDetails } from '../../../core/containers/describe.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';

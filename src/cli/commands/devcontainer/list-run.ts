@@ -2,10 +2,10 @@
 // loads only the engine client and the discovery code (see bench/list.ts).
 
 import { OperationError, UsageError, errorMessage, isPksError } from '../../../common/errors.js';
-import type { DevcontainerSummary } from '../../../core/discovery.js';
-import { listAllHosts, listOneHost, type HostListing } from '../../../core/discovery-hosts.js';
-import { LOCAL_HOST_ID } from '../../../core/labels.js';
-import { isOwnedBy, localUserName } from '../../../core/owner.js';
+import type { DevcontainerSummary } from '../../../core/containers/discovery.js';
+import { listAllHosts, listOneHost, type HostListing } from '../../../core/containers/discovery-hosts.js';
+import { LOCAL_HOST_ID } from '../../../core/containers/labels.js';
+import { isOwnedBy, localUserName } from '../../../core/containers/owner.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
 import { present, type View } from '../../present.js';

@@ -1,8 +1,8 @@
 // `pks devcontainer logs`: a container's output, streamed to this terminal's
 // stdout and stderr (with --follow until the container stops or Ctrl-C).
 
-import { inspectContainer } from '../../../core/container-info.js';
-import { parseSince, streamLogs } from '../../../core/logs.js';
+import { inspectContainer } from '../../../core/containers/container-info.js';
+import { parseSince, streamLogs } from '../../../core/containers/logs.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 

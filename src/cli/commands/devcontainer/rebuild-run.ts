@@ -6,9 +6,9 @@
 import { stat } from 'node:fs/promises';
 import { OperationError, UsageError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
-import { inspectContainer, labelsOf } from '../../../core/container-info.js';
-import { LABELS } from '../../../core/labels.js';
-import { localUserName } from '../../../core/owner.js';
+import { inspectContainer, labelsOf } from '../../../core/containers/container-info.js';
+import { LABELS } from '../../../core/containers/labels.js';
+import { localUserName } from '../../../core/containers/owner.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { runSpawn, spawnHost } from './spawn-run.js';

@@ -1,6 +1,6 @@
 // `pks devcontainer restart`: find the container, stop and start it (postStartCommand runs).
 
-import { restartDevcontainer } from '../../../core/lifecycle.js';
+import { restartDevcontainer } from '../../../core/containers/lifecycle.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { containerLabel, type GuardedFlags } from './container-label.js';

@@ -3,8 +3,8 @@
 
 import { OperationError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
-import { inspectContainer } from '../../../core/container-info.js';
-import { removeDevcontainer, workspaceVolumeOf } from '../../../core/lifecycle.js';
+import { inspectContainer } from '../../../core/containers/container-info.js';
+import { removeDevcontainer, workspaceVolumeOf } from '../../../core/containers/lifecycle.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { containerLabel, type GuardedFlags } from './container-label.js';

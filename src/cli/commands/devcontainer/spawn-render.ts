@@ -2,9 +2,9 @@
 // terminal) on stderr, every event as a JSON line with --log-format json, and
 // the result on stdout as a summary or one JSON outcome object.
 
-import { remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
+import { remoteFlagOf, type EngineTarget } from '../../../core/remote/engine-target.js';
 import type { SpawnEvent, SpawnResult } from '../../../core/spawn/spawn.js';
-import { formatBytes } from '../../../core/remote-check.js';
+import { formatBytes } from '../../../core/remote/remote-check.js';
 import { escapeControls } from '../../../common/terminal-text.js';
 import type { Context } from '../../context.js';
 import type { View } from '../../present.js';

@@ -1,6 +1,6 @@
 // `pks devcontainer start`: find the container, start it (postStartCommand runs), say what happened.
 
-import { startDevcontainer } from '../../../core/lifecycle.js';
+import { startDevcontainer } from '../../../core/containers/lifecycle.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { containerLabel, type TargetFlags } from './container-label.js';

@@ -1,6 +1,6 @@
 // `pks devcontainer stop`: find the container, stop it, say what happened.
 
-import { stopDevcontainer } from '../../../core/lifecycle.js';
+import { stopDevcontainer } from '../../../core/containers/lifecycle.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { containerLabel, type GuardedFlags } from './container-label.js';

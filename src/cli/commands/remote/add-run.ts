@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { OperationError, UsageError } from '../../../common/errors.js';
-import { renderHostBlocks } from '../../../core/ssh-aliases.js';
+import { renderHostBlocks } from '../../../core/remote/ssh-aliases.js';
 import { describeHost, remoteExistsError, type RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { failedStep, formatStep, refreshAliases, runChecks, storeOf, type ConnectFlags } from './host-checks.js';

@@ -2,9 +2,9 @@
 // host, and keeping ~/.pks/ssh_config in step with the registry.
 
 import { isPksError } from '../../../common/errors.js';
-import { checkRemoteHost, type CheckResult, type CheckStep } from '../../../core/remote-check.js';
-import { resolveRemoteTarget } from '../../../core/remote-target.js';
-import { refreshSshAliases } from '../../../core/ssh-aliases.js';
+import { checkRemoteHost, type CheckResult, type CheckStep } from '../../../core/remote/remote-check.js';
+import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
+import { refreshSshAliases } from '../../../core/remote/ssh-aliases.js';
 import { RemoteHostStore, type RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { warnSkippedAliases } from '../../editor.js';

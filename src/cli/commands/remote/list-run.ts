@@ -1,6 +1,6 @@
 // `pks remote list`: the registered hosts, as a table or the registry as JSON.
 
-import { resolveRemoteTarget } from '../../../core/remote-target.js';
+import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
 import type { RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';

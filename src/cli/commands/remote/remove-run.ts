@@ -1,7 +1,7 @@
 // `pks remote remove`: forget a host; its containers are not touched.
 
-import { countManagedContainers } from '../../../core/remote-hosts.js';
-import { resolveRemoteTarget } from '../../../core/remote-target.js';
+import { countManagedContainers } from '../../../core/remote/remote-hosts.js';
+import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
 import { describeHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { refreshAliases, storeOf, timeoutMs } from './host-checks.js';

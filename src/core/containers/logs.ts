@@ -4,8 +4,8 @@
 
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { UsageError } from '../common/errors.js';
-import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
+import { UsageError } from '../../common/errors.js';
+import { demultiplex, streamBrokenError, type EngineClient } from '../../engine/index.js';
 import type { ContainerInspect } from './container-info.js';
 
 export interface LogsOptions {

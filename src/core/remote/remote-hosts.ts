@@ -1,9 +1,9 @@
 // Use cases around registered hosts that need their engine.
 
-import { errorMessage } from '../common/errors.js';
-import { NO_RETRY } from '../common/retry.js';
-import { openSshEngine } from '../engine/index.js';
-import type { RemoteTarget } from './remote-target.js';
+import { errorMessage } from '../../common/errors.js';
+import { NO_RETRY } from '../../common/retry.js';
+import { openSshEngine } from '../../engine/index.js';
+import type { RemoteTarget } from './host-ssh-target.js';
 
 export const MANAGED_LABEL = 'pks.managed';
 

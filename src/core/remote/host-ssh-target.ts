@@ -7,13 +7,13 @@
 // own ssh files.
 
 import path from 'node:path';
-import type { SshEngineOptions } from '../engine/index.js';
+import type { SshEngineOptions } from '../../engine/index.js';
 // ssh-config directly, not the ssh barrel: resolving a target must not load the connection code.
-import type { SshPrompts } from '../ssh/options.js';
-import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../ssh/ssh-config.js';
-import { defaultKnownHostsFiles } from '../ssh/known-hosts-file.js';
-import { localUserName } from './owner.js';
-import { DEFAULT_DOCKER_SOCKET, homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
+import type { SshPrompts } from '../../ssh/options.js';
+import { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from '../../ssh/ssh-config.js';
+import { defaultKnownHostsFiles } from '../../ssh/known-hosts-file.js';
+import { localUserName } from '../containers/owner.js';
+import { DEFAULT_DOCKER_SOCKET, homeDir, pksHome, type RemoteHost } from '../../store/remote-host-store.js';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
 

@@ -3,14 +3,14 @@
 // file (written as root, outside the workspace) survives restarts, and a
 // rebuilt container starts without one, so they run again there.
 
-import { ExitCode, OperationError, PksError } from '../common/errors.js';
+import { ExitCode, OperationError, PksError } from '../../common/errors.js';
 // Straight from the modules, not the devcontainer/ index: every lifecycle
 // command comes through here, and the index loads the whole config engine.
-import type { LifecycleCommand } from '../devcontainer/config-schema.js';
-import { METADATA_LABEL, parseMetadataLabel, type LifecycleHook } from '../devcontainer/image-metadata.js';
-import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontainer/merge.js';
-import { substituteContainerEnv } from '../devcontainer/substitute.js';
-import type { EngineClient } from '../engine/index.js';
+import type { LifecycleCommand } from '../../devcontainer/config-schema.js';
+import { METADATA_LABEL, parseMetadataLabel, type LifecycleHook } from '../../devcontainer/image-metadata.js';
+import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcontainer/merge.js';
+import { substituteContainerEnv } from '../../devcontainer/substitute.js';
+import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
 import { execEnded, runningExecs } from './running-execs.js';
 

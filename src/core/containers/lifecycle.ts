@@ -2,8 +2,8 @@
 // runs postStartCommand afterwards, as the spec says: the hook belongs to
 // every start of the container, not only the first.
 
-import { OperationError } from '../common/errors.js';
-import { isEngineApiError, type EngineClient } from '../engine/index.js';
+import { OperationError } from '../../common/errors.js';
+import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { containerName, hookTargetFor, inspectContainer, labelsOf, type ContainerInspect } from './container-info.js';
 import { runLifecycleHooks, type HookEvent } from './hooks.js';
 import { LABELS } from './labels.js';

@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
 import { containerName, labelsOf, remoteUserOf, workspaceFolderOf, type ContainerInspect } from './container-info.js';
 import { LABELS } from './labels.js';
 import { workspaceVolumeOf } from './lifecycle.js';
@@ -73,7 +73,7 @@ export async function checkDrift(
   const configLabel = nonEmpty(labels[LABELS.configFile]);
   try {
     // The config engine loads only for `inspect`'s drift check, not for every lifecycle command.
-    const { loadDevcontainerConfig } = await import('../devcontainer/load-config.js');
+    const { loadDevcontainerConfig } = await import('../../devcontainer/load-config.js');
     const loaded = await loadDevcontainerConfig(projectPath, {
       env: options.env,
       cwd: projectPath,

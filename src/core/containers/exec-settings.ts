@@ -3,7 +3,7 @@
 // the lifecycle hooks use, so a command behaves as it would in VS Code's
 // terminal.
 
-import { envListToObject, substituteContainerEnv } from '../devcontainer/substitute.js';
+import { envListToObject, substituteContainerEnv } from '../../devcontainer/substitute.js';
 import { labelsOf, remoteUserOf, workspaceFolderOf, type ContainerInspect } from './container-info.js';
 import { mergedFromLabels } from './hooks.js';
 

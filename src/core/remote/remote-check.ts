@@ -5,12 +5,12 @@
 
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { errorMessage, isInterruption, isPksError } from '../common/errors.js';
-import { NO_RETRY } from '../common/retry.js';
-import { openSshEngine, type EngineClient } from '../engine/index.js';
-import type { AcceptedHostKey } from '../ssh/index.js';
-import type { RemoteHostCapabilities } from '../store/remote-host-store.js';
-import type { RemoteTarget } from './remote-target.js';
+import { errorMessage, isInterruption, isPksError } from '../../common/errors.js';
+import { NO_RETRY } from '../../common/retry.js';
+import { openSshEngine, type EngineClient } from '../../engine/index.js';
+import type { AcceptedHostKey } from '../../ssh/index.js';
+import type { RemoteHostCapabilities } from '../../store/remote-host-store.js';
+import type { RemoteTarget } from './host-ssh-target.js';
 
 export const CHECK_STEPS = [
   ['resolve', 'resolve name'],

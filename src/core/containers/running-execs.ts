@@ -5,7 +5,7 @@
 // The container's ExecIDs lists the execs not yet ended (an ended one leaves
 // the container's list and stays inspectable for a while).
 
-import { isEngineApiError, type EngineClient, type ExecInspect } from '../engine/index.js';
+import { isEngineApiError, type EngineClient, type ExecInspect } from '../../engine/index.js';
 
 export interface RunningExec {
   id: string;

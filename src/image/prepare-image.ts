@@ -10,13 +10,13 @@ import type { EngineClient } from '../engine/index.js';
 import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
-import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from './image-metadata.js';
+import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from '../devcontainer/image-metadata.js';
 import { ensureImage, inspectImage, type ImageInspect } from './image-pull.js';
-import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from './load-config.js';
-import { mergeConfiguration, type MergedDevcontainerConfig } from './merge.js';
-import { ociFeatureFetcher, type FeatureFetcher } from './oci/feature-fetcher.js';
+import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from '../devcontainer/load-config.js';
+import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontainer/merge.js';
+import { ociFeatureFetcher, type FeatureFetcher } from '../devcontainer/oci/feature-fetcher.js';
 import { inPhase, type ProgressListener } from './progress.js';
-import { envListToObject } from './substitute.js';
+import { envListToObject } from '../devcontainer/substitute.js';
 
 export interface PrepareImageOptions {
   /** For registry credentials and `${localEnv:…}` in the base image's metadata. */

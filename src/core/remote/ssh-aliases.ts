@@ -5,11 +5,11 @@
 // once and only with the user's consent.
 
 import path from 'node:path';
-import { OperationError, UsageError, errorMessage } from '../common/errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../store/files.js';
-import { describeUnreadable, readUserFile, symlinkTarget, type UserFileRead } from '../store/user-files.js';
-import { homeDir, pksHome, type RemoteHost } from '../store/remote-host-store.js';
-import { resolveRemoteTarget } from './remote-target.js';
+import { OperationError, UsageError, errorMessage } from '../../common/errors.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../store/files.js';
+import { describeUnreadable, readUserFile, symlinkTarget, type UserFileRead } from '../../store/user-files.js';
+import { homeDir, pksHome, type RemoteHost } from '../../store/remote-host-store.js';
+import { resolveRemoteTarget } from './host-ssh-target.js';
 
 export function sshAliasFor(remoteId: string): string {
   return `pks-${remoteId}`;

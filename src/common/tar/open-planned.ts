@@ -7,7 +7,7 @@
 
 import { closeSync, constants, fstatSync, open, type BigIntStats } from 'node:fs';
 import { promisify } from 'node:util';
-import { systemErrorCode } from '../../common/errors.js';
+import { systemErrorCode } from '../errors.js';
 
 /** What makes a file the one that was planned: its device and inode (as lstat gave them). */
 export interface FileIdentity {

@@ -9,9 +9,9 @@
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { optionsEnvFile, shellQuote } from './feature-options.js';
-import type { ResolvedFeature } from './feature-resolve.js';
-import { tarStream, type TarEntry } from './tar/tar-writer.js';
+import { optionsEnvFile, shellQuote } from '../devcontainer/feature-options.js';
+import type { ResolvedFeature } from '../devcontainer/feature-resolve.js';
+import { tarStream, type TarEntry } from '../common/tar/tar-writer.js';
 
 /** Where the Features' files go in the image. */
 export const FEATURES_DIR = '/tmp/pks-features';

@@ -4,7 +4,7 @@
 // with one the stream is raw and the terminal size is forwarded.
 
 import { Writable, type Readable } from 'node:stream';
-import { demultiplex, streamBrokenError, type EngineClient } from '../engine/index.js';
+import { demultiplex, streamBrokenError, type EngineClient } from '../../engine/index.js';
 
 export interface ExecOptions {
   cmd: readonly string[];

@@ -1,9 +1,9 @@
 // What pks reads back from a container it created: the inspect answer, parsed,
 // and the settings spawn recorded in its labels.
 
-import type { MergedDevcontainerConfig } from '../devcontainer/merge.js';
-import { envListToObject } from '../devcontainer/substitute.js';
-import type { ContainerInspect, EngineClient } from '../engine/index.js';
+import type { MergedDevcontainerConfig } from '../../devcontainer/merge.js';
+import { envListToObject } from '../../devcontainer/substitute.js';
+import type { ContainerInspect, EngineClient } from '../../engine/index.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
 import { LABELS } from './labels.js';

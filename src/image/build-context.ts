@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { systemErrorCode } from '../common/errors.js';
 import { DockerIgnore } from './dockerignore.js';
-import { tarStream, type TarEntry } from './tar/tar-writer.js';
+import { tarStream, type TarEntry } from '../common/tar/tar-writer.js';
 
 export interface BuildContext {
   stream: Readable;

@@ -2,11 +2,11 @@
 // queried at once, so the wall time is that of the slowest host, not the sum.
 // A host that fails is reported with its error; the others are still listed.
 
-import type { RetryPolicy } from '../common/retry.js';
-import type { EngineClient } from '../engine/index.js';
-import type { SshPrompts } from '../ssh/index.js';
+import type { RetryPolicy } from '../../common/retry.js';
+import type { EngineClient } from '../../engine/index.js';
+import type { SshPrompts } from '../../ssh/index.js';
 import { listDevcontainers, type DevcontainerSummary, type ListOptions } from './discovery.js';
-import { openEngineTarget } from './engine-target.js';
+import { openEngineTarget } from '../remote/engine-target.js';
 import { LOCAL_HOST_ID } from './labels.js';
 
 export type HostListing =
@@ -50,7 +50,7 @@ export async function listOneHost(options: ListHostsOptions): Promise<HostListin
 
 /** The local engine first, then the registered hosts in registry order; never throws for one host. */
 export async function listAllHosts(options: ListHostsOptions): Promise<HostListing[]> {
-  const remote = await import('./remote-engine-target.js');
+  const remote = await import('../remote/registered-host-engine.js');
   const entries = await remote.registeredHosts(options.env);
   const local = (async (): Promise<HostListing> => {
     const description = 'the local engine';

@@ -1,10 +1,10 @@
 // The remote half of engine-target.ts, loaded only when a command reaches a
 // registered host: the hosts file, SSH options and the SSH engine.
 
-import { openSshEngine } from '../engine/index.js';
-import { RemoteHostStore, describeHost, type RemoteHost } from '../store/remote-host-store.js';
+import { openSshEngine } from '../../engine/index.js';
+import { RemoteHostStore, describeHost, type RemoteHost } from '../../store/remote-host-store.js';
 import type { EngineTarget, OpenEngineOptions } from './engine-target.js';
-import { resolveRemoteTarget } from './remote-target.js';
+import { resolveRemoteTarget } from './host-ssh-target.js';
 
 /** The engine of a registered host, its connection options taken from the entry (and ~/.ssh/config). */
 export async function openRegisteredEngine(entry: RemoteHost, options: Omit<OpenEngineOptions, 'remote'>): Promise<EngineTarget> {

@@ -1,10 +1,10 @@
 // Which engine a command talks to: the local one, or a registered remote host
 // by id. Everything after this point works the same on both.
 
-import type { RetryPolicy } from '../common/retry.js';
-import { openLocalEngine, type EngineClient } from '../engine/index.js';
-import type { SshPrompts } from '../ssh/index.js';
-import { LOCAL_HOST_ID } from './labels.js';
+import type { RetryPolicy } from '../../common/retry.js';
+import { openLocalEngine, type EngineClient } from '../../engine/index.js';
+import type { SshPrompts } from '../../ssh/index.js';
+import { LOCAL_HOST_ID } from '../containers/labels.js';
 
 export interface EngineTarget {
   engine: EngineClient;
@@ -37,6 +37,6 @@ export async function openEngineTarget(options: OpenEngineOptions): Promise<Engi
   }
   // The hosts file, SSH configuration and known_hosts code load only for a
   // remote host: a local command starts that much faster.
-  const { openRemoteEngineTarget } = await import('./remote-engine-target.js');
+  const { openRemoteEngineTarget } = await import('./registered-host-engine.js');
   return openRemoteEngineTarget(options.remote, options);
 }

@@ -3,9 +3,9 @@
 // nothing heavy (no spec engine, no ssh2 until a remote host is contacted).
 
 import path from 'node:path';
-import { OperationError, UsageError } from '../common/errors.js';
-import { escapeControls } from '../common/terminal-text.js';
-import type { ContainerSummary, EngineClient } from '../engine/index.js';
+import { OperationError, UsageError } from '../../common/errors.js';
+import { escapeControls } from '../../common/terminal-text.js';
+import type { ContainerSummary, EngineClient } from '../../engine/index.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
 import { isOwnedBy } from './owner.js';

@@ -8,7 +8,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { OperationError } from '../../common/errors.js';
+import { OperationError } from '../errors.js';
 
 const BLOCK = 512;
 

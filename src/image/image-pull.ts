@@ -6,7 +6,7 @@
 import { OperationError } from '../common/errors.js';
 import { isEngineApiError, type EngineClient, type ImageInspect } from '../engine/index.js';
 import { jsonMessages, messageError } from './engine-streams.js';
-import { lookupRegistryCredentials, registryAuthHeader } from './oci/registry-auth.js';
+import { lookupRegistryCredentials, registryAuthHeader } from '../devcontainer/oci/registry-auth.js';
 import { inPhase, type ProgressListener } from './progress.js';
 
 export type { ImageInspect };
