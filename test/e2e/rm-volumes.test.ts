@@ -3,7 +3,7 @@
 // --volumes — on the local engine and on a remote host.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { inspectContainer } from '../../src/core/container-info.js';
+import { inspectContainer } from '../../src/core/containers/container-info.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import type { Where } from '../helpers/projects.js';
