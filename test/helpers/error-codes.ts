@@ -50,3 +50,10 @@ export function assertErrorCode(result: PksResult, code: string, exit: number): 
   assert.equal(errorCode(result), code, shown);
   assert.equal(result.code, exit, shown);
 }
+
+/** The last error on stderr, message and hint as pks wrote them (unescaped), for the tests where a hint is the point. */
+export function lastError(result: Pick<PksResult, 'stderr'>): LogLine {
+  const line = logLines(result).filter((l) => l.level === 'error').at(-1);
+  assert.ok(line !== undefined, `no error line on stderr: ${result.stderr}`);
+  return line;
+}
