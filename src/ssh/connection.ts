@@ -9,7 +9,7 @@ import { agentUnreachableReason, authMethods, describeCredentials, loadCredentia
 import { HostKeyPolicy, UnknownHostKeyError } from './host-key-policy.js';
 import { appendKnownHostsLine } from './known-hosts-file.js';
 import { loginOf, sshUrlOf, type ResolvedSshOptions } from './options.js';
-import { isTransientConnectError, mapSshConnectError, sshDisconnectedError, type SshErrorContext } from './ssh-errors.js';
+import { isTransientConnectError, mapSshConnectError, sshDisconnectedError, tcpConnectTimeoutError, type SshErrorContext } from './ssh-errors.js';
 
 let handshakeCount = 0;
 
@@ -205,6 +205,10 @@ export class SshConnection {
         client.destroy();
         reject(hostKeyError ?? mapSshConnectError(error, context));
       };
+      let tcpConnected = false;
+      client.once('connect', () => {
+        tcpConnected = true;
+      });
       const onError = (error: Error & { level?: string }): void => {
         // An ssh-agent that cannot be reached (a stale SSH_AUTH_SOCK): ssh2
         // reports it and goes on to the key files, as OpenSSH does; an
@@ -214,7 +218,9 @@ export class SshConnection {
           if (reason !== undefined) context.credentials = describeCredentials(credentials, reason);
           return;
         }
-        fail(error);
+        // The ready timeout covers TCP connect and handshake; before the TCP
+        // connection is up it means the host never answered at all.
+        fail(error.level === 'client-timeout' && !tcpConnected && sock === undefined ? tcpConnectTimeoutError(options.readyTimeoutMs) : error);
       };
       client.on('error', onError);
       client.once('close', () => fail(new Error('connection closed during the handshake')));

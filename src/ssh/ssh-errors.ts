@@ -27,7 +27,7 @@ function levelOf(error: unknown): string | undefined {
 
 const UNREACHABLE_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused (is sshd running and listening on that port?)',
-  ETIMEDOUT: 'connection timed out',
+  ETIMEDOUT: 'connection timed out (no answer within the connect timeout)',
   EHOSTUNREACH: 'no route to host',
   ENETUNREACH: 'network unreachable',
   ENOTFOUND: 'host name not found',
@@ -86,6 +86,11 @@ export function mapSshConnectError(error: unknown, context: SshErrorContext): Pk
   );
 }
 
+/** ssh2's ready timeout fired before the TCP connection was up: nothing answered at that address. */
+export function tcpConnectTimeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT', level: 'client-socket' });
+}
+
 /** The connection went away while pks was using it. */
 export function sshDisconnectedError(context: Pick<SshErrorContext, 'login'>, cause: unknown): PksError {
   return new OperationError('E_SSH_DISCONNECTED', `The SSH connection to ${context.login} was lost: ${errorMessage(cause)}.`, {
@@ -106,18 +111,39 @@ const TRANSIENT_CONNECT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What a host that is not there answers to a first connection: no route, no
+ * network, nothing listening, no answer within the connect timeout. Trying
+ * again in 2 s and 4 s almost never changes that (OpenSSH's
+ * ConnectionAttempts is 1 too), and it held up every other host of
+ * `list --all-remotes` for 6 s.
+ */
+const NOT_THERE_CODES: ReadonlySet<string> = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+/**
  * Whether a failed connection set-up (a mapped error from connect) may
- * succeed when tried again: the network was briefly away, or the handshake
- * timed out or was cut. A refusal (auth, host key, DNS "not found") never is.
- * "Connection refused" is only after a drop (`reconnecting`): sshd may be
- * restarting; on a first connection it almost always means a wrong port.
+ * succeed when tried again.
+ *
+ * A first connection is retried only for a blip that fails fast: a reset, a
+ * connection closed during the handshake (sshd restarting or throttling new
+ * logins), a temporary DNS failure. A host that is not there (unreachable,
+ * refused, or silent until the connect timeout) fails at once: the user
+ * already waited the whole timeout, and "refused" almost always means a
+ * wrong port or no sshd.
+ *
+ * Reconnecting a session that was established and dropped (`reconnecting`)
+ * is different: the host was there a moment ago, so a link flapping or sshd
+ * restarting is the likely cause, and all of those are retried, "connection
+ * refused" included.
  */
 export function isTransientConnectError(error: unknown, reconnecting: boolean): boolean {
   if (!isPksError(error)) return false;
   if (error.code !== 'E_SSH_UNREACHABLE' && error.code !== 'E_SSH_HANDSHAKE') return false;
   const cause = error.cause;
-  if (levelOf(cause) === 'client-timeout') return true;
+  if (levelOf(cause) === 'client-timeout') return reconnecting;
   const code = systemErrorCode(cause);
-  if (code !== undefined) return TRANSIENT_CONNECT_CODES.has(code) || (reconnecting && code === 'ECONNREFUSED');
+  if (code !== undefined) {
+    if (reconnecting) return TRANSIENT_CONNECT_CODES.has(code) || code === 'ECONNREFUSED';
+    return TRANSIENT_CONNECT_CODES.has(code) && !NOT_THERE_CODES.has(code);
+  }
   return /closed during the handshake/.test(errorMessage(cause));
 }

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { decodeContainerUri } from '../../src/core/containers/vscode-uri.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
+import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import type { Sandbox } from '../helpers/pks-cli.js';
 import { containerExec, type Project, type Where } from '../helpers/projects.js';
 import type { TestEnv } from '../helpers/test-env.js';
@@ -82,9 +83,9 @@ describe('connect: consent, stopped containers, the editor', () => {
   it('a stopped container needs --restart-if-stopped without a TTY; with it, it starts and postStart runs', async () => {
     const { project, containerId } = await spawnProject('local', { image: 'pks-test/busybox:latest', postStartCommand: 'echo started >> /tmp/starts' });
     await engine('local').requestEmpty({ method: 'POST', path: `/containers/${containerId}/stop`, query: { t: 1 } });
-    const refused = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch']);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /--restart-if-stopped/);
+    const refused = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch', '--log-format', 'json']);
+    assertErrorCode(refused, 'E_CONTAINER_STOPPED', 1);
+    assert.match(lastError(refused).hint ?? '', /--restart-if-stopped/);
     const started = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch', '--restart-if-stopped']);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /\(running\)/);
@@ -116,10 +117,9 @@ describe('connect: consent, stopped containers, the editor', () => {
     const record = path.join(bin, 'called');
     await writeFile(path.join(bin, 'code'), `#!/bin/sh\necho "$@" > ${record}\n`);
     await chmod(path.join(bin, 'code'), 0o755);
-    const result = await sandbox.run(['devcontainer', 'connect', project.name], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /postAttachCommand failed with exit code 9/);
-    assert.match(result.stderr, /runs on\. Look: pks devcontainer logs/);
+    const result = await sandbox.run(['devcontainer', 'connect', project.name, '--log-format', 'json'], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    assertErrorCode(result, 'E_HOOK_FAILED', 1);
+    assert.match(lastError(result).hint ?? '', /runs on\. Look: pks devcontainer logs/);
     assert.doesNotMatch(result.stderr, /kept for inspection|rm .* --force/);
     assert.match(result.stderr, /Opened \/workspaces\//);
     await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 5_000 });

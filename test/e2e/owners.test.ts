@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { inspectContainer } from '../../src/core/containers/container-info.js';
 import { isEngineApiError, type EngineClient } from '../../src/engine/index.js';
 import { E2eFixture, remoteArgs, type SpawnOutcome } from '../helpers/e2e-fixture.js';
+import { assertErrorCode } from '../helpers/error-codes.js';
 import { createOtherUser, type OtherUser } from '../helpers/other-user.js';
 import { STACK_TRACE } from '../helpers/pks-cli.js';
 import { removeProjectResources, type Where } from '../helpers/projects.js';
@@ -123,7 +124,7 @@ for (const where of ['r1', 'local'] as const) {
         assert.doesNotMatch(refused.stderr, STACK_TRACE);
       }
       const json = await bob.run(['--log-format', 'json', 'devcontainer', 'rm', id, '--force', '--yes', ...remote]);
-      assert.match(json.stderr, /"code":"E_OTHER_USERS_CONTAINER"/);
+      assertErrorCode(json, 'E_OTHER_USERS_CONTAINER', 2);
       assert.equal(await state(engine, mine.containerId), 'running', 'the owner\'s container survives');
       assert.equal(await volumeExists(engine, mine.volumeName), true, 'and so does its workspace volume');
     });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { assertErrorCode } from '../helpers/error-codes.js';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
@@ -68,8 +69,8 @@ describe('pks remote: round trip on both hosts', () => {
     assert.equal(text.code, 0);
     assert.match(text.stdout, /✔ API latency\s+[\d.]+ ms median of 5 API pings/);
 
-    const refused = await s.run(['remote', 'remove', 'r1']);
-    assert.equal(refused.code, 2, 'no TTY and no --yes: refuse and name the flag');
+    const refused = await s.run(['remote', 'remove', 'r1', '--log-format', 'json']);
+    assertErrorCode(refused, 'E_NEEDS_CONFIRMATION', 2); // no TTY and no --yes: refuse and name the flag
     assert.match(refused.stderr, /--yes/);
     const removed = await s.run(['remote', 'remove', 'r1', '--yes']);
     assert.equal(removed.code, 0, removed.stderr);
@@ -90,17 +91,17 @@ describe('pks remote: round trip on both hosts', () => {
   it('an unknown id is a usage error that lists the registered ids', async () => {
     const s = await sandbox();
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
-    const result = await s.run(['remote', 'test', 'nope']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /Unknown remote host "nope"[\s\S]*Registered hosts: r1/);
+    const result = await s.run(['remote', 'test', 'nope', '--log-format', 'json']);
+    assertErrorCode(result, 'E_UNKNOWN_REMOTE', 2);
+    assert.match(result.stderr, /Registered hosts: r1/);
   });
 
   it('an existing id needs --force', async () => {
     const s = await sandbox();
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
-    const again = await s.run(addArgs('r1', env.r2, ['--no-test']));
-    assert.equal(again.code, 2);
-    assert.match(again.stderr, /already exists[\s\S]*--force/);
+    const again = await s.run(addArgs('r1', env.r2, ['--no-test', '--log-format', 'json']));
+    assertErrorCode(again, 'E_REMOTE_EXISTS', 2);
+    assert.match(again.stderr, /--force/);
     const forced = await s.run(addArgs('r1', env.r2, ['--no-test', '--force']));
     assert.equal(forced.code, 0, forced.stderr);
     const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
@@ -174,9 +175,9 @@ describe('pks remote: host keys', () => {
     assert.equal((await s.run(['remote', 'list', '--format', 'json'])).stdout.trim(), '[]', 'nothing saved');
     // Other commands have no flag for it: their hint names the command that has.
     assert.equal((await s.run(addArgs('unknown', env.r1, ['--no-test']))).code, 0);
-    const listed = await s.run(['devcontainer', 'list', '--remote', 'unknown']);
-    assert.equal(listed.code, 1);
-    assert.match(listed.stderr, /hint: .*accept it with pks remote test unknown --accept-new-host-key/);
+    const listed = await s.run(['devcontainer', 'list', '--remote', 'unknown', '--log-format', 'json']);
+    assertErrorCode(listed, 'E_HOST_KEY_UNKNOWN', 1);
+    assert.match(listed.stderr, /"hint":".*accept it with pks remote test unknown --accept-new-host-key/);
     assert.equal((await s.run(['remote', 'remove', 'unknown', '--yes'])).code, 0);
 
     const accepted = await s.run(addArgs('r1', env.r1, ['--accept-new-host-key']));
@@ -287,9 +288,9 @@ describe('pks remote: the hosts file', () => {
     const corrupt = (await readFile(file, 'utf8')).slice(0, 40);
     await writeFile(file, corrupt);
     for (const args of [['remote', 'list'], addArgs('r2', env.r2, ['--no-test']), ['remote', 'remove', 'r1', '--yes']]) {
-      const result = await s.run(args);
-      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stderr, new RegExp(`remote hosts file ${file.replace(/[.]/g, '\\.')} cannot be used: it is not valid JSON`));
+      const result = await s.run([...args, '--log-format', 'json']);
+      assertErrorCode(result, 'E_HOSTS_FILE_INVALID', 1);
+      assert.ok(result.stderr.includes(file), `names the file: ${result.stderr}`);
       assert.doesNotMatch(result.stderr, STACK_TRACE);
     }
     assert.equal(await readFile(file, 'utf8'), corrupt);

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
+import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import { containerExec, containerFileDigests, gitFileDigests, leftovers, type Project, type Where } from '../helpers/projects.js';
 
@@ -144,7 +145,7 @@ describe('spawn: image sources and failures (local engine)', () => {
     const result = await spawn('local', p.dir);
     assert.equal(result.code, 1);
     assert.equal(result.outcome?.outcome, 'error');
-    assert.match(result.stderr, /postCreateCommand failed with exit code 3/);
+    assert.equal(result.outcome?.code, 'E_HOOK_FAILED', result.stderr);
     assert.match(result.stderr, /pks devcontainer logs pks-/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1, 'kept for inspection');
@@ -155,14 +156,13 @@ describe('spawn: image sources and failures (local engine)', () => {
     const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm', overrideCommand: false, postCreateCommand: 'true' }) });
     const result = await spawn('local', p.dir);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /stopped right after it started \(exit code 0\); it is kept for inspection/);
+    assert.equal(result.outcome?.code, 'E_CONTAINER_EXITED', result.stderr);
     assert.match(result.stderr, /"overrideCommand": false/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1);
-    const exec = await sandbox.run(['devcontainer', 'exec', p.name, '--', 'true']);
-    assert.equal(exec.code, 1, exec.stderr);
-    assert.match(exec.stderr, /is exited: nothing can run in it/);
-    assert.match(exec.stderr, /hint: Start it first: pks devcontainer start /);
+    const exec = await sandbox.run(['devcontainer', 'exec', p.name, '--log-format', 'json', '--', 'true']);
+    assertErrorCode(exec, 'E_CONTAINER_STOPPED', 1);
+    assert.match(lastError(exec).hint ?? '', /^Start it first: pks devcontainer start /);
   });
 
   it('a malformed devcontainer.json fails before anything is created', async () => {
@@ -314,7 +314,7 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     await writeFile(path.join(p.dir, '.devcontainer/Dockerfile'), 'FROM pks-test/busybox:latest\nRUN exit 5\n');
     const broken = await spawn('local', p.dir);
     assert.equal(broken.code, 1, broken.stderr);
-    assert.match(broken.stderr, /returned a non-zero code: 5/);
+    assert.equal(broken.outcome?.code, 'E_IMAGE_BUILD', broken.stderr);
     assert.doesNotMatch(broken.stderr, /Removing the old container/);
     const { containers } = await leftovers(engine('local'), p.dir);
     assert.deepEqual(containers, [first.outcome?.containerId]);
@@ -378,7 +378,7 @@ describe('spawn: the files that go (local engine)', () => {
     await promisify(execFile)('chown', ['-R', '4321:4321', p.dir]);
     const result = await spawn('local', p.dir);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /is in a git repository, but git could not list its files: fatal: detected dubious ownership/);
+    assert.equal(result.outcome?.code, 'E_GIT_FAILED', result.stderr);
     assert.match(result.stderr, /safe\.directory/);
     assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
   });
@@ -450,7 +450,7 @@ describe('spawn: where the workspace goes (local engine)', () => {
     const p = await project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', workspaceFolder: 'src' }) });
     const result = await spawn('local', p.dir);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /"workspaceFolder" must be an absolute folder in the container other than \/, not "src"/);
+    assert.equal(result.outcome?.code, 'E_CONFIG_INVALID', result.stderr);
     assert.deepEqual(await leftovers(engine('local'), p.dir), { containers: [], volumes: [] });
   });
 });

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { decodeContainerUri } from '../../src/core/containers/vscode-uri.js';
 import type { EngineClient } from '../../src/engine/index.js';
 import { createDevcontainer, removeDevcontainerFixture, type FakeDevcontainer } from '../integration/lifecycle-fixtures.js';
+import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { createLocalUser, type LocalUser } from '../helpers/local-user.js';
 import { STACK_TRACE, createSandbox, type Sandbox } from '../helpers/pks-cli.js';
 import { engineFor } from '../helpers/projects.js';
@@ -70,9 +71,9 @@ describe('~/.ssh/config: one Include line added, nothing else changed', () => {
     return { home, userEnv };
   }
 
-  for (const { mode, says } of [
-    { mode: 0o600, says: /cannot be read[\s\S]*hint: .*chown/ },
-    { mode: 0o644, says: /belongs to another user[\s\S]*hint: .*chown/ },
+  for (const { mode, code } of [
+    { mode: 0o600, code: 'E_USER_FILE_UNREADABLE' },
+    { mode: 0o644, code: 'E_USER_FILE_NOT_OWNED' },
   ]) {
     it(`a root-owned ${mode.toString(8)} ~/.ssh/config (a sudo vim leftover) is refused, never replaced`, async () => {
       const { home, userEnv } = await userWithR1();
@@ -80,11 +81,11 @@ describe('~/.ssh/config: one Include line added, nothing else changed', () => {
       const original = 'Host work\n  HostName work.example\n  User someone\n';
       await writeFile(config, original, { mode });
 
-      const result = await user.pks(connectR1(), userEnv);
+      const result = await user.pks([...connectR1(), '--log-format', 'json'], userEnv);
 
-      assert.equal(result.code, 1, result.stderr);
-      assert.ok(result.stderr.includes(config), result.stderr);
-      assert.match(result.stderr, says);
+      assertErrorCode(result, code, 1);
+      assert.ok(lastError(result).message.includes(config), result.stderr);
+      assert.match(lastError(result).hint ?? '', /chown/);
       assert.doesNotMatch(result.stderr, STACK_TRACE);
       assert.equal(await readFile(config, 'utf8'), original, 'the Host blocks are still there');
       assert.equal((await stat(config)).uid, 0, 'still root-owned');
@@ -108,10 +109,9 @@ describe('~/.ssh/config: one Include line added, nothing else changed', () => {
     const sandbox = await sandboxWithR1();
     const config = path.join(sandbox.home, '.ssh', 'config');
     await mkdir(config);
-    const result = await sandbox.run(connectR1());
-    assert.equal(result.code, 1, result.stderr);
-    assert.ok(result.stderr.includes(config), result.stderr);
-    assert.match(result.stderr, /is a folder/);
+    const result = await sandbox.run([...connectR1(), '--log-format', 'json']);
+    assertErrorCode(result, 'E_USER_FILE_UNREADABLE', 1);
+    assert.ok(lastError(result).message.includes(config), result.stderr);
     assert.doesNotMatch(result.stderr, /unexpected internal error|EISDIR/);
     assert.ok((await stat(config)).isDirectory());
   });
@@ -142,9 +142,8 @@ describe('host entries that ssh_config cannot hold', () => {
   it('remote add refuses them before saving anything (exit 2, naming the value)', async () => {
     const sandbox = await sandboxWithR1();
     for (const flags of [['--key', '/tmp/a"b'], ['--key', '/tmp/k\n  ProxyCommand sh'], ['--key', '/tmp/bell\x07']]) {
-      const result = await sandbox.run(['remote', 'add', 'q1', '--host', 'h.example', ...flags, '--no-test']);
-      assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /ssh_config/);
+      const result = await sandbox.run(['remote', 'add', 'q1', '--host', 'h.example', ...flags, '--no-test', '--log-format', 'json']);
+      assertErrorCode(result, 'E_SSH_CONFIG_VALUE', 2);
       assert.doesNotMatch(result.stderr, STACK_TRACE);
       const listed = await sandbox.run(['remote', 'list', '--format', 'json']);
       assert.deepEqual(
@@ -175,10 +174,10 @@ describe('host entries that ssh_config cannot hold', () => {
     await copyFile(env.r1.key, key);
     await chmod(key, 0o600);
     await storeByHand(sandbox, { id: 'q1', host: env.r1.host, user: env.r1.user, key });
-    const result = await sandbox.run(['devcontainer', 'connect', fake.project, '--remote', 'q1', '--print-uri', '--yes']);
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /VS Code cannot reach remote host "q1": .*double quote/);
-    assert.match(result.stderr, /hint: .*pks remote add q1 /);
+    const result = await sandbox.run(['devcontainer', 'connect', fake.project, '--remote', 'q1', '--print-uri', '--yes', '--log-format', 'json']);
+    assertErrorCode(result, 'E_SSH_ALIAS_UNWRITABLE', 1);
+    assert.match(lastError(result).message, /"q1": .*double quote/, 'names the host and what ssh_config cannot hold');
+    assert.match(lastError(result).hint ?? '', /pks remote add q1 /);
     assert.equal(result.stdout, '');
   });
 });

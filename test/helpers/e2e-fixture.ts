@@ -9,8 +9,8 @@ import { createSandbox, type Sandbox } from './pks-cli.js';
 import { createProject, engineFor, removeProjectResources, type Project, type Where } from './projects.js';
 import { loadTestEnv, type TestEnv } from './test-env.js';
 
-/** The `--format json` outcome of spawn and rebuild. */
-export type SpawnOutcome = Omit<SpawnResult, 'outcome'> & { outcome: string; action: string };
+/** The `--format json` outcome of spawn and rebuild (a failure: `outcome: 'error'` with its `code`). */
+export type SpawnOutcome = Omit<SpawnResult, 'outcome'> & { outcome: string; action: string; code?: string };
 
 export class E2eFixture {
   env!: TestEnv;

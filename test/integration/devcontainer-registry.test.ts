@@ -203,7 +203,7 @@ describe('published Features: what changes and what fails', () => {
       return true;
     });
     const unreachable = project({ image: 'x', features: { '127.0.0.1:9/nothing/here:1': {} } });
-    await assert.rejects(loadDevcontainerConfig(unreachable, { env: pksEnv }), /E_REGISTRY_UNREACHABLE|Cannot reach the registry 127\.0\.0\.1:9/);
+    await assert.rejects(loadDevcontainerConfig(unreachable, { env: pksEnv }), { code: 'E_REGISTRY_UNREACHABLE' });
   });
 });
 

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { execCapture } from '../../src/core/containers/exec.js';
 import type { EngineClient } from '../../src/engine/index.js';
+import { assertErrorCode } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
 import {
@@ -82,9 +83,8 @@ for (const where of ['local', 'r1'] as const) {
 
     it('a failing postStartCommand fails start with the hook\'s output and a next step', async () => {
       const fake = await make({ metadata: [{ postStartCommand: 'echo about to fail; exit 3' }], stopped: true });
-      const result = await pks(['start', fake.project]);
-      assert.equal(result.code, 1);
-      assert.match(result.stderr, /postStartCommand failed with exit code 3/);
+      const result = await pks(['start', fake.project, '--log-format', 'json']);
+      assertErrorCode(result, 'E_HOOK_FAILED', 1);
       assert.match(result.stderr, new RegExp(`pks devcontainer logs ${fake.name}${where === 'local' ? '' : ' --remote r1'}`));
       assert.equal((await containerState(engine(), fake.id)).running, true, 'the container keeps running for inspection');
     });
@@ -107,9 +107,8 @@ for (const where of ['local', 'r1'] as const) {
       const future = new Date(Date.now() + 3_600_000).toISOString();
       assert.equal((await pks(['logs', fake.project, '--since', future])).stdout, '');
       assert.equal((await pks(['logs', fake.project, '--since', '10m'])).stdout.split('\n').length, 11);
-      const bad = await pks(['logs', fake.project, '--since', 'yesterday']);
-      assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /--since: "yesterday" is neither a duration nor a time/);
+      const bad = await pks(['logs', fake.project, '--since', 'yesterday', '--log-format', 'json']);
+      assertErrorCode(bad, 'E_BAD_SINCE', 2);
     });
 
     it('logs --follow sees a line written after it started; ends when the container stops', async () => {
@@ -168,12 +167,11 @@ for (const where of ['local', 'r1'] as const) {
       const result = await runPks(['devcontainer', 'exec', '-i', ...remoteArgs, '--', 'sh', '-c', 'cat; echo done'], { env: hosts.env, cwd: fake.projectPath, stdin });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'line one\nline two\ndone\n');
-      const none = await pks(['exec', fake.project]);
-      assert.equal(none.code, 2);
-      assert.match(none.stderr, /No command to run/);
-      const noTerminal = await pks(['exec', '-it', fake.project, '--', 'sh']);
-      assert.equal(noTerminal.code, 2, 'a pipe cannot be put in raw mode');
-      assert.match(noTerminal.stderr, /-it needs a terminal on stdin[\s\S]*Drop -t/);
+      const none = await pks(['exec', fake.project, '--log-format', 'json']);
+      assertErrorCode(none, 'E_NO_COMMAND', 2);
+      const noTerminal = await pks(['exec', '-it', fake.project, '--log-format', 'json', '--', 'sh']);
+      assertErrorCode(noTerminal, 'E_NOT_A_TTY', 2); // a pipe cannot be put in raw mode
+      assert.match(noTerminal.stderr, /"hint":"Drop -t/);
     });
 
     it('exec -it puts the terminal in raw mode for the session and restores it, whatever the exit code', async () => {
@@ -196,12 +194,11 @@ for (const where of ['local', 'r1'] as const) {
 
     it('rm needs --force for a running container and --yes without a TTY; keeps the volume unless --volumes', async () => {
       const kept = await make();
-      const running = await pks(['rm', kept.project, '--yes']);
-      assert.equal(running.code, 1);
-      assert.match(running.stderr, /is running; pks removes a running container only with --force/);
-      const unconfirmed = await pks(['rm', kept.project, '--force']);
-      assert.equal(unconfirmed.code, 2);
-      assert.match(unconfirmed.stderr, /--yes/);
+      const running = await pks(['rm', kept.project, '--yes', '--log-format', 'json']);
+      assertErrorCode(running, 'E_CONTAINER_RUNNING', 1);
+      const unconfirmed = await pks(['rm', kept.project, '--force', '--log-format', 'json']);
+      assertErrorCode(unconfirmed, 'E_NEEDS_CONFIRMATION', 2);
+      assert.match(unconfirmed.stderr, /--yes/, 'names the flag that answers the prompt');
       assert.equal((await containerState(engine(), kept.id)).running, true, 'nothing removed yet');
 
       const removed = await pks(['rm', kept.project, '--force', '--yes']);
@@ -209,7 +206,7 @@ for (const where of ['local', 'r1'] as const) {
       assert.match(removed.stderr, new RegExp(`✔ Removed the container ${kept.name}`));
       assert.match(removed.stderr, new RegExp(`Kept the workspace volume ${kept.volume}`));
       assert.equal(await volumeExists(engine(), kept.volume), true);
-      assert.equal((await pks(['inspect', kept.project])).code, 1, 'the container is gone');
+      assertErrorCode(await pks(['inspect', kept.project, '--log-format', 'json']), 'E_CONTAINER_NOT_FOUND', 1); // the container is gone
 
       const gone = await make({ start: false });
       const both = await pks(['rm', gone.project, '--volumes', '--yes']);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DevcontainerSummary } from '../../src/core/containers/discovery.js';
 import { SANDBOX_USER } from '../helpers/pks-cli.js';
+import { assertErrorCode, errorCodes } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
@@ -126,16 +127,16 @@ describe('pks devcontainer list on remote hosts', () => {
     assert.doesNotMatch(table.stderr, /r1|r2/, 'only the failing host is reported');
     assert.ok(Date.now() - started < 15_000, 'a refused connection does not wait for a timeout');
 
-    const json = await runPks(['devcontainer', 'list', '--all-remotes', '--format', 'json'], { env: hosts.env });
-    assert.equal(json.code, 1);
+    const json = await runPks(['devcontainer', 'list', '--all-remotes', '--format', 'json', '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(json, 'E_LIST_PARTIAL', 1);
+    assert.deepEqual(errorCodes(json), ['E_SSH_UNREACHABLE', 'E_LIST_PARTIAL'], 'one error line for the host that is down, then the partial list');
     const listed = ours(JSON.parse(json.stdout) as Listed[]);
     assert.deepEqual(listed.map((c) => `${c.host}:${c.project}`).sort(), [`local:${running.project}`, `r1:${remote.project}`].sort());
   });
 
   it('--remote and --all-remotes together are a usage error', async () => {
-    const result = await runPks(['devcontainer', 'list', '--remote', 'r1', '--all-remotes'], { env: hosts.env });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /cannot be combined/);
+    const result = await runPks(['devcontainer', 'list', '--remote', 'r1', '--all-remotes', '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(result, 'E_USAGE', 2);
   });
 
   it('prints [] as JSON when no engine answers, and names each failure', async () => {

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorCode } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
@@ -61,9 +62,8 @@ describe('finding a container', () => {
 
   it('on a remote host with --remote, not elsewhere', async () => {
     assert.equal(await resolved([`${stem}-remote`, '--remote', 'r1']), remote.name);
-    const local = await runPks(['devcontainer', 'inspect', `${stem}-remote`], { env: hosts.env });
-    assert.equal(local.code, 1);
-    assert.match(local.stderr, /on the local engine/);
+    const local = await runPks(['devcontainer', 'inspect', `${stem}-remote`, '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(local, 'E_CONTAINER_NOT_FOUND', 1);
   });
 
   it('without an argument, the project of the current folder (or a folder inside it)', async () => {
@@ -105,9 +105,8 @@ describe('finding a container', () => {
 
   it('a container another tool created is named as such and left alone', async () => {
     for (const query of [`${stem}-vscode`, vscode.name]) {
-      const result = await runPks(['devcontainer', 'start', query], { env: hosts.env });
-      assert.equal(result.code, 1);
-      assert.match(result.stderr, new RegExp(`${vscode.name} \\(${vscode.id.slice(0, 12)}\\) on the local engine is a dev container pks did not create`));
+      const result = await runPks(['devcontainer', 'start', query, '--log-format', 'json'], { env: hosts.env });
+      assertErrorCode(result, 'E_FOREIGN_CONTAINER', 1);
     }
     const state = await hosts.local.listContainers({ all: true, filters: { id: [vscode.id] } });
     assert.equal(state[0]?.State, 'created', 'not started');

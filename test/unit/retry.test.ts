@@ -14,7 +14,7 @@ import { DEFAULT_RETRY_POLICY, retryCountdown, retryDelayMs, withRetry, type Ret
 import { EngineApiError } from '../../src/engine/engine-errors.js';
 import { isTransientEngineError } from '../../src/engine/http-client.js';
 import { openLocalEngine, type EngineClient } from '../../src/engine/index.js';
-import { isTransientConnectError, mapSshConnectError } from '../../src/ssh/ssh-errors.js';
+import { isTransientConnectError, mapSshConnectError, tcpConnectTimeoutError } from '../../src/ssh/ssh-errors.js';
 
 function sysError(code: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(`${code} happened`), { code, ...extra });
@@ -132,17 +132,27 @@ describe('retry policy', () => {
     assert.equal(isTransientEngineError(sysError('ECONNRESET')), false, 'only mapped errors');
   });
 
-  it('classifies SSH set-up failures: network hiccups and handshake timeouts, refusals only after a drop', () => {
+  it('classifies SSH set-up failures: a first connection retries only quick blips, a reconnection after a drop retries the host being away too', () => {
     const context = { login: 'dev@h:22', host: 'h', port: 22, credentials: 'key k' };
     const mapped = (error: Error) => mapSshConnectError(error, context);
-    for (const code of ['ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']) {
-      assert.equal(isTransientConnectError(mapped(sysError(code, { level: 'client-socket' })), false), true, code);
+    const handshakeTimeout = mapped(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }));
+    const connectTimeout = mapped(tcpConnectTimeoutError(10_000));
+    assert.match(connectTimeout.message, /^Cannot reach h port 22 over SSH: connection timed out/);
+    for (const code of ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN']) {
+      const error = mapped(sysError(code, { level: 'client-socket' }));
+      assert.equal(isTransientConnectError(error, false), true, `${code}, first connection`);
+      assert.equal(isTransientConnectError(error, true), true, `${code}, reconnecting`);
     }
-    assert.equal(isTransientConnectError(mapped(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' })), false), true);
     assert.equal(isTransientConnectError(mapped(new Error('connection closed during the handshake')), false), true);
-    const refused = mapped(sysError('ECONNREFUSED', { level: 'client-socket' }));
-    assert.equal(isTransientConnectError(refused, false), false, 'a first connection refused: a wrong port');
-    assert.equal(isTransientConnectError(refused, true), true, 'refused after a drop: sshd restarting');
+    for (const code of ['EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'ETIMEDOUT']) {
+      const error = mapped(sysError(code, { level: 'client-socket' }));
+      assert.equal(isTransientConnectError(error, false), false, `${code}, first connection: the host is not there`);
+      assert.equal(isTransientConnectError(error, true), true, `${code}, reconnecting: the link or sshd is coming back`);
+    }
+    for (const timeout of [handshakeTimeout, connectTimeout]) {
+      assert.equal(isTransientConnectError(timeout, false), false, `${timeout.message}: the whole timeout was waited already`);
+      assert.equal(isTransientConnectError(timeout, true), true, timeout.message);
+    }
     assert.equal(isTransientConnectError(mapped(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' })), true), false);
     assert.equal(isTransientConnectError(mapped(sysError('ENOTFOUND', { level: 'client-dns' })), true), false);
     assert.equal(isTransientConnectError(new OperationError('E_HOST_KEY_CHANGED', 'changed'), true), false);
