@@ -11,13 +11,16 @@ import {
   containerInspectSchema,
   containerWaitSchema,
   createdIdSchema,
+  diskUsageSchema,
   execInspectSchema,
   imageInspectSchema,
+  imageSummaryListSchema,
   volumeListSchema,
   volumeSchema,
   type ContainerInspect,
   type ExecInspect,
   type ImageInspect,
+  type ImageSummary,
   type VolumeInspect,
 } from './schemas.js';
 
@@ -120,6 +123,10 @@ export interface EngineOperations {
   /** Builds from a tar of the context; the engine's JSON build messages. */
   buildImage(context: Readable, options: ImageBuildOptions): Promise<Readable>;
   removeImage(name: string, options?: RemoveOptions): Promise<void>;
+  /** Images matching the filters; with `all`, the intermediate ones too. */
+  listImages(options?: { filters?: EngineFilters; all?: boolean }): Promise<ImageSummary[]>;
+  /** The size of each volume, by name (the engine computes it: slow on a big engine, so only when asked for). */
+  volumeSizes(): Promise<Map<string, number>>;
 }
 
 /** 304 Not Modified is the engine's "it already was". */
@@ -286,6 +293,15 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
 
   removeImage(name: string, options: RemoveOptions = {}): Promise<void> {
     return this.remove(`/images/${imagePath(name)}`, options);
+  }
+
+  listImages(options: { filters?: EngineFilters; all?: boolean } = {}): Promise<ImageSummary[]> {
+    return this.request({ path: '/images/json', query: { filters: options.filters, all: options.all === true ? 1 : undefined } }, imageSummaryListSchema);
+  }
+
+  async volumeSizes(): Promise<Map<string, number>> {
+    const usage = await this.request({ path: '/system/df' }, diskUsageSchema);
+    return new Map((usage.Volumes ?? []).filter((v) => v.UsageData?.Size !== undefined && v.UsageData.Size >= 0).map((v) => [v.Name, v.UsageData?.Size ?? 0]));
   }
 
   private async remove(path: string, options: RemoveOptions): Promise<void> {

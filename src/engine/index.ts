@@ -32,7 +32,7 @@ export {
   type QueryValue,
 } from './http-client.js';
 export { openLocalEngine } from './local-engine.js';
-export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, VolumeInspect } from './schemas.js';
+export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
 export { openSshEngine } from './ssh-engine-lazy.js';
 export type { EngineKind, EngineTransport } from './transport.js';

@@ -32,6 +32,8 @@ export const containerSummarySchema = z.looseObject({
     z.transform((names) => names ?? []),
   ),
   Image: z.string(),
+  /** The image's id (`Image` is the name it was created from). */
+  ImageID: z.optional(z.string()),
   State: z.string(),
   Status: z.string(),
   /** Unix seconds. */
@@ -113,3 +115,23 @@ export const imageInspectSchema = z.looseObject({
   ),
 });
 export type ImageInspect = z.infer<typeof imageInspectSchema>;
+
+/** GET /images/json: one entry. */
+export const imageSummarySchema = z.looseObject({
+  Id: z.string(),
+  /** The image it was built on (classic builder); empty otherwise. */
+  ParentId: z.optional(z.string()),
+  RepoTags: z.nullish(z.array(z.string())),
+  /** Bytes, layers shared with other images included. */
+  Size: z.number(),
+  /** Unix seconds. */
+  Created: z.number(),
+  Labels: z.nullish(z.record(z.string(), z.string())),
+});
+export type ImageSummary = z.infer<typeof imageSummarySchema>;
+export const imageSummaryListSchema = z.array(imageSummarySchema);
+
+/** GET /system/df: the volumes' sizes (what pks reads of it). */
+export const diskUsageSchema = z.looseObject({
+  Volumes: z.nullish(z.array(z.looseObject({ Name: z.string(), UsageData: z.nullish(z.looseObject({ Size: z.number() })) }))),
+});

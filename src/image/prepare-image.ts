@@ -28,6 +28,8 @@ export interface PrepareImageOptions {
   fetcher?: FeatureFetcher | undefined;
   /** Build without the engine's layer cache. */
   noCache?: boolean | undefined;
+  /** Labels for the images pks builds (who made them: prune finds them by these). */
+  labels?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PreparedImage {
@@ -109,6 +111,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
         onProgress: listener,
         signal: options.signal,
         noCache: options.noCache,
+        labels: { ...options.labels },
         description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
       }),
     );
@@ -146,7 +149,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       context: featuresContext({ baseImage: base.Id, installs, imageUser: userOf(base), containerUser, remoteUser }),
       dockerfile: 'Dockerfile',
       tag: imageName,
-      labels: { [METADATA_LABEL]: metadataLabel },
+      labels: { ...options.labels, [METADATA_LABEL]: metadataLabel },
       phase: 'features',
       onProgress: listener,
       signal: options.signal,

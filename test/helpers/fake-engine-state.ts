@@ -31,6 +31,8 @@ export interface FakeContainer {
 export interface FakeVolume {
   name: string;
   labels: Record<string, string>;
+  /** What /system/df reports (bytes). */
+  size?: number;
 }
 
 export interface FakeImage {
@@ -39,6 +41,10 @@ export interface FakeImage {
   user?: string;
   env: string[];
   labels: Record<string, string>;
+  /** Bytes; unix seconds; the image it was built on. */
+  size?: number;
+  created?: number;
+  parent?: string;
 }
 
 export interface FakeExec {

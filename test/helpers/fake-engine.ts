@@ -24,6 +24,7 @@ import {
   type ExecInspect,
   type ImageBuildOptions,
   type ImageInspect,
+  type ImageSummary,
   type ImagePullOptions,
   type ListContainersOptions,
   type PingResult,
@@ -191,6 +192,7 @@ export class FakeEngine implements EngineClient {
         Id: container.id,
         Names: [`/${container.name}`],
         Image: container.image,
+        ...(this.image(container.image) === undefined ? {} : { ImageID: this.image(container.image)?.id }),
         State: container.state,
         Status: container.state === 'running' ? 'Up 1 second' : container.state === 'created' ? 'Created' : `Exited (${container.exitCode})`,
         Created: container.created,
@@ -392,7 +394,11 @@ export class FakeEngine implements EngineClient {
 
   async listVolumes(options: { filters?: EngineFilters } = {}): Promise<VolumeInspect[]> {
     await this.enter('listVolumes');
-    return [...this.volumes.values()].filter((volume) => matchesLabels(volume.labels, options.filters)).map((volume) => ({ Name: volume.name, Labels: { ...volume.labels } }));
+    const used = (name: string) => [...this.containers.values()].some((container) => container.mounts.some((mount) => mount.type === 'volume' && mount.name === name));
+    const dangling = options.filters?.['dangling']?.[0];
+    return [...this.volumes.values()]
+      .filter((volume) => matchesLabels(volume.labels, options.filters) && (dangling === undefined || (dangling === 'true') !== used(volume.name)))
+      .map((volume) => ({ Name: volume.name, Labels: { ...volume.labels } }));
   }
 
   async removeVolume(name: string, options: Pick<RemoveOptions, 'missingOk'> = {}): Promise<void> {
@@ -444,7 +450,23 @@ export class FakeEngine implements EngineClient {
       if (options.missingOk === true) return;
       throw engineError(404, `No such image: ${name}`);
     }
+    const user = [...this.containers.values()].find((container) => this.image(container.image)?.id === image.id);
+    if (user !== undefined && options.force !== true) {
+      throw engineError(409, `conflict: unable to delete ${image.id.slice(7, 19)} (must be forced) - image is being used by stopped container ${user.id.slice(0, 12)}`);
+    }
     this.images.delete(image.id);
+  }
+
+  async listImages(options: { filters?: EngineFilters } = {}): Promise<ImageSummary[]> {
+    await this.enter('listImages');
+    return [...this.images.values()]
+      .filter((image) => matchesLabels(image.labels, options.filters))
+      .map((image) => ({ Id: image.id, ParentId: image.parent ?? '', RepoTags: [...image.tags], Size: image.size ?? 0, Created: image.created ?? 0, Labels: { ...image.labels } }));
+  }
+
+  async volumeSizes(): Promise<Map<string, number>> {
+    await this.enter('volumeSizes');
+    return new Map([...this.volumes.values()].map((volume) => [volume.name, volume.size ?? 0]));
   }
 
   // Raw calls: not spoken here, so code under test cannot bypass the operations.

@@ -10,6 +10,7 @@ import * as exec from './devcontainer/exec.js';
 import * as inspect from './devcontainer/inspect.js';
 import * as list from './devcontainer/list.js';
 import * as logs from './devcontainer/logs.js';
+import * as prune from './devcontainer/prune.js';
 import * as rebuild from './devcontainer/rebuild.js';
 import * as restart from './devcontainer/restart.js';
 import * as rm from './devcontainer/rm.js';
@@ -21,7 +22,7 @@ import * as validate from './devcontainer/validate.js';
 import { examples } from './examples.js';
 
 /** In the order `pks devcontainer --help` lists them. */
-const VERBS = [spawn, list, connect, shell, stop, start, restart, logs, exec, rm, rebuild, inspect, config, validate];
+const VERBS = [spawn, list, connect, shell, stop, start, restart, logs, exec, rm, rebuild, prune, inspect, config, validate];
 
 export function devcontainerCommand(ctx: Context) {
   const dc = new Command('devcontainer')

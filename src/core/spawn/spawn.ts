@@ -202,7 +202,13 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   // The image comes first: a build that fails (a typo in the Dockerfile)
   // leaves the container being replaced as it was.
   const prepared = await clock.run('image', 'Preparing the image', () =>
-    prepareImage(engine, loaded, { env: request.env, onProgress: (event) => emit(event), signal: request.signal, noCache: request.noCache }),
+    prepareImage(engine, loaded, {
+      env: request.env,
+      onProgress: (event) => emit(event),
+      signal: request.signal,
+      noCache: request.noCache,
+      labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
+    }),
   );
   if (existing !== undefined) {
     const old = existing;
