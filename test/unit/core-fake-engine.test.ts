@@ -144,7 +144,9 @@ describe('container state read back through the fake engine', () => {
     assert.equal(await readUploadMarker(engine, container.id, layout), undefined);
     await writeUploadMarker(engine, container.id, layout, { '.devcontainer/devcontainer.json': 'ab12' });
     assert.deepEqual(await readUploadMarker(engine, container.id, layout), { configFiles: { '.devcontainer/devcontainer.json': 'ab12' } });
-    assert.ok(container.files.has('/workspaces/.pks-uploads/app'));
+    // Written through to the volume, where a new container on it finds it.
+    assert.ok(engine.volumes.get('pks-a-workspace')?.files.has('.pks-uploads/app'));
+    assert.equal(container.files.size, 0);
   });
 });
 
