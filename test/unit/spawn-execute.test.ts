@@ -86,6 +86,16 @@ const changes = (engine: FakeEngine): string[] =>
 const volumeFiles = (engine: FakeEngine): Map<string, Buffer> => only(engine.volumes.values()).files;
 const markerOf = (engine: FakeEngine): string | undefined => [...volumeFiles(engine).keys()].find((file) => file.startsWith('.pks-uploads/'));
 
+/** The project's container, never started, of a spawn at work on another machine. */
+async function beingCreatedElsewhere(): Promise<{ s: Setup; theirs: FakeContainer }> {
+  const s = await setUp();
+  await s.spawn();
+  const theirs = containerOf(s.engine);
+  theirs.state = 'created';
+  theirs.labels[SPAWN_OWNER_LABEL] = 'elsewhere:1';
+  return { s, theirs };
+}
+
 describe('spawn on the fake engine: happy paths', () => {
   it('fresh: creates the volume and the container, uploads, starts, runs the hooks', async () => {
     const s = await setUp({ image: IMAGE, postCreateCommand: 'echo made' });
@@ -209,11 +219,7 @@ describe('spawn on the fake engine: happy paths', () => {
   });
 
   it('a container another spawn is still creating is waited for, then used', async () => {
-    const s = await setUp();
-    await s.spawn();
-    const theirs = containerOf(s.engine);
-    theirs.state = 'created';
-    theirs.labels[SPAWN_OWNER_LABEL] = 'elsewhere:1';
+    const { s, theirs } = await beingCreatedElsewhere();
     setTimeout(() => (theirs.state = 'running'), 100);
     const result = await s.spawn();
     assert.equal(result.outcome, 'reused');
@@ -222,11 +228,7 @@ describe('spawn on the fake engine: happy paths', () => {
   });
 
   it('a container another spawn was creating and then removed: this spawn creates its own', async () => {
-    const s = await setUp();
-    await s.spawn();
-    const theirs = containerOf(s.engine);
-    theirs.state = 'created';
-    theirs.labels[SPAWN_OWNER_LABEL] = 'elsewhere:1';
+    const { s, theirs } = await beingCreatedElsewhere();
     setTimeout(() => s.engine.containers.delete(theirs.id), 100);
     const result = await s.spawn();
     assert.equal(result.outcome, 'created');
@@ -265,21 +267,18 @@ describe('spawn on the fake engine: happy paths', () => {
 const lost = (step: string, left: string): string => `Lost the connection to the local engine while ${step}: The connection to the engine failed: socket hang up. ${left}`;
 
 describe('spawn on the fake engine: a failure at each step', () => {
-  it('image: nothing was created', async () => {
-    const s = await setUp();
-    s.engine.failOn('inspectImage', connectionLost());
-    const failure = await s.failure();
-    assert.equal(failure.message, lost('preparing the image (image step)', 'Nothing of this run was left there.'));
-    assert.equal(s.engine.containers.size + s.engine.volumes.size, 0);
-  });
-
-  it('volume: nothing was created', async () => {
-    const s = await setUp();
-    s.engine.failOn('createVolume', connectionLost());
-    const failure = await s.failure();
-    assert.equal(failure.message, lost('preparing the workspace volume (volume step)', 'Nothing of this run was left there.'));
-    assert.equal(s.engine.containers.size + s.engine.volumes.size, 0);
-  });
+  for (const [step, operation, words] of [
+    ['image', 'inspectImage', 'preparing the image (image step)'],
+    ['volume', 'createVolume', 'preparing the workspace volume (volume step)'],
+  ] as const) {
+    it(`${step}: nothing was created`, async () => {
+      const s = await setUp();
+      s.engine.failOn(operation, connectionLost());
+      const failure = await s.failure();
+      assert.equal(failure.message, lost(words, 'Nothing of this run was left there.'));
+      assert.equal(s.engine.containers.size + s.engine.volumes.size, 0);
+    });
+  }
 
   it('container create without an answer: the container is looked up by name; the new volume is removed', async () => {
     const s = await setUp();
