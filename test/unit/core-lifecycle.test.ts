@@ -12,21 +12,8 @@ import { findDevcontainer, type FindOptions } from '../../src/core/discovery.js'
 import { LABELS } from '../../src/core/labels.js';
 import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcontainer, workspaceVolumeOf } from '../../src/core/lifecycle.js';
 import { isEngineApiError } from '../../src/engine/index.js';
-import { FakeEngine, type FakeContainer } from '../helpers/fake-engine.js';
-
-function managed(engine: FakeEngine, name: string, options: { project?: string; path?: string; user?: string; state?: FakeContainer['state']; postStart?: string } = {}): FakeContainer {
-  return engine.addContainer({
-    name,
-    state: options.state ?? 'running',
-    labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.projectName]: options.project ?? name,
-      [LABELS.projectPath]: options.path ?? `/home/alice/${options.project ?? name}`,
-      [LABELS.spawnedBy]: options.user ?? 'alice',
-      ...(options.postStart === undefined ? {} : { [LABELS.metadata]: JSON.stringify([{ postStartCommand: options.postStart }]) }),
-    },
-  });
-}
+import { addDevcontainer } from '../helpers/fake-devcontainer.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 
 const find = (engine: FakeEngine, options: Partial<FindOptions>) =>
   findDevcontainer(engine, { query: undefined, cwd: '/home/alice', host: 'local', where: 'the local engine', remoteFlag: '', user: 'alice', ...options });
@@ -38,8 +25,8 @@ const rejectsWith = async (work: Promise<unknown>, code: string, message: RegExp
 describe('finding the container a lifecycle command acts on', () => {
   it('by container name, by project name, by ID prefix, by the current folder', async () => {
     const engine = new FakeEngine();
-    const api = managed(engine, 'pks-alice-api-1', { project: 'api' });
-    managed(engine, 'pks-alice-web-1', { project: 'web', state: 'exited' });
+    const api = addDevcontainer(engine, 'pks-alice-api-1', { project: 'api' });
+    addDevcontainer(engine, 'pks-alice-web-1', { project: 'web', state: 'exited' });
     assert.equal((await find(engine, { query: 'pks-alice-api-1' })).container.containerId, api.id);
     assert.equal((await find(engine, { query: 'api' })).container.containerId, api.id);
     assert.equal((await find(engine, { query: api.id.slice(0, 12) })).container.containerId, api.id);
@@ -50,7 +37,7 @@ describe('finding the container a lifecycle command acts on', () => {
 
   it('not found: by name and by folder, with what was looked at and where to look next', async () => {
     const engine = new FakeEngine();
-    managed(engine, 'pks-alice-api-1', { project: 'api' });
+    addDevcontainer(engine, 'pks-alice-api-1', { project: 'api' });
     await rejectsWith(find(engine, { query: 'nope' }), 'E_CONTAINER_NOT_FOUND', /^No dev container matches "nope" on the local engine \(looked at the project names, container names and IDs of 1 pks-managed container\)\.$/);
     await rejectsWith(find(engine, { cwd: '/tmp' }), 'E_CONTAINER_NOT_FOUND', /^No dev container was spawned from the current folder \(\/tmp\) on the local engine/);
     await assert.rejects(find(engine, { query: 'nope', remoteFlag: ' --remote r1' }), (error: unknown) => isPksError(error) && error.hint === 'See what there is: pks devcontainer list --all --remote r1');
@@ -58,8 +45,8 @@ describe('finding the container a lifecycle command acts on', () => {
 
   it('ambiguous: an error naming each candidate, or the picker when there is one', async () => {
     const engine = new FakeEngine();
-    const one = managed(engine, 'pks-alice-app-1', { project: 'app', path: '/home/alice/app' });
-    const two = managed(engine, 'pks-alice-app-2', { project: 'app', path: '/srv/app' });
+    const one = addDevcontainer(engine, 'pks-alice-app-1', { project: 'app', path: '/home/alice/app' });
+    const two = addDevcontainer(engine, 'pks-alice-app-2', { project: 'app', path: '/srv/app' });
     await assert.rejects(find(engine, { query: 'app' }), (error: unknown) => {
       assert.ok(isPksError(error));
       assert.equal(error.code, 'E_AMBIGUOUS_CONTAINER');
@@ -83,8 +70,8 @@ describe('finding the container a lifecycle command acts on', () => {
 
   it("another user's container of the same project does not make the user's own ambiguous", async () => {
     const engine = new FakeEngine();
-    const mine = managed(engine, 'pks-alice-app-1', { project: 'app' });
-    managed(engine, 'pks-bob-app-1', { project: 'app', user: 'bob' });
+    const mine = addDevcontainer(engine, 'pks-alice-app-1', { project: 'app' });
+    addDevcontainer(engine, 'pks-bob-app-1', { project: 'app', user: 'bob' });
     assert.equal((await find(engine, { query: 'app' })).container.containerId, mine.id);
   });
 
@@ -99,8 +86,8 @@ describe('finding the container a lifecycle command acts on', () => {
 describe('stop, start, restart, rm: each branch', () => {
   it('stop: running, already stopped, never started, missing', async () => {
     const engine = new FakeEngine();
-    const running = managed(engine, 'a');
-    const created = managed(engine, 'b', { state: 'created' });
+    const running = addDevcontainer(engine, 'a');
+    const created = addDevcontainer(engine, 'b', { state: 'created' });
     assert.equal(await stopDevcontainer(engine, running.id), 'stopped');
     assert.equal(running.state, 'exited');
     assert.equal(await stopDevcontainer(engine, running.id), 'already-stopped');
@@ -111,7 +98,7 @@ describe('stop, start, restart, rm: each branch', () => {
 
   it('start: a stopped one starts and runs postStartCommand as its remote user; a missing one is a 404 and runs nothing', async () => {
     const engine = new FakeEngine();
-    const stopped = managed(engine, 'a', { state: 'exited', postStart: 'echo hi' });
+    const stopped = addDevcontainer(engine, 'a', { state: 'exited', postStart: 'echo hi' });
     const events: string[] = [];
     assert.equal(await startDevcontainer(engine, stopped.id, { onEvent: (event) => events.push(event.type) }), 'started');
     assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [['/bin/sh', '-c', 'echo hi']]);
@@ -122,14 +109,14 @@ describe('stop, start, restart, rm: each branch', () => {
 
   it('start without a postStartCommand runs no exec', async () => {
     const engine = new FakeEngine();
-    const stopped = managed(engine, 'a', { state: 'exited' });
+    const stopped = addDevcontainer(engine, 'a', { state: 'exited' });
     assert.equal(await startDevcontainer(engine, stopped.id), 'started');
     assert.equal(engine.callCount('createExec'), 0);
   });
 
   it('restart: a stopped container is started, and postStartCommand runs; a failing one fails the restart with the hook named', async () => {
     const engine = new FakeEngine();
-    const stopped = managed(engine, 'a', { state: 'exited', postStart: 'exit 4' });
+    const stopped = addDevcontainer(engine, 'a', { state: 'exited', postStart: 'exit 4' });
     engine.execBehaviour = () => ({ exitCode: 4 });
     await assert.rejects(restartDevcontainer(engine, stopped.id, { remoteFlag: ' --remote r1' }), (error: unknown) => isPksError(error) && /postStartCommand/.test(error.message));
     assert.equal(stopped.state, 'running');
@@ -138,10 +125,10 @@ describe('stop, start, restart, rm: each branch', () => {
 
   it('rm: a stopped one without --force; a running one only with it; no volume to report when it had none', async () => {
     const engine = new FakeEngine();
-    const stopped = await inspectContainer(engine, managed(engine, 'a', { state: 'exited' }).id);
+    const stopped = await inspectContainer(engine, addDevcontainer(engine, 'a', { state: 'exited' }).id);
     assert.deepEqual(await removeDevcontainer(engine, stopped, {}), { container: 'a', containerId: stopped.Id });
     assert.deepEqual(engine.calls.filter((call) => call.startsWith('removeContainer')), [`removeContainer ${stopped.Id}`]);
-    const running = await inspectContainer(engine, managed(engine, 'b').id);
+    const running = await inspectContainer(engine, addDevcontainer(engine, 'b').id);
     await rejectsWith(removeDevcontainer(engine, running, { volumes: true }), 'E_CONTAINER_RUNNING', /^b is running; pks removes a running container only with --force\.$/);
     assert.equal(engine.containers.size, 1);
     assert.deepEqual(await removeDevcontainer(engine, running, { force: true, volumes: true }), { container: 'b', containerId: running.Id });
@@ -160,7 +147,7 @@ describe('stop, start, restart, rm: each branch', () => {
 
   it('rm of a container that is already gone is the engine\'s 404', async () => {
     const engine = new FakeEngine();
-    const inspect = await inspectContainer(engine, managed(engine, 'a', { state: 'exited' }).id);
+    const inspect = await inspectContainer(engine, addDevcontainer(engine, 'a', { state: 'exited' }).id);
     engine.containers.clear();
     await assert.rejects(removeDevcontainer(engine, inspect, {}), (error: unknown) => isEngineApiError(error, 404));
   });
