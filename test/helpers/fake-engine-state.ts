@@ -22,7 +22,11 @@ export interface FakeContainer {
   /** Unix seconds. */
   created: number;
   exitCode: number;
-  /** Files inside the container by absolute path (what putArchive wrote, or a test put there). */
+  /**
+   * Files inside the container by absolute path (what putArchive wrote, or a
+   * test put there), except those under a volume's mount point: those are
+   * the volume's (see FakeEngine.fileStore).
+   */
   files: Map<string, Buffer>;
   /** What the container printed on stdout. */
   logs: string;
@@ -33,6 +37,8 @@ export interface FakeVolume {
   labels: Record<string, string>;
   /** What /system/df reports (bytes). */
   size?: number;
+  /** Files in the volume, by path relative to its root: every container that mounts it sees them. */
+  files: Map<string, Buffer>;
 }
 
 export interface FakeImage {

@@ -108,7 +108,7 @@ export class FakeEngine implements EngineClient {
   }
 
   addVolume(name: string, labels: Record<string, string> = {}): FakeVolume {
-    const volume = { name, labels };
+    const volume: FakeVolume = { name, labels, files: new Map() };
     this.volumes.set(name, volume);
     return volume;
   }
@@ -139,6 +139,26 @@ export class FakeEngine implements EngineClient {
       if (container.id === idOrName || container.name === name || (idOrName.length >= 12 && container.id.startsWith(idOrName))) return container;
     }
     throw engineError(404, `No such container: ${idOrName}`);
+  }
+
+  /**
+   * Where a file of the container lives: in the volume mounted over its path
+   * (the deepest mount point), as the engine writes through a volume, else
+   * in the container's own files.
+   */
+  fileStore(container: FakeContainer, file: string): { files: Map<string, Buffer>; key: string } {
+    const mount = container.mounts
+      .filter((m) => m.type === 'volume' && (file === m.destination || file.startsWith(`${m.destination.replace(/\/$/, '')}/`)))
+      .sort((a, b) => b.destination.length - a.destination.length)[0];
+    const volume = mount === undefined ? undefined : this.volumes.get(mount.name ?? '');
+    if (mount === undefined || volume === undefined) return { files: container.files, key: file };
+    return { files: volume.files, key: file.slice(mount.destination.replace(/\/$/, '').length + 1) };
+  }
+
+  /** A file as the container sees it (its own, or its volume's); undefined when there is none. */
+  fileIn(idOrName: string, file: string): Buffer | undefined {
+    const { files, key } = this.fileStore(this.container(idOrName), file);
+    return files.get(key);
   }
 
   private image(reference: string): FakeImage | undefined {
@@ -310,13 +330,14 @@ export class FakeEngine implements EngineClient {
     const container = this.container(id);
     const data = await drain(upload.body);
     for (const [name, content] of untar(upload.gzip === true ? gunzipSync(data) : data)) {
-      container.files.set(`${upload.path.replace(/\/$/, '')}/${name}`, content);
+      const { files, key } = this.fileStore(container, `${upload.path.replace(/\/$/, '')}/${name}`);
+      files.set(key, content);
     }
   }
 
   async getArchive(id: string, path: string): Promise<Readable> {
     await this.enter('getArchive', `${id} ${path}`);
-    const content = this.container(id).files.get(path);
+    const content = this.fileIn(id, path);
     if (content === undefined) throw engineError(404, `Could not find the file ${path} in container ${id}`);
     return tarStream([{ type: 'file', name: path.slice(path.lastIndexOf('/') + 1), mode: 0o644, content }]);
   }

@@ -12,26 +12,13 @@ import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcont
 import { runningExecs } from '../../src/core/containers/running-execs.js';
 import { readUploadMarker, writeUploadMarker } from '../../src/core/spawn/volume.js';
 import { isEngineApiError } from '../../src/engine/index.js';
+import { addDevcontainer, type FakeDevcontainerOptions } from '../helpers/fake-devcontainer.js';
 import { FakeEngine, connectionLost, engineError } from '../helpers/fake-engine.js';
 
 const VOLUME = 'pks-alice-app-workspace';
 
 /** A managed dev container of project `project` with its workspace volume. */
-function devcontainer(engine: FakeEngine, name: string, options: { project?: string; state?: 'created' | 'running' | 'exited'; postStart?: string } = {}) {
-  const volume = `${name}-workspace`;
-  engine.addVolume(volume, { [LABELS.managed]: 'true' });
-  return engine.addContainer({
-    name,
-    state: options.state ?? 'running',
-    labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.projectName]: options.project ?? name,
-      [LABELS.volumeName]: volume,
-      ...(options.postStart === undefined ? {} : { [LABELS.metadata]: JSON.stringify([{ postStartCommand: options.postStart }]) }),
-    },
-    mounts: [{ type: 'volume', name: volume, destination: '/workspaces' }],
-  });
-}
+const devcontainer = (engine: FakeEngine, name: string, options: FakeDevcontainerOptions = {}) => addDevcontainer(engine, name, { ...options, volume: true });
 
 describe('lifecycle against the fake engine', () => {
   it('stop and start say when nothing changed; a start runs postStartCommand, an idle start does not', async () => {
@@ -144,7 +131,9 @@ describe('container state read back through the fake engine', () => {
     assert.equal(await readUploadMarker(engine, container.id, layout), undefined);
     await writeUploadMarker(engine, container.id, layout, { '.devcontainer/devcontainer.json': 'ab12' });
     assert.deepEqual(await readUploadMarker(engine, container.id, layout), { configFiles: { '.devcontainer/devcontainer.json': 'ab12' } });
-    assert.ok(container.files.has('/workspaces/.pks-uploads/app'));
+    // Written through to the volume, where a new container on it finds it.
+    assert.ok(engine.volumes.get('pks-a-workspace')?.files.has('.pks-uploads/app'));
+    assert.equal(container.files.size, 0);
   });
 });
 

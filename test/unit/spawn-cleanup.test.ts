@@ -1,11 +1,14 @@
 // The clean-up after a failed spawn, against the in-memory engine: when the
 // container create had no answer, the container is looked up by name,
 // removed only if this run made it, and named in the message when the engine
-// cannot say; a volume still in use is never tried.
+// cannot say; a volume still in use is never tried; what the steps registered
+// is undone last first, and not at all once the container is kept.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SPAWN_OWNER_LABEL, spawnOwner } from '../../src/core/spawn/existing.js';
-import { cleanUpAfterFailure, describeAftermath } from '../../src/core/spawn/failure.js';
+import { SpawnCleanup, undoContainer, undoVolume } from '../../src/core/spawn/cleanup.js';
+import type { SpawnAftermath } from '../../src/core/spawn/failure.js';
+import { describeAftermath } from '../../src/core/spawn/failure.js';
 import { FakeEngine, connectionLost } from '../helpers/fake-engine.js';
 
 const NAME = 'pks-alice-api-1a2b3c4d';
@@ -19,6 +22,14 @@ function engineWith(owner?: string): FakeEngine {
     engine.addContainer({ name: NAME, state: 'created', labels: { [SPAWN_OWNER_LABEL]: owner }, mounts: [{ type: 'volume', name: VOLUME, destination: '/workspaces' }] });
   }
   return engine;
+}
+
+/** What spawn registers, in its order (the volume, then the container), undone after a failure. */
+async function cleanUpAfterFailure(engine: FakeEngine, emit: () => void, created: { id?: string; name: string }, volumeName: string): Promise<SpawnAftermath> {
+  const cleanup = new SpawnCleanup();
+  cleanup.onFailure(undoVolume(volumeName));
+  cleanup.onFailure(undoContainer(created));
+  return cleanup.unwind(engine, emit);
 }
 
 describe('clean-up after a container create with no answer', () => {
@@ -70,5 +81,39 @@ describe('clean-up after a container create with no answer', () => {
       notRemoved: [`the half-created container ${NAME}`, `its new volume ${VOLUME}`],
       reason: 'The connection to the engine failed: socket hang up',
     });
+  });
+});
+
+describe('the clean-up each step registers', () => {
+  it('nothing registered: nothing is left, and nothing is asked of the engine', async () => {
+    const engine = engineWith(spawnOwner());
+    assert.deepEqual(await new SpawnCleanup().unwind(engine, () => undefined), { stage: 'nothing' });
+    assert.deepEqual(engine.calls, []);
+  });
+
+  it('once the container is kept, what was registered before is not undone and the failure leaves the container', async () => {
+    const engine = engineWith(spawnOwner());
+    const id = engine.container(NAME).id;
+    const cleanup = new SpawnCleanup();
+    cleanup.onFailure(undoVolume(VOLUME));
+    cleanup.onFailure(undoContainer({ id, name: NAME }));
+    cleanup.keep({ stage: 'ready', container: NAME, pending: 'hooks' });
+    assert.deepEqual(await cleanup.unwind(engine, () => undefined), { stage: 'ready', container: NAME, pending: 'hooks' });
+    assert.deepEqual(engine.calls, []);
+    assert.equal(engine.containers.size, 1);
+  });
+
+  it('undoes the last registered first, and says so in one notice', async () => {
+    const engine = engineWith(spawnOwner());
+    const id = engine.container(NAME).id;
+    const notices: string[] = [];
+    const cleanup = new SpawnCleanup();
+    cleanup.onFailure(undoVolume(VOLUME));
+    cleanup.onFailure(undoContainer({ id, name: NAME }));
+    await cleanup.unwind(engine, (event) => {
+      if (event.type === 'info') notices.push(event.message);
+    });
+    assert.deepEqual(engine.calls, [`removeContainer ${id}`, `removeVolume ${VOLUME}`]);
+    assert.deepEqual(notices, [`Cleaned up what this run created: container ${id.slice(0, 12)}, volume ${VOLUME}.`]);
   });
 });

@@ -1,6 +1,7 @@
 // What spawn does with a container that already exists for the project:
-// reuse it, or replace it (rebuild) on the same volume, after a three-way
-// drift check; and how it waits for a concurrent spawn of the same project.
+// find it, start it, check it for drift (three ways) before plan.ts decides
+// to reuse or replace it (rebuild, on the same volume), say why; and how it
+// waits for a concurrent spawn of the same project.
 
 import { cp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { writeHostFilesIntoVolume } from './config-sync.js';
 import { readContainerFile } from './container-files.js';
 import { CONFIG_FILES_LABEL, assessDrift, configFilePaths, hostFileDigests, parseFilesLabel, volumeFileDigests } from './drift.js';
 import type { SpawnIdentity } from './naming.js';
+import type { ExistingReason } from './plan.js';
 import type { SpawnEvent, SpawnRequest } from './types.js';
 import { writeUploadMarker, type UploadMarker } from './volume.js';
 import { inWorkspace, type WorkspaceLayout } from './workspace-layout.js';
@@ -70,6 +72,17 @@ export function ownerIsGone(labels: Readonly<Record<string, string>>): boolean {
     return systemErrorCode(error) === 'ESRCH';
   }
 }
+
+/** When a container still in the `created` state is taken as left behind. */
+export function unfinishedStaleAt(existing: ContainerInspect): number {
+  return Date.parse(existing.Created) + UNFINISHED_AFTER_MS;
+}
+
+/** Never started, and nobody is at work on it: it is that old, or its pks process (of this machine) ended. */
+export function isAbandoned(existing: ContainerInspect): boolean {
+  return Date.now() >= unfinishedStaleAt(existing) || ownerIsGone(existing.Config.Labels ?? {});
+}
+
 const PEER_WAIT_MS = 10 * 60 * 1000;
 const PEER_APPEAR_MS = 10_000;
 
@@ -104,12 +117,17 @@ export async function waitForPeerSpawn(engine: EngineClient, name: string, signa
   throw new OperationError('E_INTERRUPTED', `Interrupted while waiting for another spawn to create ${name}.`);
 }
 
-export interface ExistingDecision {
-  action: 'reuse' | 'replace';
+/** What the drift check found. */
+export interface DriftCheck {
+  /** Reloaded when the container's edits were copied here. */
   loaded: LoadedDevcontainerConfig;
+  /** This machine's configuration is not the one the container was created from. */
+  changed: boolean;
+  /** What changed, for the message: `.devcontainer/devcontainer.json changed since x was created:`. */
+  changedText: string;
 }
 
-interface DecideInput {
+interface DriftInput {
   request: SpawnRequest;
   existing: ContainerInspect;
   /** Where the existing container has its workspace. */
@@ -129,15 +147,17 @@ async function backUpHostConfig(loaded: LoadedDevcontainerConfig): Promise<strin
   return backup;
 }
 
-export async function decideExisting(input: DecideInput): Promise<ExistingDecision> {
+/**
+ * Compares the configuration three ways (this machine, the container's
+ * label, the copy in its volume). Files edited inside the container are
+ * settled first: kept (copied here, after a backup) or discarded, as
+ * --prefer or the user says; without an answer, E_CONFIG_EDITED_INSIDE.
+ */
+export async function checkDrift(input: DriftInput): Promise<DriftCheck> {
   const { request, existing, layout, marker, emit } = input;
   const { engine } = request.target;
   let loaded = input.loaded;
   const name = existing.Name.replace(/^\//, '');
-  if (request.force) {
-    emit({ type: 'info', message: `Replacing ${name} (--force); the workspace volume and its files are kept.` });
-    return { action: 'replace', loaded };
-  }
   const labels = existing.Config.Labels ?? {};
   const spawnFiles = parseFilesLabel(labels[CONFIG_FILES_LABEL]);
   // How pks last left the files in the volume; volumes of an earlier pks
@@ -181,15 +201,23 @@ export async function decideExisting(input: DecideInput): Promise<ExistingDecisi
   const changed = otherConfig
     ? `${name} was created from ${path.relative(loaded.projectPath, labels[LABELS.configFile] ?? '')}, not ${path.relative(loaded.projectPath, loaded.configFile)}:`
     : `${drift.hostFiles.length > 0 ? drift.hostFiles.join(', ') : 'the configuration'} changed since ${name} was created:`;
-  if (request.rebuild === 'always') {
-    emit({ type: 'info', message: `Rebuilding ${name}${request.rebuildReason === undefined ? '' : ` (${request.rebuildReason})`}.` });
-    return { action: 'replace', loaded };
+  return { loaded, changed: hostChanged, changedText: changed };
+}
+
+/** Why the existing container is replaced, or reused in spite of a change: the message that says so. */
+export function existingMessage(reason: ExistingReason, name: string, request: SpawnRequest, changedText: string | undefined): SpawnEvent | undefined {
+  switch (reason) {
+    case 'unfinished':
+      return { type: 'info', message: `${name} was left unfinished by an earlier spawn: replacing it.` };
+    case 'force':
+      return { type: 'info', message: `Replacing ${name} (--force); the workspace volume and its files are kept.` };
+    case 'rebuild':
+      return { type: 'info', message: `Rebuilding ${name}${request.rebuildReason === undefined ? '' : ` (${request.rebuildReason})`}.` };
+    case 'drift':
+      return { type: 'info', message: `${changedText ?? ''} rebuilding it (the workspace volume is kept).` };
+    case 'no-rebuild':
+      return { type: 'warning', message: `${changedText ?? ''} reusing it anyway (--no-rebuild).` };
+    case 'unchanged':
+      return undefined;
   }
-  if (!hostChanged) return { action: 'reuse', loaded };
-  if (request.rebuild === 'never') {
-    emit({ type: 'warning', message: `${changed} reusing it anyway (--no-rebuild).` });
-    return { action: 'reuse', loaded };
-  }
-  emit({ type: 'info', message: `${changed} rebuilding it (the workspace volume is kept).` });
-  return { action: 'replace', loaded };
 }

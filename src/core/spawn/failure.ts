@@ -1,19 +1,18 @@
-// When spawn fails or is interrupted: remove what this run created (when the
-// engine can still be reached), and say in the error which host, which step,
-// and what was left behind — so that "run the same command again" is advice
-// the user can trust. Spawn converges: a container left half-created is
-// replaced (or waited for) and an unfinished upload is redone by the next run.
+// When spawn fails or is interrupted: what this run created is removed (when
+// the engine can still be reached; cleanup.ts), and the error says which
+// host, which step, and what was left behind — so that "run the same command
+// again" is advice the user can trust. Spawn converges: a container left
+// half-created is replaced (or waited for) and an unfinished upload is redone
+// by the next run.
 
 import type { ErrorCode } from '../../common/error-codes.js';
-import { ExitCode, OperationError, PksError, errorMessage, isPksError } from '../../common/errors.js';
+import { ExitCode, OperationError, PksError, isPksError } from '../../common/errors.js';
 import { PassThrough } from 'node:stream';
-import { isEngineApiError, type EngineClient } from '../../engine/index.js';
-import { inspectContainer, type ContainerInspect } from '../containers/container-info.js';
+import type { EngineClient } from '../../engine/index.js';
+import type { ContainerInspect } from '../containers/container-info.js';
 import { mergedFromLabels } from '../containers/hooks.js';
 import { streamLogs } from '../containers/logs.js';
-import { SPAWN_OWNER_LABEL, removeContainer, spawnOwner } from './existing.js';
-import type { SpawnEvent, SpawnPhase } from './types.js';
-import { removeVolume } from './volume.js';
+import type { SpawnPhase } from './types.js';
 
 /** What a failed run leaves on the engine. */
 export type SpawnAftermath =
@@ -35,78 +34,6 @@ const UNREACHABLE_CODES: ReadonlySet<ErrorCode> = new Set([
   'E_ENGINE_UNREACHABLE',
   'E_ENGINE_TIMEOUT',
 ]);
-
-/**
- * The container a create with no answer may have made, by its name; only
- * this run's (its owner label): a concurrent spawn of the project may have
- * made one of that name. Undefined when there is none of this run's.
- */
-async function madeByThisRun(engine: EngineClient, name: string): Promise<{ id: string; name: string } | 'another spawn' | undefined> {
-  try {
-    const found = await inspectContainer(engine, name);
-    return found.Config.Labels?.[SPAWN_OWNER_LABEL] === spawnOwner() ? { id: found.Id, name } : 'another spawn';
-  } catch (error) {
-    if (isEngineApiError(error, 404)) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Removes the container and the volume this run created (a container without
- * an id: its create had no answer, so it is looked up by name). Once the
- * container cannot be removed the volume cannot either (it is in use, or the
- * engine is out of reach), so it is not tried: one wait for an unreachable
- * host is enough.
- */
-export async function cleanUpAfterFailure(
-  engine: EngineClient,
-  emit: (event: SpawnEvent) => void,
-  created: { id?: string; name: string } | undefined,
-  volumeName: string | undefined,
-): Promise<SpawnAftermath> {
-  const removed: string[] = [];
-  const notRemoved: string[] = [];
-  const shortIds: string[] = [];
-  let reason: string | undefined;
-  const attempt = async (what: string, work: () => Promise<void>): Promise<boolean> => {
-    try {
-      await work();
-      removed.push(what);
-      return true;
-    } catch (error) {
-      notRemoved.push(what);
-      reason ??= errorMessage(error).replace(/\.$/, '');
-      return false;
-    }
-  };
-  let container: { id?: string; name: string } | undefined = created;
-  let containerGone = true;
-  if (created !== undefined && created.id === undefined) {
-    try {
-      const found = await madeByThisRun(engine, created.name);
-      container = found === 'another spawn' ? undefined : found;
-      // That spawn's container uses the volume now.
-      if (found === 'another spawn') volumeName = undefined;
-    } catch (error) {
-      notRemoved.push(`the container ${created.name} (if the engine created it before the connection broke)`);
-      reason = errorMessage(error).replace(/\.$/, '');
-      containerGone = false;
-      container = undefined;
-    }
-  }
-  if (container?.id !== undefined) {
-    const { id } = container;
-    containerGone = await attempt(`the half-created container ${container.name}`, () => removeContainer(engine, id));
-    if (containerGone) shortIds.push(`container ${id.slice(0, 12)}`);
-  }
-  if (volumeName !== undefined) {
-    if (!containerGone) notRemoved.push(`its new volume ${volumeName}`);
-    else if (await attempt(`its new volume ${volumeName}`, () => removeVolume(engine, volumeName))) shortIds.push(`volume ${volumeName}`);
-  }
-  if (shortIds.length > 0) emit({ type: 'info', message: `Cleaned up what this run created: ${shortIds.join(', ')}.` });
-  if (removed.length === 0 && notRemoved.length === 0) return { stage: 'nothing' };
-  return { stage: 'cleaned', removed, notRemoved, ...(reason === undefined ? {} : { reason }) };
-}
 
 function sentenceList(items: readonly string[]): string {
   const text = items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;

@@ -1,0 +1,219 @@
+// The steps that make a new container (the first, or one that replaces the
+// existing container on its volume): image, volume, container, workspace,
+// start, hooks. The volume and the container register their removal until
+// the container starts; from then on it is kept.
+
+import { OperationError, errorMessage } from '../../common/errors.js';
+import { serializeMetadataLabel, substituteEntries, substitutionContext } from '../../devcontainer/index.js';
+import { prepareImage, type PreparedImage } from '../../image/index.js';
+import { isEngineApiError } from '../../engine/index.js';
+import { inspectContainer } from '../containers/container-info.js';
+import { remoteFlagOf } from '../remote/engine-target.js';
+import { LABELS } from '../containers/labels.js';
+import { undoContainer, undoVolume } from './cleanup.js';
+import { syncConfigIntoVolume } from './config-sync.js';
+import { buildContainerSpec } from './container-spec.js';
+import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
+import { SPAWN_OWNER_LABEL, removeContainer, spawnOwner, waitForPeerSpawn } from './existing.js';
+import type { StepRunner } from './execute.js';
+import { containerExitedError } from './failure.js';
+import { volumeNameFor } from './naming.js';
+import type { SpawnStep } from './plan.js';
+import { nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
+import { checkConfiguredUsers } from './users.js';
+import { ensureVolume, readUploadMarker } from './volume.js';
+import { workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
+
+function remoteUserOf(prepared: PreparedImage): string {
+  const user = prepared.merged.remoteUser ?? prepared.merged.containerUser ?? prepared.imageUser;
+  return user === '' ? 'root' : user;
+}
+
+function containerLabels(run: SpawnRun, prepared: PreparedImage, extra: {
+  layout: WorkspaceLayout;
+  volumeName: string;
+  remoteUser: string;
+  configFiles: Record<string, string>;
+}): Record<string, string> {
+  const { request, loaded } = run;
+  const metadata = substituteEntries(prepared.metadata, substitutionContext(loaded, request.env));
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.projectName]: run.identity.projectName,
+    [LABELS.projectPath]: loaded.projectPath,
+    [LABELS.spawnDate]: new Date().toISOString(),
+    [LABELS.remoteHost]: request.target.hostId,
+    [LABELS.volumeName]: extra.volumeName,
+    [LABELS.workspaceFolder]: loaded.workspaceFolder,
+    [LABELS.workspaceRoot]: extra.layout.root,
+    [LABELS.spawnedBy]: request.localUser,
+    [LABELS.remoteUser]: extra.remoteUser,
+    [LABELS.configHash]: loaded.configHash.hash,
+    [LABELS.localFolder]: loaded.projectPath,
+    [LABELS.configFile]: loaded.configFile,
+    [LABELS.metadata]: serializeMetadataLabel(metadata),
+    [CONFIG_FILES_LABEL]: JSON.stringify(extra.configFiles),
+    [SPAWN_OWNER_LABEL]: spawnOwner(),
+  };
+}
+
+const madeOf = (run: SpawnRun) => needed(run.made, 'the new container');
+const idOf = (run: SpawnRun) => needed(run.containerId, 'the new container id');
+const preparedOf = (run: SpawnRun) => needed(run.prepared, 'the image');
+
+/** Starts the new container; from here on it is kept, whatever fails. */
+async function start(run: SpawnRun): Promise<void> {
+  const id = idOf(run);
+  await run.clock.run('start', 'Starting the container', () => run.engine.startContainer(id));
+  run.cleanup.keep({ stage: 'ready', container: run.containerName, pending: 'hooks' });
+}
+
+type NewContainerStep = Exclude<SpawnStep, 'wait-for-other' | 'use-other' | 'read-marker' | 'check-drift' | 'reuse' | 'start-existing' | 'resume-upload' | 'finish-hooks' | 'replace'>;
+
+export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
+  async 'prepare-image'(run) {
+    const { request, emit, engine } = run;
+    run.prepared = await run.clock.run('image', 'Preparing the image', () =>
+      prepareImage(engine, run.loaded, {
+        env: request.env,
+        onProgress: (event) => emit(event),
+        signal: request.signal,
+        noCache: request.noCache,
+        labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
+      }),
+    );
+  },
+
+  async 'remove-old'(run) {
+    const old = needed(run.existing, 'the container to replace');
+    await run.clock.run('container', `Removing the old container ${nameOf(old)}`, () => removeContainer(run.engine, old.Id));
+  },
+
+  async 'build-spec'(run) {
+    const { request, loaded, engine } = run;
+    const prepared = preparedOf(run);
+    const volumeName = request.volumeName ?? run.reuseVolume ?? volumeNameFor(run.identity);
+    const remoteUser = remoteUserOf(prepared);
+    const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
+    const layout = workspaceLayout(loaded, run.dirName);
+    const labels = containerLabels(run, prepared, { layout, volumeName, remoteUser, configFiles });
+    const spec = buildContainerSpec({
+      imageName: prepared.imageName,
+      merged: prepared.merged,
+      labels,
+      volumeName,
+      volumeMountPoint: layout.mountPoint,
+      workspaceFolder: loaded.workspaceFolder,
+      remote: engine.kind === 'ssh',
+      overrideCommandDefault: true,
+      appPort: loaded.config.appPort,
+    });
+    for (const message of spec.warnings) run.emit({ type: 'warning', message });
+    run.made = { volumeName, remoteUser, configFiles, layout, labels, spec };
+  },
+
+  async 'ensure-volume'(run) {
+    const { volumeName, labels } = madeOf(run);
+    const created = await run.clock.run('volume', `Preparing the workspace volume ${volumeName}`, () =>
+      ensureVolume(run.engine, volumeName, { ...labels, [LABELS.metadata]: '' }),
+    );
+    run.createdVolume = created;
+    // Never a volume that was there before: it holds someone's work.
+    if (created) run.cleanup.onFailure(undoVolume(volumeName));
+  },
+
+  async 'create-container'(run) {
+    const { engine, containerName, cleanup } = run;
+    const { spec } = madeOf(run);
+    const created = await run.clock.run('container', `Creating the container ${containerName}`, async () => {
+      try {
+        return await engine.createContainer(containerName, spec.body);
+      } catch (error) {
+        if (isEngineApiError(error, 409)) return undefined;
+        // The create went out and no answer came back (the connection
+        // broke, or Ctrl-C): the engine may have made the container all the same.
+        if (!isEngineApiError(error)) cleanup.onFailure(undoContainer({ name: containerName }));
+        throw error;
+      }
+    });
+    if (created === undefined) return { observed: { createAnswer: 'name-taken' } };
+    run.containerId = created;
+    cleanup.onFailure(undoContainer({ id: created, name: containerName }));
+    return { observed: { createAnswer: 'created' } };
+  },
+
+  async 'wait-for-name-holder'(run) {
+    const { containerName } = run;
+    // Another spawn of the same project created it first: use theirs.
+    run.emit({ type: 'info', message: `Another spawn of this project is creating ${containerName}; waiting for it.` });
+    const peer = await run.clock.run('start', 'Waiting for the other spawn', () => waitForPeerSpawn(run.engine, containerName, run.request.signal));
+    if (peer.state === 'running') run.other = peer.inspect;
+    return { observed: { nameHolder: peer.state } };
+  },
+
+  async 'other-failed'(run) {
+    throw new OperationError('E_PEER_SPAWN_FAILED', `Another spawn of this project was creating ${run.containerName} and did not finish.`, {
+      hint: 'Run the same command again.',
+    });
+  },
+
+  async 'check-container'(run) {
+    const { engine } = run;
+    const id = idOf(run);
+    const prepared = preparedOf(run);
+    const { layout, remoteUser } = madeOf(run);
+    // Before anything is uploaded or run: a user missing from the image
+    // fails here, and this run's container and volume are removed. A new
+    // volume is empty: no need to ask whether an upload finished there.
+    const [marker, owner] = await Promise.all([
+      run.createdVolume === true ? undefined : readUploadMarker(engine, id, layout),
+      checkConfiguredUsers(engine, id, {
+        remoteUser,
+        configRemoteUser: prepared.merged.remoteUser,
+        containerUser: prepared.merged.containerUser,
+        imageUser: prepared.imageUser,
+        imageName: prepared.imageName,
+      }),
+    ]);
+    run.volumeMarker = marker;
+    run.owner = owner;
+    return { observed: { volumeUploaded: marker !== undefined } };
+  },
+
+  async upload(run) {
+    const { layout, remoteUser, configFiles } = madeOf(run);
+    await sendWorkspace(run, { id: idOf(run), layout, remoteUser, owner: run.owner, configFiles });
+  },
+
+  async 'sync-config'(run) {
+    const { request, emit, engine, loaded } = run;
+    const { layout, remoteUser, configFiles } = madeOf(run);
+    const marker = needed(run.volumeMarker, "the volume's upload marker");
+    emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
+    const into = { layout, projectPath: loaded.projectPath, remoteUser };
+    // A nicety: when it fails, the container still starts (the next spawn
+    // may then ask about the volume's copy of the configuration).
+    try {
+      const updated = await syncConfigIntoVolume(engine, idOf(run), into, configFiles, marker.configFiles ?? run.previousRecord);
+      if (updated.length > 0) emit({ type: 'info', message: `Updated the volume's ${updated.join(', ')} to this machine's version.` });
+    } catch (error) {
+      if (request.signal?.aborted === true) throw error;
+      emit({ type: 'warning', message: `Could not bring the volume's copy of the configuration up to date: ${errorMessage(error)}` });
+    }
+  },
+
+  start,
+
+  async 'verify-running'(run) {
+    const inspect = await inspectContainer(run.engine, idOf(run));
+    if (!inspect.State.Running) throw await containerExitedError(run.engine, inspect, remoteFlagOf(run.request.target.hostId));
+    run.inspect = inspect;
+  },
+
+  async 'run-hooks'(run, plan) {
+    const inspect = needed(run.inspect, 'the started container');
+    await run.clock.run('hooks', 'Running lifecycle hooks', () => runHooks(run, inspect, { freshContainer: true }));
+    // The result needs the id, name and labels only, which hooks do not change.
+    return { result: resultFor(run, inspect, needed(plan.outcome, 'the outcome')) };
+  },
+};
