@@ -22,20 +22,22 @@ export interface ExecFlags {
 }
 
 /**
- * Commander cannot tell `exec box -- ls` from `exec -- box ls`: both give
- * operands [box, ls]. What follows `--` on the command line decides: when the
- * first operand came after it, no container was named.
+ * Everything after the container is the command (as `docker exec`), so
+ * commander hands over `exec box -- ls` as [box, --, ls]: that first `--` only
+ * separates. `exec -- box ls` gives [box, ls]: when the first operand came
+ * after the `--` on the command line, no container was named.
  */
 export function splitExecOperands(
   container: string | undefined,
-  command: readonly string[],
+  operands: readonly string[],
   rawArgs: readonly string[] | undefined,
 ): { container: string | undefined; command: string[] } {
+  const command = operands[0] === '--' ? operands.slice(1) : [...operands];
   const dash = rawArgs?.indexOf('--') ?? -1;
   if (container !== undefined && rawArgs !== undefined && dash >= 0 && rawArgs.length - dash - 1 === command.length + 1) {
     return { container: undefined, command: [container, ...command] };
   }
-  return { container, command: [...command] };
+  return { container, command };
 }
 
 /** The whole command line as given to the root program (commander keeps it there only). */
