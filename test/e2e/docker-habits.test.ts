@@ -61,4 +61,43 @@ describe('exec takes the command as docker exec does', () => {
   });
 });
 
-void leftovers;
+describe('rm and list as docker rm -f and docker ps -q', () => {
+  it('rm --force removes a running container without a terminal and without --yes', async () => {
+    const box = await spawned();
+    const result = await sandbox.run(['devcontainer', 'rm', '--force', box.container]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Removed the container/);
+    assert.deepEqual((await leftovers(fixture.engine('local'), box.project.dir)).containers, []);
+    const short = await spawned();
+    const dashF = await sandbox.run(['devcontainer', 'rm', '-f', short.container, '--volumes']);
+    assert.equal(dashF.code, 0, dashF.stderr);
+    assert.deepEqual(await leftovers(fixture.engine('local'), short.project.dir), { containers: [], volumes: [] });
+  });
+
+  it('rm without --force still asks, and without a terminal names the flag instead', async () => {
+    const box = await spawned();
+    const stopped = await sandbox.run(['devcontainer', 'stop', box.container]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const result = await sandbox.run(['devcontainer', 'rm', box.container]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot ask without a terminal\.\n {2}hint: Pass --yes to confirm\./);
+    assert.equal((await leftovers(fixture.engine('local'), box.project.dir)).containers.length, 1, 'nothing removed');
+  });
+
+  it('list -q prints container IDs only, one per line; -aq includes stopped ones', async () => {
+    const running = await spawned();
+    const stopped = await spawned();
+    assert.equal((await sandbox.run(['devcontainer', 'stop', stopped.container])).code, 0);
+    const quiet = await sandbox.run(['devcontainer', 'list', '-q']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    const ids = quiet.stdout.trimEnd().split('\n');
+    for (const id of ids) assert.match(id, /^[0-9a-f]{12}$/, quiet.stdout);
+    assert.ok(ids.includes(running.id.slice(0, 12)), quiet.stdout);
+    assert.ok(!ids.includes(stopped.id.slice(0, 12)), 'a stopped container only with -a');
+    assert.equal(quiet.stderr, '');
+    const all = await sandbox.run(['devcontainer', 'list', '-aq']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok(all.stdout.split('\n').includes(stopped.id.slice(0, 12)), all.stdout);
+    assert.equal((await sandbox.run(['devcontainer', 'list', '--quiet', '--format', 'json'])).code, 2);
+  });
+});

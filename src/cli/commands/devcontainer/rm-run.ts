@@ -25,7 +25,8 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
     });
   }
   const volume = workspaceVolumeOf(inspect);
-  if (flags.yes !== true) {
+  // --force is docker rm -f: the user said it already, so no question either.
+  if (flags.yes !== true && flags.force !== true) {
     const volumeNote = volume === undefined ? '' : flags.volumes === true ? ` and its workspace volume ${volume} (the work in it is lost)` : ` (the workspace volume ${volume} is kept)`;
     const running = inspect.State.Running ? 'the running dev container ' : 'the dev container ';
     const yes = await ctx.prompter.confirm(`Remove ${running}${containerLabel(found)}${volumeNote}?`, { flag: '--yes' });
