@@ -6,6 +6,7 @@ import { Command, CommanderError, Help, Option, type CommandUnknownOpts } from '
 import packageJson from '../../package.json' with { type: 'json' };
 import { ExitCode } from '../common/errors.js';
 import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
+import { suggestSynonyms } from './command-synonyms.js';
 import { devcontainerCommand } from './commands/devcontainer.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
@@ -110,6 +111,7 @@ export function buildProgram(ctx: CommandContext) {
       ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text' });
     });
 
+  suggestSynonyms(program);
   program.addCommand(devcontainerCommand(ctx));
   program.addCommand(remoteCommand(ctx));
   applyToTree(program, (command) => {
@@ -117,7 +119,10 @@ export function buildProgram(ctx: CommandContext) {
     // (`pks devcontainer list --verbose`), listed once in `pks --help`.
     command.addOption(verboseOption().hideHelp());
     command.addOption(logFormatOption().hideHelp());
-    if (command.commands.length > 0) command.enablePositionalOptions().configureHelp(HELP);
+    if (command.commands.length > 0) {
+      command.enablePositionalOptions().configureHelp(HELP);
+      suggestSynonyms(command);
+    }
     command.exitOverride();
     command.showSuggestionAfterError(true);
     command.showHelpAfterError(helpAfterError);

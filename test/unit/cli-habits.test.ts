@@ -1,0 +1,54 @@
+// Command lines typed out of habit from docker, the Dev Container CLI and ssh,
+// run in-process: what pks answers before any engine is contacted.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runInProcess } from '../helpers/memory-io.js';
+
+interface Row {
+  argv: string[];
+  code: number;
+  stdout?: RegExp;
+  stderr: RegExp;
+}
+
+// An engine that cannot be there: a row that reaches one fails on it (exit 1) instead of on the command line.
+const ENV = { HOME: '/nonexistent-pks-home', PKS_HOME: '/nonexistent-pks-home/.pks', DOCKER_HOST: 'unix:///nonexistent-pks.sock' };
+
+const unknownWithSuggestion = (word: string, suggestion: string): RegExp => new RegExp(`^error: unknown command '${word}'\\n\\(Did you mean ${suggestion}\\?\\)\\n`);
+
+const synonyms: Row[] = [
+  { argv: ['devcontainer', 'up'], code: 2, stderr: unknownWithSuggestion('up', 'spawn') },
+  { argv: ['dc', 'up', '--remote', 'r1'], code: 2, stderr: unknownWithSuggestion('up', 'spawn') },
+  { argv: ['devcontainer', 'ssh', 'webapp'], code: 2, stderr: unknownWithSuggestion('ssh', 'shell') },
+  { argv: ['dc', 'ps'], code: 2, stderr: unknownWithSuggestion('ps', 'list') },
+  { argv: ['dc', 'remove', 'webapp'], code: 2, stderr: unknownWithSuggestion('remove', 'rm') },
+  { argv: ['dc', 'attach'], code: 2, stderr: unknownWithSuggestion('attach', 'connect') },
+  { argv: ['remote', 'delete', 'h1'], code: 2, stderr: unknownWithSuggestion('delete', 'remove') },
+  // A devcontainer verb without its group.
+  { argv: ['spawn', '.'], code: 2, stderr: unknownWithSuggestion('spawn', 'devcontainer spawn') },
+  { argv: ['up'], code: 2, stderr: unknownWithSuggestion('up', 'devcontainer spawn') },
+  { argv: ['ls'], code: 2, stderr: unknownWithSuggestion('ls', 'devcontainer list') },
+  // Suggestions by spelling are still commander's.
+  { argv: ['devcontainer', 'lst'], code: 2, stderr: /unknown command 'lst'\n\(Did you mean one of list, ls\?\)/ },
+  { argv: ['dc', 'constructor'], code: 2, stderr: /^error: unknown command 'constructor'\n\(run with --help/ },
+];
+
+describe('an unknown command that another tool uses gets the pks command suggested', () => {
+  for (const row of synonyms) {
+    it(`pks ${row.argv.join(' ')}`, async () => {
+      const result = await runInProcess(row.argv, ENV);
+      assert.equal(result.code, row.code, result.stderr);
+      assert.match(result.stderr, row.stderr);
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  it('remote rm and remote ls are remote remove and remote list', async () => {
+    const removed = await runInProcess(['remote', 'rm', 'nothere', '--yes'], ENV);
+    assert.equal(removed.code, 2, removed.stderr);
+    assert.match(removed.stderr, /^error: Unknown remote host "nothere"\./);
+    const listed = await runInProcess(['remote', 'ls', '--format', 'json'], ENV);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+  });
+});
