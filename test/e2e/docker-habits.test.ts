@@ -101,3 +101,30 @@ describe('rm and list as docker rm -f and docker ps -q', () => {
     assert.equal((await sandbox.run(['devcontainer', 'list', '--quiet', '--format', 'json'])).code, 2);
   });
 });
+
+describe('the commands spawn suggests name the container as list shows it', () => {
+  it('suggests shell and connect with the project name, and the container name when the project name is shared', async () => {
+    const name = `habit-${Date.now().toString(36)}`;
+    const first = await fixture.project('local', { '.devcontainer/devcontainer.json': BUSYBOX }, { name });
+    const summary = await sandbox.run(['devcontainer', 'spawn', first.dir, '--no-launch'], { timeoutMs: 180_000 });
+    assert.equal(summary.code, 0, summary.stderr);
+    assert.match(summary.stdout, new RegExp(`^shell +pks devcontainer shell ${name}$`, 'm'));
+    assert.match(summary.stdout, new RegExp(`^connect +pks devcontainer connect ${name}$`, 'm'));
+    assert.doesNotMatch(summary.stdout, /exec .* -it -- sh/);
+
+    // A second folder of the same name: the project name no longer picks one container.
+    const second = await fixture.project('local', { '.devcontainer/devcontainer.json': BUSYBOX }, { name });
+    const again = await sandbox.run(['devcontainer', 'spawn', second.dir, '--no-launch'], { timeoutMs: 180_000 });
+    assert.equal(again.code, 0, again.stderr);
+    const container = /^container +(\S+) \(/m.exec(again.stdout)?.[1] ?? '';
+    assert.match(container, /^pks-/);
+    assert.match(again.stdout, new RegExp(`^shell +pks devcontainer shell ${container}$`, 'm'));
+  });
+
+  it('rm of a running container suggests stop with the project name', async () => {
+    const box = await spawned();
+    const result = await sandbox.run(['devcontainer', 'rm', box.container, '--yes']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`hint: Stop it first \\(pks devcontainer stop ${box.project.name}\\), or pass --force\\.`));
+  });
+});

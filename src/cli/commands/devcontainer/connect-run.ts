@@ -32,7 +32,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     let start = flags.restartIfStopped === true;
     if (!start && !ctx.prompter.interactive) {
       throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}.`, {
-        hint: `Pass --restart-if-stopped to start it (postStartCommand runs), or: pks devcontainer start ${name}${found.remoteFlag}`,
+        hint: `Pass --restart-if-stopped to start it (postStartCommand runs), or: pks devcontainer start ${found.reference}${found.remoteFlag}`,
       });
     }
     start ||= await ctx.prompter.confirm(`The dev container ${name} is ${inspect.State.Status}. Start it?`, { flag: '--restart-if-stopped', defaultAnswer: true });

@@ -75,7 +75,7 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
   if (!inspect.State.Running) {
     const name = found.container.name;
     throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}: nothing can run in it.`, {
-      hint: `Start it first: pks devcontainer start ${name}${found.remoteFlag}`,
+      hint: `Start it first: pks devcontainer start ${found.reference}${found.remoteFlag}`,
     });
   }
   const settings = execSettings(inspect, { user: flags.user, workdir: flags.workdir, env: flags.env });

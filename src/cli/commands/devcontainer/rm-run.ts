@@ -21,7 +21,7 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
   const inspect = await inspectContainer(engine, found.container.containerId);
   if (inspect.State.Running && flags.force !== true) {
     throw new OperationError('E_CONTAINER_RUNNING', `${containerLabel(found)} is running; pks removes a running container only with --force.`, {
-      hint: `Stop it first (pks devcontainer stop ${found.container.name}${found.remoteFlag}), or pass --force.`,
+      hint: `Stop it first (pks devcontainer stop ${found.reference}${found.remoteFlag}), or pass --force.`,
     });
   }
   const volume = workspaceVolumeOf(inspect);

@@ -8,13 +8,15 @@ import { OperationError, UsageError, errorMessage } from '../../../common/errors
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/engine-target.js';
 import { commandArgvs } from '../../../core/hooks.js';
 import { LOCAL_HOST_ID } from '../../../core/labels.js';
-import { localUserName } from '../../../core/owner.js';
+import { listDevcontainers } from '../../../core/discovery.js';
+import { isOwnedBy, localUserName } from '../../../core/owner.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { vscodeContainerUri } from '../../../core/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
+import { containerReference } from '../../container-reference.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
 import { present } from '../../present.js';
@@ -148,6 +150,23 @@ export async function runSpawn(ctx: Context, format: 'text' | 'json', request: O
     throw error;
   }
   renderer.finish();
-  present(ctx.reporter, format, result, spawnResultView(request.target));
+  const reference = format === 'text' ? await spawnedReference(ctx, request, result) : result.containerName;
+  present(ctx.reporter, format, result, spawnResultView(request.target, reference));
   return result;
+}
+
+/**
+ * How the summary's commands name the container: by its project when that
+ * names it alone on the engine (the user's own first, as those commands look).
+ * One more list of the engine, for people only; if it fails, the container name.
+ */
+async function spawnedReference(ctx: Context, request: Pick<SpawnRequest, 'target' | 'localUser'>, result: SpawnResult): Promise<string> {
+  try {
+    const listed = await listDevcontainers(request.target.engine, request.target.hostId, { all: true });
+    const spawned = listed.find((c) => c.containerId === result.containerId);
+    return spawned === undefined ? result.containerName : containerReference(listed, spawned, (c) => isOwnedBy(c, request.localUser));
+  } catch (error) {
+    ctx.reporter.debug(`listing the engine for the summary failed: ${errorMessage(error)}`);
+    return result.containerName;
+  }
 }
