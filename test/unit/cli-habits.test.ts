@@ -1,7 +1,10 @@
 // Command lines typed out of habit from docker, the Dev Container CLI and ssh,
 // run in-process: what pks answers before any engine is contacted.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
 import { runInProcess } from '../helpers/memory-io.js';
 
 interface Row {
@@ -11,8 +14,11 @@ interface Row {
   stderr: RegExp;
 }
 
-// An engine that cannot be there: a row that reaches one fails on it (exit 1) instead of on the command line.
-const ENV = { HOME: '/nonexistent-pks-home', PKS_HOME: '/nonexistent-pks-home/.pks', DOCKER_HOST: 'unix:///nonexistent-pks.sock' };
+// A HOME of this test's own, and an engine that cannot be there: a row that
+// gets past the command line fails on it (exit 1) instead.
+const home = mkdtempSync(path.join(tmpdir(), 'pks-habits-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+const ENV = { HOME: home, PKS_HOME: path.join(home, '.pks'), DOCKER_HOST: `unix://${path.join(home, 'no-engine.sock')}` };
 
 const unknownWithSuggestion = (word: string, suggestion: string): RegExp => new RegExp(`^error: unknown command '${word}'\\n\\(Did you mean ${suggestion}\\?\\)\\n`);
 
@@ -50,5 +56,31 @@ describe('an unknown command that another tool uses gets the pks command suggest
     const listed = await runInProcess(['remote', 'ls', '--format', 'json'], ENV);
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(JSON.parse(listed.stdout), []);
+  });
+});
+
+const conflicts: Row[] = [
+  { argv: ['remote', 'add', 'h1', '--host', 'h.example.test', '--no-test', '--accept-new-host-key'], code: 2, stderr: /^error: option '--accept-new-host-key' cannot be used with option '--no-test'\n/ },
+  { argv: ['remote', 'add', 'h1', '--host', 'h.example.test', '--timeout', '3', '--no-test'], code: 2, stderr: /^error: option '--timeout <seconds>' cannot be used with option '--no-test'\n/ },
+  { argv: ['devcontainer', 'spawn', '.', '--no-launch', '--ide', 'code'], code: 2, stderr: /^error: --ide code cannot be combined with --no-launch\.\n {2}hint: Drop one/ },
+  { argv: ['devcontainer', 'connect', 'webapp', '--ide', 'code-insiders', '--no-launch'], code: 2, stderr: /^error: --ide code-insiders cannot be combined with --no-launch\./ },
+  { argv: ['devcontainer', 'spawn', '.', '--rebuild', '--no-rebuild'], code: 2, stderr: /^error: option '--no-rebuild' cannot be used with option '--rebuild'\n/ },
+  { argv: ['devcontainer', 'list', '-q', '--format', 'json'], code: 2, stderr: /^error: option '-q, --quiet' cannot be used with option '--format <format>'\n/ },
+];
+
+describe('flags that contradict each other are refused (exit 2) before anything is done', () => {
+  for (const row of conflicts) {
+    it(`pks ${row.argv.join(' ')}`, async () => {
+      const result = await runInProcess(row.argv, ENV);
+      assert.equal(result.code, row.code, result.stderr);
+      assert.match(result.stderr, row.stderr);
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  it('--ide none with --no-launch agree, and are accepted', async () => {
+    const result = await runInProcess(['devcontainer', 'connect', 'webapp', '--ide', 'none', '--no-launch'], ENV);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /Cannot reach the local engine/);
   });
 });

@@ -11,7 +11,7 @@ import { startDevcontainer } from '../../../core/lifecycle.js';
 import { vscodeContainerUri } from '../../../core/vscode-uri.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 
 export interface ConnectFlags {
   remote?: string;
@@ -23,6 +23,7 @@ export interface ConnectFlags {
 }
 
 export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
+  refuseIdeWithoutLaunch(flags);
   const found = await openContainerTarget(ctx, query, flags.remote);
   const { engine, hostId } = found.target;
   const id = found.container.containerId;

@@ -18,7 +18,7 @@ import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
 import { containerReference } from '../../container-reference.js';
 import type { Context } from '../../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 import { present } from '../../present.js';
 import { retryPolicy } from '../../retry-notices.js';
 import { sshPrompts } from '../../ssh-prompts.js';
@@ -82,6 +82,7 @@ function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
 }
 
 export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+  refuseIdeWithoutLaunch(flags);
   const policy = rebuildPolicy(flags);
   if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
   const projectPath = path.resolve(ctx.cwd, projectArg);
