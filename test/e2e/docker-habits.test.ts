@@ -128,3 +128,26 @@ describe('the commands spawn suggests name the container as list shows it', () =
     assert.match(result.stderr, new RegExp(`hint: Stop it first \\(pks devcontainer stop ${box.project.name}\\), or pass --force\\.`));
   });
 });
+
+describe('spawn without VS Code on PATH', () => {
+  // No `code` or `code-insiders` in these folders; git (for the upload) is.
+  const NO_EDITOR = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+
+  it('says nothing about the editor when the spawn fails', async () => {
+    const p = await fixture.project('local', { '.devcontainer/devcontainer.json': '{ "image": ' });
+    const result = await sandbox.run(['devcontainer', 'spawn', p.dir], { env: NO_EDITOR });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /devcontainer\.json:1:\d+/);
+    assert.doesNotMatch(result.stderr, /not on PATH/);
+  });
+
+  it('says so at the end of a successful spawn, with the URI to open by hand', async () => {
+    const p = await fixture.project('local', { '.devcontainer/devcontainer.json': BUSYBOX });
+    const result = await sandbox.run(['devcontainer', 'spawn', p.dir], { env: NO_EDITOR, timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.trimEnd().split('\n');
+    const last = lines.at(-1) ?? '';
+    assert.match(last, new RegExp(`^VS Code \\(code or code-insiders\\) is not on PATH, so nothing was opened\\. Open it by hand from a machine with VS Code: code --folder-uri 'vscode-remote://attached-container\\+[0-9a-f]+/workspaces/${p.name}'`));
+    assert.ok(lines.findIndex((line) => /Dev container \S+ created\./.test(line)) < lines.length - 1, result.stderr);
+  });
+});

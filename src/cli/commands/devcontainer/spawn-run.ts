@@ -13,6 +13,7 @@ import { isOwnedBy, localUserName } from '../../../core/owner.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
+import { sshAliasFor } from '../../../core/ssh-aliases.js';
 import { vscodeContainerUri } from '../../../core/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
@@ -92,8 +93,11 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   }
   const target = await openEngineTarget({ env: ctx.env, remote: flags.remote, prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
-  const openEditor = await editorOpener(ctx, flags, target);
-  await runSpawn(ctx, flags.format, {
+  const ide = flags.ide === 'none' ? undefined : flags.ide;
+  const launch = flags.launch !== false && flags.ide !== 'none';
+  const editor = launch ? findEditor(ctx.env, ide) : undefined;
+  const openEditor = editor === undefined ? undefined : await editorOpener(ctx, flags, target, editor);
+  const result = await runSpawn(ctx, flags.format, {
     onReady: openEditor,
     projectPath,
     projectName: flags.name,
@@ -111,22 +115,22 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     includeIgnored: flags.includeIgnored === true,
     host: spawnHost(ctx),
   });
+  // Said once the container is there, with the URI it would have opened: before
+  // the work it would be a note about an editor for a container that may never be.
+  if (launch && editor === undefined && flags.format === 'text') {
+    const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : sshAliasFor(target.hostId);
+    const uri = vscodeContainerUri({ containerName: result.containerName, workspaceFolder: result.remoteWorkspaceFolder, sshHostAlias });
+    ctx.reporter.info(`${editorMissing(ide)} Open it by hand from a machine with VS Code: ${ide ?? 'code'} --folder-uri '${uri}' (--no-launch skips this note).`);
+  }
 }
 
 /**
- * How spawn opens the container in VS Code, as `connect` does, once it is
- * ready (the hook `waitFor` names is done; later hooks go on meanwhile);
- * undefined with --no-launch, --ide none, or no editor on PATH (the summary
- * says how to connect). Any question (the ~/.ssh/config Include a remote
- * host's alias needs) is asked now, before the long work.
+ * How spawn opens the container in `editor`, as `connect` does, once it is
+ * ready (the hook `waitFor` names is done; later hooks go on meanwhile). Any
+ * question (the ~/.ssh/config Include a remote host's alias needs) is asked
+ * now, before the long work.
  */
-async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget): Promise<SpawnRequest['onReady']> {
-  if (flags.launch === false || flags.ide === 'none') return undefined;
-  const editor = findEditor(ctx.env, flags.ide);
-  if (editor === undefined) {
-    if (flags.format === 'text') ctx.reporter.info(`${editorMissing(flags.ide)} (--no-launch skips this.)`);
-    return undefined;
-  }
+async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget, editor: string): Promise<SpawnRequest['onReady']> {
   const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
   return async ({ containerName, workspaceFolder }) => {
     const uri = vscodeContainerUri({ containerName, workspaceFolder, sshHostAlias });
