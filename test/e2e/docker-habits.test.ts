@@ -1,7 +1,9 @@
-// What users type out of habit from the docker CLI, on the built binary and
-// the local engine: `exec <container> ls -la` without `--`, `rm --force`
-// without `--yes`, `list -q`, and the hints spawn prints.
+// What users expect out of habit from the docker CLI and editors, on the
+// built binary and the local engine: `exec <container> ls -la` without `--`,
+// `rm --force` without `--yes`, `list -q`, the commands spawn suggests, the
+// note about a missing VS Code, and spawn from inside the project.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, type Sandbox } from '../helpers/pks-cli.js';
@@ -149,5 +151,17 @@ describe('spawn without VS Code on PATH', () => {
     const last = lines.at(-1) ?? '';
     assert.match(last, new RegExp(`^VS Code \\(code or code-insiders\\) is not on PATH, so nothing was opened\\. Open it by hand from a machine with VS Code: code --folder-uri 'vscode-remote://attached-container\\+[0-9a-f]+/workspaces/${p.name}'`));
     assert.ok(lines.findIndex((line) => /Dev container \S+ created\./.test(line)) < lines.length - 1, result.stderr);
+  });
+});
+
+describe('spawn from a sub-folder of the project', () => {
+  it('spawns the nearest folder above with a configuration, and says which', async () => {
+    const p = await fixture.project('local', { '.devcontainer/devcontainer.json': BUSYBOX, 'src/deep/main.sh': 'echo hi\n' });
+    const result = await sandbox.run(['devcontainer', 'spawn', '--no-launch', '--format', 'json'], { cwd: path.join(p.dir, 'src', 'deep'), timeoutMs: 180_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`src/deep has no dev container configuration: spawning the project at ${p.dir.replace(/[.]/g, '\\.')}, the nearest folder above it with one\\.`));
+    const outcome = JSON.parse(result.stdout) as { remoteWorkspaceFolder: string };
+    assert.equal(outcome.remoteWorkspaceFolder, `/workspaces/${p.name}`);
+    assert.equal((await leftovers(fixture.engine('local'), p.dir)).containers.length, 1, 'the container is labelled with the project folder');
   });
 });

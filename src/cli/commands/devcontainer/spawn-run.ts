@@ -21,6 +21,7 @@ import { containerReference } from '../../container-reference.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 import { present } from '../../present.js';
+import { findProjectFolder } from '../../project-folder.js';
 import { retryPolicy } from '../../retry-notices.js';
 import { sshPrompts } from '../../ssh-prompts.js';
 import { SpawnRenderer, spawnResultView } from './spawn-render.js';
@@ -86,11 +87,12 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
   refuseIdeWithoutLaunch(flags);
   const policy = rebuildPolicy(flags);
   if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
-  const projectPath = path.resolve(ctx.cwd, projectArg);
-  const info = await stat(projectPath).catch(() => undefined);
+  const given = path.resolve(ctx.cwd, projectArg);
+  const info = await stat(given).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
-    throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
+    throw new UsageError(`${given} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
   }
+  const projectPath = await projectFolder(ctx, given, flags.config);
   const target = await openEngineTarget({ env: ctx.env, remote: flags.remote, prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
   const ide = flags.ide === 'none' ? undefined : flags.ide;
@@ -122,6 +124,19 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     const uri = vscodeContainerUri({ containerName: result.containerName, workspaceFolder: result.remoteWorkspaceFolder, sshHostAlias });
     ctx.reporter.info(`${editorMissing(ide)} Open it by hand from a machine with VS Code: ${ide ?? 'code'} --folder-uri '${uri}' (--no-launch skips this note).`);
   }
+}
+
+/**
+ * The folder to spawn: `given`, or the nearest one above it with a dev
+ * container configuration when `given` has none (a sub-folder of the
+ * project), said on stderr. With --config, the folder is what was given.
+ */
+async function projectFolder(ctx: Context, given: string, configFile: string | undefined): Promise<string> {
+  if (configFile !== undefined) return given;
+  const found = await findProjectFolder(given, { home: ctx.env.HOME, uid: process.getuid?.() });
+  if (found === undefined || found === given) return given;
+  ctx.reporter.info(`${given} has no dev container configuration: spawning the project at ${found}, the nearest folder above it with one.`);
+  return found;
 }
 
 /**
