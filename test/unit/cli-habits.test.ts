@@ -84,3 +84,19 @@ describe('flags that contradict each other are refused (exit 2) before anything 
     assert.match(result.stderr, /Cannot reach the local engine/);
   });
 });
+
+describe('exec: an option after the container', () => {
+  it('is refused when it would be the program to run, with the order to use', async () => {
+    const result = await runInProcess(['devcontainer', 'exec', 'webapp', '--user', 'root', 'id'], ENV);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^error: --user comes after the container webapp, so it would be the command to run\.\n {2}hint: Put pks's options before the container: pks devcontainer exec --user … webapp <command>/);
+  });
+
+  it('is the command\'s when it follows the command or a --', async () => {
+    for (const argv of [['dc', 'exec', 'webapp', 'ls', '-la'], ['dc', 'exec', 'webapp', '--', '--odd-program']]) {
+      const result = await runInProcess(argv, ENV);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /Cannot reach the local engine/);
+    }
+  });
+});

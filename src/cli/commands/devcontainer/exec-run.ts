@@ -58,6 +58,15 @@ function terminalSize(stream: SizedWritable): { rows: number; cols: number } {
 
 export async function runExec(ctx: Context, containerArg: string | undefined, commandArgs: readonly string[], flags: ExecFlags, rawArgs?: readonly string[]): Promise<void> {
   const { container: query, command } = splitExecOperands(containerArg, commandArgs, rawArgs);
+  const [first] = commandArgs;
+  // `exec box --user root id`: as with docker exec, an option after the
+  // container is the command's, and no program is named "--user"; it was
+  // meant for pks (`exec box -- --x` still runs "--x").
+  if (query !== undefined && first !== undefined && first.startsWith('-') && first !== '--') {
+    throw new UsageError(`${first} comes after the container ${query}, so it would be the command to run.`, {
+      hint: `Put pks's options before the container: pks devcontainer exec ${first} … ${query} <command> (everything after the container is the command's).`,
+    });
+  }
   if (command.length === 0) {
     throw new UsageError('No command to run.', {
       code: 'E_NO_COMMAND',
