@@ -10,7 +10,6 @@ import { runInProcess } from '../helpers/memory-io.js';
 interface Row {
   argv: string[];
   code: number;
-  stdout?: RegExp;
   stderr: RegExp;
 }
 
@@ -19,6 +18,18 @@ interface Row {
 const home = mkdtempSync(path.join(tmpdir(), 'pks-habits-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 const ENV = { HOME: home, PKS_HOME: path.join(home, '.pks'), DOCKER_HOST: `unix://${path.join(home, 'no-engine.sock')}` };
+
+/** One test per row: its exit code and message, and nothing on stdout. */
+function testRows(rows: readonly Row[]): void {
+  for (const row of rows) {
+    it(`pks ${row.argv.join(' ')}`, async () => {
+      const result = await runInProcess(row.argv, ENV);
+      assert.equal(result.code, row.code, result.stderr);
+      assert.match(result.stderr, row.stderr);
+      assert.equal(result.stdout, '');
+    });
+  }
+}
 
 const unknownWithSuggestion = (word: string, suggestion: string): RegExp => new RegExp(`^error: unknown command '${word}'\\n\\(Did you mean ${suggestion}\\?\\)\\n`);
 
@@ -40,14 +51,7 @@ const synonyms: Row[] = [
 ];
 
 describe('an unknown command that another tool uses gets the pks command suggested', () => {
-  for (const row of synonyms) {
-    it(`pks ${row.argv.join(' ')}`, async () => {
-      const result = await runInProcess(row.argv, ENV);
-      assert.equal(result.code, row.code, result.stderr);
-      assert.match(result.stderr, row.stderr);
-      assert.equal(result.stdout, '');
-    });
-  }
+  testRows(synonyms);
 
   it('remote rm and remote ls are remote remove and remote list', async () => {
     const removed = await runInProcess(['remote', 'rm', 'nothere', '--yes'], ENV);
@@ -69,14 +73,7 @@ const conflicts: Row[] = [
 ];
 
 describe('flags that contradict each other are refused (exit 2) before anything is done', () => {
-  for (const row of conflicts) {
-    it(`pks ${row.argv.join(' ')}`, async () => {
-      const result = await runInProcess(row.argv, ENV);
-      assert.equal(result.code, row.code, result.stderr);
-      assert.match(result.stderr, row.stderr);
-      assert.equal(result.stdout, '');
-    });
-  }
+  testRows(conflicts);
 
   it('--ide none with --no-launch agree, and are accepted', async () => {
     const result = await runInProcess(['devcontainer', 'connect', 'webapp', '--ide', 'none', '--no-launch'], ENV);
