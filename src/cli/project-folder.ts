@@ -7,15 +7,16 @@
 // The search never leaves what is plausibly the user's own project: it stops
 // at the root of the git work tree (a folder holding `.git`), at the home
 // folder and at the file system root, and it does not enter a folder owned by
-// another user: a `.devcontainer.json` someone else planted in /tmp or in a
-// shared parent would otherwise run its initializeCommand on this machine.
+// another user or writable by group or others: a `.devcontainer.json` someone
+// else planted in /tmp or in a shared parent would otherwise run its
+// initializeCommand on this machine.
 
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { systemErrorCode } from '../common/errors.js';
 import { findConfigCandidates } from '../devcontainer/index.js';
 
-async function entry(file: string): Promise<{ uid: number } | undefined> {
+async function entry(file: string): Promise<{ uid: number; mode: number } | undefined> {
   try {
     return await lstat(file);
   } catch (error) {
@@ -33,7 +34,8 @@ export async function findProjectFolder(start: string, options: { home?: string 
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     if (dir !== path.resolve(start)) {
       const info = await entry(dir);
-      if (info === undefined || (options.uid !== undefined && info.uid !== options.uid)) return undefined;
+      const othersCanWrite = (info?.mode ?? 0) & 0o022;
+      if (info === undefined || othersCanWrite !== 0 || (options.uid !== undefined && info.uid !== options.uid)) return undefined;
     }
     if ((await findConfigCandidates(dir)).length > 0) return dir;
     const isTop = (await entry(path.join(dir, '.git'))) !== undefined || dir === home || path.dirname(dir) === dir;

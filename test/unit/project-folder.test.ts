@@ -2,7 +2,7 @@
 // with a dev container configuration, never past the git root, the home
 // folder, or a folder another user owns.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,6 +53,16 @@ describe('findProjectFolder', () => {
   it('does not enter a folder another user owns', async () => {
     const base = tree('other-owner', ['.devcontainer.json', 'src/']);
     assert.equal(await findProjectFolder(path.join(base, 'src'), { uid: owner + 1 }), undefined);
+  });
+
+  it('does not enter a folder others can write to (a shared /tmp)', async () => {
+    const base = tree('shared', ['.devcontainer.json', 'src/']);
+    chmodSync(base, 0o1777);
+    assert.equal(await findProjectFolder(path.join(base, 'src'), { uid: owner }), undefined);
+    chmodSync(base, 0o775);
+    assert.equal(await findProjectFolder(path.join(base, 'src'), { uid: owner }), undefined, 'group-writable too');
+    chmodSync(base, 0o755);
+    assert.equal(await findProjectFolder(path.join(base, 'src'), { uid: owner }), base);
   });
 
   it('is undefined when nothing up to the file system root has one', async () => {
