@@ -8,7 +8,8 @@ import { escapeControls } from '../common/terminal-text.js';
 import { describeCandidate, findDevcontainer, type DevcontainerSummary } from '../core/containers/discovery.js';
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../core/remote/engine-target.js';
 import type { HookEvent } from '../core/containers/hooks.js';
-import { localUserName, otherOwner } from '../core/containers/owner.js';
+import { isOwnedBy, localUserName, otherOwner } from '../core/containers/owner.js';
+import { containerReference } from './container-reference.js';
 import type { Context } from './context.js';
 import { retryPolicy } from './retry-notices.js';
 import { sshPrompts } from './ssh-prompts.js';
@@ -18,6 +19,8 @@ export interface ContainerTarget {
   container: DevcontainerSummary;
   /** ` --remote r1` or empty: appended to the commands suggested in messages. */
   remoteFlag: string;
+  /** The container in the commands suggested in messages: its project name when that names it alone, else its container name. */
+  reference: string;
 }
 
 /** How a command treats a container another user spawned. */
@@ -45,7 +48,7 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
   ctx.defer(target.engine);
   const remoteFlag = remoteFlagOf(target.hostId);
   const user = localUserName(ctx.env);
-  const { container, rule } = await findDevcontainer(target.engine, {
+  const { container, rule, listed } = await findDevcontainer(target.engine, {
     query,
     user,
     cwd: ctx.cwd,
@@ -64,8 +67,9 @@ export async function openContainerTarget(ctx: Context, query: string | undefine
   ctx.reporter.debug(`${container.name} (${container.containerId.slice(0, 12)}) on ${target.description}, matched by ${rule}`);
   const owner = otherOwner(container, user);
   // The owner is a label, anyone's to set: kept on one line in the messages that quote it.
-  if (owner !== undefined) await checkOtherOwner(ctx, { target, container, remoteFlag }, { owner: escapeControls(owner), user }, policy);
-  return { target, container, remoteFlag };
+  const found = { target, container, remoteFlag, reference: containerReference(listed, container, (c) => isOwnedBy(c, user)) };
+  if (owner !== undefined) await checkOtherOwner(ctx, found, { owner: escapeControls(owner), user }, policy);
+  return found;
 }
 
 async function checkOtherOwner(ctx: Context, found: ContainerTarget, who: { owner: string; user: string }, policy: OwnerPolicy): Promise<void> {

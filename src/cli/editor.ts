@@ -5,12 +5,25 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { OperationError } from '../common/errors.js';
+import { OperationError, UsageError } from '../common/errors.js';
 import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/remote/ssh-aliases.js';
 import { RemoteHostStore } from '../store/remote-host-store.js';
 import type { Context } from './context.js';
 
 export type Ide = 'code' | 'code-insiders' | 'none';
+
+/**
+ * `--ide code` asks for an editor and `--no-launch` for none: together they
+ * contradict each other (`--ide none --no-launch` agrees, and is accepted).
+ * commander's .conflicts() cannot tell `--ide none` from the others.
+ */
+export function refuseIdeWithoutLaunch(flags: { launch?: boolean | undefined; ide?: Ide | undefined }): void {
+  if (flags.launch === false && flags.ide !== undefined && flags.ide !== 'none') {
+    throw new UsageError(`--ide ${flags.ide} cannot be combined with --no-launch.`, {
+      hint: 'Drop one: --ide chooses the editor to open, --no-launch opens none.',
+    });
+  }
+}
 
 /** The first of `names` that is an executable on PATH. */
 function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {

@@ -2,10 +2,11 @@
 // process.exit: it returns the exit code, so tests drive the whole CLI
 // in-process with in-memory streams.
 
-import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { Command, CommanderError, Help, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ExitCode } from '../common/errors.js';
 import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
+import { suggestSynonyms } from './command-synonyms.js';
 import { devcontainerCommand } from './commands/devcontainer.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
@@ -38,6 +39,40 @@ function usageRecord(text: string): { message: string; hint: string } {
   return { message: lines.join(' '), hint: 'run with --help for usage' };
 }
 
+function verboseOption() {
+  return new Option('-v, --verbose', 'show details (and stack traces of internal errors)');
+}
+
+/** No default below the program: a command's own value, when given, wins over the program's. */
+function logFormatOption() {
+  return new Option('--log-format <format>', 'format of messages on stderr').choices(['text', 'json'] as const);
+}
+
+/**
+ * --verbose and --log-format wherever they were given, the one nearest the
+ * command winning (commander's optsWithGlobals lets the program's default win).
+ */
+function globalOptions(action: CommandUnknownOpts): { verbose?: boolean; logFormat?: 'text' | 'json' } {
+  const chain: CommandUnknownOpts[] = [];
+  for (let command: CommandUnknownOpts | null = action; command !== null; command = command.parent) chain.unshift(command);
+  const merged: { verbose?: boolean; logFormat?: 'text' | 'json' } = {};
+  for (const command of chain) {
+    const opts = command.opts() as { verbose?: boolean; logFormat?: 'text' | 'json' };
+    if (opts.verbose !== undefined) merged.verbose = opts.verbose;
+    const given = command.getOptionValueSource('logFormat') !== 'default';
+    if (opts.logFormat !== undefined && (given || merged.logFormat === undefined)) merged.logFormat = opts.logFormat;
+  }
+  return merged;
+}
+
+/** A command's line in its group's help says `[options]` only for options the help shows (not the hidden global ones). */
+const HELP = {
+  subcommandTerm(command: CommandUnknownOpts): string {
+    const term = new Help().subcommandTerm(command);
+    return command.options.some((option) => !option.hidden) ? term : term.replace(' [options]', '');
+  },
+};
+
 export function buildProgram(ctx: CommandContext) {
   const jsonLogs = ctx.reporter.logFormat === 'json';
   const output = {
@@ -52,8 +87,8 @@ export function buildProgram(ctx: CommandContext) {
   const program = new Command('pks')
     .description('Spawn dev containers (devcontainer.json) on the local Docker engine or on remote hosts over SSH, and manage them for their whole life.')
     .version(VERSION, '-V, --version', 'print the pks version')
-    .option('-v, --verbose', 'show details (and stack traces of internal errors)')
-    .addOption(new Option('--log-format <format>', 'format of messages on stderr').choices(['text', 'json'] as const).default('text' as const))
+    .addOption(verboseOption())
+    .addOption(logFormatOption().default('text' as const))
     .addHelpText(
       'after',
       examples([
@@ -66,15 +101,28 @@ export function buildProgram(ctx: CommandContext) {
     .showSuggestionAfterError(true)
     .showHelpAfterError(helpAfterError)
     .configureOutput(output)
+    .configureHelp(HELP)
     .exitOverride()
+    // Each command parses the options after its own name, so that `exec` can
+    // hand everything after the container to the command it runs (`ls -la`, `-v`).
+    .enablePositionalOptions()
     .hook('preAction', (_command, action) => {
-      const globals = action.optsWithGlobals() as { verbose?: boolean; logFormat?: 'text' | 'json' };
+      const globals = globalOptions(action);
       ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text' });
     });
 
+  suggestSynonyms(program);
   program.addCommand(devcontainerCommand(ctx));
   program.addCommand(remoteCommand(ctx));
   applyToTree(program, (command) => {
+    // --verbose and --log-format are still accepted after a command's name
+    // (`pks devcontainer list --verbose`), listed once in `pks --help`.
+    command.addOption(verboseOption().hideHelp());
+    command.addOption(logFormatOption().hideHelp());
+    if (command.commands.length > 0) {
+      command.enablePositionalOptions().configureHelp(HELP);
+      suggestSynonyms(command);
+    }
     command.exitOverride();
     command.showSuggestionAfterError(true);
     command.showHelpAfterError(helpAfterError);

@@ -94,7 +94,7 @@ function jobsFor(where: LoadEngine): Job[] {
   for (let i = 0; i < 4; i += 1) {
     jobs.push({
       label: `exec #${i} on ${where}`,
-      args: ['devcontainer', 'exec', busy.name, ...remoteArgs(where), '--', 'sh', '-c', `echo exec-${where}-${i}; echo to-stderr >&2`],
+      args: ['devcontainer', 'exec', ...remoteArgs(where), busy.name, '--', 'sh', '-c', `echo exec-${where}-${i}; echo to-stderr >&2`],
       check: (r) => {
         assert.equal(r.stdout, `exec-${where}-${i}\n`);
         assert.equal(r.stderr, 'to-stderr\n');

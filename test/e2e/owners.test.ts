@@ -130,7 +130,7 @@ for (const where of ['r1', 'local'] as const) {
     });
 
     it('exec in another user\'s container works and says whose it is', async () => {
-      const ran = await bob.run(['devcontainer', 'exec', mine.containerId.slice(0, 12), ...remote, '--', 'echo', 'hi']);
+      const ran = await bob.run(['devcontainer', 'exec', ...remote, mine.containerId.slice(0, 12), '--', 'echo', 'hi']);
       assert.equal(ran.code, 0, ran.stderr);
       assert.equal(ran.stdout, 'hi\n');
       assert.match(ran.stderr, new RegExp(`was spawned by ${owner}, not by you \\(${bob.name}\\)`));

@@ -155,7 +155,7 @@ for (const where of ['local', 'r1'] as const) {
       assert.equal(result.stdout, `${fake.workspaceFolder}|root|hello world|\n`);
       assert.match(result.stderr, /^to-stderr\n/);
 
-      const custom = await pks(['exec', fake.project, '--user', 'nobody', '--workdir', '/tmp', '--env', 'EXTRA=x=y', '--env', 'GREETING=over', '--', 'sh', '-c', 'echo "$(pwd)|$(id -un)|$GREETING|$EXTRA"']);
+      const custom = await pks(['exec', '--user', 'nobody', '--workdir', '/tmp', '--env', 'EXTRA=x=y', '--env', 'GREETING=over', fake.project, '--', 'sh', '-c', 'echo "$(pwd)|$(id -un)|$GREETING|$EXTRA"']);
       assert.equal(custom.code, 0, custom.stderr);
       assert.equal(custom.stdout, '/tmp|nobody|over|x=y\n');
     });

@@ -34,7 +34,7 @@ const rows: Row[] = [
   { argv: ['remote', 'add', 'h1', '--host', 'x', '--port', '70000'], code: 2, stderr: /port is a whole number from 1 to 65535/ },
   { argv: ['remote', 'add', 'h1', '--host', 'x', '--port', '22x'], code: 2, stderr: /port is a whole number/ },
   { argv: ['devcontainer', 'stop', 'p', '--timeout', '-1'], code: 2, stderr: /whole number/ },
-  { argv: ['devcontainer', 'exec', 'p', '--env', 'NOEQUALS', '--', 'ls'], code: 2, stderr: /KEY=VALUE/ },
+  { argv: ['devcontainer', 'exec', '--env', 'NOEQUALS', 'p', '--', 'ls'], code: 2, stderr: /KEY=VALUE/ },
   { argv: ['devcontainer', 'list', '--remote', 'UPPER'], code: 2, stderr: /lowercase letters/ },
   { argv: ['--log-format', 'xml', 'remote', 'list'], code: 2, stderr: /argument 'xml' is invalid/ },
   // Checked before any engine is contacted: a usage error with the next step.

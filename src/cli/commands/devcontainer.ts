@@ -27,6 +27,8 @@ const VERBS = [spawn, list, connect, shell, stop, start, restart, logs, exec, rm
 export function devcontainerCommand(ctx: Context) {
   const dc = new Command('devcontainer')
     .alias('dc')
+    // Each verb parses its own options: `exec` passes those after the container through.
+    .enablePositionalOptions()
     .description('spawn and manage dev containers, locally or on a remote host')
     .addHelpText(
       'after',

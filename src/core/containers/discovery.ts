@@ -112,6 +112,8 @@ export interface FindOptions {
 export interface FoundDevcontainer {
   container: DevcontainerSummary;
   rule: MatchRule;
+  /** Every pks-managed container on the engine, as listed to find it (for the names hints can use). */
+  listed: DevcontainerSummary[];
 }
 
 /** One line per candidate, for pickers and for the ambiguity error; label values cannot break it into more. */
@@ -128,11 +130,11 @@ export async function findDevcontainer(engine: EngineClient, options: FindOption
   const mine = (c: DevcontainerSummary): boolean => isOwnedBy(c, options.user);
   const result = options.query === undefined ? matchFolder(containers, options.cwd, mine) : matchContainers(containers, options.query, mine);
   const [first] = result.matches;
-  if (first !== undefined && result.rule !== undefined && result.matches.length === 1) return { container: first, rule: result.rule };
+  if (first !== undefined && result.rule !== undefined && result.matches.length === 1) return { container: first, rule: result.rule, listed: containers };
   if (first !== undefined && result.rule !== undefined) {
     const what = options.query === undefined ? `the current folder (${options.cwd})` : `"${options.query}"`;
     const question = `${result.matches.length} dev containers on ${options.where} match ${what}. Which one?`;
-    if (options.choose !== undefined) return { container: await options.choose(result.matches, question), rule: result.rule };
+    if (options.choose !== undefined) return { container: await options.choose(result.matches, question), rule: result.rule, listed: containers };
     throw new UsageError(`${result.matches.length} dev containers on ${options.where} match ${what}.`, {
       code: 'E_AMBIGUOUS_CONTAINER',
       hint: `Name one by its container name or ID:\n${result.matches.map((c) => `    ${describeCandidate(c)}`).join('\n')}`,

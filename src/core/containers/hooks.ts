@@ -147,7 +147,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
   if (result.exitCode !== 0) {
     const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
     const remote = target.remoteFlag ?? '';
-    const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec ${target.containerName}${remote} -- sh`;
+    const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec${remote} ${target.containerName} sh`;
     // A create-time hook fails a spawn (its container kept for a look); a
     // start or attach hook fails on a container that lives on.
     const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';

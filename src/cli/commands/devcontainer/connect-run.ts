@@ -11,7 +11,7 @@ import { startDevcontainer } from '../../../core/containers/lifecycle.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 
 export interface ConnectFlags {
   remote?: string;
@@ -23,6 +23,7 @@ export interface ConnectFlags {
 }
 
 export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
+  refuseIdeWithoutLaunch(flags);
   const found = await openContainerTarget(ctx, query, flags.remote);
   const { engine, hostId } = found.target;
   const id = found.container.containerId;
@@ -32,7 +33,7 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     let start = flags.restartIfStopped === true;
     if (!start && !ctx.prompter.interactive) {
       throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}.`, {
-        hint: `Pass --restart-if-stopped to start it (postStartCommand runs), or: pks devcontainer start ${name}${found.remoteFlag}`,
+        hint: `Pass --restart-if-stopped to start it (postStartCommand runs), or: pks devcontainer start ${found.reference}${found.remoteFlag}`,
       });
     }
     start ||= await ctx.prompter.confirm(`The dev container ${name} is ${inspect.State.Status}. Start it?`, { flag: '--restart-if-stopped', defaultAnswer: true });

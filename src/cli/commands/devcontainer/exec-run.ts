@@ -22,20 +22,22 @@ export interface ExecFlags {
 }
 
 /**
- * Commander cannot tell `exec box -- ls` from `exec -- box ls`: both give
- * operands [box, ls]. What follows `--` on the command line decides: when the
- * first operand came after it, no container was named.
+ * Everything after the container is the command (as `docker exec`), so
+ * commander hands over `exec box -- ls` as [box, --, ls]: that first `--` only
+ * separates. `exec -- box ls` gives [box, ls]: when the first operand came
+ * after the `--` on the command line, no container was named.
  */
 export function splitExecOperands(
   container: string | undefined,
-  command: readonly string[],
+  operands: readonly string[],
   rawArgs: readonly string[] | undefined,
 ): { container: string | undefined; command: string[] } {
+  const command = operands[0] === '--' ? operands.slice(1) : [...operands];
   const dash = rawArgs?.indexOf('--') ?? -1;
   if (container !== undefined && rawArgs !== undefined && dash >= 0 && rawArgs.length - dash - 1 === command.length + 1) {
     return { container: undefined, command: [container, ...command] };
   }
-  return { container, command: [...command] };
+  return { container, command };
 }
 
 /** The whole command line as given to the root program (commander keeps it there only). */
@@ -56,6 +58,15 @@ function terminalSize(stream: SizedWritable): { rows: number; cols: number } {
 
 export async function runExec(ctx: Context, containerArg: string | undefined, commandArgs: readonly string[], flags: ExecFlags, rawArgs?: readonly string[]): Promise<void> {
   const { container: query, command } = splitExecOperands(containerArg, commandArgs, rawArgs);
+  const [first] = commandArgs;
+  // `exec box --user root id`: as with docker exec, an option after the
+  // container is the command's, and no program is named "--user"; it was
+  // meant for pks (`exec box -- --x` still runs "--x").
+  if (query !== undefined && first !== undefined && first.startsWith('-') && first !== '--') {
+    throw new UsageError(`${first} comes after the container ${query}, so it would be the command to run.`, {
+      hint: `Put pks's options before the container: pks devcontainer exec ${first} … ${query} <command> (everything after the container is the command's).`,
+    });
+  }
   if (command.length === 0) {
     throw new UsageError('No command to run.', {
       code: 'E_NO_COMMAND',
@@ -73,7 +84,7 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
   if (!inspect.State.Running) {
     const name = found.container.name;
     throw new OperationError('E_CONTAINER_STOPPED', `The dev container ${name} is ${inspect.State.Status}: nothing can run in it.`, {
-      hint: `Start it first: pks devcontainer start ${name}${found.remoteFlag}`,
+      hint: `Start it first: pks devcontainer start ${found.reference}${found.remoteFlag}`,
     });
   }
   const settings = execSettings(inspect, { user: flags.user, workdir: flags.workdir, env: flags.env });

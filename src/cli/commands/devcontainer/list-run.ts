@@ -21,6 +21,8 @@ export interface ListFlags {
   includeForeign?: boolean | undefined;
   /** Other local users' containers too (by default only the user's own and those of unknown owner). */
   allUsers?: boolean | undefined;
+  /** IDs only (12 characters, as the table and docker ps -q show them), one per line; no notes. */
+  quiet?: boolean | undefined;
   format: OutputFormat;
 }
 
@@ -36,9 +38,14 @@ export function statusCell(container: DevcontainerSummary): string {
   return code === undefined ? container.status : `${container.status} (${code})`;
 }
 
+/** The 12 characters docker shows, and what every pks command accepts as an ID prefix. */
+function shortId(id: string): string {
+  return id.slice(0, 12);
+}
+
 const COLUMNS: readonly Column<DevcontainerSummary>[] = [
   { header: 'PROJECT', value: (c) => (c.foreign ? `${c.project} (foreign)` : c.project) },
-  { header: 'CONTAINER', value: (c) => c.containerId.slice(0, 12) },
+  { header: 'CONTAINER', value: (c) => shortId(c.containerId) },
   { header: 'STATUS', value: statusCell },
   { header: 'HOST', value: (c) => c.host },
   { header: 'AGE', value: (c) => age(c.createdAt) },
@@ -88,6 +95,10 @@ export function listView(flags: ListFlags): View<ListResult> {
     json: (result) => result.containers,
     text(result, reporter) {
       const { containers, failed, listings, hidden, user } = result;
+      if (flags.quiet === true) {
+        if (containers.length > 0) reporter.data(containers.map((c) => shortId(c.containerId)).join('\n'));
+        return;
+      }
       if (containers.length > 0) reporter.data(renderTable(flags.allUsers === true ? OWNER_COLUMNS : COLUMNS, containers));
       else if (failed.length < listings.length) reporter.info(emptyMessage(flags, listings));
       if (hidden > 0) reporter.info(`${hidden} dev container${hidden === 1 ? '' : 's'} of other users not shown (you are ${user}; --all-users shows them).`);

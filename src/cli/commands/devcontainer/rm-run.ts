@@ -21,11 +21,12 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
   const inspect = await inspectContainer(engine, found.container.containerId);
   if (inspect.State.Running && flags.force !== true) {
     throw new OperationError('E_CONTAINER_RUNNING', `${containerLabel(found)} is running; pks removes a running container only with --force.`, {
-      hint: `Stop it first (pks devcontainer stop ${found.container.name}${found.remoteFlag}), or pass --force.`,
+      hint: `Stop it first (pks devcontainer stop ${found.reference}${found.remoteFlag}), or pass --force.`,
     });
   }
   const volume = workspaceVolumeOf(inspect);
-  if (flags.yes !== true) {
+  // --force is docker rm -f: the user said it already, so no question either.
+  if (flags.yes !== true && flags.force !== true) {
     const volumeNote = volume === undefined ? '' : flags.volumes === true ? ` and its workspace volume ${volume} (the work in it is lost)` : ` (the workspace volume ${volume} is kept)`;
     const running = inspect.State.Running ? 'the running dev container ' : 'the dev container ';
     const yes = await ctx.prompter.confirm(`Remove ${running}${containerLabel(found)}${volumeNote}?`, { flag: '--yes' });

@@ -9,13 +9,13 @@ export function define(parent: Command, ctx: Context): void {
   containerCommand(parent, 'rm', 'remove a dev container (the workspace volume is kept unless --volumes)')
     .option('--other-user', OTHER_USER_HELP)
     .option('--volumes', 'also remove the workspace volume')
-    .option('--force', 'remove even if running')
+    .option('-f, --force', 'remove even if running, without asking (as docker rm -f)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText(
       'after',
       examples([
         ['pks devcontainer rm api', 'remove a stopped container; its workspace volume is kept'],
-        ['pks devcontainer rm api --force --yes --volumes', 'remove it running, with its volume, without asking'],
+        ['pks devcontainer rm -f api --volumes', 'remove it running, with its volume, without asking'],
         ['pks devcontainer rm api --remote shared --other-user', 'remove a container another local user spawned (ask them first)'],
       ]),
     )

@@ -86,8 +86,12 @@ export class SpawnRenderer {
   }
 }
 
-/** What spawn and rebuild print at the end: the outcome object with --format json, else a summary with the next steps. */
-export function spawnResultView(target: EngineTarget): View<SpawnResult> {
+/**
+ * What spawn and rebuild print at the end: the outcome object with --format
+ * json, else a summary with the next steps, which name the container by
+ * `reference` (its project name when that is unambiguous).
+ */
+export function spawnResultView(target: EngineTarget, reference: string): View<SpawnResult> {
   return {
     json: ({ outcome, ...rest }) => ({ outcome: 'success', action: outcome, ...rest }),
     text(result, reporter) {
@@ -101,8 +105,8 @@ export function spawnResultView(target: EngineTarget): View<SpawnResult> {
           // The user and the folder may come from the image's metadata and the container's labels.
           `workspace  ${escapeControls(result.remoteWorkspaceFolder)} (user ${escapeControls(result.remoteUser)})`,
           `volume     ${escapeControls(result.volumeName)}`,
-          `connect    pks devcontainer connect ${result.containerName}${remote}`,
-          `shell      pks devcontainer exec ${result.containerName}${remote} -it -- sh`,
+          `connect    pks devcontainer connect ${reference}${remote}`,
+          `shell      pks devcontainer shell ${reference}${remote}`,
         ].join('\n'),
       );
     },

@@ -8,17 +8,21 @@ import { OperationError, UsageError, errorMessage } from '../../../common/errors
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/remote/engine-target.js';
 import { commandArgvs } from '../../../core/containers/hooks.js';
 import { LOCAL_HOST_ID } from '../../../core/containers/labels.js';
-import { localUserName } from '../../../core/containers/owner.js';
+import { listDevcontainers } from '../../../core/containers/discovery.js';
+import { isOwnedBy, localUserName } from '../../../core/containers/owner.js';
 import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
+import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { runCommand } from '../../../process/run-command.js';
 import { configChooser } from '../../config-chooser.js';
+import { containerReference } from '../../container-reference.js';
 import type { Context } from '../../context.js';
-import { editorMissing, findEditor, launchEditor, sshAliasForRemote, type Ide } from '../../editor.js';
+import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 import { present } from '../../present.js';
+import { findProjectFolder } from '../../project-folder.js';
 import { retryPolicy } from '../../retry-notices.js';
 import { sshPrompts } from '../../ssh-prompts.js';
 import { SpawnRenderer, spawnResultView } from './spawn-render.js';
@@ -81,17 +85,22 @@ function rebuildPolicy(flags: SpawnFlags): RebuildPolicy {
 }
 
 export async function spawnCommand(ctx: Context, projectArg: string, flags: SpawnFlags): Promise<void> {
+  refuseIdeWithoutLaunch(flags);
   const policy = rebuildPolicy(flags);
   if (flags.force === true && policy === 'never') throw new UsageError('--force cannot be combined with --no-rebuild.');
-  const projectPath = path.resolve(ctx.cwd, projectArg);
-  const info = await stat(projectPath).catch(() => undefined);
+  const given = path.resolve(ctx.cwd, projectArg);
+  const info = await stat(given).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
-    throw new UsageError(`${projectPath} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
+    throw new UsageError(`${given} is not a folder.`, { code: 'E_PROJECT_NOT_FOUND', hint: 'Pass the project folder: pks devcontainer spawn <path>' });
   }
+  const projectPath = await projectFolder(ctx, given, flags.config);
   const target = await openEngineTarget({ env: ctx.env, remote: flags.remote, prompts: sshPrompts(ctx), retry: retryPolicy(ctx) });
   ctx.defer(target.engine);
-  const openEditor = await editorOpener(ctx, flags, target);
-  await runSpawn(ctx, flags.format, {
+  const ide = flags.ide === 'none' ? undefined : flags.ide;
+  const launch = flags.launch !== false && flags.ide !== 'none';
+  const editor = launch ? findEditor(ctx.env, ide) : undefined;
+  const openEditor = editor === undefined ? undefined : await editorOpener(ctx, flags, target, editor);
+  const result = await runSpawn(ctx, flags.format, {
     onReady: openEditor,
     projectPath,
     projectName: flags.name,
@@ -109,22 +118,35 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     includeIgnored: flags.includeIgnored === true,
     host: spawnHost(ctx),
   });
+  // Said once the container is there, with the URI it would have opened: before
+  // the work it would be a note about an editor for a container that may never be.
+  if (launch && editor === undefined && flags.format === 'text') {
+    const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : sshAliasFor(target.hostId);
+    const uri = vscodeContainerUri({ containerName: result.containerName, workspaceFolder: result.remoteWorkspaceFolder, sshHostAlias });
+    ctx.reporter.info(`${editorMissing(ide)} Open it by hand from a machine with VS Code: ${ide ?? 'code'} --folder-uri '${uri}' (--no-launch skips this note).`);
+  }
 }
 
 /**
- * How spawn opens the container in VS Code, as `connect` does, once it is
- * ready (the hook `waitFor` names is done; later hooks go on meanwhile);
- * undefined with --no-launch, --ide none, or no editor on PATH (the summary
- * says how to connect). Any question (the ~/.ssh/config Include a remote
- * host's alias needs) is asked now, before the long work.
+ * The folder to spawn: `given`, or the nearest one above it with a dev
+ * container configuration when `given` has none (a sub-folder of the
+ * project), said on stderr. With --config, the folder is what was given.
  */
-async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget): Promise<SpawnRequest['onReady']> {
-  if (flags.launch === false || flags.ide === 'none') return undefined;
-  const editor = findEditor(ctx.env, flags.ide);
-  if (editor === undefined) {
-    if (flags.format === 'text') ctx.reporter.info(`${editorMissing(flags.ide)} (--no-launch skips this.)`);
-    return undefined;
-  }
+async function projectFolder(ctx: Context, given: string, configFile: string | undefined): Promise<string> {
+  if (configFile !== undefined) return given;
+  const found = await findProjectFolder(given, { home: ctx.env.HOME, uid: process.getuid?.() });
+  if (found === undefined || found === given) return given;
+  ctx.reporter.info(`${given} has no dev container configuration: spawning the project at ${found}, the nearest folder above it with one.`);
+  return found;
+}
+
+/**
+ * How spawn opens the container in `editor`, as `connect` does, once it is
+ * ready (the hook `waitFor` names is done; later hooks go on meanwhile). Any
+ * question (the ~/.ssh/config Include a remote host's alias needs) is asked
+ * now, before the long work.
+ */
+async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarget, editor: string): Promise<SpawnRequest['onReady']> {
   const sshHostAlias = target.hostId === LOCAL_HOST_ID ? undefined : await sshAliasForRemote(ctx, target.hostId, flags.yes === true);
   return async ({ containerName, workspaceFolder }) => {
     const uri = vscodeContainerUri({ containerName, workspaceFolder, sshHostAlias });
@@ -149,6 +171,23 @@ export async function runSpawn(ctx: Context, format: 'text' | 'json', request: O
     throw error;
   }
   renderer.finish();
-  present(ctx.reporter, format, result, spawnResultView(request.target));
+  const reference = format === 'text' ? await spawnedReference(ctx, request, result) : result.containerName;
+  present(ctx.reporter, format, result, spawnResultView(request.target, reference));
   return result;
+}
+
+/**
+ * How the summary's commands name the container: by its project when that
+ * names it alone on the engine (the user's own first, as those commands look).
+ * One more list of the engine, for people only; if it fails, the container name.
+ */
+async function spawnedReference(ctx: Context, request: Pick<SpawnRequest, 'target' | 'localUser'>, result: SpawnResult): Promise<string> {
+  try {
+    const listed = await listDevcontainers(request.target.engine, request.target.hostId, { all: true });
+    const spawned = listed.find((c) => c.containerId === result.containerId);
+    return spawned === undefined ? result.containerName : containerReference(listed, spawned, (c) => isOwnedBy(c, request.localUser));
+  } catch (error) {
+    ctx.reporter.debug(`listing the engine for the summary failed: ${errorMessage(error)}`);
+    return result.containerName;
+  }
 }

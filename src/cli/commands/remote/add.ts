@@ -1,6 +1,6 @@
 // `pks remote add`: the declaration; the work is in add-run.ts, loaded on demand.
 
-import type { Command } from '@commander-js/extra-typings';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { DEFAULT_DOCKER_SOCKET } from '../../../common/defaults.js';
 import type { Context } from '../../context.js';
 import { parseNewRemoteId, parseNonEmpty, parsePort, parseRemoteSocketPath, parseSshName } from '../../options.js';
@@ -19,8 +19,9 @@ export function define(parent: Command, ctx: Context): void {
     .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, DEFAULT_DOCKER_SOCKET)
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
-    .option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts')
-    .addOption(timeoutOption())
+    // Both only change the test, which --no-test skips: together they would be ignored.
+    .addOption(new Option('--accept-new-host-key', 'trust the host key of a host not yet in known_hosts').conflicts('test'))
+    .addOption(timeoutOption().conflicts('test'))
     .addHelpText(
       'after',
       examples([

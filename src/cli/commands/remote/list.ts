@@ -8,6 +8,7 @@ import { examples } from '../examples.js';
 export function define(parent: Command, ctx: Context): void {
   parent
     .command('list')
+    .alias('ls')
     .description('list registered remote hosts')
     .addOption(formatOption())
     .addHelpText(

@@ -9,6 +9,7 @@ import { timeoutOption } from './timeout-option.js';
 export function define(parent: Command, ctx: Context): void {
   parent
     .command('remove')
+    .alias('rm')
     .description('forget a remote host (its containers are not touched)')
     .argument('<id>', 'remote host id', parseRemoteId)
     .addOption(new Option('-y, --yes', 'do not ask for confirmation'))
