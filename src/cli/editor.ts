@@ -9,8 +9,11 @@ import { OperationError, UsageError } from '../common/errors.js';
 import { addSshInclude, pksSshConfigPath, sshAliasFor, sshIncludeState, writeSshAliases } from '../core/remote/ssh-aliases.js';
 import { RemoteHostStore } from '../store/remote-host-store.js';
 import type { Context } from './context.js';
+import { EDITORS, type Ide } from './editors.js';
 
-export type Ide = 'code' | 'code-insiders' | 'none';
+export type { Ide } from './editors.js';
+
+
 
 /**
  * `--ide code` asks for an editor and `--no-launch` for none: together they
@@ -41,14 +44,14 @@ function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | 
   return undefined;
 }
 
-/** The editor to open: `ide` if given, else `code`, then `code-insiders`; undefined if none is on PATH. */
+/** The editor to open: `ide` if given, else the first of EDITORS on PATH; undefined if none is there. */
 export function findEditor(env: NodeJS.ProcessEnv, ide: Exclude<Ide, 'none'> | undefined): string | undefined {
-  return findOnPath(ide === undefined ? ['code', 'code-insiders'] : [ide], env);
+  return findOnPath(ide === undefined ? EDITORS : [ide], env);
 }
 
 /** What to tell when no editor was found. */
 export function editorMissing(ide: Exclude<Ide, 'none'> | undefined): string {
-  return `${ide ?? 'VS Code (code or code-insiders)'} is not on PATH, so nothing was opened.`;
+  return `${ide ?? `VS Code (${EDITORS.join(', ')})`} is not on PATH, so nothing was opened.`;
 }
 
 /** Opens the editor and lets it live on after pks exits (argv, no shell). */

@@ -129,12 +129,12 @@ describe('connect: consent, stopped containers, the editor', () => {
 
 describe('spawn opens VS Code once the container is ready (waitFor)', () => {
   /** A fake `code` on PATH that records each call's argv, one JSON line a call. */
-  async function fakeCode(): Promise<{ path: string; calls: () => Promise<string[][]> }> {
+  async function fakeCode(name = 'code'): Promise<{ path: string; calls: () => Promise<string[][]> }> {
     const bin = path.join(sandbox.home, `fake-bin-${Math.random().toString(16).slice(2)}`);
     await mkdir(bin, { recursive: true });
     const record = path.join(bin, 'calls.jsonl');
-    await writeFile(path.join(bin, 'code'), `#!/usr/bin/env node\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`);
-    await chmod(path.join(bin, 'code'), 0o755);
+    await writeFile(path.join(bin, name), `#!/usr/bin/env node\nrequire('fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`);
+    await chmod(path.join(bin, name), 0o755);
     const calls = async (): Promise<string[][]> => {
       // The editor is started detached: give it a moment to write.
       await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 3_000 });
@@ -160,6 +160,22 @@ describe('spawn opens VS Code once the container is ready (waitFor)', () => {
     assert.match(decoded.containerName, /^\/pks-/);
     assert.equal(decoded.workspaceFolder, `/workspaces/${project.name}`);
     assert.equal(decoded.sshHostAlias, undefined);
+  });
+
+  it('opens a VS Code fork (cursor) when it is the editor on PATH, and --ide names one', async () => {
+    const cursor = await fakeCode('cursor');
+    const project = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
+    // Only the fake's folder and what node needs: no code or code-insiders to find first.
+    const onlyCursor = `${cursor.path.split(':')[0] ?? ''}:${path.dirname(process.execPath)}:/usr/bin:/bin`;
+    const result = await sandbox.run(['devcontainer', 'spawn', project.dir], { env: { PATH: onlyCursor } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.includes(`Opened /workspaces/${project.name} in cursor.`), result.stderr);
+    const [call] = await cursor.calls();
+    assert.equal(call?.[0], '--folder-uri');
+    assert.equal(decodeContainerUri(call?.[1] ?? '').workspaceFolder, `/workspaces/${project.name}`);
+    const named = await sandbox.run(['devcontainer', 'connect', project.name, '--ide', 'windsurf'], { env: { PATH: onlyCursor } });
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stderr, /windsurf is not on PATH, so nothing was opened/);
   });
 
   it('waitFor postCreateCommand waits for it; --no-launch and --ide none open nothing', async () => {
@@ -191,7 +207,7 @@ describe('spawn opens VS Code once the container is ready (waitFor)', () => {
     const project = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
     const result = await sandbox.run(['devcontainer', 'spawn', project.dir], { env: { PATH: path.dirname(process.execPath) + ':/usr/bin:/bin' } });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /VS Code \(code or code-insiders\) is not on PATH, so nothing was opened\. Open it by hand from a machine with VS Code: code --folder-uri '\S+' \(--no-launch skips this note\)\.\n$/);
+    assert.match(result.stderr, /VS Code \(code, code-insiders, cursor, windsurf\) is not on PATH, so nothing was opened\. Open it by hand from a machine with VS Code: code --folder-uri '\S+' \(--no-launch skips this note\)\.\n$/);
   });
 });
 

@@ -149,7 +149,7 @@ describe('spawn without VS Code on PATH', () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stderr.trimEnd().split('\n');
     const last = lines.at(-1) ?? '';
-    assert.match(last, new RegExp(`^VS Code \\(code or code-insiders\\) is not on PATH, so nothing was opened\\. Open it by hand from a machine with VS Code: code --folder-uri 'vscode-remote://attached-container\\+[0-9a-f]+/workspaces/${p.name}'`));
+    assert.match(last, new RegExp(`^VS Code \\(code, code-insiders, cursor, windsurf\\) is not on PATH, so nothing was opened\\. Open it by hand from a machine with VS Code: code --folder-uri 'vscode-remote://attached-container\\+[0-9a-f]+/workspaces/${p.name}'`));
     assert.ok(lines.findIndex((line) => /Dev container \S+ created\./.test(line)) < lines.length - 1, result.stderr);
   });
 });

@@ -193,7 +193,7 @@ describe('security: the source', () => {
     // A command that is not a literal was checked by hand; a new one must be too.
     const dynamic = spawns.filter((call) => !/^['"`]/.test(call.command)).map((call) => `${call.file}: ${call.command}`).sort();
     assert.deepEqual(dynamic, [
-      'src/cli/editor.ts: binary', // the editor found on PATH: code or code-insiders (connect, spawn)
+      'src/cli/editor.ts: binary', // the editor found on PATH: code, code-insiders, cursor or windsurf (connect, spawn)
       'src/process/run-command.ts: command', // argv[0] of the user's own initializeCommand
     ]);
     // And no docker binary appears as a string anywhere a process could be started from.

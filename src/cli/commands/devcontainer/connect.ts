@@ -2,6 +2,7 @@
 
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context } from '../../context.js';
+import { IDE_CHOICES } from '../../editors.js';
 import { examples } from '../examples.js';
 import { containerCommand } from './container-command.js';
 
@@ -10,7 +11,7 @@ export function define(parent: Command, ctx: Context): void {
     .option('--restart-if-stopped', 'start the container if it is stopped')
     .option('--no-launch', 'do not open an editor')
     .option('--print-uri', 'print only the editor URI on stdout')
-    .addOption(new Option('--ide <ide>', 'editor to open').choices(['code', 'code-insiders', 'none'] as const))
+    .addOption(new Option('--ide <ide>', 'editor to open (default: the first of code, code-insiders, cursor, windsurf on PATH)').choices(IDE_CHOICES))
     .option('-y, --yes', 'answer yes to confirmations')
     .action(async (query, flags) => (await import('./connect-run.js')).connectCommand(ctx, query, flags))
     .addHelpText(

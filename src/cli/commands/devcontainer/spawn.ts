@@ -2,6 +2,7 @@
 
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { Context } from '../../context.js';
+import { IDE_CHOICES } from '../../editors.js';
 import { parseNonEmpty, parseVolumeName, refuseBothForms, remoteOption } from '../../options.js';
 import { examples } from '../examples.js';
 
@@ -20,7 +21,7 @@ export function define(parent: Command, ctx: Context): void {
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer differs').choices(['host', 'container'] as const))
     .option('--include-ignored', 'also upload files that .gitignore excludes')
     .option('--no-launch', 'do not open VS Code once the container is ready')
-    .addOption(new Option('--ide <ide>', 'editor to open (default: code, else code-insiders)').choices(['code', 'code-insiders', 'none'] as const))
+    .addOption(new Option('--ide <ide>', 'editor to open (default: the first of code, code-insiders, cursor, windsurf on PATH)').choices(IDE_CHOICES))
     .option('--config <file>', 'devcontainer.json to use (when the project has several)')
     .option('-y, --yes', 'answer yes to confirmations')
     .addOption(new Option('--format <format>', 'result format').choices(['text', 'json'] as const).default('text' as const))
