@@ -8,6 +8,7 @@ import { ExitCode } from '../common/errors.js';
 import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
 import { suggestSynonyms } from './command-synonyms.js';
 import { devcontainerCommand } from './commands/devcontainer.js';
+import { doctorCommand } from './commands/doctor.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
 import { CommandContext, type CliIo, type ContextOverrides } from './context.js';
@@ -114,6 +115,7 @@ export function buildProgram(ctx: CommandContext) {
   suggestSynonyms(program);
   program.addCommand(devcontainerCommand(ctx));
   program.addCommand(remoteCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
   applyToTree(program, (command) => {
     // --verbose and --log-format are still accepted after a command's name
     // (`pks devcontainer list --verbose`), listed once in `pks --help`.

@@ -41,3 +41,14 @@ describe('dependency engines', () => {
     assert.equal(semver.subset('>=20', '^18 || >=20'), true);
   });
 });
+
+describe("pks doctor's Node.js check", () => {
+  it('names the range package.json declares, and agrees with it on every version', async () => {
+    const { NODE_RANGE, nodeSupported } = await import('../../src/cli/commands/doctor/doctor-run.js');
+    const ours = Manifest.parse(await json('package.json')).engines.node;
+    assert.equal(NODE_RANGE, ours);
+    for (const version of ['18.20.0', '20.0.0', '20.18.9', '20.19.0', '20.20.2', '21.7.0', '22.12.0', '22.13.0', '23.1.0', '24.0.0', '25.2.1']) {
+      assert.equal(nodeSupported(`v${version}`), semver.satisfies(version, ours), version);
+    }
+  });
+});

@@ -20,6 +20,7 @@ const COMMANDS: string[][] = [
   ...DEVCONTAINER_VERBS.map((verb) => ['devcontainer', verb]),
   ['remote'],
   ...REMOTE_VERBS.map((verb) => ['remote', verb]),
+  ['doctor'],
 ];
 
 describe('help output matches the golden files', () => {
