@@ -8,6 +8,8 @@ import path from 'node:path';
 import { OperationError, UsageError, systemErrorCode } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { ensurePrivateDir } from '../../store/files.js';
+import { pksHome } from '../../store/remote-host-store.js';
 import { inspectContainer, type ContainerInspect } from '../containers/container-info.js';
 import { LABELS, managedFilter } from '../containers/labels.js';
 import { writeHostFilesIntoVolume } from './config-sync.js';
@@ -121,11 +123,17 @@ interface DecideInput {
   reload: () => Promise<LoadedDevcontainerConfig>;
 }
 
-/** Copies the project's config folder aside before the container's version replaces files in it. */
-async function backUpHostConfig(loaded: LoadedDevcontainerConfig): Promise<string> {
-  const dir = path.dirname(loaded.configFile);
-  const backup = `${dir}.pks-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  await cp(dir, backup, { recursive: true });
+/**
+ * Copies the project's config folder aside before the container's version
+ * replaces files in it: under pks's own folder (`<PKS_HOME>/backups/`), never
+ * in the project, where git would list the copy and the next upload carry it.
+ */
+async function backUpHostConfig(loaded: LoadedDevcontainerConfig, projectName: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  const root = path.join(pksHome(env), 'backups');
+  await ensurePrivateDir(root);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const backup = path.join(root, `${projectName.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`);
+  await cp(path.dirname(loaded.configFile), path.join(backup, path.basename(path.dirname(loaded.configFile))), { recursive: true, errorOnExist: true, force: false });
   return backup;
 }
 
@@ -158,7 +166,7 @@ export async function decideExisting(input: DecideInput): Promise<ExistingDecisi
       });
     }
     if (choice === 'container') {
-      const backup = await backUpHostConfig(loaded);
+      const backup = await backUpHostConfig(loaded, request.projectName ?? path.basename(loaded.projectPath), request.env);
       for (const file of editedInside) {
         const data = await readContainerFile(engine, existing.Id, inWorkspace(layout, file));
         if (data !== undefined) await writeFile(path.join(loaded.projectPath, file), data);
