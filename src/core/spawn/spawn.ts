@@ -27,6 +27,7 @@ import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel }
 import { SPAWN_OWNER_LABEL, UNFINISHED_AFTER_MS, decideExisting, ownerIsGone, spawnOwner, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
 import { cleanUpAfterFailure, containerExitedError, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
+import { giveGitIdentity } from './git-identity-step.js';
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
@@ -299,6 +300,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
   aftermath.current = { stage: 'ready', container: containerName, pending: 'hooks' };
   const inspect = await inspectContainer(engine, containerId);
   if (!inspect.State.Running) throw await containerExitedError(engine, inspect, remoteFlagOf(hostId));
+  await giveGitIdentity(request, inspect, emit);
   await clock.run('hooks', 'Running lifecycle hooks', () => runHooks(request, inspect, 'create', emit, { freshContainer: true }));
   // The result needs the id, name and labels only, which hooks do not change.
   return resultFor(request, inspect, existing === undefined ? 'created' : 'rebuilt', loaded, clock);
