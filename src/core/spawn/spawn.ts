@@ -27,6 +27,7 @@ import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel }
 import { SPAWN_OWNER_LABEL, UNFINISHED_AFTER_MS, decideExisting, ownerIsGone, spawnOwner, findExistingContainer, removeContainer, startIfStopped, waitForPeerSpawn, type PeerOutcome } from './existing.js';
 import { cleanUpAfterFailure, containerExitedError, explainSpawnFailure, type SpawnAftermath } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
+import { reportDivergence } from './divergence.js';
 import { giveGitIdentity } from './git-identity-step.js';
 import { PhaseClock } from './phase-clock.js';
 import { checkPrerequisites } from './prerequisites.js';
@@ -34,6 +35,7 @@ import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { checkConfiguredUsers } from './users.js';
 import { ensureVolume, readUploadMarker, uploadMarkerEntry } from './volume.js';
 import { layoutOf, uploadBase, workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
+import { uploadManifestEntry } from './upload-manifest.js';
 import { fileCount, planUpload, readPlannedText, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
 
 export type { SpawnEvent, SpawnHost, SpawnRequest, SpawnResult } from './types.js';
@@ -188,6 +190,8 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
         const owner = await resolveUserIds(engine, existing.Id, remoteUser);
         await sendWorkspace(request, clock, emit, { id: existing.Id, layout: existingLayout, remoteUser, owner, upload, configFiles });
         aftermath.current = { stage: 'ready', container: name, pending: 'hooks' };
+      } else {
+        await reportDivergence(request, { id: existing.Id, name }, existingLayout, upload, emit, configFilePaths(loaded.configHash.inputs));
       }
       // Create-time hooks a previous run did not finish run now (their
       // markers say which); postStart belongs to each start.
@@ -280,6 +284,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
       await start();
     } else {
       emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
+      await reportDivergence(request, { id, name: containerName }, layout, upload, emit, Object.keys(configFiles));
       const into = { layout, projectPath: loaded.projectPath, remoteUser };
       // A nicety: when it fails, the container still starts (the next spawn
       // may then ask about the volume's copy of the configuration).
@@ -371,7 +376,7 @@ async function sendWorkspace(
       uid: owner?.uid ?? 0,
       gid: owner?.gid ?? 0,
       gzip: compression.gzip,
-      trailer: [uploadMarkerEntry(layout, into.configFiles)],
+      trailer: [uploadMarkerEntry(layout, into.configFiles), uploadManifestEntry(layout, upload)],
       onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
       signal: request.signal,
     }),
