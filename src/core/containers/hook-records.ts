@@ -45,8 +45,9 @@ export async function writeHookRecords(engine: EngineClient, containerId: string
   const content = Buffer.from(`${JSON.stringify(records)}\n`);
   // Named from /, without entries for the folders: the engine creates the
   // missing ones and leaves the modes of existing ones alone.
-  const name = path.posix.join(HOOK_LOG_DIR, `${hook}.json`).slice(1);
-  await engine.putArchive(containerId, { path: '/', body: tarStream([{ type: 'file', name, mode: 0o600, uid: 0, gid: 0, content }]) });
+  const root = path.posix.parse(HOOK_LOG_DIR).root;
+  const name = path.posix.relative(root, path.posix.join(HOOK_LOG_DIR, `${hook}.json`));
+  await engine.putArchive(containerId, { path: root, body: tarStream([{ type: 'file', name, mode: 0o600, uid: 0, gid: 0, content }]) });
 }
 
 /** Every hook's record, in the spec's order; none when no hook ran (or the container predates the records). */
