@@ -98,8 +98,10 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
 
     it('on reuse, says how many files differ from what was uploaded, and what to do', async () => {
       const p = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }), 'a.txt': 'a\n', 'b.txt': 'b\n', '.gitignore': 'ignored.log\n' });
-      const first = await fixture.spawn(where, p.dir);
+      const first = await fixture.spawn(where, p.dir, ['--verbose']);
       assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /Git identity not copied: git is not installed in the container\./, 'busybox has no git: skipped, said with --verbose');
+      assert.doesNotMatch(first.stderr, /warning/i);
       const same = await fixture.spawn(where, p.dir);
       assert.equal(same.outcome?.action, 'reused', same.stderr);
       assert.doesNotMatch(same.stderr, /differ/, 'nothing changed: nothing said');
@@ -114,6 +116,11 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
       assert.match(reused.stderr, /2 files here differ from the copy uploaded into \S+ at \S+ \(changed, added or removed on this machine since: a\.txt, new\/c\.txt\)/);
       assert.match(reused.stderr, /pks devcontainer rm \S+ (--remote r1 )?--volumes --force --yes/);
       assert.equal((await containerExec(fixture.engine(where), reused.outcome?.containerId ?? '', ['cat', `/workspaces/${p.name}/a.txt`])).stdout, 'a\n', 'the container\'s copy is left alone');
+
+      // A rebuild keeps the volume and does not upload over it either: same report.
+      const rebuilt = await fixture.sandbox.run(['devcontainer', 'rebuild', reused.outcome?.containerName ?? '', ...remoteArgs(where), '--format', 'json'], { timeoutMs: 180_000 });
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.match(rebuilt.stderr, /not uploading over it[\s\S]*2 files here differ from the copy uploaded into/);
     });
   });
 }
