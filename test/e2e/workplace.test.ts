@@ -94,6 +94,19 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
       const backup = path.join(fixture.sandbox.pksHome, 'backups', backups[0] ?? '');
       assert.equal(await readFile(path.join(backup, '.devcontainer', 'devcontainer.json'), 'utf8'), original);
       assert.ok(kept.stderr.includes(backup), `says where: ${kept.stderr}`);
+      if (where !== 'local') return;
+
+      // A .devcontainer.json at the project's top: its folder is the project, so only that file is backed up.
+      const top = await fixture.project(where, { '.devcontainer.json': original, 'big.txt': 'not configuration\n' });
+      const topFirst = await fixture.spawn(where, top.dir);
+      assert.equal(topFirst.code, 0, topFirst.stderr);
+      await containerExec(fixture.engine(where), topFirst.outcome?.containerId ?? '', ['sh', '-c', 'printf "%s" "$1" > "$2"', 'w', inside, `/workspaces/${top.name}/.devcontainer.json`]);
+      const topKept = await fixture.spawn(where, top.dir, ['--prefer', 'container']);
+      assert.equal(topKept.code, 0, topKept.stderr);
+      const [topBackup] = (await readdir(path.join(fixture.sandbox.pksHome, 'backups'))).filter((name) => name.startsWith(`${top.name}-`));
+      const backedUp = path.join(fixture.sandbox.pksHome, 'backups', topBackup ?? '');
+      assert.deepEqual(await readdir(backedUp), ['.devcontainer.json'], 'the configuration only, not the whole project');
+      assert.equal(await readFile(path.join(backedUp, '.devcontainer.json'), 'utf8'), original);
     });
 
     it('on reuse, says how many files differ from what was uploaded, and what to do', async () => {

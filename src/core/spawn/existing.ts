@@ -128,12 +128,22 @@ interface DecideInput {
  * replaces files in it: under pks's own folder (`<PKS_HOME>/backups/`), never
  * in the project, where git would list the copy and the next upload carry it.
  */
-async function backUpHostConfig(loaded: LoadedDevcontainerConfig, projectName: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+async function backUpHostConfig(loaded: LoadedDevcontainerConfig, files: readonly string[], projectName: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const root = path.join(pksHome(env), 'backups');
   await ensurePrivateDir(root);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const backup = path.join(root, `${projectName.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`);
-  await cp(path.dirname(loaded.configFile), path.join(backup, path.basename(path.dirname(loaded.configFile))), { recursive: true, errorOnExist: true, force: false });
+  const copy = (relative: string) => cp(path.join(loaded.projectPath, relative), path.join(backup, relative), { errorOnExist: true, force: false });
+  const folder = path.relative(loaded.projectPath, path.dirname(loaded.configFile));
+  if (folder === '') {
+    // A .devcontainer.json at the project's top: its folder is the whole
+    // project, so only the files about to be replaced are copied.
+    for (const file of files) await copy(file);
+  } else {
+    const outside = folder.startsWith('..') || path.isAbsolute(folder);
+    const into = path.join(backup, outside ? path.basename(folder) : folder);
+    await cp(path.dirname(loaded.configFile), into, { recursive: true, errorOnExist: true, force: false });
+  }
   return backup;
 }
 
@@ -166,7 +176,7 @@ export async function decideExisting(input: DecideInput): Promise<ExistingDecisi
       });
     }
     if (choice === 'container') {
-      const backup = await backUpHostConfig(loaded, request.projectName ?? path.basename(loaded.projectPath), request.env);
+      const backup = await backUpHostConfig(loaded, editedInside, request.projectName ?? path.basename(loaded.projectPath), request.env);
       for (const file of editedInside) {
         const data = await readContainerFile(engine, existing.Id, inWorkspace(layout, file));
         if (data !== undefined) await writeFile(path.join(loaded.projectPath, file), data);
