@@ -67,6 +67,7 @@ const argumentCases: BadInputCase[] = [
   { name: '--timeout -5 (remote add)', args: fixed('remote', 'add', 'r3', '--host', 'h', '--timeout', '-5'), code: 2, message: BAD_OPTION('--timeout', '-5') },
   { name: '--timeout abc (stop)', args: fixed('devcontainer', 'stop', '--timeout', 'abc'), code: 2, message: /argument 'abc' is invalid\. expected a whole number \(0 or more\)/ },
   { name: '--tail -1 (logs)', args: fixed('devcontainer', 'logs', '--tail', '-1'), code: 2, message: BAD_OPTION('--tail', '-1') },
+  { name: '--hooks with --follow (logs)', args: fixed('devcontainer', 'logs', '--hooks', '--follow'), code: 2, message: /--hooks cannot be combined with --follow, --tail, --since or --timestamps/ },
   { name: '--since garbage (logs)', args: fixed('devcontainer', 'logs', '--since', 'yesterday-ish'), code: 2, message: /--since: "yesterday-ish" is neither a duration nor a time/ },
   { name: '--since too far back (logs)', args: fixed('devcontainer', 'logs', '--since', '99999999999999999999d'), code: 2, message: /--since: "99999999999999999999d" is out of range/ },
   { name: '--since in Unix seconds past year 9999 (logs)', args: fixed('devcontainer', 'logs', '--since', '99999999999999999999'), code: 2, message: /--since: "99999999999999999999" is out of range/ },

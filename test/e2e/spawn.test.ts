@@ -242,7 +242,8 @@ describe('spawn: interruption and drift inside the container (local engine)', ()
     assert.equal(kept.code, 0, kept.stderr);
     assert.equal(kept.outcome?.action, 'rebuilt', 'the kept edit is a config change');
     assert.equal(await readFile(path.join(p.dir, '.devcontainer/devcontainer.json'), 'utf8'), inside);
-    const backups = (await readdir(p.dir)).filter((name) => name.startsWith('.devcontainer.pks-backup-'));
+    assert.deepEqual((await readdir(p.dir)).filter((name) => name.includes('pks-backup')), [], 'no backup inside the project');
+    const backups = (await readdir(path.join(sandbox.pksHome, 'backups'))).filter((name) => name.startsWith(`${p.name}-`));
     assert.equal(backups.length, 1);
     assert.equal((await containerExec(e, kept.outcome?.containerId ?? '', ['sh', '-c', 'echo $FROM'])).stdout, 'container\n');
     const settled = await spawn('local', p.dir);

@@ -106,7 +106,8 @@ describe('spawn on the fake engine: happy paths', () => {
     assert.ok(container.name.startsWith(NAME));
     assert.equal(result.volumeName, volumeOf(s.engine));
     assert.equal(container.labels[LABELS.volumeName], result.volumeName);
-    assert.deepEqual(changes(s.engine), ['createVolume <name>-workspace', 'createContainer <name>', 'putArchive <id>', 'startContainer <id>']);
+    // The upload, the start, then postCreateCommand's record (/var/lib/pks/hook-logs).
+    assert.deepEqual(changes(s.engine), ['createVolume <name>-workspace', 'createContainer <name>', 'putArchive <id>', 'startContainer <id>', 'putArchive <id>']);
     assert.ok(markerOf(s.engine) !== undefined);
     assert.equal(volumeFiles(s.engine).get('app/main.txt')?.toString(), 'hello\n');
     assert.ok([...s.engine.execs.values()].some((exec) => exec.cmd.join(' ').includes('echo made')));

@@ -12,6 +12,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
+import { recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
 
 export type HookPhase = 'create' | 'start' | 'attach';
@@ -133,6 +134,7 @@ function untilInterrupted<T>(signal: AbortSignal | undefined, what: string, work
 async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<void> {
   target.onEvent?.({ type: 'hook-start', hook, command: label });
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   let output = '';
   const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
     cmd: argv,
@@ -144,6 +146,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
       target.onEvent?.({ type: 'hook-output', hook, stream, text });
     },
   }));
+  await recordHookRun(target, hook, { command: label, exitCode: result.exitCode, startedAt, durationMs: Math.round(performance.now() - started), output });
   if (result.exitCode !== 0) {
     const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
     const remote = target.remoteFlag ?? '';
@@ -153,8 +156,8 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
     const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';
     throw new OperationError('E_HOOK_FAILED', `${hook} failed with exit code ${result.exitCode}: ${label}`, {
       hint: createTime
-        ? `The container ${target.containerName} was kept for inspection. Look: ${look}. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes`
-        : `The container ${target.containerName} runs on. Look: ${look}; fix the command in devcontainer.json.`,
+        ? `The container ${target.containerName} was kept for inspection. Look: ${look}. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes. See: pks devcontainer logs --hooks ${target.containerName}${remote}`
+        : `The container ${target.containerName} runs on. Look: ${look}; fix the command in devcontainer.json. See: pks devcontainer logs --hooks ${target.containerName}${remote}`,
       details: tail.length === 1 && tail[0] === '' ? ['(no output)'] : ['last output:', ...tail.map((line) => `  ${line}`)],
     });
   }

@@ -19,6 +19,8 @@ import type { StepRunner } from './execute.js';
 import { containerExitedError } from './failure.js';
 import { volumeNameFor } from './naming.js';
 import type { SpawnStep } from './plan.js';
+import { reportDivergence } from './divergence.js';
+import { giveGitIdentity } from './git-identity-step.js';
 import { nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
 import { checkConfiguredUsers } from './users.js';
 import { ensureVolume, readUploadMarker } from './volume.js';
@@ -190,6 +192,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const { layout, remoteUser, configFiles } = madeOf(run);
     const marker = needed(run.volumeMarker, "the volume's upload marker");
     emit({ type: 'info', message: `The volume already holds the workspace ${layout.root}: not uploading over it.` });
+    await reportDivergence(request, { id: idOf(run), name: run.containerName }, layout, run.upload, emit, Object.keys(configFiles));
     const into = { layout, projectPath: loaded.projectPath, remoteUser };
     // A nicety: when it fails, the container still starts (the next spawn
     // may then ask about the volume's copy of the configuration).
@@ -212,6 +215,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
 
   async 'run-hooks'(run, plan) {
     const inspect = needed(run.inspect, 'the started container');
+    await giveGitIdentity(run.request, inspect, run.emit);
     await run.clock.run('hooks', 'Running lifecycle hooks', () => runHooks(run, inspect, { freshContainer: true }));
     // The result needs the id, name and labels only, which hooks do not change.
     return { result: resultFor(run, inspect, needed(plan.outcome, 'the outcome')) };

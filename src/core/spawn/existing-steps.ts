@@ -8,6 +8,7 @@ import { inspectContainer } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
 import { resolveUserIds } from './container-files.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests, parseFilesLabel } from './drift.js';
+import { reportDivergence } from './divergence.js';
 import { checkDrift, existingMessage, startIfStopped, unfinishedStaleAt, waitForPeerSpawn } from './existing.js';
 import type { StepRunner } from './execute.js';
 import { containerExitedError } from './failure.js';
@@ -46,6 +47,10 @@ async function useExisting(run: SpawnRun, plan: SpawnPlan, start: boolean): Prom
     if (!after.State.Running) throw await containerExitedError(engine, after, remoteFlagOf(request.target.hostId));
   }
   run.cleanup.keep({ stage: 'ready', container: name, pending: run.existingMarker === undefined ? 'upload' : 'hooks' });
+  // Not uploaded over: say when this machine's files differ from the volume's copy.
+  if (run.existingMarker !== undefined) {
+    await reportDivergence(request, { id: existing.Id, name }, layoutOf(existing, run.dirName), run.upload, run.emit, configFilePaths(run.loaded.configHash.inputs));
+  }
 }
 
 export const existingSteps: Record<Extract<SpawnStep, 'wait-for-other' | 'use-other' | 'read-marker' | 'check-drift' | 'reuse' | 'start-existing' | 'resume-upload' | 'finish-hooks' | 'replace'>, StepRunner> = {

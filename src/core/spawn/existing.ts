@@ -9,6 +9,8 @@ import path from 'node:path';
 import { OperationError, UsageError, systemErrorCode } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { ensurePrivateDir } from '../../store/files.js';
+import { pksHome } from '../../store/remote-host-store.js';
 import { inspectContainer, type ContainerInspect } from '../containers/container-info.js';
 import { LABELS, managedFilter } from '../containers/labels.js';
 import { writeHostFilesIntoVolume } from './config-sync.js';
@@ -139,11 +141,27 @@ interface DriftInput {
   reload: () => Promise<LoadedDevcontainerConfig>;
 }
 
-/** Copies the project's config folder aside before the container's version replaces files in it. */
-async function backUpHostConfig(loaded: LoadedDevcontainerConfig): Promise<string> {
-  const dir = path.dirname(loaded.configFile);
-  const backup = `${dir}.pks-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  await cp(dir, backup, { recursive: true });
+/**
+ * Copies the project's config folder aside before the container's version
+ * replaces files in it: under pks's own folder (`<PKS_HOME>/backups/`), never
+ * in the project, where git would list the copy and the next upload carry it.
+ */
+async function backUpHostConfig(loaded: LoadedDevcontainerConfig, files: readonly string[], projectName: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  const root = path.join(pksHome(env), 'backups');
+  await ensurePrivateDir(root);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const backup = path.join(root, `${projectName.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`);
+  const copy = (relative: string) => cp(path.join(loaded.projectPath, relative), path.join(backup, relative), { errorOnExist: true, force: false });
+  const folder = path.relative(loaded.projectPath, path.dirname(loaded.configFile));
+  if (folder === '') {
+    // A .devcontainer.json at the project's top: its folder is the whole
+    // project, so only the files about to be replaced are copied.
+    for (const file of files) await copy(file);
+  } else {
+    const outside = folder.startsWith('..') || path.isAbsolute(folder);
+    const into = path.join(backup, outside ? path.basename(folder) : folder);
+    await cp(path.dirname(loaded.configFile), into, { recursive: true, errorOnExist: true, force: false });
+  }
   return backup;
 }
 
@@ -178,7 +196,7 @@ export async function checkDrift(input: DriftInput): Promise<DriftCheck> {
       });
     }
     if (choice === 'container') {
-      const backup = await backUpHostConfig(loaded);
+      const backup = await backUpHostConfig(loaded, editedInside, request.projectName ?? path.basename(loaded.projectPath), request.env);
       for (const file of editedInside) {
         const data = await readContainerFile(engine, existing.Id, inWorkspace(layout, file));
         if (data !== undefined) await writeFile(path.join(loaded.projectPath, file), data);

@@ -18,6 +18,7 @@ import { containerExitedError } from './failure.js';
 import type { SpawnIdentity } from './naming.js';
 import type { PhaseClock } from './phase-clock.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
+import { uploadManifestEntry } from './upload-manifest.js';
 import { uploadMarkerEntry, type UploadMarker } from './volume.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 import { fileCount, uploadWorkspace, type UploadPlan } from './workspace-upload.js';
@@ -122,7 +123,7 @@ export async function sendWorkspace(
       uid: owner?.uid ?? 0,
       gid: owner?.gid ?? 0,
       gzip: compression.gzip,
-      trailer: [uploadMarkerEntry(layout, into.configFiles)],
+      trailer: [uploadMarkerEntry(layout, into.configFiles), uploadManifestEntry(layout, upload)],
       onProgress: (progress) => emit({ type: 'upload-progress', ...progress }),
       signal: request.signal,
     }),

@@ -40,6 +40,8 @@ export interface SpawnHost {
    * Undefined when nobody can be asked.
    */
   resolveVolumeChanges?(files: readonly string[]): Promise<'host' | 'container'>;
+  /** This machine's git user.name and user.email (for the project folder). */
+  gitIdentity?(projectPath: string): Promise<{ name?: string; email?: string }>;
 }
 
 export type RebuildPolicy = 'auto' | 'always' | 'never';
@@ -65,6 +67,8 @@ export interface SpawnRequest {
   /** gzip the workspace upload; default: decided by the link's speed and the data (compression.ts). */
   compress?: boolean;
   host: SpawnHost;
+  /** false (--no-git-identity): a new container does not get this machine's git identity. */
+  gitIdentity?: boolean;
   onEvent?: (event: SpawnEvent) => void;
   /**
    * The container is ready for an editor: the hook `waitFor` names is done

@@ -37,7 +37,7 @@ export async function removeVolume(engine: EngineClient, name: string): Promise<
  * /workspaces/app: /workspaces/.pks-uploads/app). When the volume is mounted
  * at the project's folder itself, inside it: /work/.pks-uploads/workspace.
  */
-function markerPath(layout: WorkspaceLayout): string {
+export function markerPath(layout: WorkspaceLayout): string {
   const name = layout.root === layout.mountPoint ? 'workspace' : path.posix.relative(layout.mountPoint, layout.root);
   return path.posix.join(layout.mountPoint, '.pks-uploads', name);
 }

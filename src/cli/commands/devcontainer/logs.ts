@@ -12,11 +12,13 @@ export function define(parent: Command, ctx: Context): void {
     .option('--tail <n>', 'only the last n lines', parseNonNegativeInt)
     .option('--timestamps', 'prefix each line with its time')
     .option('--since <time>', 'only output since a time (RFC 3339, or relative like 10m)')
+    .option('--hooks', 'only the lifecycle hooks\' output and exit codes, as recorded in the container')
     .addHelpText(
       'after',
       examples([
         ['pks devcontainer logs api --tail 50', 'the last 50 lines'],
         ['pks devcontainer logs api --follow --since 10m', 'the last ten minutes, then new output until Ctrl-C'],
+        ['pks devcontainer logs --hooks api', 'what each lifecycle hook printed, and how it ended'],
       ]),
     )
     .action(async (container, options) => (await import('./logs-run.js')).runLogs(ctx, container, options));

@@ -20,6 +20,8 @@ export interface RebuildFlags {
   prefer?: 'host' | 'container';
   format: 'text' | 'json';
   otherUser?: boolean;
+  /** false with --no-git-identity. */
+  gitIdentity?: boolean;
 }
 
 export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
@@ -56,6 +58,7 @@ export async function rebuildCommand(ctx: Context, query: string | undefined, fl
     force: false,
     includeIgnored: false,
     noCache: flags.cache === false,
+    gitIdentity: flags.gitIdentity !== false,
     host: spawnHost(ctx),
   });
 }

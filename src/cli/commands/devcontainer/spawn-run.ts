@@ -16,6 +16,7 @@ import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
+import { localGitIdentity } from '../../../process/git-identity.js';
 import { runCommand } from '../../../process/run-command.js';
 import { configChooser } from '../../config-chooser.js';
 import { containerReference } from '../../container-reference.js';
@@ -40,11 +41,14 @@ export interface SpawnFlags {
   launch?: boolean;
   ide?: Ide;
   yes?: boolean;
+  /** false with --no-git-identity. */
+  gitIdentity?: boolean;
   format: 'text' | 'json';
 }
 
 export function spawnHost(ctx: Context): SpawnHost {
   return {
+    gitIdentity: (projectPath) => localGitIdentity(projectPath, ctx.env),
     listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
     async runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal) {
       await Promise.all(
@@ -116,6 +120,7 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     ...(policy === 'always' ? { rebuildReason: '--rebuild' } : {}),
     force: flags.force === true,
     includeIgnored: flags.includeIgnored === true,
+    gitIdentity: flags.gitIdentity !== false,
     host: spawnHost(ctx),
   });
   // Said once the container is there, with the URI it would have opened: before

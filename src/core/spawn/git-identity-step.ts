@@ -1,0 +1,24 @@
+// The spawn step that gives a new container the user's git identity: after
+// the container is created and started, before the lifecycle hooks (a hook
+// that commits then has an author). Never fails the spawn.
+
+import { errorMessage } from '../../common/errors.js';
+import { copyGitIdentity } from '../containers/git-identity.js';
+import { remoteUserOf, type ContainerInspect } from '../containers/container-info.js';
+import type { SpawnEvent, SpawnRequest } from './types.js';
+
+export async function giveGitIdentity(request: SpawnRequest, inspect: ContainerInspect, emit: (event: SpawnEvent) => void): Promise<void> {
+  if (request.gitIdentity === false || request.host.gitIdentity === undefined) return;
+  try {
+    const identity = await request.host.gitIdentity(request.projectPath);
+    const outcome = await copyGitIdentity(request.target.engine, inspect.Id, remoteUserOf(inspect), identity);
+    if (outcome.kind === 'copied') {
+      emit({ type: 'info', message: `Copied this machine's git ${outcome.keys.join(' and ')} into the container (--no-git-identity skips this).`, verbose: true });
+    } else {
+      emit({ type: 'info', message: `Git identity not copied: ${outcome.reason}.`, verbose: true });
+    }
+  } catch (error) {
+    if (request.signal?.aborted === true) throw error;
+    emit({ type: 'warning', message: `Could not copy the git identity into the container: ${errorMessage(error)}` });
+  }
+}
