@@ -143,7 +143,16 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
   const remoteUser = merged.remoteUser ?? containerUser;
   const build = () =>
     buildImage(engine, {
-      context: featuresContext({ baseImage: base.Id, installs, imageUser: userOf(base), containerUser, remoteUser }),
+      // With Features, devcontainer.json's containerEnv goes into the image too, as the
+      // reference CLI does; without, the reference builds no image (or only labels one).
+      context: featuresContext({
+        baseImage: base.Id,
+        installs,
+        imageUser: userOf(base),
+        containerUser,
+        remoteUser,
+        containerEnv: installs.length === 0 ? undefined : loaded.config.containerEnv,
+      }),
       dockerfile: 'Dockerfile',
       tag: imageName,
       labels: { [METADATA_LABEL]: metadataLabel },

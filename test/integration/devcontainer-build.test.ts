@@ -202,6 +202,38 @@ for (const [where, open] of engines) {
       assert.deepEqual(reused.merged.postCreateCommands, ['greet', 'again']);
     });
 
+    it("bakes devcontainer.json's containerEnv into the Features image, after the Features' own, `$` kept as written", async () => {
+      const dir = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({
+          image: env.images.busybox,
+          features: { './envy': {} },
+          containerEnv: { FROM_CONFIG: 'config', SHARED: 'from-config', LITERAL: 'cost: $5 "quoted" ${HOME}' },
+        }),
+        '.devcontainer/envy/devcontainer-feature.json': JSON.stringify({ id: 'envy', version: '1.0.0', containerEnv: { FROM_FEATURE: 'feature', SHARED: 'from-feature' } }),
+        '.devcontainer/envy/install.sh': '#!/bin/sh\nexit 0\n',
+      });
+      const imageName = unique('pks-it-env');
+      images.push(imageName);
+      await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {}, imageName });
+      // What a plain `docker run` of the image gets.
+      const imageEnv = (await inspectImage(engine, imageName))?.Config?.Env ?? [];
+      assert.ok(imageEnv.includes('FROM_FEATURE=feature'), imageEnv.join(' '));
+      assert.ok(imageEnv.includes('FROM_CONFIG=config'), imageEnv.join(' '));
+      assert.ok(imageEnv.includes('SHARED=from-config'), `devcontainer.json comes last: ${imageEnv.join(' ')}`);
+      assert.ok(imageEnv.includes('LITERAL=cost: $5 "quoted" ${HOME}'), imageEnv.join(' '));
+
+      // Without Features the reference bakes nothing: a Dockerfile gets only the metadata label.
+      const plain = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' }, containerEnv: { FROM_CONFIG: 'config' } }),
+        '.devcontainer/Dockerfile': `FROM ${env.images.busybox}\n`,
+      });
+      const plainName = unique('pks-it-env-plain');
+      images.push(plainName);
+      const built = await prepareImage(engine, await loadDevcontainerConfig(plain, { env: {} }), { env: {}, imageName: plainName });
+      assert.equal(built.built, true);
+      assert.ok(!((await inspectImage(engine, plainName))?.Config?.Env ?? []).some((e) => e.startsWith('FROM_CONFIG=')));
+    });
+
     it('uses a configured image as it is when there is nothing to install', async () => {
       const dir = project({ '.devcontainer.json': JSON.stringify({ image: env.images.busybox, postStartCommand: 'true' }) });
       const prepared = await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {} });
