@@ -10,6 +10,7 @@ import type { EngineClient } from '../engine/index.js';
 import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
+import { parseBuildOptions, type BuildFlags } from '../devcontainer/build-options.js';
 import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from '../devcontainer/image-metadata.js';
 import { ensureImage, inspectImage, type ImageInspect } from './image-pull.js';
 import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from '../devcontainer/load-config.js';
@@ -94,6 +95,13 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   // 1. The base: the configured image, or the Dockerfile's (untagged: only the final image gets a name).
   let base: ImageInspect;
+  // build.options, checked before anything is pulled or built (an unusable flag is an error).
+  let buildFlags: BuildFlags | undefined;
+  if (source.kind === 'dockerfile') {
+    const parsed = parseBuildOptions(source.options);
+    for (const message of parsed.ignored) listener?.({ type: 'warning', message: `build.options: ${message}` });
+    buildFlags = parsed.flags;
+  }
   if (source.kind === 'image') {
     base = await ensureImage(engine, source.image, pullOptions);
   } else {
@@ -102,13 +110,17 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       buildImage(engine, {
         context: context.stream,
         dockerfile: context.dockerfile,
-        args: source.args,
-        target: source.target,
-        cacheFrom: source.cacheFrom,
+        // As with docker build, the flags come after build.args and build.target, and win.
+        args: { ...source.args, ...buildFlags?.buildArgs },
+        target: buildFlags?.target ?? source.target,
+        cacheFrom: [...source.cacheFrom, ...(buildFlags?.cacheFrom ?? [])],
+        labels: buildFlags?.labels ?? {},
+        pull: buildFlags?.pull,
+        host: buildFlags?.host,
         phase: 'build',
         onProgress: listener,
         signal: options.signal,
-        noCache: options.noCache,
+        noCache: options.noCache === true || buildFlags?.noCache === true,
         description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
       }),
     );
@@ -155,11 +167,15 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       }),
       dockerfile: 'Dockerfile',
       tag: imageName,
-      labels: { [METADATA_LABEL]: metadataLabel },
+      labels: { ...buildFlags?.labels, [METADATA_LABEL]: metadataLabel },
+      // The Features install in the same build settings (network, hosts, limits) as
+      // the Dockerfile, as in the reference's single build; FROM is the base's id,
+      // so no pull and no platform of its own.
+      host: buildFlags === undefined ? undefined : { ...buildFlags.host, platform: undefined },
       phase: 'features',
       onProgress: listener,
       signal: options.signal,
-      noCache: options.noCache,
+      noCache: options.noCache === true || buildFlags?.noCache === true,
       description: installs.length === 0 ? `the labelled image ${imageName}` : `the Features into ${imageName}`,
     });
   const finalId =

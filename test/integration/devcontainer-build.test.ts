@@ -234,6 +234,52 @@ for (const [where, open] of engines) {
       assert.ok(!((await inspectImage(engine, plainName))?.Config?.Env ?? []).some((e) => e.startsWith('FROM_CONFIG=')));
     });
 
+    it('passes build.options to the build: args, target, hosts, limits, network, labels; refuses what it cannot pass', async () => {
+      const dir = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({
+          build: {
+            dockerfile: 'Dockerfile',
+            target: 'second',
+            args: { FROM_OPTION: 'from-args' },
+            options: [
+              '--target', 'first', '--build-arg', 'FROM_OPTION=given', '--add-host', 'pks-test-host:10.9.8.7', '--ulimit', 'nofile=1234:2345',
+              '--shm-size', '96m', '--network=none', '--label', 'pks.test.option=yes', '--progress=plain',
+            ],
+          },
+        }),
+        '.devcontainer/Dockerfile': [
+          `FROM ${env.images.busybox} AS first`,
+          'ARG FROM_OPTION=unset',
+          'RUN echo "arg=$FROM_OPTION" > /built; grep pks-test-host /etc/hosts >> /built; echo "nofile=$(ulimit -n)" >> /built; ' +
+            'echo "shm=$(df -k /dev/shm | tail -1)" >> /built; echo "interfaces=$(grep -c : /proc/net/dev)" >> /built',
+          `FROM ${env.images.busybox} AS second`,
+          'RUN echo second > /built',
+          '',
+        ].join('\n'),
+      });
+      const imageName = unique('pks-it-options');
+      images.push(imageName);
+      const events: PrepareProgressEvent[] = [];
+      await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {}, imageName, onProgress: (event) => events.push(event) });
+      const built = readFileSync(path.join(await filesInImage(engine, imageName, '/built'), 'built'), 'utf8');
+      assert.match(built, /^arg=given$/m, built);
+      assert.match(built, /^10\.9\.8\.7\s+pks-test-host$/m, built);
+      assert.match(built, /^nofile=1234$/m, built);
+      assert.match(built, /^shm=\S+\s+98304\s/m, built);
+      assert.match(built, /^interfaces=1$/m, `--network=none: only lo. ${built}`);
+      assert.equal((await inspectImage(engine, imageName))?.Config?.Labels?.['pks.test.option'], 'yes');
+      assert.ok(events.some((e) => e.type === 'warning' && /--progress is ignored/.test(e.message)));
+
+      const refused = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile', options: ['--secret', 'id=token,src=/etc/passwd'] } }),
+        '.devcontainer/Dockerfile': `FROM ${env.images.busybox}\n`,
+      });
+      await assert.rejects(
+        prepareImage(engine, await loadDevcontainerConfig(refused, { env: {} }), { env: {}, imageName: unique('pks-it-refused') }),
+        (error: unknown) => isPksError(error) && error.code === 'E_BUILD_OPTION' && /--secret/.test(error.message),
+      );
+    });
+
     it('uses a configured image as it is when there is nothing to install', async () => {
       const dir = project({ '.devcontainer.json': JSON.stringify({ image: env.images.busybox, postStartCommand: 'true' }) });
       const prepared = await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {} });
