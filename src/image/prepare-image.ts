@@ -45,6 +45,8 @@ export interface PreparedImage {
   imageUser: string;
   /** The image's Config.Env. */
   imageEnv: Record<string, string>;
+  /** The image's own command (Config.Entrypoint then Config.Cmd), run after the Features' entrypoints when overrideCommand is false. */
+  imageCommand: string[];
   /** True when pks built an image, false when the configured image is used directly. */
   built: boolean;
 }
@@ -58,6 +60,10 @@ export function defaultImageName(loaded: Pick<LoadedDevcontainerConfig, 'project
     .replace(/[._-]{2,}/g, '-')
     .replace(/^[._-]+|[._-]+$/g, '');
   return `pks-${folder === '' ? 'project' : folder}-${loaded.devcontainerId.slice(0, 12)}`;
+}
+
+function commandOf(image: ImageInspect): string[] {
+  return [...(image.Config?.Entrypoint ?? []), ...(image.Config?.Cmd ?? [])];
 }
 
 function userOf(image: ImageInspect): string {
@@ -138,7 +144,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   if (source.kind === 'image' && loaded.features.length === 0) {
     const imageEnv = envListToObject(base.Config?.Env ?? []);
-    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, built: false };
+    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
   }
 
   // 3. The derived image: Features installed, metadata labelled (for a Dockerfile without Features, only
@@ -192,6 +198,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
     merged,
     imageUser: userOf(final),
     imageEnv: envListToObject(final.Config?.Env ?? []),
+    imageCommand: commandOf(final),
     built: true,
   };
 }

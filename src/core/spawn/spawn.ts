@@ -222,6 +222,7 @@ async function runPipeline(request: SpawnRequest, emit: (event: SpawnEvent) => v
     workspaceFolder: loaded.workspaceFolder,
     remote: engine.kind === 'ssh',
     overrideCommandDefault: true,
+    imageCommand: prepared.imageCommand,
     appPort: loaded.config.appPort,
   });
   for (const message of spec.warnings) emit({ type: 'warning', message });
