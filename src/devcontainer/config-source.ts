@@ -19,7 +19,7 @@ export type ImageSource =
       args: Record<string, string>;
       target?: string;
       cacheFrom: string[];
-      /** `build.options` (docker CLI flags): not applicable over the engine API. */
+      /** `build.options` (docker build flags), mapped to the engine's build parameters when the image is built. */
       options: string[];
     }
   | { kind: 'compose'; composeFiles: string[]; service: string };

@@ -6,7 +6,8 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { OperationError, systemErrorCode } from '../common/errors.js';
+import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
+import { parseBuildOptions } from './build-options.js';
 import { computeConfigHash, type ConfigHash } from './config-hash.js';
 import { locateConfig, type ConfigChooser } from './config-files.js';
 import { legacyVscodeProperties, withLegacyVscodeProperties } from './legacy-properties.js';
@@ -74,7 +75,13 @@ function unsupportedWarnings(config: DevcontainerConfig, file: string): ConfigWa
   const warnings: ConfigWarning[] = [];
   const warn = (property: string, message: string) => warnings.push({ code: 'W_UNSUPPORTED', message, file, property });
   if (config.dockerComposeFile !== undefined) warn('dockerComposeFile', 'Docker Compose configurations are not supported by pks yet; spawning this configuration will fail');
-  if ((config.build?.options ?? []).length > 0) warn('build.options', '"build.options" are docker CLI flags; pks builds through the engine API and ignores them');
+  if ((config.build?.options ?? []).length > 0) {
+    try {
+      for (const message of parseBuildOptions(config.build?.options ?? []).ignored) warn('build.options', message);
+    } catch (error) {
+      warn('build.options', `${errorMessage(error)} Building this configuration will fail`);
+    }
+  }
   if (config.userEnvProbe !== undefined && config.userEnvProbe !== 'none') {
     warn('userEnvProbe', '"userEnvProbe" is not applied: hooks and exec get containerEnv and remoteEnv, not what the user\'s shell profile sets (use remoteEnv for those variables)');
   }

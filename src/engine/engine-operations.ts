@@ -6,7 +6,7 @@
 
 import type { Duplex, Readable } from 'node:stream';
 import type * as core from 'zod/v4/core';
-import type { EngineRequest, EngineResponse, HijackedConnection } from './http-client.js';
+import { RepeatedParam, type EngineRequest, type EngineResponse, type HijackedConnection, type Query, type QueryValue } from './http-client.js';
 import {
   containerInspectSchema,
   containerWaitSchema,
@@ -76,6 +76,24 @@ export interface ImagePullOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** How the build's containers run; sizes in bytes. */
+export interface BuildHostOptions {
+  networkMode?: string | undefined;
+  /** `host:ip` entries for /etc/hosts. */
+  extraHosts?: readonly string[] | undefined;
+  platform?: string | undefined;
+  shmSize?: number | undefined;
+  memory?: number | undefined;
+  memorySwap?: number | undefined;
+  cpuShares?: number | undefined;
+  cpuPeriod?: number | undefined;
+  cpuQuota?: number | undefined;
+  cpusetCpus?: string | undefined;
+  cpusetMems?: string | undefined;
+  cgroupParent?: string | undefined;
+  ulimits?: ReadonlyArray<{ Name: string; Soft: number; Hard: number }> | undefined;
+}
+
 export interface ImageBuildOptions {
   dockerfile: string;
   /** The name to tag the image with, if any. */
@@ -85,6 +103,9 @@ export interface ImageBuildOptions {
   cacheFrom?: readonly string[] | undefined;
   labels?: Readonly<Record<string, string>> | undefined;
   noCache?: boolean | undefined;
+  pull?: boolean | undefined;
+  /** The settings of the build's containers (docker build's --network, --add-host, --shm-size, ...). */
+  host?: BuildHostOptions | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -142,6 +163,27 @@ export function imagePath(image: string): string {
 
 const nonEmpty = <T extends object>(value: T | undefined): T | undefined =>
   value === undefined || (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0) ? undefined : value;
+
+/** POST /build's parameters for the build's containers, as the docker CLI sends them. */
+function buildHostQuery(host: BuildHostOptions): Query {
+  const query: Record<string, QueryValue> = {
+    networkmode: host.networkMode,
+    extrahosts: host.extraHosts === undefined || host.extraHosts.length === 0 ? undefined : new RepeatedParam(host.extraHosts),
+    platform: host.platform,
+    shmsize: host.shmSize,
+    memory: host.memory,
+    memswap: host.memorySwap,
+    cpushares: host.cpuShares,
+    cpuperiod: host.cpuPeriod,
+    cpuquota: host.cpuQuota,
+    cpusetcpus: host.cpusetCpus,
+    cpusetmems: host.cpusetMems,
+    cgroupparent: host.cgroupParent,
+    ulimits: nonEmpty(host.ulimits),
+  };
+  // Only what was asked for: the request says what the build was given.
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
+}
 
 /** The operations in terms of the raw versioned calls a client makes. */
 export abstract class EngineOperationsOverHttp implements EngineOperations {
@@ -283,6 +325,8 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
         rm: 1,
         forcerm: 1,
         nocache: options.noCache === true ? 1 : undefined,
+        ...(options.pull === true ? { pull: 1 } : {}),
+        ...buildHostQuery(options.host ?? {}),
       },
       bodyStream: context,
       contentType: 'application/x-tar',

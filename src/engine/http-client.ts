@@ -12,7 +12,12 @@ import { DEFAULT_RETRY_POLICY, TRANSIENT_SYSTEM_CODES, withRetry, type RetryPoli
 import { EngineApiError, engineErrorMessage } from './engine-errors.js';
 import type { EngineTransport } from './transport.js';
 
-export type QueryValue = string | number | boolean | null | undefined | Readonly<Record<string, unknown>> | readonly unknown[];
+/** A parameter given once per value (`extrahosts=a&extrahosts=b`), where the engine reads a list that way rather than as JSON. */
+export class RepeatedParam {
+  constructor(readonly values: readonly string[]) {}
+}
+
+export type QueryValue = string | number | boolean | null | undefined | RepeatedParam | Readonly<Record<string, unknown>> | readonly unknown[];
 export type Query = Readonly<Record<string, QueryValue>>;
 
 export interface EngineRequest {
@@ -63,6 +68,10 @@ export function buildQueryString(query: Query | undefined): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
+    if (value instanceof RepeatedParam) {
+      for (const item of value.values) params.append(key, item);
+      continue;
+    }
     params.append(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   const text = params.toString();

@@ -12,6 +12,7 @@ export {
 } from './engine-client.js';
 export type {
   ArchiveUpload,
+  BuildHostOptions,
   ContainerLogsOptions,
   EngineFilters,
   EngineOperations,

@@ -110,6 +110,8 @@ export const imageInspectSchema = z.looseObject({
     z.looseObject({
       User: z.nullish(z.string()),
       Env: z.nullish(z.array(z.string())),
+      Entrypoint: z.nullish(z.array(z.string())),
+      Cmd: z.nullish(z.array(z.string())),
       Labels: z.nullish(z.record(z.string(), z.string())),
     }),
   ),

@@ -29,11 +29,26 @@ export interface FeaturesBuildInput {
   imageUser: string;
   containerUser: string;
   remoteUser: string;
+  /**
+   * devcontainer.json's containerEnv, baked last (after the Features' own),
+   * as the reference CLI does, so that the image run on its own has it too.
+   */
+  containerEnv?: Readonly<Record<string, string>> | undefined;
 }
 
-/** `ENV` value quoting: double quotes, with `"` and `\` escaped; `${VAR}` still expands. */
-export function dockerfileQuote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+/**
+ * `ENV` value quoting: double quotes, with `"` and `\` escaped; `${VAR}` still
+ * expands unless `literal`, which escapes `$` too (devcontainer.json's values
+ * are the container's environment as written, not Dockerfile expressions).
+ */
+export function dockerfileQuote(value: string, options: { literal?: boolean } = {}): string {
+  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return `"${options.literal === true ? escaped.replace(/\$/g, '\\$') : escaped}"`;
+}
+
+function envInstruction(env: Readonly<Record<string, string>>, options: { literal?: boolean } = {}): string[] {
+  const entries = Object.entries(env);
+  return entries.length === 0 ? [] : [`ENV ${entries.map(([key, value]) => `${key}=${dockerfileQuote(value, options)}`).join(' \\\n    ')}`];
 }
 
 /** A folder name for each Feature inside the context: order and a readable id. */
@@ -76,12 +91,12 @@ export function featuresDockerfile(input: FeaturesBuildInput): string {
   lines.push('USER root');
   input.installs.forEach(({ feature }, index) => {
     const folder = folderName(index, feature);
-    const env = Object.entries(feature.metadata.containerEnv ?? {});
-    if (env.length > 0) lines.push(`ENV ${env.map(([key, value]) => `${key}=${dockerfileQuote(value)}`).join(' \\\n    ')}`);
+    lines.push(...envInstruction(feature.metadata.containerEnv ?? {}));
     lines.push(`COPY features/${folder}/ ${FEATURES_DIR}/${folder}/`);
     lines.push(`RUN cd ${FEATURES_DIR}/${folder} && chmod -R 0755 . && sh ./pks-install-feature.sh`);
   });
   lines.push(`USER ${input.imageUser === '' ? 'root' : input.imageUser}`);
+  lines.push(...envInstruction(input.containerEnv ?? {}, { literal: true }));
   return `${lines.join('\n')}\n`;
 }
 

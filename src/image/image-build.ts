@@ -6,7 +6,7 @@
 
 import type { Readable } from 'node:stream';
 import { OperationError } from '../common/errors.js';
-import { isEngineApiError, type EngineClient } from '../engine/index.js';
+import { isEngineApiError, type BuildHostOptions, type EngineClient } from '../engine/index.js';
 import { jsonMessages, messageError } from './engine-streams.js';
 import type { PreparePhase, ProgressListener } from './progress.js';
 
@@ -22,6 +22,10 @@ export interface BuildRequest {
   labels?: Readonly<Record<string, string>>;
   /** Build every step again instead of using the engine's cache (`rebuild --no-cache`). */
   noCache?: boolean | undefined;
+  /** Pull a newer FROM image first (`--pull` in build.options). */
+  pull?: boolean | undefined;
+  /** How the build's containers run (from build.options). */
+  host?: BuildHostOptions | undefined;
   /** Which phase the output belongs to, for progress events. */
   phase: PreparePhase;
   onProgress?: ProgressListener | undefined;
@@ -67,6 +71,8 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
       cacheFrom: request.cacheFrom,
       labels: request.labels,
       noCache: request.noCache,
+      pull: request.pull,
+      host: request.host,
       signal: request.signal,
     });
   } catch (error) {

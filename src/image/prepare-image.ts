@@ -10,6 +10,7 @@ import type { EngineClient } from '../engine/index.js';
 import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
+import { parseBuildOptions, type BuildFlags } from '../devcontainer/build-options.js';
 import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from '../devcontainer/image-metadata.js';
 import { ensureImage, inspectImage, type ImageInspect } from './image-pull.js';
 import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from '../devcontainer/load-config.js';
@@ -46,6 +47,8 @@ export interface PreparedImage {
   imageUser: string;
   /** The image's Config.Env. */
   imageEnv: Record<string, string>;
+  /** The image's own command (Config.Entrypoint then Config.Cmd), run after the Features' entrypoints when overrideCommand is false. */
+  imageCommand: string[];
   /** True when pks built an image, false when the configured image is used directly. */
   built: boolean;
 }
@@ -59,6 +62,10 @@ export function defaultImageName(loaded: Pick<LoadedDevcontainerConfig, 'project
     .replace(/[._-]{2,}/g, '-')
     .replace(/^[._-]+|[._-]+$/g, '');
   return `pks-${folder === '' ? 'project' : folder}-${loaded.devcontainerId.slice(0, 12)}`;
+}
+
+function commandOf(image: ImageInspect): string[] {
+  return [...(image.Config?.Entrypoint ?? []), ...(image.Config?.Cmd ?? [])];
 }
 
 function userOf(image: ImageInspect): string {
@@ -96,6 +103,13 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   // 1. The base: the configured image, or the Dockerfile's (untagged: only the final image gets a name).
   let base: ImageInspect;
+  // build.options, checked before anything is pulled or built (an unusable flag is an error).
+  let buildFlags: BuildFlags | undefined;
+  if (source.kind === 'dockerfile') {
+    const parsed = parseBuildOptions(source.options);
+    for (const message of parsed.ignored) listener?.({ type: 'warning', message: `build.options: ${message}` });
+    buildFlags = parsed.flags;
+  }
   if (source.kind === 'image') {
     base = await ensureImage(engine, source.image, pullOptions);
   } else {
@@ -104,14 +118,17 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       buildImage(engine, {
         context: context.stream,
         dockerfile: context.dockerfile,
-        args: source.args,
-        target: source.target,
-        cacheFrom: source.cacheFrom,
+        // As with docker build, the flags come after build.args and build.target, and win.
+        args: { ...source.args, ...buildFlags?.buildArgs },
+        target: buildFlags?.target ?? source.target,
+        cacheFrom: [...source.cacheFrom, ...(buildFlags?.cacheFrom ?? [])],
+        labels: { ...buildFlags?.labels, ...options.labels },
+        pull: buildFlags?.pull,
+        host: buildFlags?.host,
         phase: 'build',
         onProgress: listener,
         signal: options.signal,
-        noCache: options.noCache,
-        labels: { ...options.labels },
+        noCache: options.noCache === true || buildFlags?.noCache === true,
         description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
       }),
     );
@@ -129,7 +146,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   if (source.kind === 'image' && loaded.features.length === 0) {
     const imageEnv = envListToObject(base.Config?.Env ?? []);
-    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, built: false };
+    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
   }
 
   // 3. The derived image: Features installed, metadata labelled (for a Dockerfile without Features, only
@@ -146,14 +163,27 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
   const remoteUser = merged.remoteUser ?? containerUser;
   const build = () =>
     buildImage(engine, {
-      context: featuresContext({ baseImage: base.Id, installs, imageUser: userOf(base), containerUser, remoteUser }),
+      // With Features, devcontainer.json's containerEnv goes into the image too, as the
+      // reference CLI does; without, the reference builds no image (or only labels one).
+      context: featuresContext({
+        baseImage: base.Id,
+        installs,
+        imageUser: userOf(base),
+        containerUser,
+        remoteUser,
+        containerEnv: installs.length === 0 ? undefined : loaded.config.containerEnv,
+      }),
       dockerfile: 'Dockerfile',
       tag: imageName,
-      labels: { ...options.labels, [METADATA_LABEL]: metadataLabel },
+      labels: { ...buildFlags?.labels, ...options.labels, [METADATA_LABEL]: metadataLabel },
+      // The Features install in the same build settings (network, hosts, limits) as
+      // the Dockerfile, as in the reference's single build; FROM is the base's id,
+      // so no pull and no platform of its own.
+      host: buildFlags === undefined ? undefined : { ...buildFlags.host, platform: undefined },
       phase: 'features',
       onProgress: listener,
       signal: options.signal,
-      noCache: options.noCache,
+      noCache: options.noCache === true || buildFlags?.noCache === true,
       description: installs.length === 0 ? `the labelled image ${imageName}` : `the Features into ${imageName}`,
     });
   const finalId =
@@ -170,6 +200,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
     merged,
     imageUser: userOf(final),
     imageEnv: envListToObject(final.Config?.Env ?? []),
+    imageCommand: commandOf(final),
     built: true,
   };
 }

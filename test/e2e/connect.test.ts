@@ -125,6 +125,28 @@ describe('connect: consent, stopped containers, the editor', () => {
     await poll(async () => (await readFile(record, 'utf8').catch(() => '')) !== '', { timeoutMs: 5_000 });
     assert.match(await readFile(record, 'utf8'), /^--folder-uri vscode-remote:\/\/attached-container\+/);
   });
+
+  it('an object-form postAttachCommand with two failing entries reports each of them, once', async () => {
+    const { project } = await spawnProject('local', {
+      image: 'pks-test/busybox:latest',
+      postAttachCommand: { first: 'echo first-broke; exit 1', second: 'sleep 0.3; echo second-broke; exit 2', fine: 'true' },
+    });
+    const result = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch']);
+    assert.equal(result.code, 1, result.stderr);
+    // Each failing entry once in what is reported (the progress lines that start them aside).
+    const reported = result.stderr.split('\n').filter((line) => !line.startsWith('Running ')).join('\n');
+    const count = (text: string): number => reported.split(text).length - 1;
+    assert.equal(count('first: echo first-broke; exit 1'), 1, result.stderr);
+    assert.equal(count('second: sleep 0.3; echo second-broke; exit 2'), 1, result.stderr);
+    assert.equal(count('fine: true'), 0, result.stderr);
+    assert.match(result.stderr, /exit code 1/);
+    assert.match(result.stderr, /exit code 2/);
+    assert.match(result.stderr, /first-broke/);
+    assert.match(result.stderr, /second-broke/);
+    assert.doesNotMatch(result.stderr, /^warning: /m, 'the failure is reported as an error, not also as a warning');
+    const json = await sandbox.run(['devcontainer', 'connect', project.name, '--no-launch', '--log-format', 'json']);
+    assertErrorCode(json, 'E_HOOK_FAILED', 1);
+  });
 });
 
 describe('spawn opens VS Code once the container is ready (waitFor)', () => {

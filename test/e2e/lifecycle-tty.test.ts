@@ -93,6 +93,25 @@ for (const where of ['local', 'r1'] as const) {
       assert.match(settings, /(^|\s)echo(\s|$)/m, 'echo restored');
       assert.doesNotMatch(out, STACK_TRACE);
     });
+
+    it('exits with the code of a command that ends at once, every time (20 runs)', async () => {
+      const fake = await make(where);
+      // Commands that end before pks has even set the terminal size: the
+      // stream's end and the exit code race with the attach and the resize.
+      const runs = Array.from({ length: 10 }, (_, run) => [
+        `${pks(['devcontainer', 'exec', '-i', '-t', ...remote, fake.project, '--', 'sh', '-c', '[ -t 1 ]'])}; echo "run${run}-tty=$?"`,
+        `${pks(['devcontainer', 'exec', '-i', '-t', ...remote, fake.project, '--', 'sh', '-c', 'exit 123'])}; echo "run${run}-exit=$?"`,
+      ]).flat();
+      const term = inTerminal(runs.join('\n'), 120_000);
+      const code = await term.exited;
+      const out = term.output();
+      assert.equal(code, 0, `the terminal showed: ${JSON.stringify(out)}`);
+      for (let run = 0; run < 10; run += 1) {
+        assert.match(out, new RegExp(`run${run}-tty=0\\b`), `run ${run} of [ -t 1 ]: ${JSON.stringify(out)}`);
+        assert.match(out, new RegExp(`run${run}-exit=123\\b`), `run ${run} of exit 123: ${JSON.stringify(out)}`);
+      }
+      assert.doesNotMatch(out, STACK_TRACE);
+    });
   });
 }
 

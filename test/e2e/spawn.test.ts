@@ -11,6 +11,7 @@ import type { EngineClient } from '../../src/engine/index.js';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
+import { poll } from '../helpers/wait.js';
 import { containerExec, containerFileDigests, gitFileDigests, leftovers, type Project, type Where } from '../helpers/projects.js';
 
 const fixture = new E2eFixture(['local', 'r1', 'r2']);
@@ -163,6 +164,27 @@ describe('spawn: image sources and failures (local engine)', () => {
     const exec = await sandbox.run(['devcontainer', 'exec', p.name, '--log-format', 'json', '--', 'true']);
     assertErrorCode(exec, 'E_CONTAINER_STOPPED', 1);
     assert.match(lastError(exec).hint ?? '', /^Start it first: pks devcontainer start /);
+  });
+
+  it('overrideCommand false with a Feature entrypoint: the entrypoint runs, then the image\'s own command', async () => {
+    const p = await project('local', {
+      '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' }, overrideCommand: false, features: { './daemon': {} } }),
+      '.devcontainer/Dockerfile': [
+        'FROM pks-test/busybox:latest',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        `CMD ["echo image >> /tmp/order; trap 'exit 0' TERM; while sleep 1; do :; done"]`,
+        '',
+      ].join('\n'),
+      '.devcontainer/daemon/devcontainer-feature.json': JSON.stringify({ id: 'daemon', version: '1.0.0', entrypoint: '/usr/local/share/pks-daemon-init.sh' }),
+      '.devcontainer/daemon/install.sh': '#!/bin/sh\nset -e\nmkdir -p /usr/local/share\nprintf \'#!/bin/sh\\necho feature >> /tmp/order\\n\' > /usr/local/share/pks-daemon-init.sh\nchmod +x /usr/local/share/pks-daemon-init.sh\n',
+    });
+    const result = await spawn('local', p.dir);
+    assert.equal(result.code, 0, result.stderr);
+    const id = result.outcome?.containerId ?? '';
+    const read = async (): Promise<string> => (await containerExec(engine('local'), id, ['cat', '/tmp/order'])).stdout;
+    await poll(async () => (await read()).includes('image'), { timeoutMs: 10_000 });
+    assert.equal(await read(), 'feature\nimage\n', 'the Feature\'s entrypoint first, then the image\'s ENTRYPOINT and CMD');
+    assert.doesNotMatch(result.stderr, /entrypoints are not run/);
   });
 
   it('a malformed devcontainer.json fails before anything is created', async () => {

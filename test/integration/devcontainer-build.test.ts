@@ -202,6 +202,84 @@ for (const [where, open] of engines) {
       assert.deepEqual(reused.merged.postCreateCommands, ['greet', 'again']);
     });
 
+    it("bakes devcontainer.json's containerEnv into the Features image, after the Features' own, `$` kept as written", async () => {
+      const dir = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({
+          image: env.images.busybox,
+          features: { './envy': {} },
+          containerEnv: { FROM_CONFIG: 'config', SHARED: 'from-config', LITERAL: 'cost: $5 "quoted" ${HOME}' },
+        }),
+        '.devcontainer/envy/devcontainer-feature.json': JSON.stringify({ id: 'envy', version: '1.0.0', containerEnv: { FROM_FEATURE: 'feature', SHARED: 'from-feature' } }),
+        '.devcontainer/envy/install.sh': '#!/bin/sh\nexit 0\n',
+      });
+      const imageName = unique('pks-it-env');
+      images.push(imageName);
+      await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {}, imageName });
+      // What a plain `docker run` of the image gets.
+      const imageEnv = (await inspectImage(engine, imageName))?.Config?.Env ?? [];
+      assert.ok(imageEnv.includes('FROM_FEATURE=feature'), imageEnv.join(' '));
+      assert.ok(imageEnv.includes('FROM_CONFIG=config'), imageEnv.join(' '));
+      assert.ok(imageEnv.includes('SHARED=from-config'), `devcontainer.json comes last: ${imageEnv.join(' ')}`);
+      assert.ok(imageEnv.includes('LITERAL=cost: $5 "quoted" ${HOME}'), imageEnv.join(' '));
+
+      // Without Features the reference bakes nothing: a Dockerfile gets only the metadata label.
+      const plain = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' }, containerEnv: { FROM_CONFIG: 'config' } }),
+        '.devcontainer/Dockerfile': `FROM ${env.images.busybox}\n`,
+      });
+      const plainName = unique('pks-it-env-plain');
+      images.push(plainName);
+      const built = await prepareImage(engine, await loadDevcontainerConfig(plain, { env: {} }), { env: {}, imageName: plainName });
+      assert.equal(built.built, true);
+      assert.ok(!((await inspectImage(engine, plainName))?.Config?.Env ?? []).some((e) => e.startsWith('FROM_CONFIG=')));
+    });
+
+    it('passes build.options to the build: args, target, hosts, limits, network, labels; refuses what it cannot pass', async () => {
+      const dir = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({
+          build: {
+            dockerfile: 'Dockerfile',
+            target: 'second',
+            args: { FROM_OPTION: 'from-args' },
+            options: [
+              '--target', 'first', '--build-arg', 'FROM_OPTION=given', '--add-host', 'pks-test-host:10.9.8.7', '--ulimit', 'nofile=1234:2345',
+              '--shm-size', '96m', '--network=none', '--label', 'pks.test.option=yes', '--progress=plain',
+            ],
+          },
+        }),
+        '.devcontainer/Dockerfile': [
+          `FROM ${env.images.busybox} AS first`,
+          'ARG FROM_OPTION=unset',
+          'RUN echo "arg=$FROM_OPTION" > /built; grep pks-test-host /etc/hosts >> /built; echo "nofile=$(ulimit -n)" >> /built; ' +
+            'echo "shm=$(df -k /dev/shm | tail -1)" >> /built; echo "interfaces=$(grep -c : /proc/net/dev)" >> /built',
+          `FROM ${env.images.busybox} AS second`,
+          'RUN echo second > /built',
+          '',
+        ].join('\n'),
+      });
+      const imageName = unique('pks-it-options');
+      images.push(imageName);
+      const events: PrepareProgressEvent[] = [];
+      await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {}, imageName, onProgress: (event) => events.push(event) });
+      const built = readFileSync(path.join(await filesInImage(engine, imageName, '/built'), 'built'), 'utf8');
+      assert.match(built, /^arg=given$/m, built);
+      assert.match(built, /^10\.9\.8\.7\s+pks-test-host$/m, built);
+      assert.match(built, /^nofile=1234$/m, built);
+      assert.match(built, /^shm=\S+\s+98304\s/m, built);
+      assert.match(built, /^interfaces=1$/m, `--network=none: only lo. ${built}`);
+      assert.equal((await inspectImage(engine, imageName))?.Config?.Labels?.['pks.test.option'], 'yes');
+      assert.ok(events.some((e) => e.type === 'warning' && /--progress is ignored/.test(e.message)));
+
+      const refused = project({
+        '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile', options: ['--secret', 'id=token,src=/etc/passwd'] } }),
+        '.devcontainer/Dockerfile': `FROM ${env.images.busybox}\n`,
+      });
+      await assert.rejects(
+        prepareImage(engine, await loadDevcontainerConfig(refused, { env: {} }), { env: {}, imageName: unique('pks-it-refused') }),
+        (error: unknown) => isPksError(error) && error.code === 'E_BUILD_OPTION' && /--secret/.test(error.message),
+      );
+    });
+
     it('uses a configured image as it is when there is nothing to install', async () => {
       const dir = project({ '.devcontainer.json': JSON.stringify({ image: env.images.busybox, postStartCommand: 'true' }) });
       const prepared = await prepareImage(engine, await loadDevcontainerConfig(dir, { env: {} }), { env: {} });

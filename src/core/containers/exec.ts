@@ -39,6 +39,48 @@ export async function startExec(engine: EngineClient, containerId: string, optio
     consoleSize: options.tty,
   });
   const socket = await engine.startExec(execId, { tty });
+  // Listen before anything else is awaited: a command that ends at once
+  // (`exit 1`, `[ -t 1 ]`) closes the stream while the terminal size is still
+  // being set, and an end event nobody listened for would leave pks waiting
+  // forever (and the output lost). The local socket answers fast enough to
+  // lose that race most of the time.
+  let ended = false;
+  const output = (
+    tty
+      ? new Promise<void>((resolve, reject) => {
+          socket.on('data', (chunk: Buffer) => options.stdout.write(chunk));
+          socket.once('end', resolve);
+          socket.once('close', resolve);
+          socket.once('error', reject);
+        })
+      : demultiplex(socket, options.stdout, options.stderr)
+  ).finally(() => {
+    ended = true;
+  });
+  if (options.stdin !== undefined) {
+    const stdin = options.stdin;
+    stdin.on('data', (chunk: Buffer) => {
+      if (!socket.destroyed && !socket.writableEnded) socket.write(chunk);
+    });
+    // Half-close: the process sees EOF on stdin while its output keeps flowing.
+    stdin.once('end', () => socket.end());
+  }
+  const what = `running ${options.cmd[0] ?? 'a command'} in container ${containerId.slice(0, 12)}`;
+
+  // Chained at once, so a stream that breaks during the resizes below is handled.
+  const exitCode = output.catch((error: unknown) => {
+    throw streamBrokenError(engine.target, what, error);
+  }).then(async () => {
+    options.stdin?.removeAllListeners('data');
+    socket.destroy();
+    // The exec may report Running for a moment after its streams closed.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const state = await engine.inspectExec(execId);
+      if (!state.Running && state.ExitCode !== null) return state.ExitCode;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return 1;
+  });
   const resizeOnce = (rows: number, cols: number): Promise<boolean> =>
     engine.resizeExec(execId, { rows, cols }).then(
       () => true,
@@ -69,42 +111,13 @@ export async function startExec(engine: EngineClient, containerId: string, optio
   if (options.tty !== undefined) {
     // The engine starts the process a moment after the attach answers; a
     // resize before that is refused, and the terminal would stay 0x0 (engines
-    // before API 1.42 take no size at create). As docker does: try again.
+    // before API 1.42 take no size at create). As docker does: try again,
+    // unless the process already ended.
     const { rows, cols } = options.tty;
-    for (let attempt = 1; !(await resizeOnce(rows, cols)) && attempt < 10; attempt += 1) {
+    for (let attempt = 1; !ended && !(await resizeOnce(rows, cols)) && attempt < 10; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
-
-  if (options.stdin !== undefined) {
-    const stdin = options.stdin;
-    stdin.on('data', (chunk: Buffer) => socket.write(chunk));
-    // Half-close: the process sees EOF on stdin while its output keeps flowing.
-    stdin.once('end', () => socket.end());
-  }
-  const output = tty
-    ? new Promise<void>((resolve, reject) => {
-        socket.on('data', (chunk: Buffer) => options.stdout.write(chunk));
-        socket.once('end', resolve);
-        socket.once('close', resolve);
-        socket.once('error', reject);
-      })
-    : demultiplex(socket, options.stdout, options.stderr);
-  const what = `running ${options.cmd[0] ?? 'a command'} in container ${containerId.slice(0, 12)}`;
-
-  const exitCode = output.catch((error: unknown) => {
-    throw streamBrokenError(engine.target, what, error);
-  }).then(async () => {
-    options.stdin?.removeAllListeners('data');
-    socket.destroy();
-    // The exec may report Running for a moment after its streams closed.
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const state = await engine.inspectExec(execId);
-      if (!state.Running && state.ExitCode !== null) return state.ExitCode;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return 1;
-  });
   return { exitCode, resize };
 }
 

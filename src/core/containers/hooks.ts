@@ -131,7 +131,39 @@ function untilInterrupted<T>(signal: AbortSignal | undefined, what: string, work
   });
 }
 
-async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<void> {
+interface CommandFailure {
+  label: string;
+  exitCode: number;
+  output: string;
+}
+
+/** One error for the commands of a hook that failed: each named once, with its exit code and last output. */
+function hookFailed(target: HookTarget, hook: LifecycleHook, failures: readonly CommandFailure[]): OperationError {
+  const remote = target.remoteFlag ?? '';
+  const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec${remote} ${target.containerName} sh`;
+  // A create-time hook fails a spawn (its container kept for a look); a
+  // start or attach hook fails on a container that lives on.
+  const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';
+  const details = failures.flatMap(({ label, output }) => {
+    const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
+    const heading = failures.length === 1 ? [] : [`${label}:`];
+    return [...heading, ...(tail.length === 1 && tail[0] === '' ? ['(no output)'] : ['last output:', ...tail.map((line) => `  ${line}`)])];
+  });
+  const [only] = failures;
+  const message =
+    failures.length === 1 && only !== undefined
+      ? `${hook} failed with exit code ${only.exitCode}: ${only.label}`
+      : `${hook} failed: ${failures.length} of its commands exited with an error: ${failures.map(({ label, exitCode }) => `${label} (exit code ${exitCode})`).join('; ')}`;
+  return new OperationError('E_HOOK_FAILED', message, {
+    hint: createTime
+      ? `The container ${target.containerName} was kept for inspection. Look: ${look}. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes. See: pks devcontainer logs --hooks ${target.containerName}${remote}`
+      : `The container ${target.containerName} runs on. Look: ${look}; fix the command in devcontainer.json. See: pks devcontainer logs --hooks ${target.containerName}${remote}`,
+    details,
+  });
+}
+
+/** Runs one command of a hook; what failed, if it did. */
+async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<CommandFailure | undefined> {
   target.onEvent?.({ type: 'hook-start', hook, command: label });
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -147,27 +179,20 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
     },
   }));
   await recordHookRun(target, hook, { command: label, exitCode: result.exitCode, startedAt, durationMs: Math.round(performance.now() - started), output });
-  if (result.exitCode !== 0) {
-    const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
-    const remote = target.remoteFlag ?? '';
-    const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec${remote} ${target.containerName} sh`;
-    // A create-time hook fails a spawn (its container kept for a look); a
-    // start or attach hook fails on a container that lives on.
-    const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';
-    throw new OperationError('E_HOOK_FAILED', `${hook} failed with exit code ${result.exitCode}: ${label}`, {
-      hint: createTime
-        ? `The container ${target.containerName} was kept for inspection. Look: ${look}. Clean up: pks devcontainer rm ${target.containerName}${remote} --force --yes. See: pks devcontainer logs --hooks ${target.containerName}${remote}`
-        : `The container ${target.containerName} runs on. Look: ${look}; fix the command in devcontainer.json. See: pks devcontainer logs --hooks ${target.containerName}${remote}`,
-      details: tail.length === 1 && tail[0] === '' ? ['(no output)'] : ['last output:', ...tail.map((line) => `  ${line}`)],
-    });
-  }
+  if (result.exitCode !== 0) return { label, exitCode: result.exitCode, output };
   target.onEvent?.({ type: 'hook-end', hook, durationMs: Math.round(performance.now() - started) });
+  return undefined;
 }
 
 async function runHook(target: HookTarget, hook: LifecycleHook, commands: readonly LifecycleCommand[]): Promise<void> {
   for (const command of commands) {
-    // An object's entries run in parallel; the hook fails if any of them does.
-    await Promise.all(commandArgvs(command).map(({ label, argv }) => runCommand(target, hook, label, argv)));
+    // An object's entries run in parallel; the hook fails if any of them
+    // does. All are waited for, so that every failure is reported, each once.
+    const settled = await Promise.allSettled(commandArgvs(command).map(({ label, argv }) => runCommand(target, hook, label, argv)));
+    const broken = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (broken !== undefined) throw broken.reason;
+    const failures = settled.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value !== undefined ? [outcome.value] : []));
+    if (failures.length > 0) throw hookFailed(target, hook, failures);
   }
 }
 
@@ -225,7 +250,8 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
     return;
   }
   await runHook(target, hook, commands.slice(0, -1));
-  await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
+  const failure = await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
+  if (failure !== undefined) throw hookFailed(target, hook, [failure]);
 }
 
 export interface HookRunOptions {

@@ -19,6 +19,8 @@ export interface ContainerSpecInput {
   remote: boolean;
   /** `build` and `image` configs default overrideCommand to true, as the spec says. */
   overrideCommandDefault: boolean;
+  /** The image's Entrypoint then Cmd: what runs after the Features' entrypoints when overrideCommand is false. */
+  imageCommand?: readonly string[] | undefined;
   /** devcontainer.json's appPort: published like `-p` (a bare port on 127.0.0.1, as the reference does). */
   appPort?: number | string | Array<number | string> | undefined;
 }
@@ -69,6 +71,25 @@ function keepAliveCommand(entrypoints: readonly string[]): string[] {
   return ['/bin/sh', '-c', script, 'pks-init', ...entrypoints];
 }
 
+/**
+ * The container's main process when overrideCommand is false and Features
+ * have entrypoints: run them, then hand over to the image's own command (its
+ * entrypoint and cmd, as argv), as the reference CLI wraps them; with no
+ * command, wait for a stop signal as keepAliveCommand does. The first
+ * argument counts the entrypoints, so no entrypoint is taken for the command.
+ */
+function entrypointsThenCommand(entrypoints: readonly string[], command: readonly string[]): string[] {
+  const script = [
+    'trap "exit 0" TERM INT',
+    'count=$1; shift',
+    'while [ "$count" -gt 0 ]; do /bin/sh -c "$1" || echo "pks: entrypoint failed: $1" >&2; shift; count=$((count - 1)); done',
+    'echo "pks: container started"',
+    '[ "$#" -eq 0 ] || exec "$@"',
+    'while sleep 1000 & wait $!; do :; done',
+  ].join('\n');
+  return ['/bin/sh', '-c', script, 'pks-init', String(entrypoints.length), ...entrypoints, ...command];
+}
+
 export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   const { merged } = input;
   const warnings: string[] = [];
@@ -103,9 +124,11 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   ];
   const overrideCommand = merged.overrideCommand ?? input.overrideCommandDefault;
   const entrypoints = merged.entrypoints ?? [];
-  if (!overrideCommand && entrypoints.length > 0) {
-    warnings.push('overrideCommand is false: the Features\' entrypoints are not run (the image\'s own command runs instead).');
-  }
+  const main = overrideCommand
+    ? keepAliveCommand(entrypoints)
+    : entrypoints.length > 0
+      ? entrypointsThenCommand(entrypoints, input.imageCommand ?? [])
+      : undefined;
   const user = runArgs.user ?? merged.containerUser;
   const hostConfig: Record<string, unknown> = {
     Mounts: mounts,
@@ -133,7 +156,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(Object.keys(runArgs.portBindings).length > 0
       ? { ExposedPorts: Object.fromEntries(Object.keys(runArgs.portBindings).map((port) => [port, {}])) }
       : {}),
-    ...(overrideCommand ? { Entrypoint: keepAliveCommand(entrypoints).slice(0, 1), Cmd: keepAliveCommand(entrypoints).slice(1) } : {}),
+    ...(main === undefined ? {} : { Entrypoint: main.slice(0, 1), Cmd: main.slice(1) }),
     HostConfig: hostConfig,
   };
   return { body, warnings };

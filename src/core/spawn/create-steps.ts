@@ -108,6 +108,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       workspaceFolder: loaded.workspaceFolder,
       remote: engine.kind === 'ssh',
       overrideCommandDefault: true,
+      imageCommand: prepared.imageCommand,
       appPort: loaded.config.appPort,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });

@@ -53,14 +53,15 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
   }
   const { target, merged } = hookTargetFor(engine, inspect, { onEvent: hookMessages(ctx), remoteFlag: found.remoteFlag });
   // As VS Code does: a failing postAttachCommand is reported, and the editor
-  // opens anyway (the user needs it to fix the command). Exit 1 at the end.
+  // opens anyway (the user needs it to fix the command). Exit 1 at the end,
+  // with the failure reported there, once: its command's output is already
+  // on the screen.
   let attachFailure: PksError | undefined;
   try {
     await runLifecycleHooks(target, merged, 'attach');
   } catch (error) {
     if (!isPksError(error) || error.code !== 'E_HOOK_FAILED') throw error;
     attachFailure = error;
-    ctx.reporter.warn(error.message, error.hint);
   }
 
   ctx.reporter.data(
