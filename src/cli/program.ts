@@ -54,6 +54,7 @@ export function buildProgram(ctx: CommandContext) {
     .version(VERSION, '-V, --version', 'print the pks version')
     .option('-v, --verbose', 'show details (and stack traces of internal errors)')
     .addOption(new Option('--log-format <format>', 'format of messages on stderr').choices(['text', 'json'] as const).default('text' as const))
+    .option('--no-persist', 'open one SSH connection per command instead of keeping a warm one (same as PKS_NO_PERSIST=1)')
     .addHelpText(
       'after',
       examples([
@@ -68,8 +69,8 @@ export function buildProgram(ctx: CommandContext) {
     .configureOutput(output)
     .exitOverride()
     .hook('preAction', (_command, action) => {
-      const globals = action.optsWithGlobals() as { verbose?: boolean; logFormat?: 'text' | 'json' };
-      ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text' });
+      const globals = action.optsWithGlobals() as { verbose?: boolean; logFormat?: 'text' | 'json'; persist?: boolean };
+      ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text', noPersist: globals.persist === false });
     });
 
   program.addCommand(devcontainerCommand(ctx));

@@ -1,7 +1,7 @@
 // Public surface of the SSH layer. Nothing here imports ssh2 at load time:
 // connection.ts loads it when a connection is actually opened.
 
-export { acquireSshConnection, openSshConnectionCount, type SshConnectionLease } from './connection-pool.js';
+export { acquireSshConnection, openSshConnectionCount, sshOptionsIdentity, type SshConnectionLease } from './connection-pool.js';
 export { SshConnection, sshHandshakeCount } from './connection.js';
 export { HostKeyPolicy, type AcceptedHostKey, type HostKeyPolicyOptions } from './host-key-policy.js';
 export { hashHostName, knownHostsName, matchHostPatternList, matchWildcard } from './host-patterns.js';
