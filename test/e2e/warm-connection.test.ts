@@ -143,6 +143,17 @@ describe('warm connection: its end', () => {
     assert.equal(listed[0]?.warm, false);
   });
 
+  it('remote remove ends the removed host\'s holder', async () => {
+    const { s, run } = await warmSandbox();
+    assert.equal((await run(LIST)).code, 0);
+    const [pid] = await holdersOf(s);
+    assert.ok(pid !== undefined);
+    const removed = await run(['remote', 'remove', 'r1', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    await waitFor(() => !alive(pid), { timeoutMs: 5_000, message: 'the removed host\'s holder ended' });
+    assert.deepEqual(await runFiles(s), []);
+  });
+
   it('a holder unused for PKS_PERSIST_IDLE_SECONDS exits and removes its sockets', async () => {
     const { s, run } = await warmSandbox({ PKS_PERSIST_IDLE_SECONDS: '2' });
     assert.equal((await run(LIST)).code, 0);
