@@ -8,6 +8,7 @@ import {
   controlRequest,
   helloOf,
   idleSeconds,
+  nobodyListens,
   openSshEngine,
   openWarmEngine,
   persistenceDisabled,
@@ -55,9 +56,12 @@ export async function warmHolders(env: NodeJS.ProcessEnv): Promise<WarmHolder[]>
     controls.map(async (controlSocket) => {
       const hello = await helloOf(controlSocket);
       if (hello !== undefined) return { ...hello, controlSocket };
-      // A stale pair (the holder died): no process behind it.
-      await unlink(controlSocket).catch(() => undefined);
-      await unlink(controlSocket.replace(/\.ctl$/, '.sock')).catch(() => undefined);
+      // A stale pair (the holder died): no process behind it. One that is
+      // only slow to answer keeps its sockets.
+      if (await nobodyListens(controlSocket)) {
+        await unlink(controlSocket).catch(() => undefined);
+        await unlink(controlSocket.replace(/\.ctl$/, '.sock')).catch(() => undefined);
+      }
       return undefined;
     }),
   );

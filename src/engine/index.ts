@@ -36,5 +36,5 @@ export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, Exe
 export type { SshEngineOptions } from './ssh-engine.js';
 export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';
-export { controlRequest, helloOf, idleSeconds, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
+export { controlRequest, helloOf, idleSeconds, nobodyListens, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
 export type { EngineKind, EngineTransport } from './transport.js';

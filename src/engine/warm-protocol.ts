@@ -115,6 +115,22 @@ export async function controlRequest(socketPath: string, request: ControlRequest
   });
 }
 
+/**
+ * True when nothing listens on the socket file (connection refused) or there
+ * is no file: what a crashed holder leaves. A holder that is only slow to
+ * answer is not "refused".
+ */
+export function nobodyListens(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' || error.code === 'ENOENT'));
+  });
+}
+
 /** The holder behind `paths`, if one answers (any version: the caller compares). */
 export async function helloOf(controlPath: string): Promise<HolderHello | undefined> {
   const answer = helloSchema.safeParse(await controlRequest(controlPath, { op: 'hello' }));

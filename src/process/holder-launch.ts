@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 export function launchHolder(argv: readonly string[], env: NodeJS.ProcessEnv, request: string): Promise<string> {
   return new Promise((resolve) => {
     const [command = process.execPath, ...args] = argv;
-    const child = spawn(command, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env });
+    // cwd '/': a long-lived process must not keep the caller's folder busy
+    // (every path it is given is absolute).
+    const child = spawn(command, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env, cwd: '/' });
     let output = '';
     let settled = false;
     const settle = (): void => {

@@ -49,7 +49,7 @@ describe('warm engine: a holder that goes away', () => {
       hostId: 'r1',
       env: holderEnv,
       idleSeconds: 60,
-      launch: (request) => launchHolder([process.execPath, '--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'main.ts'), '__pks-holder'], holderEnv, request),
+      launch: (request) => launchHolder([process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src', 'cli', 'main.ts'), '__pks-holder'], holderEnv, request),
     });
     assert.ok(warm !== undefined, 'a warm connection can be kept');
     const control = warm.apiSocket.replace(/\.sock$/, '.ctl');
