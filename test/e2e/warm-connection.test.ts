@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { STACK_TRACE, runProcess, sandboxPool, type Sandbox } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
+import { alive, holdersOf as holdersIn } from '../helpers/warm-holders.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
@@ -39,34 +40,12 @@ async function warmSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ s: Sandb
   return { s, run: (args, more = {}) => s.run(args, { env: { ...WARM, ...extraEnv, ...more } }) };
 }
 
-/** The pids of holder processes whose PKS_HOME is this sandbox's. */
 async function holdersOf(s: Sandbox): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmdline.includes('__pks-holder')) continue;
-      const environ = (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0');
-      if (environ.includes(`PKS_HOME=${s.pksHome}`)) pids.push(Number(entry));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return pids;
+  return holdersIn(s.pksHome);
 }
 
 async function runFiles(s: Sandbox): Promise<string[]> {
   return readdir(path.join(s.pksHome, 'run')).catch(() => []);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const LIST = ['devcontainer', 'list', '--remote', 'r1', '--format', 'json'];

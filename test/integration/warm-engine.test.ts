@@ -15,20 +15,12 @@ import { helloOf, openWarmEngine } from '../../src/engine/index.js';
 import { launchHolder } from '../../src/process/holder-launch.js';
 import { loadTestEnv, repoRoot } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
+import { alive } from '../helpers/warm-holders.js';
 
 const env = loadTestEnv();
 const tmp = mkdtempSync(path.join(tmpdir(), 'pks-warm-engine-'));
 const holderEnv = { PATH: process.env.PATH, HOME: tmp, PKS_HOME: path.join(tmp, 'pks') };
 const pids = new Set<number>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 after(() => {
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
