@@ -132,8 +132,20 @@ export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEn
     if (isPksError(error) && askingHelps(error, connectionOptions.prompts)) return undefined;
     throw error;
   }
+  await checkSocketOwner(paths.api);
   const transport = createWarmTransport(paths, description ?? `ssh://${resolved.username}@${resolved.host}:${resolved.port}`, hostId, ensure);
   return { engine: new HttpEngineClient(transport, { retry: options.retry, knownApiVersion }), apiSocket: paths.api };
+}
+
+/** The API socket must be a socket of this user's, mode 0600 (the folder already keeps others out). */
+async function checkSocketOwner(socketPath: string): Promise<void> {
+  const info = await lstat(socketPath).catch(() => undefined);
+  const uid = process.getuid?.();
+  if (info === undefined || !info.isSocket() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+    throw new OperationError('E_WARM_UNAVAILABLE', `${socketPath} is not a private socket of yours: pks will not send engine requests through it.`, {
+      hint: `Remove it (pks remote disconnect --all), or run with --no-persist.`,
+    });
+  }
 }
 
 /** A live holder of this build answers on `paths`, or one is started (at most one, whoever races). */
@@ -222,7 +234,11 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
       isPksError(error)
         ? error
         : new OperationError('E_ENGINE_CONNECTION', `The warm SSH connection to the engine (${target}) failed: ${errorMessage(error)}.`, {
-            hint: `Run the command again (a new connection is set up); \`pks remote disconnect ${hostId}\` ends a warm connection, --no-persist avoids it.`,
+            // The holder closes a connection it cannot pass on (the engine
+            // stopped, the link died): the step-by-step check says which.
+            hint:
+              `Run the command again (a new connection is set up); if it fails again, \`pks remote test ${hostId}\` checks the host step by step. ` +
+              `\`pks remote disconnect ${hostId}\` ends the warm connection; --no-persist avoids it.`,
             cause: error,
           }),
     diskFree: async (path) => {
