@@ -26,7 +26,7 @@ export async function warmSocketOf(id: string, env: NodeJS.ProcessEnv, prompts: 
     env,
     prompts: { ...(warn === undefined ? {} : { warn }), acceptHostKeyWith: acceptHostKeyWith ?? `pks remote test ${id} --accept-new-host-key` },
   });
-  const warm = await openWarm(id, { ...target.options, knownApiVersion: entry.capabilities?.apiVersion, description: describeRegistered(entry) }, env);
+  const warm = await openWarm(id, { ...target.options, knownApiVersion: entry.capabilities?.apiVersion, description: describeRegistered(entry) }, env, false);
   if (warm === undefined) {
     throw new OperationError('E_WARM_UNAVAILABLE', `No warm connection can be kept for remote host "${id}" here.`, {
       hint: 'See the warning above; pks commands still work, each with its own SSH connection.',

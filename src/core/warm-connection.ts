@@ -26,11 +26,11 @@ import { holderLauncher } from './warm-launch.js';
  * the run folder is not safe, or a prompt is needed (first-time host key,
  * key passphrase): a direct connection is then the way.
  */
-export async function openWarm(hostId: string, options: SshEngineOptions, env: NodeJS.ProcessEnv): Promise<WarmEngine | undefined> {
+export async function openWarm(hostId: string, options: SshEngineOptions, env: NodeJS.ProcessEnv, fallback = true): Promise<WarmEngine | undefined> {
   const launch = holderLauncher();
   // Accepting a new host key records it and says so: done by the command itself.
   if (launch === undefined || persistenceDisabled(env) || options.acceptNewHostKey === true) return undefined;
-  return openWarmEngine({ ...options, hostId, env, idleSeconds: idleSeconds(env), launch });
+  return openWarmEngine({ ...options, hostId, env, idleSeconds: idleSeconds(env), launch, fallback });
 }
 
 /** The engine of a registered host: through its warm connection when there is one to use, else directly. */

@@ -12,7 +12,8 @@ import type { Duplex } from 'node:stream';
 import { OperationError, errorMessage, isPksError, systemErrorCode, type PksError } from '../common/errors.js';
 import * as z from '../common/zod-mini.js';
 import { ensurePrivateDir, withFileLock } from '../store/files.js';
-import { resolveSshOptions, sshOptionsIdentity, type ResolvedSshOptions, type SshConnectionOptions } from '../ssh/index.js';
+import { loginOf, resolveSshOptions, sshOptionsIdentity, type ResolvedSshOptions, type SshConnectionOptions } from '../ssh/index.js';
+import { withRetry } from '../common/retry.js';
 import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';
 import { HttpEngineClient, type EngineClient } from './engine-client.js';
 import type { SshEngineOptions } from './ssh-engine.js';
@@ -39,6 +40,8 @@ export interface WarmEngineOptions extends SshEngineOptions {
   env: NodeJS.ProcessEnv;
   idleSeconds: number;
   launch: HolderLauncher;
+  /** Return undefined (connect directly) where that does better than the holder's error; default true. */
+  fallback?: boolean;
 }
 
 export interface WarmEngine {
@@ -47,11 +50,15 @@ export interface WarmEngine {
   apiSocket: string;
 }
 
-/** Holder failures a direct connection can get past by asking the user (which a holder cannot). */
-function askingHelps(error: PksError, prompts: SshConnectionOptions['prompts']): boolean {
+/**
+ * Holder failures a direct connection handles better: what only asking the
+ * user gets past (a holder cannot ask), and a host whose Docker socket does
+ * not answer (the command reports it at the step where it looks, as always).
+ */
+function directIsBetter(error: PksError, prompts: SshConnectionOptions['prompts']): boolean {
   if (error.code === 'E_HOST_KEY_UNKNOWN') return prompts?.confirmHostKey !== undefined;
   if (error.code === 'E_SSH_KEY_ENCRYPTED') return prompts?.passphrase !== undefined;
-  return false;
+  return error.code === 'E_REMOTE_SOCKET';
 }
 
 /** The files whose content decides trust: a change to one of them makes another holder. */
@@ -109,7 +116,7 @@ async function safeRunDir(env: NodeJS.ProcessEnv, warn: ((message: string) => vo
  * failure only a prompt can resolve): the caller then connects directly.
  */
 export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | undefined> {
-  const { socketPath = DEFAULT_DOCKER_SOCKET, knownApiVersion, description, hostId, env, idleSeconds, launch, ...connectionOptions } = options;
+  const { socketPath = DEFAULT_DOCKER_SOCKET, knownApiVersion, description, hostId, env, idleSeconds, launch, fallback = true, ...connectionOptions } = options;
   const resolved = resolveSshOptions(connectionOptions);
   const runDir = await safeRunDir(env, resolved.prompts.warn);
   if (runDir === undefined) return undefined;
@@ -122,18 +129,21 @@ export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEn
     runDir,
     socketPath,
     idleSeconds,
+    reconnecting: false,
     ssh: plainSshOptions(resolved),
     acceptHostKeyWith: resolved.prompts.acceptHostKeyWith,
   };
-  const ensure = (): Promise<void> => ensureHolder(paths, request, launch, resolved, connectionOptions.readyTimeoutMs ?? 10_000);
+  // After a holder this command used went away, starting one is a reconnection.
+  const ensure = (reconnecting = false): Promise<void> =>
+    ensureHolder(paths, { ...request, reconnecting }, launch, resolved, connectionOptions.readyTimeoutMs ?? 10_000);
   try {
     await ensure();
   } catch (error) {
-    if (isPksError(error) && askingHelps(error, connectionOptions.prompts)) return undefined;
+    if (fallback && isPksError(error) && directIsBetter(error, connectionOptions.prompts)) return undefined;
     throw error;
   }
   await checkSocketOwner(paths.api);
-  const transport = createWarmTransport(paths, description ?? `ssh://${resolved.username}@${resolved.host}:${resolved.port}`, hostId, ensure);
+  const transport = createWarmTransport(paths, description ?? `ssh://${resolved.username}@${resolved.host}:${resolved.port}`, hostId, () => ensure(true));
   return { engine: new HttpEngineClient(transport, { retry: options.retry, knownApiVersion }), apiSocket: paths.api };
 }
 
@@ -160,20 +170,38 @@ async function ensureHolder(paths: WarmPaths, request: HolderRequest, launch: Ho
       // Nothing answers: socket files here are left by a holder that died.
       await unlink(paths.api).catch(() => undefined);
       await unlink(paths.control).catch(() => undefined);
-      const line = await launch(JSON.stringify(request));
-      let report;
-      try {
-        report = readySchema.parse(JSON.parse(line));
-      } catch {
-        throw new OperationError('E_ENGINE_CONNECTION', `The warm SSH connection to ${request.hostId} could not be started (the holder process ended without a report).`, {
-          hint: 'Retry; if it persists, run the command with --no-persist (or PKS_NO_PERSIST=1).',
-        });
-      }
-      for (const warning of report.warnings) resolved.prompts.warn?.(warning);
-      if (!report.ok) throw deserializeError(report.error);
+      // The holder tries once; retrying transient failures happens here,
+      // announced by the command as for a direct connection.
+      await withRetry(() => startHolder(request, launch, resolved), {
+        policy: resolved.retry,
+        isTransient: (error) => error instanceof Error && transientFailures.has(error),
+        operation: request.reconnecting ? 'SSH reconnection' : 'SSH connection',
+        target: loginOf(resolved),
+        reason: (error) => errorMessage(error).replace(/\.$/, ''),
+      });
     },
     { timeoutMs, staleMs: timeoutMs },
   );
+}
+
+/** Holder failures worth another try (what SshConnection retries: timeouts, a refused reconnection). */
+const transientFailures = new WeakSet<Error>();
+
+async function startHolder(request: HolderRequest, launch: HolderLauncher, resolved: ResolvedSshOptions): Promise<void> {
+  const line = await launch(JSON.stringify(request));
+  let report;
+  try {
+    report = readySchema.parse(JSON.parse(line));
+  } catch {
+    throw new OperationError('E_ENGINE_CONNECTION', `The warm SSH connection to ${request.hostId} could not be started (the holder process ended without a report).`, {
+      hint: 'Retry; if it persists, run the command with --no-persist (or PKS_NO_PERSIST=1).',
+    });
+  }
+  for (const warning of report.warnings) resolved.prompts.warn?.(warning);
+  if (report.ok) return;
+  const error = deserializeError(report.error);
+  if (report.transient === true) transientFailures.add(error);
+  throw error;
 }
 
 const RESTART_CODES = new Set(['ENOENT', 'ECONNREFUSED']);

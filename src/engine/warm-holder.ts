@@ -12,7 +12,9 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
-import { acquireSshConnection, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { isPksError } from '../common/errors.js';
+import { NO_RETRY } from '../common/retry.js';
+import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
@@ -24,6 +26,8 @@ export interface HolderRequest {
   /** The Docker socket on the host. */
   socketPath: string;
   idleSeconds: number;
+  /** Set when a holder this command used went away: a refused connection is then worth retrying. */
+  reconnecting: boolean;
   /** Plain SSH options (no prompts: nobody can answer a holder). */
   ssh: Omit<SshConnectionOptions, 'prompts' | 'retry'>;
   acceptHostKeyWith?: string | undefined;
@@ -35,6 +39,7 @@ const requestSchema = z.object({
   runDir: z.string(),
   socketPath: z.string(),
   idleSeconds: z.number().check(z.int(), z.positive()),
+  reconnecting: z.boolean(),
   ssh: z.looseObject({}),
   acceptHostKeyWith: z.optional(z.string()),
 });
@@ -72,6 +77,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     ...request.ssh,
     keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
     keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    // One try: the command retries, announcing it (warm-engine.ts).
+    retry: NO_RETRY,
     prompts: { warn: (message) => warnings.push(message), ...(request.acceptHostKeyWith === undefined ? {} : { acceptHostKeyWith: request.acceptHostKeyWith }) },
   } as SshConnectionOptions);
   const connection = lease.connection;
@@ -87,7 +94,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     }
   } catch (error) {
     await lease.release();
-    await say({ ok: false, error: serializeError(error), warnings });
+    await say({ ok: false, error: serializeError(error), warnings, transient: isTransientConnectError(error, request.reconnecting) });
     return 1;
   }
 
@@ -139,7 +146,12 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
         channel.pipe(local);
         local.resume();
       },
-      () => local.destroy(),
+      (error: unknown) => {
+        local.destroy();
+        // The host refused the channel (its engine stopped, say): end, so
+        // that the next command's new holder reports precisely why.
+        if (!isPksError(error)) stop(0);
+      },
     );
   };
 

@@ -166,6 +166,6 @@ export function deserializeError(value: unknown): PksError {
 
 export const readySchema = z.union([
   z.object({ ok: z.literal(true), warnings: z.array(z.string()) }),
-  z.object({ ok: z.literal(false), error: z.unknown(), warnings: z.array(z.string()) }),
+  z.object({ ok: z.literal(false), error: z.unknown(), warnings: z.array(z.string()), transient: z.optional(z.boolean()) }),
 ]);
 export type ReadyReport = z.infer<typeof readySchema>;
