@@ -105,6 +105,8 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: `// pks build ${buildId}` },
+    // A warm-connection holder of another build is never used (src/engine/warm-protocol.ts).
+    define: { __PKS_BUILD_ID__: JSON.stringify(buildId) },
     plugins: [lazyChildProcessForCommander],
     logLevel: 'warning',
   });

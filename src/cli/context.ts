@@ -37,6 +37,8 @@ export interface Context extends CliIo {
 export interface GlobalOptions {
   verbose: boolean;
   logFormat: LogFormat;
+  /** --no-persist: no warm SSH connection (as PKS_NO_PERSIST=1). */
+  noPersist?: boolean;
 }
 
 export interface ContextOverrides {
@@ -47,7 +49,7 @@ export class CommandContext implements Context {
   readonly stdin: TtyReadable;
   readonly stdout: TtyWritable;
   readonly stderr: TtyWritable;
-  readonly env: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly onInterrupt: CliIo['onInterrupt'];
   reporter: Reporter;
@@ -67,6 +69,8 @@ export class CommandContext implements Context {
 
   /** Applies the global options once the command line is parsed. */
   configure(options: GlobalOptions): void {
+    // Everything below reads the one switch, whichever way it was given.
+    if (options.noPersist === true) this.env = { ...this.env, PKS_NO_PERSIST: '1' };
     this.reporter = new Reporter({
       stdout: this.stdout,
       stderr: this.stderr,

@@ -3,7 +3,29 @@
 // for output or exit. No top-level await: the bundle is CommonJS (see
 // scripts/build.mjs).
 
+import { registerHolderLauncher } from '../core/remote/warm-launch.js';
 import { runCli } from './program.js';
+
+/** The hidden first argument that makes this process a warm-connection holder (see src/engine/warm-holder.ts). */
+const HOLDER_ARGUMENT = '__pks-holder';
+
+/** A holder keeps one SSH connection and serves it on unix sockets; it prints nothing but its ready report. */
+function runHolderProcess(): void {
+  void import('../engine/warm-holder.js')
+    .then(({ runHolder }) => runHolder(process.stdin, process.stdout))
+    .then(
+      (code) => process.exit(code),
+      () => process.exit(1),
+    );
+}
+
+// Commands start holders as this same script, detached.
+const script = process.argv[1];
+if (script !== undefined && process.argv[2] !== HOLDER_ARGUMENT) {
+  registerHolderLauncher(async (request) =>
+    (await import('../process/holder-launch.js')).launchHolder([process.execPath, script, HOLDER_ARGUMENT], process.env, request),
+  );
+}
 
 // The reader of our output went away (`pks devcontainer logs x | head`):
 // stop quietly, as a process killed by SIGPIPE would (128 + 13), not with a
@@ -15,7 +37,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-void runCli(process.argv.slice(2), {
+if (process.argv[2] === HOLDER_ARGUMENT) runHolderProcess();
+else void runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

@@ -44,6 +44,10 @@ function verboseOption() {
   return new Option('-v, --verbose', 'show details (and stack traces of internal errors)');
 }
 
+function persistOption() {
+  return new Option('--no-persist', 'open one SSH connection per command instead of keeping a warm one (same as PKS_NO_PERSIST=1)');
+}
+
 /** No default below the program: a command's own value, when given, wins over the program's. */
 function logFormatOption() {
   return new Option('--log-format <format>', 'format of messages on stderr').choices(['text', 'json'] as const);
@@ -53,13 +57,14 @@ function logFormatOption() {
  * --verbose and --log-format wherever they were given, the one nearest the
  * command winning (commander's optsWithGlobals lets the program's default win).
  */
-function globalOptions(action: CommandUnknownOpts): { verbose?: boolean; logFormat?: 'text' | 'json' } {
+function globalOptions(action: CommandUnknownOpts): { verbose?: boolean; logFormat?: 'text' | 'json'; noPersist?: boolean } {
   const chain: CommandUnknownOpts[] = [];
   for (let command: CommandUnknownOpts | null = action; command !== null; command = command.parent) chain.unshift(command);
-  const merged: { verbose?: boolean; logFormat?: 'text' | 'json' } = {};
+  const merged: { verbose?: boolean; logFormat?: 'text' | 'json'; noPersist?: boolean } = {};
   for (const command of chain) {
-    const opts = command.opts() as { verbose?: boolean; logFormat?: 'text' | 'json' };
+    const opts = command.opts() as { verbose?: boolean; logFormat?: 'text' | 'json'; persist?: boolean };
     if (opts.verbose !== undefined) merged.verbose = opts.verbose;
+    if (opts.persist === false) merged.noPersist = true;
     const given = command.getOptionValueSource('logFormat') !== 'default';
     if (opts.logFormat !== undefined && (given || merged.logFormat === undefined)) merged.logFormat = opts.logFormat;
   }
@@ -90,6 +95,7 @@ export function buildProgram(ctx: CommandContext) {
     .version(VERSION, '-V, --version', 'print the pks version')
     .addOption(verboseOption())
     .addOption(logFormatOption().default('text' as const))
+    .addOption(persistOption())
     .addHelpText(
       'after',
       examples([
@@ -109,7 +115,7 @@ export function buildProgram(ctx: CommandContext) {
     .enablePositionalOptions()
     .hook('preAction', (_command, action) => {
       const globals = globalOptions(action);
-      ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text' });
+      ctx.configure({ verbose: globals.verbose === true, logFormat: globals.logFormat ?? 'text', noPersist: globals.noPersist === true });
     });
 
   suggestSynonyms(program);
@@ -121,6 +127,7 @@ export function buildProgram(ctx: CommandContext) {
     // (`pks devcontainer list --verbose`), listed once in `pks --help`.
     command.addOption(verboseOption().hideHelp());
     command.addOption(logFormatOption().hideHelp());
+    command.addOption(persistOption().hideHelp());
     if (command.commands.length > 0) {
       command.enablePositionalOptions().configureHelp(HELP);
       suggestSynonyms(command);

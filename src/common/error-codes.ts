@@ -72,6 +72,7 @@ export const ErrorCodes = {
   E_ENGINE_CONFLICT: "The engine refused a request that conflicts with an object's state (HTTP 409).",
   E_ENGINE_API: 'The engine refused a request (any other HTTP error).',
   E_ENGINE_CLOSED: 'The engine client was already closed.',
+  E_WARM_UNAVAILABLE: 'No warm SSH connection can be used for the host (unsafe run folder or socket, socket path too long).',
 
   // The project and its configuration
   E_PROJECT_NOT_FOUND: 'The project folder does not exist or is not a folder.',

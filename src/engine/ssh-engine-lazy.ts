@@ -4,8 +4,15 @@
 
 import type { EngineClient } from './engine-client.js';
 import type { SshEngineOptions } from './ssh-engine.js';
+import type { WarmEngine, WarmEngineOptions } from './warm-engine.js';
 
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
   const { openSshEngine: open } = await import('./ssh-engine.js');
+  return open(options);
+}
+
+/** The engine through a warm connection (see warm-engine.ts), loaded on first use. */
+export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | undefined> {
+  const { openWarmEngine: open } = await import('./warm-engine.js');
   return open(options);
 }

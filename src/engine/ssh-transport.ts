@@ -77,7 +77,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
 }
 
 /** E_REMOTE_SOCKET with the most precise reason SFTP can give. */
-async function remoteSocketError(connection: SshConnection, socketPath: string, cause: unknown): Promise<PksError> {
+export async function remoteSocketError(connection: SshConnection, socketPath: string, cause: unknown): Promise<PksError> {
   const { username, host } = connection.options;
   const where = `${socketPath} on ${host} (${connection.login})`;
   const startEngine = `Check that the Docker engine runs on ${host} (e.g. \`sudo systemctl start docker\`).`;

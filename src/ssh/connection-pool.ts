@@ -17,10 +17,11 @@ const pool = new Map<string, PoolEntry>();
  * differently, must not silently share a connection the other one opened.
  */
 function poolKey(options: ResolvedSshOptions): string {
-  return JSON.stringify(keyParts(options));
+  return JSON.stringify(sshOptionsIdentity(options));
 }
 
-function keyParts(options: ResolvedSshOptions): unknown[] {
+/** What identifies a connection for sharing it: in this process, and through a warm-connection holder. */
+export function sshOptionsIdentity(options: ResolvedSshOptions): unknown[] {
   return [
     options.username,
     options.host.toLowerCase(),
@@ -32,7 +33,7 @@ function keyParts(options: ResolvedSshOptions): unknown[] {
     options.globalKnownHostsFiles,
     options.revokedHostKeys ?? null,
     options.acceptNewHostKey,
-    options.jump === undefined ? null : keyParts(options.jump),
+    options.jump === undefined ? null : sshOptionsIdentity(options.jump),
   ];
 }
 

@@ -1,7 +1,7 @@
 // Public surface of the SSH layer. Nothing here imports ssh2 at load time:
 // connection.ts loads it when a connection is actually opened.
 
-export { acquireSshConnection, openSshConnectionCount, type SshConnectionLease } from './connection-pool.js';
+export { acquireSshConnection, openSshConnectionCount, sshOptionsIdentity, type SshConnectionLease } from './connection-pool.js';
 export { SshConnection, sshHandshakeCount } from './connection.js';
 export { HostKeyPolicy, type AcceptedHostKey, type HostKeyPolicyOptions } from './host-key-policy.js';
 export { hashHostName, knownHostsName, matchHostPatternList, matchWildcard } from './host-patterns.js';
@@ -19,6 +19,7 @@ export {
 } from './known-hosts.js';
 export { loginOf, resolveSshOptions, sshUrlOf, type ResolvedSshOptions, type SshConnectionOptions } from './options.js';
 export { remoteDiskFree } from './remote-disk.js';
+export { isTransientConnectError } from './ssh-errors.js';
 export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';
 export { UnknownHostKeyError } from './host-key-policy.js';
 export { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from './ssh-config.js';

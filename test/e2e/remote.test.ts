@@ -43,7 +43,7 @@ describe('pks remote: round trip on both hosts', () => {
     }
     const table = await s.run(['remote', 'list']);
     assert.equal(table.code, 0);
-    assert.match(table.stdout, /^ID\s+ADDRESS\s+KEY\s+ENGINE\s+LAST TESTED\n/);
+    assert.match(table.stdout, /^ID\s+ADDRESS\s+KEY\s+ENGINE\s+LAST TESTED\s+WARM\n/);
     assert.match(table.stdout, new RegExp(`r1\\s+${env.r1.user}@${env.r1.host.replace(/\./g, '\\.')}:22\\s+\\S+r1_ed25519\\s+Docker \\S+\\s+just now`));
     assert.match(table.stdout, /\nr2\s+/);
 

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { pksBin, runProcess, type PksResult } from './pks-cli.js';
+import { SANDBOX_PERSISTENCE, pksBin, runProcess, type PksResult } from './pks-cli.js';
 import { repoRoot } from './test-env.js';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ export async function createLocalUser(): Promise<LocalUser> {
     pks: (args, env, timeoutMs = 60_000) =>
       runProcess(
         ['setpriv', '--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', process.execPath, pksBin, ...args],
-        { env: { USER: name, ...env }, cwd: repoRoot, timeoutMs },
+        { env: { USER: name, ...SANDBOX_PERSISTENCE, ...env }, cwd: repoRoot, timeoutMs },
         `pks ${args.join(' ')} (as ${name})`,
       ),
     give: async (from, to) => {

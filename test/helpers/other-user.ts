@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { pksBin, runProcess, type PksResult } from './pks-cli.js';
+import { SANDBOX_PERSISTENCE, pksBin, runProcess, type PksResult } from './pks-cli.js';
 import { inTerminal, shellQuote, type Terminal } from './terminal.js';
 import { testRoot, type Where } from './projects.js';
 import type { TestEnv } from './test-env.js';
@@ -66,5 +66,5 @@ export async function createOtherUser(env: TestEnv, remotes: ReadonlyArray<Exclu
 
 /** runuser sets USER, LOGNAME and a HOME from the account; env points HOME and PKS_HOME at the sandbox. */
 function runuserArgv(name: string, home: string, args: string[]): string[] {
-  return ['runuser', '-u', name, '--', 'env', `HOME=${home}`, `PKS_HOME=${path.join(home, '.pks')}`, process.execPath, pksBin, ...args];
+  return ['runuser', '-u', name, '--', 'env', `HOME=${home}`, `PKS_HOME=${path.join(home, '.pks')}`, ...Object.entries(SANDBOX_PERSISTENCE).map(([name, value]) => `${name}=${value}`), process.execPath, pksBin, ...args];
 }

@@ -26,6 +26,16 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Warm SSH connections in sandboxes: off (one connection per command, as
+ * with --no-persist) unless PKS_TEST_PERSIST=1 runs the suite with them on;
+ * then holders idle out after 30 s, and each exits within seconds once its
+ * sandbox's PKS_HOME is removed. The tests of warm connections turn them on
+ * themselves (test/e2e/warm-connection.test.ts).
+ */
+export const SANDBOX_PERSISTENCE: Record<string, string> =
+  process.env.PKS_TEST_PERSIST === '1' ? { PKS_PERSIST_IDLE_SECONDS: '30' } : { PKS_NO_PERSIST: '1' };
+
 /** A fresh HOME (with ~/.ssh, optionally a known_hosts) and PKS_HOME. */
 export async function createSandbox(options: { knownHosts?: string } = {}): Promise<Sandbox> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'pks-e2e-'));
@@ -38,6 +48,7 @@ export async function createSandbox(options: { knownHosts?: string } = {}): Prom
     HOME: home,
     PKS_HOME: pksHome,
     USER: SANDBOX_USER,
+    ...SANDBOX_PERSISTENCE,
   };
   return {
     home,

@@ -1,10 +1,10 @@
 // The remote half of engine-target.ts, loaded only when a command reaches a
 // registered host: the hosts file, SSH options and the SSH engine.
 
-import { openSshEngine } from '../../engine/index.js';
 import { RemoteHostStore, describeHost, type RemoteHost } from '../../store/remote-host-store.js';
 import type { EngineTarget, OpenEngineOptions } from './engine-target.js';
 import { resolveRemoteTarget } from './host-ssh-target.js';
+import { openHostEngine } from './warm-connection.js';
 
 /** The engine of a registered host, its connection options taken from the entry (and ~/.ssh/config). */
 export async function openRegisteredEngine(entry: RemoteHost, options: Omit<OpenEngineOptions, 'remote'>): Promise<EngineTarget> {
@@ -17,8 +17,9 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
   });
   const description = describeRegistered(entry);
   // The API version recorded by `remote add`/`remote test` spares the _ping;
-  // engine errors name the host by its id.
-  const engine = await openSshEngine({ ...target.options, retry: options.retry, knownApiVersion: entry.capabilities?.apiVersion, description });
+  // engine errors name the host by its id. Through the host's warm
+  // connection unless warm connections are off.
+  const engine = await openHostEngine(entry.id, { ...target.options, retry: options.retry, knownApiVersion: entry.capabilities?.apiVersion, description }, options.env);
   const { host, port, username } = target.options;
   return {
     engine,

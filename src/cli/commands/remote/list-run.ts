@@ -1,6 +1,7 @@
 // `pks remote list`: the registered hosts, as a table or the registry as JSON.
 
 import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
+import { warmHolders } from '../../../core/remote/warm-connection.js';
 import type { RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
@@ -24,12 +25,19 @@ function effectiveLogin(ctx: Context, host: RemoteHost): { address: string; key:
   };
 }
 
+type ListedHost = RemoteHost & { warm: boolean };
+
 export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
-  present(ctx.reporter, flags.format, await storeOf(ctx).list(), remoteListView(ctx));
+  const [hosts, holders] = await Promise.all([storeOf(ctx).list(), warmHolders(ctx.env)]);
+  const warm = new Set(holders.map((holder) => holder.hostId));
+  present(ctx.reporter, flags.format, hosts.map((host) => ({ ...host, warm: warm.has(host.id) })), remoteListView(ctx));
 }
 
-/** The JSON document is the registry's entries as stored; the table adds where ssh_config leads. */
-function remoteListView(ctx: Context): View<RemoteHost[]> {
+/**
+ * The JSON document is the registry's entries as stored plus `warm` (a warm
+ * connection is held for the host); the table adds where ssh_config leads.
+ */
+function remoteListView(ctx: Context): View<ListedHost[]> {
   return {
     text(hosts, reporter) {
       if (hosts.length === 0) {
@@ -46,6 +54,7 @@ function remoteListView(ctx: Context): View<RemoteHost[]> {
             { header: 'KEY', value: (r) => r.key },
             { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
             { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
+            { header: 'WARM', value: (r) => (r.host.warm ? 'yes' : '-') },
           ],
           rows,
         ),

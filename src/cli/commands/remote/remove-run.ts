@@ -2,6 +2,7 @@
 
 import { countManagedContainers } from '../../../core/remote/remote-hosts.js';
 import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
+import { disconnectHolders } from '../../../core/remote/warm-connection.js';
 import { describeHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { refreshAliases, storeOf, timeoutMs } from './host-checks.js';
@@ -23,6 +24,8 @@ export async function remoteRemove(ctx: Context, id: string, flags: { yes?: bool
     }
   }
   await store.remove(id);
+  // A forgotten host keeps no warm connection.
+  await disconnectHolders(ctx.env, id);
   await refreshAliases(ctx, store);
   ctx.reporter.success(`Removed remote host "${id}". ${what.charAt(0).toUpperCase()}${what.slice(1)}.`);
 }

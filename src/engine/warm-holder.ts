@@ -1,0 +1,255 @@
+// The holder: a detached pks process that keeps one verified SSH connection to
+// a host and serves it to later commands through two unix sockets only the
+// user can open (see warm-protocol.ts). It connects with the same code as a
+// command does (SshConnection: host key policy, credentials, retry), checks
+// the remote Docker socket, and only then reports "ready" to the command that
+// started it; a failure is reported instead, and that command prints it as
+// its own. It exits when unused for the idle time, when told to stop, when
+// the SSH link dies (keepalive), after the machine slept, or when its socket
+// file is removed (a deleted PKS_HOME, a test's sandbox).
+
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import * as z from '../common/zod-mini.js';
+import { isPksError } from '../common/errors.js';
+import { NO_RETRY } from '../common/retry.js';
+import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { remoteSocketError } from './ssh-transport.js';
+import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
+
+/** What the starting command sends on the holder's stdin. */
+export interface HolderRequest {
+  hostId: string;
+  name: string;
+  runDir: string;
+  /** The Docker socket on the host. */
+  socketPath: string;
+  idleSeconds: number;
+  /** Set when a holder this command used went away: a refused connection is then worth retrying. */
+  reconnecting: boolean;
+  /** Plain SSH options (no prompts: nobody can answer a holder). */
+  ssh: Omit<SshConnectionOptions, 'prompts' | 'retry'>;
+  acceptHostKeyWith?: string | undefined;
+}
+
+const requestSchema = z.object({
+  hostId: z.string(),
+  name: z.string().check(z.regex(/^[0-9a-f]+$/)),
+  runDir: z.string(),
+  socketPath: z.string(),
+  idleSeconds: z.number().check(z.int(), z.positive()),
+  reconnecting: z.boolean(),
+  ssh: z.looseObject({}),
+  acceptHostKeyWith: z.optional(z.string()),
+});
+
+/** How often the holder checks its socket file and the clock. */
+const WATCH_INTERVAL_MS = 2_000;
+/** A tick this late means the machine slept: the link is presumed dead (the next command starts afresh). */
+const SLEPT_AFTER_MS = 30_000;
+/** The holder notices a dead link within ~interval × count. */
+const KEEPALIVE_INTERVAL_MS = 5_000;
+const KEEPALIVE_COUNT_MAX = 3;
+
+async function readAll(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
+
+/**
+ * Runs a holder: reads its request from `input`, reports one JSON line on
+ * `report` and resolves with the exit code once it is done holding.
+ */
+export async function runHolder(input: Readable, report: Writable): Promise<number> {
+  const warnings: string[] = [];
+  const say = (value: ReadyReport): Promise<void> =>
+    new Promise((resolve) => report.end(`${JSON.stringify(value)}\n`, () => resolve()));
+  let request: HolderRequest;
+  try {
+    request = requestSchema.parse(JSON.parse(await readAll(input))) as HolderRequest;
+  } catch (error) {
+    await say({ ok: false, error: serializeError(error), warnings });
+    return 2;
+  }
+  const lease = acquireSshConnection({
+    ...request.ssh,
+    keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    // One try: the command retries, announcing it (warm-engine.ts).
+    retry: NO_RETRY,
+    prompts: { warn: (message) => warnings.push(message), ...(request.acceptHostKeyWith === undefined ? {} : { acceptHostKeyWith: request.acceptHostKeyWith }) },
+  } as SshConnectionOptions);
+  const connection = lease.connection;
+  let client;
+  try {
+    client = await connection.ready();
+    // The engine's socket must answer now, so that a missing engine is
+    // reported (precisely) by the command that started the holder.
+    try {
+      (await connection.openStreamLocal(request.socketPath)).destroy();
+    } catch (error) {
+      throw await remoteSocketError(connection, request.socketPath, error);
+    }
+  } catch (error) {
+    await lease.release();
+    await say({ ok: false, error: serializeError(error), warnings, transient: isTransientConnectError(error, request.reconnecting) });
+    return 1;
+  }
+
+  const paths = warmPaths(request.runDir, request.name);
+  let dying = false;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  const stop = (code: number): void => {
+    if (dying) return;
+    dying = true;
+    finish(code);
+  };
+  client.once('close', () => stop(0));
+
+  let active = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idle = (): void => {
+    clearTimeout(idleTimer);
+    if (active === 0) idleTimer = setTimeout(() => stop(0), request.idleSeconds * 1000);
+  };
+
+  const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
+    active++;
+    idle();
+    local.once('close', () => {
+      active--;
+      idle();
+    });
+    pipeToEngine(local);
+  });
+  const pipeToEngine = (local: Socket): void => {
+    local.on('error', () => local.destroy());
+    if (dying) {
+      local.destroy();
+      return;
+    }
+    connection.openStreamLocal(request.socketPath).then(
+      (channel) => {
+        if (local.destroyed) {
+          channel.destroy();
+          return;
+        }
+        channel.on('error', () => local.destroy());
+        // A channel that closes (the engine hung up, or the link died) ends
+        // the local connection once what it sent is flushed.
+        channel.once('close', () => local.destroySoon());
+        local.once('close', () => channel.destroy());
+        local.pipe(channel);
+        channel.pipe(local);
+        local.resume();
+      },
+      (error: unknown) => {
+        local.destroy();
+        // The host refused the channel (its engine stopped, say): end, so
+        // that the next command's new holder reports precisely why.
+        if (!isPksError(error)) stop(0);
+      },
+    );
+  };
+
+  const hello: HolderHello = {
+    version: HOLDER_VERSION,
+    pid: process.pid,
+    hostId: request.hostId,
+    name: request.name,
+    login: connection.login,
+    startedAt: new Date().toISOString(),
+  };
+  const control = createServer((socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end < 0) return;
+      let parsed: ControlRequest;
+      try {
+        parsed = JSON.parse(buffer.slice(0, end)) as ControlRequest;
+      } catch {
+        socket.destroy();
+        return;
+      }
+      void answer(parsed).then((value) => socket.end(`${JSON.stringify(value)}\n`));
+    });
+  });
+  const answer = async (message: ControlRequest): Promise<unknown> => {
+    switch (message.op) {
+      case 'hello':
+        return hello;
+      case 'stop':
+        setImmediate(() => stop(0));
+        return { ok: true };
+      case 'disk-free':
+        return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
+      default:
+        return { error: 'unknown request' };
+    }
+  };
+
+  let apiInode: number;
+  try {
+    // The caller holds the start lock: socket files left here are stale.
+    await unlink(paths.api).catch(() => undefined);
+    await unlink(paths.control).catch(() => undefined);
+    await listen(api, paths.api);
+    await listen(control, paths.control);
+    // The folder (0700) already keeps others out; the sockets say so too.
+    await chmod(paths.api, 0o600);
+    await chmod(paths.control, 0o600);
+    apiInode = (await lstat(paths.api)).ino;
+  } catch (error) {
+    api.close();
+    control.close();
+    await lease.release();
+    await say({ ok: false, error: serializeError(error), warnings });
+    return 1;
+  }
+  await say({ ok: true, warnings });
+  idle();
+
+  let lastTick = Date.now();
+  const watch = setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > SLEPT_AFTER_MS) stop(0);
+    lastTick = now;
+    lstat(paths.api).then(
+      (info) => {
+        if (info.ino !== apiInode) stop(0);
+      },
+      () => stop(0),
+    );
+  }, WATCH_INTERVAL_MS);
+
+  const code = await done;
+  clearInterval(watch);
+  clearTimeout(idleTimer);
+  // Remove our socket files only if they are still ours (not a successor's).
+  const ours = await lstat(paths.api).then((info) => info.ino === apiInode, () => false);
+  if (ours) {
+    await unlink(paths.api).catch(() => undefined);
+    await unlink(paths.control).catch(() => undefined);
+  }
+  api.close();
+  control.close();
+  await lease.release().catch(() => undefined);
+  return code;
+}
+
+function listen(server: Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
