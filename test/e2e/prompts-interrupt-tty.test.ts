@@ -42,8 +42,8 @@ async function sandbox(options: { knownHosts?: boolean } = {}): Promise<{ sandbo
   return { sandbox: created, env: { ...created.env, DOCKER_HOST: `unix://${testEnv.localSocket}` } };
 }
 
-async function fake(project = uniqueName('pksint')): Promise<FakeDevcontainer> {
-  const created = await createDevcontainer(local, { image: testEnv.images.busybox, project, host: 'local' });
+async function fake(project = uniqueName('pksint'), start = true): Promise<FakeDevcontainer> {
+  const created = await createDevcontainer(local, { image: testEnv.images.busybox, project, host: 'local', start });
   made.push(created);
   return created;
 }
@@ -71,9 +71,10 @@ for (const [keyName, key] of KEYS) {
     describe(`${keyName} at a prompt${verbose.length > 0 ? ' (--verbose)' : ''}`, () => {
       it('the rm confirmation: exit 130, the container and its volume stay', async () => {
         const { env } = await sandbox();
-        const target = await fake();
-        await interruptAt(env, [...verbose, 'devcontainer', 'rm', target.name, '--force', '--volumes'], /Remove the running dev container .*\[y\/N\]/, key);
-        assert.equal((await containerState(local, target.id)).running, true);
+        // Stopped, and without --force (which, as docker rm -f, asks nothing): the question is asked.
+        const target = await fake(undefined, false);
+        await interruptAt(env, [...verbose, 'devcontainer', 'rm', target.name, '--volumes'], /Remove the dev container .*\[y\/N\]/, key);
+        assert.equal((await containerState(local, target.id)).status, 'created', 'the container stays');
       });
 
       it('the picker: exit 130, nothing chosen', async () => {

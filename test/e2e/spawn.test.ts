@@ -161,7 +161,7 @@ describe('spawn: image sources and failures (local engine)', () => {
     assert.match(result.stderr, /"overrideCommand": false/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.equal((await leftovers(engine('local'), p.dir)).containers.length, 1);
-    const exec = await sandbox.run(['devcontainer', 'exec', p.name, '--log-format', 'json', '--', 'true']);
+    const exec = await sandbox.run(['devcontainer', 'exec', '--log-format', 'json', p.name, '--', 'true']);
     assertErrorCode(exec, 'E_CONTAINER_STOPPED', 1);
     assert.match(lastError(exec).hint ?? '', /^Start it first: pks devcontainer start /);
   });

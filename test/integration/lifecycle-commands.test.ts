@@ -167,9 +167,9 @@ for (const where of ['local', 'r1'] as const) {
       const result = await runPks(['devcontainer', 'exec', '-i', ...remoteArgs, '--', 'sh', '-c', 'cat; echo done'], { env: hosts.env, cwd: fake.projectPath, stdin });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'line one\nline two\ndone\n');
-      const none = await pks(['exec', fake.project, '--log-format', 'json']);
+      const none = await pks(['exec', '--log-format', 'json', fake.project]);
       assertErrorCode(none, 'E_NO_COMMAND', 2);
-      const noTerminal = await pks(['exec', '-it', fake.project, '--log-format', 'json', '--', 'sh']);
+      const noTerminal = await pks(['exec', '-it', '--log-format', 'json', fake.project, '--', 'sh']);
       assertErrorCode(noTerminal, 'E_NOT_A_TTY', 2); // a pipe cannot be put in raw mode
       assert.match(noTerminal.stderr, /"hint":"Drop -t/);
     });
@@ -192,16 +192,20 @@ for (const where of ['local', 'r1'] as const) {
       assert.deepEqual(modes, [true, false]);
     });
 
-    it('rm needs --force for a running container and --yes without a TTY; keeps the volume unless --volumes', async () => {
+    it('rm needs --force for a running container and --yes (or --force) without a TTY; keeps the volume unless --volumes', async () => {
       const kept = await make();
       const running = await pks(['rm', kept.project, '--yes', '--log-format', 'json']);
       assertErrorCode(running, 'E_CONTAINER_RUNNING', 1);
-      const unconfirmed = await pks(['rm', kept.project, '--force', '--log-format', 'json']);
+      const stopped = await make({ start: false });
+      const unconfirmed = await pks(['rm', stopped.project, '--log-format', 'json']);
       assertErrorCode(unconfirmed, 'E_NEEDS_CONFIRMATION', 2);
       assert.match(unconfirmed.stderr, /--yes/, 'names the flag that answers the prompt');
       assert.equal((await containerState(engine(), kept.id)).running, true, 'nothing removed yet');
+      assert.equal((await pks(['inspect', stopped.project])).code, 0, 'the unconfirmed one is still there');
+      assert.equal((await pks(['rm', stopped.project, '--yes'])).code, 0);
 
-      const removed = await pks(['rm', kept.project, '--force', '--yes']);
+      // As docker rm -f: --force asks nothing.
+      const removed = await pks(['rm', kept.project, '--force']);
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stderr, new RegExp(`✔ Removed the container ${kept.name}`));
       assert.match(removed.stderr, new RegExp(`Kept the workspace volume ${kept.volume}`));
