@@ -12,17 +12,17 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { EngineClient } from '../../src/engine/index.js';
 import {
-  FaultHost,
   assertFailedClearly,
   assertLeftAsSaid,
-  holdFaultHost,
+  openFaultSuite,
   runWithFault,
   seconds,
   writeFastSshConfig,
+  type FaultHost,
 } from '../helpers/faults.js';
-import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
+import type { Sandbox } from '../helpers/pks-cli.js';
 import { containerExec, createProject, engineFor, leftovers, removeProjectResources, type Project, type Where } from '../helpers/projects.js';
-import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import type { TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
@@ -34,17 +34,7 @@ const engines = new Map<Where, EngineClient>();
 const projects: Array<{ project: Project; where: Where }> = [];
 
 before(async () => {
-  env = loadTestEnv();
-  release = await holdFaultHost();
-  faults = new FaultHost(env.r3);
-  await faults.repair(); // whatever an earlier run left broken
-  sandbox = await createSandbox({ knownHosts: env.knownHosts });
-  await writeFastSshConfig(sandbox, env);
-  for (const where of ['r1', 'r3'] as const) {
-    const host = env[where];
-    const added = await sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
-    assert.equal(added.code, 0, added.stderr);
-  }
+  ({ env, sandbox, faults, release } = await openFaultSuite(['r1', 'r3'], writeFastSshConfig));
   for (const where of ['local', 'r3'] as const) engines.set(where, await engineFor(env, where));
 });
 

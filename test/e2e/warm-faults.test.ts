@@ -6,27 +6,19 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FaultHost, holdFaultHost } from '../helpers/faults.js';
-import { createSandbox, type Sandbox } from '../helpers/pks-cli.js';
-import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
+import { openFaultSuite, type FaultHost } from '../helpers/faults.js';
+import type { Sandbox } from '../helpers/pks-cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive, holdersOf } from '../helpers/warm-holders.js';
 
 const WARM = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '300' };
 const LIST = ['devcontainer', 'list', '--remote', 'r3', '--format', 'json'];
-let env: TestEnv;
 let sandbox: Sandbox;
 let faults: FaultHost;
 let release: () => Promise<void>;
 
 before(async () => {
-  env = loadTestEnv();
-  release = await holdFaultHost();
-  faults = new FaultHost(env.r3);
-  await faults.repair(); // whatever an earlier run left broken
-  sandbox = await createSandbox({ knownHosts: env.knownHosts });
-  const added = await sandbox.run(['remote', 'add', 'r3', '--host', env.r3.host, '--user', env.r3.user, '--key', env.r3.key, '--no-test']);
-  assert.equal(added.code, 0, added.stderr);
+  ({ sandbox, faults, release } = await openFaultSuite(['r3']));
 });
 
 after(async () => {

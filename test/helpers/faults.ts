@@ -11,9 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { EngineClient } from '../../src/engine/index.js';
-import { STACK_TRACE, pksBin, type Sandbox } from './pks-cli.js';
+import { STACK_TRACE, createSandbox, pksBin, type Sandbox } from './pks-cli.js';
 import { leftovers } from './projects.js';
-import { repoRoot, type RemoteHostEnv, type TestEnv } from './test-env.js';
+import { loadTestEnv, repoRoot, type RemoteHostEnv, type TestEnv } from './test-env.js';
 import { poll } from './wait.js';
 
 const run = promisify(execFile);
@@ -48,6 +48,26 @@ function killIfAlive(pid: number): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/**
+ * The start of a fault suite: the faults lock taken, r3 repaired from
+ * whatever an earlier run left broken, a sandbox with the given hosts
+ * registered (by their test-env names).
+ */
+export async function openFaultSuite(hosts: ReadonlyArray<'r1' | 'r2' | 'r3'>, prepare?: (sandbox: Sandbox, env: TestEnv) => Promise<void>): Promise<{ env: TestEnv; sandbox: Sandbox; faults: FaultHost; release: () => Promise<void> }> {
+  const env = loadTestEnv();
+  const release = await holdFaultHost();
+  const faults = new FaultHost(env.r3);
+  await faults.repair();
+  const sandbox = await createSandbox({ knownHosts: env.knownHosts });
+  await prepare?.(sandbox, env);
+  for (const where of hosts) {
+    const host = env[where];
+    const added = await sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
+    assert.equal(added.code, 0, added.stderr);
+  }
+  return { env, sandbox, faults, release };
 }
 
 export class FaultHost {

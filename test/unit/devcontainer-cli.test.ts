@@ -18,6 +18,21 @@ async function pks(argv: string[], options: { cwd?: string; env?: NodeJS.Process
   return { code, stdout: io.stdout.text, stderr: io.stderr.text };
 }
 
+/** A terminal whose picker answers with `pick` and records each question with its choices. */
+function terminal(pick: (choices: readonly string[]) => number): { questions: string[]; prompter: Prompter } {
+  const questions: string[] = [];
+  const prompter: Prompter = {
+    interactive: true,
+    confirm: async () => true,
+    secret: async () => '',
+    select: async (question, choices) => {
+      questions.push(`${question} ${choices.join(' | ')}`);
+      return pick(choices);
+    },
+  };
+  return { questions, prompter };
+}
+
 function write(dir: string, files: Record<string, string>): string {
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -95,16 +110,7 @@ describe('pks devcontainer config', () => {
       '.devcontainer/devcontainer.json': '{"name": "default", "image": "x"}',
       '.devcontainer/node/devcontainer.json': '{"name": "node", "image": "x"}',
     });
-    const questions: string[] = [];
-    const prompter: Prompter = {
-      interactive: true,
-      confirm: async () => true,
-      secret: async () => '',
-      select: async (question, choices) => {
-        questions.push(`${question} ${choices.join(' | ')}`);
-        return 0;
-      },
-    };
+    const { questions, prompter } = terminal(() => 0);
     const result = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: dir, prompter });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(questions, ['This project has several dev container configurations. Which one? .devcontainer/devcontainer.json (default) | .devcontainer/node/devcontainer.json']);
@@ -113,16 +119,7 @@ describe('pks devcontainer config', () => {
   });
 
   it('on a terminal, asks which configuration to use', async () => {
-    const questions: string[] = [];
-    const prompter: Prompter = {
-      interactive: true,
-      confirm: async () => true,
-      secret: async () => '',
-      select: async (question, choices) => {
-        questions.push(`${question} ${choices.join(' | ')}`);
-        return choices.indexOf('.devcontainer/python/devcontainer.json');
-      },
-    };
+    const { questions, prompter } = terminal((choices) => choices.indexOf('.devcontainer/python/devcontainer.json'));
     const result = await pks(['dc', 'config', '.', '--format', 'json'], { cwd: path.join(fixtures, 'named-configs'), prompter });
     assert.equal(result.code, 0, result.stderr);
     assert.match(questions[0] ?? '', /Which one\? \.devcontainer\/node\/devcontainer\.json \| \.devcontainer\/python\/devcontainer\.json/);
