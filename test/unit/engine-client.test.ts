@@ -83,6 +83,17 @@ async function startFakeEngine(dir: string, name: string, apiVersion: string): P
   return engine;
 }
 
+/** Two streams that keep what is written to them, for demultiplex(). */
+function collectingStreams(): { stdout: PassThrough; stderr: PassThrough; out: string[]; err: string[] } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+  return { stdout, stderr, out, err };
+}
+
 describe('engine client over a fake engine', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pks-fake-engine-'));
   let engine: FakeEngine;
@@ -201,12 +212,7 @@ describe('engine client over a fake engine', () => {
 
   it('streams a response body and demultiplexes it', async () => {
     const response = await client.stream({ path: '/containers/x/logs', query: { stdout: 1, stderr: 1 } });
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: string[] = [];
-    const err: string[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+    const { stdout, stderr, out, err } = collectingStreams();
     await demultiplex(response.body, stdout, stderr);
     assert.equal(out.join(''), 'out1\nout2\n');
     assert.equal(err.join(''), 'err1\n');
@@ -215,12 +221,7 @@ describe('engine client over a fake engine', () => {
   it('hijacks the connection for exec-style bidirectional streams', async () => {
     const { socket, statusCode } = await client.hijack({ method: 'POST', path: '/exec/e1/start', body: { Detach: false, Tty: false } });
     assert.equal(statusCode, 101);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: string[] = [];
-    const err: string[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+    const { stdout, stderr, out, err } = collectingStreams();
     const done = demultiplex(socket, stdout, stderr);
     socket.write('ping');
     // The echo comes back while the stream is still open in both directions.
