@@ -194,6 +194,7 @@ describe('security: the source', () => {
     const dynamic = spawns.filter((call) => !/^['"`]/.test(call.command)).map((call) => `${call.file}: ${call.command}`).sort();
     assert.deepEqual(dynamic, [
       'src/cli/editor.ts: binary', // the editor found on PATH: code, code-insiders, cursor or windsurf (connect, spawn)
+      'src/process/holder-launch.ts: command', // this very pks (node and its own entry) started again as the warm-connection holder
       'src/process/run-command.ts: command', // argv[0] of the user's own initializeCommand
     ]);
     // And no docker binary appears as a string anywhere a process could be started from.
