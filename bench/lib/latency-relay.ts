@@ -28,11 +28,27 @@ export interface LatencyRelay {
   port: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /**
+   * Request/response turns seen so far, over all connections: on each
+   * connection, every burst of client bytes that reaches the relay after the
+   * relay last delivered server bytes to that client (the client's first bytes
+   * count as one). Sequential exchanges each count once; exchanges that
+   * overlap on one connection can count more or fewer than the round trips
+   * they cost in wall time.
+   */
+  readonly turns: number;
   close(): Promise<void>;
 }
 
+interface PipeHooks {
+  /** A chunk arrived from `from`. */
+  received?: () => void;
+  /** A chunk was written to `to`. */
+  delivered?: () => void;
+}
+
 /** Copies `from` to `to`, each chunk (and the end) delayed by `delayMs`, in order. */
-function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, maxQueuedBytes: number): void {
+function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, maxQueuedBytes: number, hooks: PipeHooks = {}): void {
   const queue: Array<{ due: number; chunk: Buffer | null }> = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -49,6 +65,7 @@ function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, maxQueue
       }
       queued -= item.chunk.length;
       if (!to.destroyed) to.write(item.chunk);
+      hooks.delivered?.();
     }
     if (queued <= maxQueuedBytes && from.isPaused()) from.resume();
     schedule();
@@ -61,7 +78,10 @@ function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, maxQueue
   const push = (chunk: Buffer | null): void => {
     if (delayMs <= 0 && queue.length === 0) {
       if (chunk === null) to.end();
-      else if (!to.destroyed) to.write(chunk);
+      else if (!to.destroyed) {
+        to.write(chunk);
+        hooks.delivered?.();
+      }
       return;
     }
     queue.push({ due: performance.now() + delayMs, chunk });
@@ -72,7 +92,10 @@ function delayedPipe(from: net.Socket, to: net.Socket, delayMs: number, maxQueue
     schedule();
   };
 
-  from.on('data', (chunk: Buffer) => push(chunk));
+  from.on('data', (chunk: Buffer) => {
+    hooks.received?.();
+    push(chunk);
+  });
   from.on('end', () => push(null));
   // A reset (not a clean end) drops what is still in flight, as a cut link would.
   from.on('error', () => {
@@ -85,6 +108,7 @@ export function startLatencyRelay(options: RelayOptions): Promise<LatencyRelay> 
   const maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
   const sockets = new Set<net.Socket>();
   let connections = 0;
+  let turns = 0;
   // Half-open connections allowed: each side's end travels through the delay
   // like its data, and a socket closes once both directions have ended.
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => {
@@ -104,8 +128,14 @@ export function startLatencyRelay(options: RelayOptions): Promise<LatencyRelay> 
     // first bytes can leave: they are held that long, then delayed as usual.
     upstream.once('connect', () => {
       setTimeout(() => {
-        delayedPipe(client, upstream, options.upMs, maxQueuedBytes);
-        delayedPipe(upstream, client, options.downMs, maxQueuedBytes);
+        // The client's turn: it sends after it has received (its first bytes included).
+        let serverSpokeLast = true;
+        const received = (): void => {
+          if (serverSpokeLast) turns += 1;
+          serverSpokeLast = false;
+        };
+        delayedPipe(client, upstream, options.upMs, maxQueuedBytes, { received });
+        delayedPipe(upstream, client, options.downMs, maxQueuedBytes, { delivered: () => (serverSpokeLast = true) });
         client.resume();
       }, options.upMs + options.downMs);
     });
@@ -136,6 +166,9 @@ export function startLatencyRelay(options: RelayOptions): Promise<LatencyRelay> 
         port: address.port,
         get connections() {
           return connections;
+        },
+        get turns() {
+          return turns;
         },
         close,
       });
