@@ -125,6 +125,10 @@ describe('pks remote: ssh_config aliases', () => {
     // remote list says where pks really connects, and with which key.
     const listed = await s.run(['remote', 'list']);
     assert.match(listed.stdout, new RegExp(`alias\\s+build-box → pksdev@${env.r2.host.replace(/\./g, '\\.')}:22\\s+${env.r2.key.replace(/[./]/g, (c) => `\\${c}`)}\\s`));
+    // In JSON an alias host's own user, port and key are absent: null, never missing.
+    const [entry] = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual([entry?.['id'], entry?.['host'], entry?.['user'], entry?.['port'], entry?.['key'], entry?.['warm']], ['alias', 'build-box', null, null, null, false]);
+    assert.ok(entry !== undefined && 'lastTestedAt' in entry && 'capabilities' in entry);
     // ~/.pks/ssh_config, once written (by connect or spawn), follows the registry.
     const aliases = path.join(s.pksHome, 'ssh_config');
     await writeFile(aliases, '# stale\n', { mode: 0o600 });

@@ -34,11 +34,26 @@ export async function remoteList(ctx: Context, flags: { format: OutputFormat }):
 }
 
 /**
- * The JSON document is the registry's entries as stored plus `warm` (a warm
- * connection is held for the host); the table adds where ssh_config leads.
+ * The JSON document is the registry's entries, every field present (null when
+ * absent), plus `warm` (a warm connection is held for the host); the table
+ * adds where ssh_config leads.
  */
 function remoteListView(ctx: Context): View<ListedHost[]> {
   return {
+    // Every field of an entry, an absent one as null (an alias host has no user, port or key of its own).
+    json: (hosts) =>
+      hosts.map((host) => ({
+        id: host.id,
+        host: host.host,
+        user: host.user ?? null,
+        port: host.port ?? null,
+        key: host.key ?? null,
+        dockerSocket: host.dockerSocket,
+        addedAt: host.addedAt,
+        lastTestedAt: host.lastTestedAt ?? null,
+        capabilities: host.capabilities ?? null,
+        warm: host.warm,
+      })),
     text(hosts, reporter) {
       if (hosts.length === 0) {
         reporter.info('No remote hosts registered. Add one with: pks remote add <id> --host <host> [--user <user>] [--key <path>]');
