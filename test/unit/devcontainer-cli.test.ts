@@ -203,6 +203,20 @@ describe('pks devcontainer validate', () => {
     assert.match(result.stderr, /unknown property "extensions" is ignored \(move it into "customizations"/);
   });
 
+  it('--format json: the verdict and every warning on stdout; an invalid configuration is the error outcome', async () => {
+    const dir = write(path.join(tmp, 'validate-json'), { '.devcontainer/devcontainer.json': '{"image": "x", "imagee": 1, "runArgs": ["--ulimit", "nofile=1024:2048"]}' });
+    const result = await pks(['dc', 'validate', '.', '--format', 'json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as { configFile: string; valid: boolean; warnings: Array<{ code: string; message: string }> };
+    assert.equal(doc.valid, true);
+    assert.equal(doc.configFile, path.join(dir, '.devcontainer/devcontainer.json'));
+    assert.deepEqual(doc.warnings.map((w) => w.code), ['W_UNKNOWN_PROPERTY', 'W_UNSUPPORTED']);
+    const bad = write(path.join(tmp, 'validate-json-bad'), { '.devcontainer/devcontainer.json': '{"image": 42}' });
+    const invalid = await pks(['dc', 'validate', '.', '--format', 'json'], { cwd: bad });
+    assert.equal(invalid.code, 1);
+    assert.equal((JSON.parse(invalid.stdout) as { outcome: string; code: string }).code, 'E_CONFIG_INVALID');
+  });
+
   it('says which runArgs spawn would ignore, and which settings pks does not apply', async () => {
     const dir = write(path.join(tmp, 'runargs'), { '.devcontainer/devcontainer.json': '{"image": "x", "runArgs": ["--cap-add", "SYS_PTRACE", "--ulimit", "nofile=1024:2048"], "userEnvProbe": "loginInteractiveShell"}' });
     const result = await pks(['dc', 'validate', '.'], { cwd: dir });
