@@ -47,6 +47,8 @@ for (const where of ['local', 'r1', 'r2'] as const) {
       assert.equal(first.code, 0, first.stderr);
       assert.equal(first.outcome?.outcome, 'success');
       assert.equal(first.outcome?.action, 'created');
+      // Without a terminal, the upload still ends with one summary line.
+      assert.match(first.stderr, /▸ Uploading \d+ files to \S+\n {2}sent \d+(\.\d)? (B|KiB|MiB) \(\d+ files\) in \d+\.\d s, \S+ \S+\/s\n/);
       assert.equal(first.outcome?.remoteUser, 'daemon');
       assert.equal(first.outcome?.remoteWorkspaceFolder, `/workspaces/${p.name}`);
       assert.equal(first.outcome?.remoteHost, where);

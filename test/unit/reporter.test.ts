@@ -102,3 +102,12 @@ describe('tables', () => {
     assert.equal(text, 'ID        N  NOTE\na         5\nlonger  123');
   });
 });
+
+describe('the live upload line', () => {
+  it('gives the share done, the rate and the time left', async () => {
+    const { uploadLine } = await import('../../src/cli/commands/devcontainer/spawn-render.js');
+    assert.equal(uploadLine(12 * 1024 ** 2, 48 * 1024 ** 2, 1.5), '12.0 MiB / 48.0 MiB (25%, 8.0 MiB/s, 5 s left)');
+    assert.equal(uploadLine(48 * 1024 ** 2, 48 * 1024 ** 2, 6), '48.0 MiB / 48.0 MiB (100%, 8.0 MiB/s)');
+    assert.equal(uploadLine(0, 0, 0.001), '0 B / 0 B (100%, 0 B/s)');
+  });
+});

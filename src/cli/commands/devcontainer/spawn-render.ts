@@ -9,9 +9,19 @@ import { escapeControls } from '../../../common/terminal-text.js';
 import type { Context } from '../../context.js';
 import type { View } from '../../present.js';
 
+/** `12.0 MiB / 48.0 MiB (25%, 8.0 MiB/s, 4 s left)`: the live upload line's figures. */
+export function uploadLine(bytes: number, totalBytes: number, seconds: number): string {
+  const rate = bytes / seconds;
+  const percent = totalBytes > 0 ? Math.min(100, Math.floor((bytes / totalBytes) * 100)) : 100;
+  const left = rate > 0 && totalBytes > bytes ? `, ${Math.ceil((totalBytes - bytes) / rate)} s left` : '';
+  return `${formatBytes(bytes)} / ${formatBytes(totalBytes)} (${percent}%, ${formatBytes(rate)}/s${left})`;
+}
+
 export class SpawnRenderer {
   private liveLine = false;
   private uploadStarted = 0;
+  /** The last upload progress: the summary line when the upload ends. */
+  private uploaded: { bytes: number; totalBytes: number; files: number } | undefined;
   private readonly tty: boolean;
 
   constructor(private readonly ctx: Context) {
@@ -25,16 +35,25 @@ export class SpawnRenderer {
     if (event.type !== 'upload-progress' && event.type !== 'layer-progress') this.endLiveLine();
     switch (event.type) {
       case 'phase-start':
-        if (event.phase === 'upload') this.uploadStarted = performance.now();
+        if (event.phase === 'upload') {
+          this.uploadStarted = performance.now();
+          this.uploaded = undefined;
+        }
         reporter.info(`▸ ${event.message}`);
         break;
       case 'phase-end':
+        // One summary line of the upload, with or without a terminal.
+        if (event.phase === 'upload' && event.ok && this.uploaded !== undefined) {
+          const seconds = Math.max(0.001, event.durationMs / 1000);
+          reporter.info(`  sent ${formatBytes(this.uploaded.bytes)} (${this.uploaded.files} files) in ${seconds.toFixed(1)} s, ${formatBytes(this.uploaded.bytes / seconds)}/s`);
+        }
         reporter.debug(`  ${event.phase} ${event.ok ? 'done' : 'failed'} in ${event.durationMs} ms`);
         break;
       case 'upload-progress': {
+        this.uploaded = { bytes: event.bytes, totalBytes: event.totalBytes, files: event.files };
         if (!this.tty) break;
         const seconds = Math.max(0.001, (performance.now() - this.uploadStarted) / 1000);
-        this.live(`  ${formatBytes(event.bytes)} / ${formatBytes(event.totalBytes)} (${formatBytes(event.bytes / seconds)}/s), ${event.files} files`);
+        this.live(`  ${uploadLine(event.bytes, event.totalBytes, seconds)}, ${event.files} files`);
         break;
       }
       case 'layer-progress':
