@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspectContainer } from '../../src/core/containers/container-info.js';
 import { isEngineApiError, type EngineClient } from '../../src/engine/index.js';
+import { volumeExists } from '../integration/lifecycle-fixtures.js';
 import { E2eFixture, remoteArgs, type SpawnOutcome } from '../helpers/e2e-fixture.js';
 import { assertErrorCode } from '../helpers/error-codes.js';
 import { createOtherUser, type OtherUser } from '../helpers/other-user.js';
@@ -56,9 +57,6 @@ async function state(engine: EngineClient, id: string): Promise<'running' | 'sto
   }
 }
 
-async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
-  return (await engine.requestEmpty({ method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] })) !== 404;
-}
 
 interface Listed {
   containerId: string;

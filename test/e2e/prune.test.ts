@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PrunePlan, PruneResult } from '../../src/core/containers/prune.js';
 import type { EngineClient } from '../../src/engine/index.js';
+import { volumeExists } from '../integration/lifecycle-fixtures.js';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 
 const fixture = new E2eFixture(['local', 'r1']);
@@ -31,9 +32,6 @@ async function imageExists(engine: EngineClient, id: string): Promise<boolean> {
   return (await engine.requestEmpty({ method: 'GET', path: `/images/${id}/json`, okStatuses: [404] })) !== 404;
 }
 
-async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
-  return (await engine.requestEmpty({ method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] })) !== 404;
-}
 
 async function imageOf(engine: EngineClient, containerId: string): Promise<string> {
   const inspect = await engine.inspectContainer(containerId);

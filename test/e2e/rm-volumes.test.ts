@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inspectContainer } from '../../src/core/containers/container-info.js';
-import type { EngineClient } from '../../src/engine/index.js';
+import { volumeExists } from '../integration/lifecycle-fixtures.js';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import type { Where } from '../helpers/projects.js';
 
@@ -18,9 +18,6 @@ after(async () => {
 
 const CONFIG = { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', mounts: ['type=volume,target=/cache'] }) };
 
-async function volumeExists(engine: EngineClient, name: string): Promise<boolean> {
-  return (await engine.requestEmpty({ method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, okStatuses: [404] })) !== 404;
-}
 
 /** Spawns the project; its container's anonymous volume (the one at /cache). */
 async function spawnWithCache(where: Where, dir: string): Promise<string> {
