@@ -12,25 +12,28 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
+type LegacyProperties = { extensions?: string[]; settings?: Json; devPort?: number };
+
 /** Which legacy properties `parsed` holds in the form they were read in (others stay unknown-property warnings). */
-export function legacyVscodeProperties(parsed: unknown): { extensions?: string[]; settings?: Json; devPort?: number } {
+function legacyVscodeProperties(parsed: unknown): LegacyProperties {
   if (!isObject(parsed)) return {};
-  const found: { extensions?: string[]; settings?: Json; devPort?: number } = {};
+  const found: LegacyProperties = {};
   if (isStringArray(parsed['extensions'])) found.extensions = parsed['extensions'];
   if (isObject(parsed['settings'])) found.settings = parsed['settings'];
   if (typeof parsed['devPort'] === 'number') found.devPort = parsed['devPort'];
   return found;
 }
 
-/** `config` with the legacy properties of `parsed` moved under customizations.vscode. */
-export function withLegacyVscodeProperties(config: DevcontainerConfig, parsed: unknown): DevcontainerConfig {
+/** `config` with the legacy properties of `parsed` moved under customizations.vscode, and the names of those that were. */
+export function withLegacyVscodeProperties(config: DevcontainerConfig, parsed: unknown): { config: DevcontainerConfig; migrated: string[] } {
   const legacy = legacyVscodeProperties(parsed);
-  if (Object.keys(legacy).length === 0) return config;
+  const migrated = Object.keys(legacy);
+  if (migrated.length === 0) return { config, migrated };
   const customizations = config.customizations ?? {};
   const current = customizations['vscode'];
   const vscode: Json = isObject(current) ? { ...current } : {};
   if (legacy.extensions !== undefined) vscode['extensions'] = [...(isStringArray(vscode['extensions']) ? vscode['extensions'] : []), ...legacy.extensions];
   if (legacy.settings !== undefined) vscode['settings'] = { ...legacy.settings, ...(isObject(vscode['settings']) ? vscode['settings'] : {}) };
   if (legacy.devPort !== undefined && vscode['devPort'] === undefined) vscode['devPort'] = legacy.devPort;
-  return { ...config, customizations: { ...customizations, vscode } };
+  return { config: { ...config, customizations: { ...customizations, vscode } }, migrated };
 }

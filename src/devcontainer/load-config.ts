@@ -10,7 +10,7 @@ import { OperationError, errorMessage, systemErrorCode } from '../common/errors.
 import { parseBuildOptions } from './build-options.js';
 import { computeConfigHash, type ConfigHash } from './config-hash.js';
 import { locateConfig, type ConfigChooser } from './config-files.js';
-import { legacyVscodeProperties, withLegacyVscodeProperties } from './legacy-properties.js';
+import { withLegacyVscodeProperties } from './legacy-properties.js';
 import { CHECKED_OBJECTS, LEGACY_VSCODE_PROPERTIES, devcontainerConfigSchema, type DevcontainerConfig } from './config-schema.js';
 import { resolveImageSource, type ImageSource } from './config-source.js';
 import { devcontainerId, devcontainerIdLabels } from './devcontainer-id.js';
@@ -140,12 +140,11 @@ export async function loadDevcontainerConfig(projectPath: string, options: LoadD
   const parsed = parseJsonc(text, shownAs);
   const doc = { displayPath: shownAs, text };
   const validated = validateDocument(devcontainerConfigSchema, parsed, doc, 'dev container configuration');
-  const legacy = new Set(Object.keys(legacyVscodeProperties(parsed)));
+  // Read as customizations.vscode (as VS Code does); the hash keeps the validated file, so no container is rebuilt for it.
+  const { config: rawConfig, migrated } = withLegacyVscodeProperties(validated, parsed);
   const warnings = unknownPropertyWarnings(parsed, CHECKED_OBJECTS, doc, (property) =>
     LEGACY_VSCODE_PROPERTIES.has(property) ? `move it into "customizations": { "vscode": { … } }` : undefined,
-  ).filter((warning) => warning.property === undefined || !legacy.has(warning.property));
-  // Read as customizations.vscode (as VS Code does); the hash keeps the validated file, so no container is rebuilt for it.
-  const rawConfig = withLegacyVscodeProperties(validated, parsed);
+  ).filter((warning) => warning.property === undefined || !migrated.includes(warning.property));
   warnings.push(...unsupportedWarnings(rawConfig, shownAs));
   if (located.alsoFound.length > 0) {
     const others = located.alsoFound.map((file) => path.relative(options.cwd ?? project, file) || file);

@@ -80,9 +80,11 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
   };
 
   const refsDir = path.join(path.dirname(cacheDir), 'feature-refs');
-  const rememberedFile = (ref: OciFeatureRef): string => path.join(refsDir, `${createHash('sha256').update(`${ref.resource}@${ociReference(ref)}`).digest('hex')}.json`);
+  /** What a remembered resolution is of: the repository and the tag or digest asked for. */
+  const referenceOf = (ref: OciFeatureRef): string => `${ref.resource}@${ociReference(ref)}`;
+  const rememberedFile = (ref: OciFeatureRef): string => path.join(refsDir, `${createHash('sha256').update(referenceOf(ref)).digest('hex')}.json`);
   const remember = async (ref: OciFeatureRef, published: PublishedFeature): Promise<void> => {
-    const entry = { reference: `${ref.resource}@${ociReference(ref)}`, ...published, at: new Date().toISOString() };
+    const entry = { reference: referenceOf(ref), ...published, at: new Date().toISOString() };
     await mkdir(refsDir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(rememberedFile(ref), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
   };
@@ -95,7 +97,7 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
       throw error;
     }
     const parsed = rememberedSchema.safeParse(JSON.parse(text));
-    if (!parsed.success || parsed.data.reference !== `${ref.resource}@${ociReference(ref)}`) return undefined;
+    if (!parsed.success || parsed.data.reference !== referenceOf(ref)) return undefined;
     const { manifestDigest, layerDigest, annotatedMetadata, at } = parsed.data;
     return { manifestDigest, layerDigest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }), cachedAt: at };
   };
