@@ -24,6 +24,7 @@ import {
   type EngineInfo,
   type EngineVersion,
 } from './schemas.js';
+import type { ToolEndpoint } from './tool-endpoint.js';
 import type { EngineKind, EngineTransport } from './transport.js';
 
 export interface PingResult {
@@ -65,6 +66,12 @@ export interface EngineClient extends EngineOperations {
   hijack(request: EngineRequest): Promise<HijackedConnection>;
   /** Free bytes under `path` on the engine's host (e.g. DockerRootDir); undefined if unknown. */
   hostDiskFree(path: string): Promise<number | undefined>;
+  /**
+   * `DOCKER_HOST` for a tool that speaks the Docker API itself (the docker
+   * CLI's BuildKit builds, Compose), reaching this engine through pks's own
+   * connection; close it when the tool is done.
+   */
+  toolEndpoint(): Promise<ToolEndpoint>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -160,6 +167,11 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   hostDiskFree(path: string): Promise<number | undefined> {
     return this.transport.diskFree(path);
+  }
+
+  toolEndpoint(): Promise<ToolEndpoint> {
+    this.assertOpen();
+    return this.transport.toolEndpoint();
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -39,3 +39,4 @@ export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';
 export { controlRequest, helloOf, idleSeconds, nobodyListens, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
 export type { EngineKind, EngineTransport } from './transport.js';
+export type { ToolEndpoint } from './tool-endpoint.js';

@@ -5,6 +5,7 @@ import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
+import { fixedToolEndpoint } from './tool-endpoint.js';
 import type { EngineTransport } from './transport.js';
 
 const START_ENGINE = 'Start the Docker engine (e.g. `sudo systemctl start docker`), or point DOCKER_HOST at its socket.';
@@ -70,6 +71,7 @@ export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
         return undefined;
       }
     },
+    toolEndpoint: async () => fixedToolEndpoint(endpointUrl(endpoint)),
     close: async () => {
       agent.destroy();
     },

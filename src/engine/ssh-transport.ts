@@ -5,6 +5,7 @@ import { OperationError, errorMessage, isPksError, type PksError } from '../comm
 import type { SshConnection, SshConnectionLease } from '../ssh/index.js';
 import { diagnoseRemoteSocket, remoteDiskFree } from '../ssh/index.js';
 import { SshChannelAgent } from './ssh-channel-agent.js';
+import { bridgeEndpoint } from './tool-endpoint.js';
 import type { EngineTransport } from './transport.js';
 
 /**
@@ -69,6 +70,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
             cause: error,
           }),
     diskFree: (path) => remoteDiskFree(connection, path),
+    toolEndpoint: () => bridgeEndpoint(openChannel),
     close: async () => {
       agent.destroy();
       await lease.release();

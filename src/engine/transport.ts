@@ -4,6 +4,7 @@
 
 import type { Agent, RequestOptions } from 'node:http';
 import type { PksError } from '../common/errors.js';
+import type { ToolEndpoint } from './tool-endpoint.js';
 
 export type EngineKind = 'local' | 'ssh';
 
@@ -21,6 +22,8 @@ export interface EngineTransport {
    * root dir, say); undefined when this transport cannot tell.
    */
   diskFree(path: string): Promise<number | undefined>;
+  /** A Docker API endpoint for the docker CLI or Compose (see tool-endpoint.ts). */
+  toolEndpoint(): Promise<ToolEndpoint>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

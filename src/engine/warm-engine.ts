@@ -17,6 +17,7 @@ import { withRetry } from '../common/retry.js';
 import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';
 import { HttpEngineClient, type EngineClient } from './engine-client.js';
 import type { SshEngineOptions } from './ssh-engine.js';
+import { fixedToolEndpoint } from './tool-endpoint.js';
 import type { EngineTransport } from './transport.js';
 import type { HolderRequest } from './warm-holder.js';
 import {
@@ -273,6 +274,8 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
       const answer = diskFreeSchema.safeParse(await controlRequest(paths.control, { op: 'disk-free', path }, 30_000));
       return answer.success ? (answer.data.bytes ?? undefined) : undefined;
     },
+    // The holder's socket is already a plain Docker API endpoint.
+    toolEndpoint: async () => fixedToolEndpoint(`unix://${paths.api}`),
     close: async () => {
       agent.destroy();
     },

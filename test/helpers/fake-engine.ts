@@ -29,6 +29,7 @@ import {
   type ListContainersOptions,
   type PingResult,
   type RemoveOptions,
+  type ToolEndpoint,
   type VolumeInspect,
 } from '../../src/engine/index.js';
 import {
@@ -202,6 +203,12 @@ export class FakeEngine implements EngineClient {
   async hostDiskFree(path: string): Promise<number | undefined> {
     await this.enter('hostDiskFree', path);
     return this.diskFree;
+  }
+
+  /** The fake has no socket a real tool could use: a test that needs one uses a real engine. */
+  async toolEndpoint(): Promise<ToolEndpoint> {
+    await this.enter('toolEndpoint');
+    throw new Error('The fake engine has no Docker API socket for external tools.');
   }
 
   async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {
