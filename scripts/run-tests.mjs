@@ -67,9 +67,13 @@ if (files.length === 0) {
 // duration in a scratch file, summarised below.
 const scratch = mkdtempSync(path.join(tmpdir(), 'pks-run-tests-'));
 const record = path.join(scratch, 'durations.jsonl');
+// Integration and end-to-end files share the engines and the SSH hosts: two
+// at a time. Unit files only wait on their own child processes and timers,
+// so a run of them alone keeps more in flight (PKS_TEST_CONCURRENCY overrides).
+const concurrency = process.env.PKS_TEST_CONCURRENCY ?? (suites.every((s) => s === 'unit') ? '4' : '2');
 const started = Date.now();
 const status = run(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=2',
+  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${pathToFileURL(path.join(root, 'scripts', 'test-durations-reporter.mjs')).href}`, `--test-reporter-destination=${record}`,
   ...files,

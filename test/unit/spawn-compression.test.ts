@@ -12,7 +12,12 @@ import type { EngineClient } from '../../src/engine/index.js';
 function fakeEngine(kind: 'local' | 'ssh', rttMs: number): EngineClient {
   return {
     kind,
-    ping: () => new Promise((resolve) => setTimeout(() => resolve({ apiVersion: '1.41', osType: 'linux' }), rttMs)),
+    // A link with no delay answers at once: a timer would add the event loop's
+    // lag on a busy machine to the measured round trip.
+    ping: () =>
+      rttMs === 0
+        ? Promise.resolve({ apiVersion: '1.41', osType: 'linux' })
+        : new Promise((resolve) => setTimeout(() => resolve({ apiVersion: '1.41', osType: 'linux' }), rttMs)),
   } as unknown as EngineClient;
 }
 

@@ -96,6 +96,23 @@ async function beingCreatedElsewhere(): Promise<{ s: Setup; theirs: FakeContaine
   return { s, theirs };
 }
 
+/**
+ * Overrides that do `act` once the spawn says it is waiting for the other
+ * one: a timer could fire before the spawn even looked, on a busy machine.
+ */
+function whenWaiting(s: Setup, act: () => void): Partial<SpawnRequest> {
+  let done = false;
+  return {
+    onEvent: (event) => {
+      s.events.push(event);
+      if (!done && event.type === 'info' && event.message.startsWith('Another spawn of this project is creating')) {
+        done = true;
+        setTimeout(act, 20);
+      }
+    },
+  };
+}
+
 describe('spawn on the fake engine: happy paths', () => {
   it('fresh: creates the volume and the container, uploads, starts, runs the hooks', async () => {
     const s = await setUp({ image: IMAGE, postCreateCommand: 'echo made' });
@@ -221,8 +238,7 @@ describe('spawn on the fake engine: happy paths', () => {
 
   it('a container another spawn is still creating is waited for, then used', async () => {
     const { s, theirs } = await beingCreatedElsewhere();
-    setTimeout(() => (theirs.state = 'running'), 100);
-    const result = await s.spawn();
+    const result = await s.spawn(whenWaiting(s, () => (theirs.state = 'running')));
     assert.equal(result.outcome, 'reused');
     assert.equal(result.containerId, theirs.id);
     assert.ok(s.messages().some((message) => /^Another spawn of this project is creating pks-alice-app-\w+; waiting for it \(at most \d+ s\)\.$/.test(message)));
@@ -230,8 +246,7 @@ describe('spawn on the fake engine: happy paths', () => {
 
   it('a container another spawn was creating and then removed: this spawn creates its own', async () => {
     const { s, theirs } = await beingCreatedElsewhere();
-    setTimeout(() => s.engine.containers.delete(theirs.id), 100);
-    const result = await s.spawn();
+    const result = await s.spawn(whenWaiting(s, () => s.engine.containers.delete(theirs.id)));
     assert.equal(result.outcome, 'created');
     assert.notEqual(result.containerId, theirs.id);
   });
@@ -256,8 +271,7 @@ describe('spawn on the fake engine: happy paths', () => {
     theirs.state = 'created';
     theirs.mounts = [];
     s.engine.volumes.clear();
-    setTimeout(() => s.engine.containers.delete(theirs.id), 100);
-    const failure = await s.failure();
+    const failure = await s.failure(whenWaiting(s, () => s.engine.containers.delete(theirs.id)));
     assert.equal(failure.code, 'E_PEER_SPAWN_FAILED');
     assert.equal(failure.message, `Another spawn of this project was creating ${first.containerName} and did not finish.`);
     assert.equal(s.engine.volumes.size, 0);

@@ -4,7 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { isPksError } from '../../src/common/errors.js';
 import { takeOverStaleLock, withFileLock } from '../../src/store/files.js';
 import { RemoteHostStore, pksHome, type RemoteHost } from '../../src/store/remote-host-store.js';
@@ -120,12 +122,22 @@ describe('RemoteHostStore', () => {
 
   it('loses no entry when separate processes add at once', async () => {
     const store = freshStore();
-    const moduleUrl = new URL('../../src/store/remote-host-store.ts', import.meta.url).href;
+    // The store bundled once into plain JavaScript, so that each writer is a
+    // bare node process (a TypeScript loader per process costs more than the test).
+    const bundle = path.join(root, 'remote-host-store.mjs');
+    await build({
+      entryPoints: [new URL('../../src/store/remote-host-store.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
     const script = (id: string) =>
-      `const { RemoteHostStore } = await import(${JSON.stringify(moduleUrl)});` +
+      `const { RemoteHostStore } = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
       `await new RemoteHostStore(${JSON.stringify(store.dir)}).add({ id: ${JSON.stringify(id)}, host: 'x', dockerSocket: '/s', addedAt: '2026-11-28T08:00:00.000Z' });`;
     const ids = Array.from({ length: 8 }, (_, i) => `p${i}`);
-    await Promise.all(ids.map((id) => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(id)])));
+    await Promise.all(ids.map((id) => run(process.execPath, ['--input-type=module', '-e', script(id)])));
     assert.deepEqual((await store.list()).map((h) => h.id).sort(), ids);
   });
 
