@@ -22,7 +22,33 @@ export function fixedToolEndpoint(dockerHost: string): ToolEndpoint {
   return { dockerHost, close: async () => undefined };
 }
 
-function listen(server: Server, socketPath: string): Promise<void> {
+/**
+ * Pipes `local` (accepted paused) both ways to the stream `open` makes; a
+ * close on either side ends the other once what it sent is flushed. When
+ * `open` fails, `local` is destroyed and `onOpenFailed` told why.
+ */
+export function pipeThrough(local: Socket, open: () => Promise<Duplex>, onOpenFailed: (error: unknown) => void = () => undefined): void {
+  open().then(
+    (channel) => {
+      if (local.destroyed) {
+        channel.destroy();
+        return;
+      }
+      channel.on('error', () => local.destroy());
+      channel.once('close', () => local.destroySoon());
+      local.once('close', () => channel.destroy());
+      local.pipe(channel);
+      channel.pipe(local);
+      local.resume();
+    },
+    (error: unknown) => {
+      local.destroy();
+      onOpenFailed(error);
+    },
+  );
+}
+
+export function listen(server: Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => {
@@ -44,21 +70,7 @@ export async function bridgeEndpoint(open: () => Promise<Duplex>): Promise<ToolE
     clients.add(local);
     local.once('close', () => clients.delete(local));
     local.on('error', () => local.destroy());
-    open().then(
-      (channel) => {
-        if (local.destroyed) {
-          channel.destroy();
-          return;
-        }
-        channel.on('error', () => local.destroy());
-        channel.once('close', () => local.destroySoon());
-        local.once('close', () => channel.destroy());
-        local.pipe(channel);
-        channel.pipe(local);
-        local.resume();
-      },
-      () => local.destroy(),
-    );
+    pipeThrough(local, open);
   });
   try {
     await listen(server, socketPath);

@@ -9,13 +9,14 @@
 // file is removed (a deleted PKS_HOME, a test's sandbox).
 
 import { chmod, lstat, unlink } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
 import { isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
+import { listen, pipeThrough } from './tool-endpoint.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
 /** What the starting command sends on the holder's stdin. */
@@ -131,28 +132,13 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       local.destroy();
       return;
     }
-    connection.openStreamLocal(request.socketPath).then(
-      (channel) => {
-        if (local.destroyed) {
-          channel.destroy();
-          return;
-        }
-        channel.on('error', () => local.destroy());
-        // A channel that closes (the engine hung up, or the link died) ends
-        // the local connection once what it sent is flushed.
-        channel.once('close', () => local.destroySoon());
-        local.once('close', () => channel.destroy());
-        local.pipe(channel);
-        channel.pipe(local);
-        local.resume();
-      },
-      (error: unknown) => {
-        local.destroy();
-        // The host refused the channel (its engine stopped, say): end, so
-        // that the next command's new holder reports precisely why.
-        if (!isPksError(error)) stop(0);
-      },
-    );
+    // A channel that closes (the engine hung up, or the link died) ends the
+    // local connection. The host refusing the channel (its engine stopped,
+    // say) ends the holder, so that the next command's new holder reports
+    // precisely why.
+    pipeThrough(local, () => connection.openStreamLocal(request.socketPath), (error) => {
+      if (!isPksError(error)) stop(0);
+    });
   };
 
   const hello: HolderHello = {
@@ -242,14 +228,4 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   control.close();
   await lease.release().catch(() => undefined);
   return code;
-}
-
-function listen(server: Server, socketPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

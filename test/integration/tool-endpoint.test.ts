@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
+import type { EngineClient } from '../../src/engine/index.js';
+import { engineFor } from '../helpers/projects.js';
 import { loadTestEnv } from '../helpers/test-env.js';
 
 const env = loadTestEnv();
@@ -27,19 +28,8 @@ async function engineIdThrough(dockerHost: string): Promise<string> {
 }
 
 const engines: [string, () => Promise<EngineClient>][] = [
-  ['the local engine', () => openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` })],
-  [
-    'pks-r1 over a direct SSH connection',
-    () =>
-      openSshEngine({
-        host: env.r1.host,
-        port: env.r1.port,
-        username: env.r1.user,
-        privateKeyPath: env.r1.key,
-        knownHostsFiles: [env.knownHosts],
-        socketPath: env.r1.dockerSocket,
-      }),
-  ],
+  ['the local engine', () => engineFor(env, 'local')],
+  ['pks-r1 over a direct SSH connection', () => engineFor(env, 'r1')],
 ];
 
 for (const [name, open] of engines) {
