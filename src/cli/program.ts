@@ -11,6 +11,7 @@ import { devcontainerCommand } from './commands/devcontainer.js';
 import { doctorCommand } from './commands/doctor.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
+import { applyDefaults } from './defaults.js';
 import { CommandContext, type CliIo, type ContextOverrides } from './context.js';
 import { errorOutcome } from './present.js';
 import { reportError } from './render-error.js';
@@ -166,8 +167,9 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Cont
   const program = buildProgram(ctx);
   // The --format of the command that runs, once commander has parsed it.
   let format: unknown;
-  program.hook('preAction', (_command, action) => {
+  program.hook('preAction', async (_command, action) => {
     format = (action.opts() as { format?: unknown }).format;
+    if (!action.name().startsWith('__')) await applyDefaults(ctx.env, action);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
