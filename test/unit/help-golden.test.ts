@@ -21,6 +21,7 @@ const COMMANDS: string[][] = [
   ['remote'],
   ...REMOTE_VERBS.map((verb) => ['remote', verb]),
   ['doctor'],
+  ['completion'],
 ];
 
 describe('help output matches the golden files', () => {
