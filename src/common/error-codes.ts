@@ -63,6 +63,7 @@ export const ErrorCodes = {
 
   // The engine
   E_DOCKER_HOST: 'DOCKER_HOST names an address pks cannot use.',
+  E_DOCKER_CONTEXT: 'The docker context in use (DOCKER_CONTEXT or the docker CLI\'s current one) is missing, unreadable, or not a local unix:// socket.',
   E_ENGINE_UNREACHABLE: 'The Docker engine cannot be reached.',
   E_REMOTE_SOCKET: 'The Docker socket on the remote host is missing or cannot be opened.',
   E_ENGINE_CONNECTION: 'The connection to the engine failed or was lost.',
