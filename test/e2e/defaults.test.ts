@@ -56,6 +56,14 @@ describe('pks remote default', () => {
     const listed = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as Array<{ id: string; default: boolean }>;
     assert.deepEqual(listed.map((h) => [h.id, h.default]), [['gone', true]]);
 
+    // Forgetting the default host forgets it as the default too.
+    const twin = await withHosts([GONE, { ...GONE, id: 'twin' }]);
+    await twin.run(['remote', 'default', 'twin']);
+    const removed = await twin.run(['remote', 'remove', 'twin', '--yes', '--timeout', '1']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stderr, /It was the default remote/);
+    assert.deepEqual(JSON.parse((await twin.run(['remote', 'default', '--format', 'json'])).stdout), { remote: null, source: null });
+
     const unset = await s.run(['remote', 'default', '--unset']);
     assert.equal(unset.code, 0, unset.stderr);
     assert.deepEqual(JSON.parse((await s.run(['remote', 'default', '--format', 'json'])).stdout), { remote: null, source: null });
