@@ -25,6 +25,6 @@ export function engineStartHint(endpoint: LocalEndpoint, origin: EndpointOrigin,
     return systemd ? `Start your rootless engine (\`systemctl --user start docker\`)${switchAway}.` : `Start your rootless engine (\`dockerd-rootless.sh\`)${switchAway}.`;
   }
   if (origin.kind === 'context') return `Start the engine the docker context "${context}" points at (${socket})${switchAway}.`;
-  const start = systemd ? '`sudo systemctl start docker`' : '`sudo dockerd` (or your init system\'s docker service)';
-  return origin.kind === 'DOCKER_HOST' ? `Start the engine at DOCKER_HOST (e.g. ${start}), or fix DOCKER_HOST.` : `Start the Docker engine (${start}), or point DOCKER_HOST at its socket.`;
+  const start = systemd ? 'e.g. `sudo systemctl start docker`' : 'e.g. `sudo dockerd`, or the docker service of your init system';
+  return origin.kind === 'DOCKER_HOST' ? `Start the Docker engine at DOCKER_HOST (${start}), or fix DOCKER_HOST.` : `Start the Docker engine (${start}), or point DOCKER_HOST at its socket.`;
 }
