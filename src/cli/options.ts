@@ -15,7 +15,7 @@ export function formatOption() {
 
 /** `--remote <id>`: run against a registered remote host instead of the local engine. */
 export function remoteOption() {
-  return new Option('--remote <id>', 'registered remote host to use (default: the local engine)').argParser(
+  return new Option('--remote <id>', 'remote host id, or "local" (default: pks remote default)').argParser(
     parseRemoteId,
   );
 }

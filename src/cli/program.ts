@@ -8,14 +8,19 @@ import { ExitCode } from '../common/errors.js';
 import { escapeControlsKeepingLayout } from '../common/terminal-text.js';
 import { suggestSynonyms } from './command-synonyms.js';
 import { devcontainerCommand } from './commands/devcontainer.js';
+import { completionCommand } from './commands/completion.js';
 import { doctorCommand } from './commands/doctor.js';
 import { examples } from './commands/examples.js';
 import { remoteCommand } from './commands/remote.js';
+import { applyDefaults } from './defaults.js';
 import { CommandContext, type CliIo, type ContextOverrides } from './context.js';
 import { errorOutcome } from './present.js';
 import { reportError } from './render-error.js';
 
 export const VERSION: string = packageJson.version;
+
+/** The hidden first argument the completion scripts call pks with (see completion.ts). */
+const COMPLETE_COMMAND = '__complete';
 
 /** --log-format json anywhere before a `--`: known before commander parses (its own errors must follow it). */
 function wantsJsonLogs(argv: readonly string[]): boolean {
@@ -122,6 +127,7 @@ export function buildProgram(ctx: CommandContext) {
   program.addCommand(devcontainerCommand(ctx));
   program.addCommand(remoteCommand(ctx));
   program.addCommand(doctorCommand(ctx));
+  program.addCommand(completionCommand(ctx));
   applyToTree(program, (command) => {
     // --verbose and --log-format are still accepted after a command's name
     // (`pks devcontainer list --verbose`), listed once in `pks --help`.
@@ -164,10 +170,21 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Cont
   const ctx = new CommandContext(io, overrides);
   if (wantsJsonLogs(argv)) ctx.configure({ verbose: false, logFormat: 'json' });
   const program = buildProgram(ctx);
+  // Asked by the completion scripts on every Tab: the words are what the
+  // user typed, not a command line for commander to judge.
+  if (argv[0] === COMPLETE_COMMAND) {
+    try {
+      await (await import('./completion.js')).runComplete(ctx, program, argv.slice(1));
+    } finally {
+      await ctx.dispose();
+    }
+    return ExitCode.Ok;
+  }
   // The --format of the command that runs, once commander has parsed it.
   let format: unknown;
-  program.hook('preAction', (_command, action) => {
+  program.hook('preAction', async (_command, action) => {
     format = (action.opts() as { format?: unknown }).format;
+    if (action.name() !== 'completion') await applyDefaults(ctx.env, action);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -126,6 +126,17 @@ export class Reporter {
     this.stdout.write(`${jsonForTerminal(value, 2)}\n`);
   }
 
+  /**
+   * One record of a stream of JSON lines on stdout (`logs --format json`):
+   * one line, every control character JSON-escaped. Resolves once stdout
+   * takes more, so a slow reader holds the stream back instead of memory growing.
+   */
+  async jsonRecord(value: unknown): Promise<void> {
+    this.dataWritten = true;
+    if (this.stdout.write(`${jsonForTerminal(value)}\n`)) return;
+    await new Promise<void>((resolve) => this.stdout.once('drain', () => resolve()));
+  }
+
   /** A JSON line on stderr: colour codes removed from every string (they are not part of any message), the rest JSON-escaped. */
   private jsonLine(record: Record<string, unknown>): void {
     this.stderr.write(`${jsonForTerminal(withoutColour(record))}\n`);

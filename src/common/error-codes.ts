@@ -29,6 +29,9 @@ export const ErrorCodes = {
   E_HOSTS_FILE_UNREADABLE: 'The remote hosts file cannot be read.',
   E_HOSTS_FILE_INVALID: 'The remote hosts file is not valid; pks does not overwrite it.',
   E_HOSTS_FILE_WRITE: 'The remote hosts file cannot be written.',
+  E_CONFIG_FILE_UNREADABLE: 'The configuration file (~/.pks/config.json) cannot be read.',
+  E_CONFIG_FILE_INVALID: 'The configuration file is not valid (or names an option a command does not have); pks does not overwrite it.',
+  E_CONFIG_FILE_WRITE: 'The configuration file cannot be written.',
   E_STATE_DIR: "pks's folder (PKS_HOME or ~/.pks) cannot be created or used.",
   E_STATE_DIR_UNSAFE: "pks's folder could be changed by others, so pks does not write there.",
   E_LOCK_TIMEOUT: 'Timed out waiting for the lock another pks command holds on a file.',
@@ -60,6 +63,7 @@ export const ErrorCodes = {
 
   // The engine
   E_DOCKER_HOST: 'DOCKER_HOST names an address pks cannot use.',
+  E_DOCKER_CONTEXT: 'The docker context in use (DOCKER_CONTEXT or the docker CLI\'s current one) is missing, unreadable, or not a local unix:// socket.',
   E_ENGINE_UNREACHABLE: 'The Docker engine cannot be reached.',
   E_REMOTE_SOCKET: 'The Docker socket on the remote host is missing or cannot be opened.',
   E_ENGINE_CONNECTION: 'The connection to the engine failed or was lost.',

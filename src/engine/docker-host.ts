@@ -1,4 +1,5 @@
-// Where the local engine listens, from DOCKER_HOST as the docker CLI reads it.
+// Where the local engine listens, from DOCKER_HOST as the docker CLI reads it
+// (docker-context.ts falls back to the docker contexts when it is unset).
 // Only what pks can serve without TLS or a CLI: a unix socket or plain tcp.
 
 import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';

@@ -4,26 +4,29 @@
 import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
+import type { EndpointOrigin } from './docker-context.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
+import { engineStartHint } from './engine-start-hint.js';
 import { fixedToolEndpoint } from './tool-endpoint.js';
 import type { EngineTransport } from './transport.js';
 
-const START_ENGINE = 'Start the Docker engine (e.g. `sudo systemctl start docker`), or point DOCKER_HOST at its socket.';
+const DEFAULT_ORIGIN: EndpointOrigin = { kind: 'default' };
 
-export function localTarget(endpoint: LocalEndpoint): string {
-  return `local engine (${endpointUrl(endpoint)})`;
+export function localTarget(endpoint: LocalEndpoint, origin: EndpointOrigin = DEFAULT_ORIGIN): string {
+  return origin.kind === 'context' ? `local engine (docker context "${origin.name}", ${endpointUrl(endpoint)})` : `local engine (${endpointUrl(endpoint)})`;
 }
 
 /** Explains why the local engine could not be reached or the connection broke. */
-export function localConnectionError(endpoint: LocalEndpoint, error: unknown): PksError {
+export function localConnectionError(endpoint: LocalEndpoint, error: unknown, origin: EndpointOrigin = DEFAULT_ORIGIN): PksError {
   const code = systemErrorCode(error);
-  const target = localTarget(endpoint);
+  const target = localTarget(endpoint, origin);
+  const startEngine = engineStartHint(endpoint, origin);
   if (endpoint.kind === 'unix') {
     const path = endpoint.socketPath;
     switch (code) {
       case 'ENOENT':
         return new OperationError('E_ENGINE_UNREACHABLE', `Cannot reach the ${target}: there is no socket at ${path}.`, {
-          hint: START_ENGINE,
+          hint: startEngine,
           cause: error,
         });
       case 'ECONNREFUSED':
@@ -31,7 +34,7 @@ export function localConnectionError(endpoint: LocalEndpoint, error: unknown): P
         return new OperationError(
           'E_ENGINE_UNREACHABLE',
           `Cannot reach the ${target}: nothing is listening on ${path} (the engine is not running).`,
-          { hint: START_ENGINE, cause: error },
+          { hint: startEngine, cause: error },
         );
       case 'EACCES':
       case 'EPERM':
@@ -52,14 +55,14 @@ export function localConnectionError(endpoint: LocalEndpoint, error: unknown): P
   });
 }
 
-export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
+export function createLocalTransport(endpoint: LocalEndpoint, origin: EndpointOrigin = DEFAULT_ORIGIN): EngineTransport {
   const agent = new Agent({ keepAlive: true });
   return {
     kind: 'local',
-    target: localTarget(endpoint),
+    target: localTarget(endpoint, origin),
     agent,
     connectOptions: endpoint.kind === 'unix' ? { socketPath: endpoint.socketPath } : { host: endpoint.host, port: endpoint.port },
-    connectionError: (error) => localConnectionError(endpoint, error),
+    connectionError: (error) => localConnectionError(endpoint, error, origin),
     // A unix socket means the engine runs on this machine, so its root dir is
     // ours to stat; behind tcp:// it may be anywhere.
     diskFree: async (path) => {

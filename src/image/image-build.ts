@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { OperationError } from '../common/errors.js';
 import { isEngineApiError, type BuildHostOptions, type EngineClient } from '../engine/index.js';
+import { withContextProgress } from './context-progress.js';
 import { jsonMessages, messageError } from './engine-streams.js';
 import type { PreparePhase, ProgressListener } from './progress.js';
 
@@ -63,7 +64,7 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
   };
   let messages;
   try {
-    messages = await engine.buildImage(request.context, {
+    messages = await engine.buildImage(withContextProgress(request.context, request.phase, request.onProgress), {
       dockerfile: request.dockerfile,
       tag: request.tag,
       buildArgs: request.args,

@@ -9,6 +9,8 @@ export type PrepareProgressEvent =
   | { type: 'phase-end'; phase: PreparePhase; durationMs: number; ok: boolean }
   /** A layer of an image being pulled (also during a build's FROM pulls). */
   | { type: 'layer-progress'; image: string; layer: string; status: string; current?: number; total?: number }
+  /** Bytes of a build context sent to the engine so far; `done` once all of it is. */
+  | { type: 'context-progress'; phase: PreparePhase; bytes: number; done: boolean; durationMs: number }
   /** A line of build output (`Step 2/5 : RUN …`, the commands' own output). */
   | { type: 'build-output'; phase: PreparePhase; line: string }
   | { type: 'warning'; message: string };

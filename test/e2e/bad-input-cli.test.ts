@@ -33,7 +33,7 @@ const hostsFileCases: BadInputCase[] = [
   { name: 'hosts file: unreadable (a directory in its place, remote list)', hostsFile: { directory: true }, args: fixed('remote', 'list'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder[\s\S]*hint: Check the file's owner and permissions/ },
   { name: 'hosts file: unreadable (a directory in its place, remote add)', hostsFile: { directory: true }, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder/ },
   { name: 'hosts file: unreadable (a directory in its place, spawn --remote)', files: PROJECT, hostsFile: { directory: true }, args: spawn('--remote', 'r1'), code: 1, message: /Cannot read \S+remote-hosts\.json: it is a folder/ },
-  { name: 'PKS_HOME is a regular file', pksHomeIsFile: true, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+remote-hosts\.json: ENOTDIR/ },
+  { name: 'PKS_HOME is a regular file', pksHomeIsFile: true, args: fixed('remote', 'add', 'r3', '--host', 'h3.example.test', '--no-test'), code: 1, message: /Cannot read \S+\/pks-file\/(remote-hosts|config)\.json: ENOTDIR/ },
 ];
 
 const argumentCases: BadInputCase[] = [

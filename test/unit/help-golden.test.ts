@@ -12,7 +12,7 @@ import { memoryIo } from '../helpers/memory-io.js';
 const GOLDEN = path.resolve('test/golden/help');
 
 const DEVCONTAINER_VERBS = ['spawn', 'list', 'connect', 'shell', 'stop', 'start', 'restart', 'logs', 'exec', 'rm', 'rebuild', 'prune', 'inspect', 'config', 'validate'];
-const REMOTE_VERBS = ['add', 'list', 'test', 'env', 'disconnect', 'remove'];
+const REMOTE_VERBS = ['add', 'list', 'test', 'default', 'env', 'disconnect', 'remove'];
 
 const COMMANDS: string[][] = [
   [],
@@ -21,6 +21,7 @@ const COMMANDS: string[][] = [
   ['remote'],
   ...REMOTE_VERBS.map((verb) => ['remote', verb]),
   ['doctor'],
+  ['completion'],
 ];
 
 describe('help output matches the golden files', () => {

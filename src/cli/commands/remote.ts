@@ -6,6 +6,7 @@ import { Command } from '@commander-js/extra-typings';
 import type { Context } from '../context.js';
 import { examples } from './examples.js';
 import * as add from './remote/add.js';
+import * as defaultRemote from './remote/default.js';
 import * as disconnect from './remote/disconnect.js';
 import * as env from './remote/env.js';
 import * as list from './remote/list.js';
@@ -13,7 +14,7 @@ import * as remove from './remote/remove.js';
 import * as test from './remote/test.js';
 
 /** In the order `pks remote --help` lists them. */
-const VERBS = [add, list, test, env, disconnect, remove];
+const VERBS = [add, list, test, defaultRemote, env, disconnect, remove];
 
 export function remoteCommand(ctx: Context) {
   const remote = new Command('remote')

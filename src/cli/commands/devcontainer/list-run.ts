@@ -6,6 +6,7 @@ import type { DevcontainerSummary } from '../../../core/containers/discovery.js'
 import { listAllHosts, listOneHost, type HostListing } from '../../../core/containers/discovery-hosts.js';
 import { LOCAL_HOST_ID } from '../../../core/containers/labels.js';
 import { isOwnedBy, localUserName } from '../../../core/containers/owner.js';
+import { writeCompletionCache } from '../../../store/completion-cache.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
 import { present, type View } from '../../present.js';
@@ -132,7 +133,22 @@ function reportUnlisted(ctx: Context, result: ListResult): void {
 export async function runList(ctx: Context, flags: ListFlags): Promise<void> {
   const result = await listDevcontainers(ctx, flags);
   present(ctx.reporter, flags.format, result, listView(flags));
+  await cacheForCompletion(ctx, result.listings);
   reportUnlisted(ctx, result);
+}
+
+/** What shell completion offers for each engine listed, as it must not connect to a host itself. */
+async function cacheForCompletion(ctx: Context, listings: readonly HostListing[]): Promise<void> {
+  await Promise.all(
+    listings.map(async (listing) => {
+      if (!listing.ok) return;
+      try {
+        await writeCompletionCache(ctx.env, listing.host, listing.containers.flatMap((c) => [c.name, c.project]));
+      } catch (error) {
+        ctx.reporter.debug(`completion cache for ${listing.host} not written: ${errorMessage(error)}`);
+      }
+    }),
+  );
 }
 
 function emptyMessage(flags: ListFlags, listings: readonly HostListing[]): string {

@@ -4,6 +4,7 @@
 import { UsageError } from '../../../common/errors.js';
 import { readHookRecords, renderHookRecords } from '../../../core/containers/hook-records.js';
 import { inspectContainer } from '../../../core/containers/container-info.js';
+import { streamLogLines } from '../../../core/containers/log-lines.js';
 import { parseSince, streamLogs } from '../../../core/containers/logs.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
@@ -15,6 +16,8 @@ export interface LogsFlags {
   timestamps?: boolean | undefined;
   since?: string | undefined;
   hooks?: boolean | undefined;
+  /** json: one object per line, `{"type":"log","stream","time","text"}` (or `{"type":"hook",...}` with --hooks). */
+  format?: 'text' | 'json' | undefined;
 }
 
 export async function runLogs(ctx: Context, query: string | undefined, flags: LogsFlags): Promise<void> {
@@ -25,6 +28,10 @@ export async function runLogs(ctx: Context, query: string | undefined, flags: Lo
   const found = await openContainerTarget(ctx, query, flags.remote);
   if (flags.hooks === true) {
     const records = await readHookRecords(found.target.engine, found.container.containerId);
+    if (flags.format === 'json') {
+      for (const record of records) await ctx.reporter.jsonRecord({ type: 'hook', ...record });
+      return;
+    }
     if (records.length === 0) ctx.reporter.info(`No lifecycle hook has run in ${found.container.name} (or it was created before pks recorded them).`);
     ctx.stdout.write(renderHookRecords(records));
     return;
@@ -33,16 +40,14 @@ export async function runLogs(ctx: Context, query: string | undefined, flags: Lo
   // Ctrl-C ends a follow: the stream closes and pks exits 0, as after a stop.
   const stop = new AbortController();
   const unsubscribe = flags.follow === true ? ctx.onInterrupt?.(() => stop.abort()) : undefined;
+  const common = { follow: flags.follow === true, tail: flags.tail, since, signal: stop.signal };
   try {
-    await streamLogs(found.target.engine, inspect, {
-      follow: flags.follow === true,
-      tail: flags.tail,
-      timestamps: flags.timestamps === true,
-      since,
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      signal: stop.signal,
-    });
+    if (flags.format === 'json') {
+      // Always with the engine's time (the records carry it), whatever --timestamps says.
+      await streamLogLines(found.target.engine, inspect, { ...common, onLine: (line) => ctx.reporter.jsonRecord({ type: 'log', ...line }) });
+      return;
+    }
+    await streamLogs(found.target.engine, inspect, { ...common, timestamps: flags.timestamps === true, stdout: ctx.stdout, stderr: ctx.stderr });
   } finally {
     unsubscribe?.();
   }

@@ -32,7 +32,7 @@ export class SpawnRenderer {
     const { reporter } = this.ctx;
     reporter.event({ ...event });
     if (reporter.logFormat === 'json') return;
-    if (event.type !== 'upload-progress' && event.type !== 'layer-progress') this.endLiveLine();
+    if (event.type !== 'upload-progress' && event.type !== 'layer-progress' && event.type !== 'context-progress') this.endLiveLine();
     switch (event.type) {
       case 'phase-start':
         if (event.phase === 'upload') {
@@ -58,6 +58,15 @@ export class SpawnRenderer {
       }
       case 'layer-progress':
         if (this.tty) this.live(`  ${event.image}: ${event.layer} ${event.status}${event.total === undefined ? '' : ` ${formatBytes(event.current ?? 0)}/${formatBytes(event.total)}`}`);
+        break;
+      case 'context-progress':
+        // Live on a terminal, as docker's "Sending build context"; one summary line either way.
+        if (!event.done) {
+          if (this.tty) this.live(`  Sending build context: ${formatBytes(event.bytes)}`);
+          break;
+        }
+        this.endLiveLine();
+        reporter.info(`  sent build context: ${formatBytes(event.bytes)} in ${(event.durationMs / 1000).toFixed(1)} s, ${formatBytes(event.bytes / Math.max(0.001, event.durationMs / 1000))}/s`);
         break;
       case 'build-output':
         reporter.progress(`  ${event.line}\n`);

@@ -3,7 +3,9 @@
 import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
 import { warmHolders } from '../../../core/remote/warm-connection.js';
 import type { RemoteHost } from '../../../store/remote-host-store.js';
+import { UserConfigStore } from '../../../store/user-config.js';
 import type { Context } from '../../context.js';
+import { defaultRemote } from '../../defaults.js';
 import type { OutputFormat } from '../../options.js';
 import { present, type View } from '../../present.js';
 import { relativeTime } from '../../relative-time.js';
@@ -25,17 +27,19 @@ function effectiveLogin(ctx: Context, host: RemoteHost): { address: string; key:
   };
 }
 
-type ListedHost = RemoteHost & { warm: boolean };
+type ListedHost = RemoteHost & { warm: boolean; isDefault: boolean };
 
 export async function remoteList(ctx: Context, flags: { format: OutputFormat }): Promise<void> {
-  const [hosts, holders] = await Promise.all([storeOf(ctx).list(), warmHolders(ctx.env)]);
+  const [hosts, holders, config] = await Promise.all([storeOf(ctx).list(), warmHolders(ctx.env), UserConfigStore.fromEnv(ctx.env).read()]);
   const warm = new Set(holders.map((holder) => holder.hostId));
-  present(ctx.reporter, flags.format, hosts.map((host) => ({ ...host, warm: warm.has(host.id) })), remoteListView(ctx));
+  const fallback = defaultRemote(ctx.env, config)?.id;
+  present(ctx.reporter, flags.format, hosts.map((host) => ({ ...host, warm: warm.has(host.id), isDefault: host.id === fallback })), remoteListView(ctx));
 }
 
 /**
  * The JSON document is the registry's entries, every field present (null when
- * absent), plus `warm` (a warm connection is held for the host); the table
+ * absent), plus `warm` (a warm connection is held for the host) and
+ * `default` (commands use it when --remote is not given); the table
  * adds where ssh_config leads.
  */
 function remoteListView(ctx: Context): View<ListedHost[]> {
@@ -53,6 +57,7 @@ function remoteListView(ctx: Context): View<ListedHost[]> {
         lastTestedAt: host.lastTestedAt ?? null,
         capabilities: host.capabilities ?? null,
         warm: host.warm,
+        default: host.isDefault,
       })),
     text(hosts, reporter) {
       if (hosts.length === 0) {
@@ -64,7 +69,7 @@ function remoteListView(ctx: Context): View<ListedHost[]> {
       reporter.data(
         renderTable(
           [
-            { header: 'ID', value: (r: (typeof rows)[number]) => r.host.id },
+            { header: 'ID', value: (r: (typeof rows)[number]) => (r.host.isDefault ? `${r.host.id} (default)` : r.host.id) },
             { header: 'ADDRESS', value: (r) => r.address },
             { header: 'KEY', value: (r) => r.key },
             { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },

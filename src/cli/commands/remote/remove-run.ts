@@ -4,6 +4,7 @@ import { countManagedContainers } from '../../../core/remote/remote-hosts.js';
 import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
 import { disconnectHolders } from '../../../core/remote/warm-connection.js';
 import { describeHost } from '../../../store/remote-host-store.js';
+import { UserConfigStore } from '../../../store/user-config.js';
 import type { Context } from '../../context.js';
 import { refreshAliases, storeOf, timeoutMs } from './host-checks.js';
 
@@ -28,4 +29,10 @@ export async function remoteRemove(ctx: Context, id: string, flags: { yes?: bool
   await disconnectHolders(ctx.env, id);
   await refreshAliases(ctx, store);
   ctx.reporter.success(`Removed remote host "${id}". ${what.charAt(0).toUpperCase()}${what.slice(1)}.`);
+  // A default naming a forgotten host would fail every later command.
+  const config = UserConfigStore.fromEnv(ctx.env);
+  if ((await config.read()).defaultRemote === id) {
+    await config.setDefaultRemote(undefined);
+    ctx.reporter.info(`It was the default remote: commands use the local engine again unless --remote is given.`);
+  }
 }
