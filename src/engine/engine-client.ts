@@ -2,6 +2,7 @@
 // versioned with the API version negotiated on first use.
 
 import type { Duplex } from 'node:stream';
+import type { AgentForward } from '../ssh/agent-forward.js';
 import type * as core from 'zod/v4/core';
 import * as z from '../common/zod-mini.js';
 import { OperationError } from '../common/errors.js';
@@ -65,6 +66,8 @@ export interface EngineClient extends EngineOperations {
   hijack(request: EngineRequest): Promise<HijackedConnection>;
   /** Free bytes under `path` on the engine's host (e.g. DockerRootDir); undefined if unknown. */
   hostDiskFree(path: string): Promise<number | undefined>;
+  /** This machine's SSH agent served on the engine's host (see EngineTransport); undefined where it cannot be. */
+  forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -160,6 +163,10 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   hostDiskFree(path: string): Promise<number | undefined> {
     return this.transport.diskFree(path);
+  }
+
+  async forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined> {
+    return this.transport.forwardAgent?.(key, agentSocket);
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -5,6 +5,7 @@ import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
+import { serveLocalAgent } from './local-agent-forward.js';
 import type { EngineTransport } from './transport.js';
 
 const START_ENGINE = 'Start the Docker engine (e.g. `sudo systemctl start docker`), or point DOCKER_HOST at its socket.';
@@ -70,6 +71,8 @@ export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
         return undefined;
       }
     },
+    // Behind a unix socket the engine (and the containers' bind mounts) are on this machine.
+    ...(endpoint.kind === 'unix' ? { forwardAgent: serveLocalAgent } : {}),
     close: async () => {
       agent.destroy();
     },

@@ -4,6 +4,7 @@
 
 import type { Agent, RequestOptions } from 'node:http';
 import type { PksError } from '../common/errors.js';
+import type { AgentForward } from '../ssh/agent-forward.js';
 
 export type EngineKind = 'local' | 'ssh';
 
@@ -21,6 +22,12 @@ export interface EngineTransport {
    * root dir, say); undefined when this transport cannot tell.
    */
   diskFree(path: string): Promise<number | undefined>;
+  /**
+   * Serves this machine's SSH agent socket `agentSocket` in a private folder
+   * on the engine's host, named after `key`, for a container to bind-mount;
+   * absent when the engine's host cannot be reached that way (tcp://).
+   */
+  forwardAgent?(key: string, agentSocket: string): Promise<AgentForward>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

@@ -204,6 +204,11 @@ export class FakeEngine implements EngineClient {
     return this.diskFree;
   }
 
+  /** Like an engine reached over tcp://: nothing can be forwarded to its host. */
+  async forwardAgent(): Promise<undefined> {
+    return undefined;
+  }
+
   async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {
     await this.enter('listContainers');
     return [...this.containers.values()]

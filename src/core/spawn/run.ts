@@ -17,6 +17,7 @@ import type { ContainerSpec } from './container-spec.js';
 import { containerExitedError } from './failure.js';
 import type { SpawnIdentity } from './naming.js';
 import type { PhaseClock } from './phase-clock.js';
+import type { ServedAgent } from '../containers/ssh-agent.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { uploadManifestEntry } from './upload-manifest.js';
 import { uploadMarkerEntry, type UploadMarker } from './volume.js';
@@ -65,6 +66,8 @@ export interface SpawnRun {
   volumeMarker?: UploadMarker | undefined;
   owner?: UserIds | undefined;
   inspect?: ContainerInspect;
+  /** This machine's SSH agent, served for the container while spawn runs (a new container mounts its folder). */
+  agent?: ServedAgent | undefined;
 }
 
 /** A value an earlier step of the plan provides. */

@@ -69,6 +69,8 @@ export interface SpawnRequest {
   host: SpawnHost;
   /** false (--no-git-identity): a new container does not get this machine's git identity. */
   gitIdentity?: boolean;
+  /** This machine's SSH agent socket to forward into the container; undefined: none (no agent, or --no-ssh-agent). */
+  sshAgent?: string | undefined;
   onEvent?: (event: SpawnEvent) => void;
   /**
    * The container is ready for an editor: the hook `waitFor` names is done

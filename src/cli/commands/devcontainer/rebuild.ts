@@ -9,6 +9,7 @@ export function define(parent: Command, ctx: Context): void {
   containerCommand(parent, 'rebuild', 'rebuild a dev container from its configuration, keeping the workspace volume')
     .option('--other-user', OTHER_USER_HELP)
     .option('--no-git-identity', 'do not copy this machine\'s git user.name/user.email into the new container')
+    .option('--no-ssh-agent', 'do not forward this machine\'s SSH agent into the container (also PKS_NO_SSH_AGENT=1)')
     .option('--no-cache', 'build the image without the engine\'s layer cache')
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer was edited inside the container').choices(['host', 'container'] as const))
     .addHelpText(

@@ -14,6 +14,7 @@ import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult 
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
+import { agentToForward } from '../../../core/containers/ssh-agent.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { localGitIdentity } from '../../../process/git-identity.js';
@@ -43,6 +44,8 @@ export interface SpawnFlags {
   yes?: boolean;
   /** false with --no-git-identity. */
   gitIdentity?: boolean;
+  /** false with --no-ssh-agent. */
+  sshAgent?: boolean;
   format: 'text' | 'json';
 }
 
@@ -121,6 +124,7 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     force: flags.force === true,
     includeIgnored: flags.includeIgnored === true,
     gitIdentity: flags.gitIdentity !== false,
+    sshAgent: await agentToForward(ctx.env, flags.sshAgent),
     host: spawnHost(ctx),
   });
   // Said once the container is there, with the URI it would have opened: before

@@ -21,6 +21,7 @@ export function define(parent: Command, ctx: Context): void {
     .addOption(new Option('--prefer <side>', 'which copy wins when .devcontainer differs').choices(['host', 'container'] as const))
     .option('--include-ignored', 'also upload files that .gitignore excludes')
     .option('--no-git-identity', 'do not copy this machine\'s git user.name/user.email into a new container')
+    .option('--no-ssh-agent', 'do not forward this machine\'s SSH agent into the container (also PKS_NO_SSH_AGENT=1)')
     .option('--no-launch', 'do not open VS Code once the container is ready')
     .addOption(new Option('--ide <ide>', 'editor to open (default: the first of code, code-insiders, cursor, windsurf on PATH)').choices(IDE_CHOICES))
     .option('--config <file>', 'devcontainer.json to use (when the project has several)')
