@@ -12,7 +12,7 @@ import { localUserName } from '../../../core/containers/owner.js';
 import { agentToForward } from '../../../core/containers/ssh-agent.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { runSpawn, spawnHost } from './spawn-run.js';
+import { dotfilesOptions, runSpawn, spawnHost } from './spawn-run.js';
 
 export interface RebuildFlags {
   remote?: string;
@@ -25,6 +25,9 @@ export interface RebuildFlags {
   gitIdentity?: boolean;
   /** false with --no-ssh-agent. */
   sshAgent?: boolean;
+  dotfilesRepository?: string;
+  dotfilesInstallCommand?: string;
+  dotfilesTargetPath?: string;
 }
 
 export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
@@ -63,6 +66,7 @@ export async function rebuildCommand(ctx: Context, query: string | undefined, fl
     noCache: flags.cache === false,
     gitIdentity: flags.gitIdentity !== false,
     sshAgent: await agentToForward(ctx.env, flags.sshAgent),
+    dotfiles: dotfilesOptions(flags),
     host: spawnHost(ctx),
   });
 }
