@@ -192,7 +192,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     }
     let entry = agentForwards.get(key);
     if (entry === undefined) {
-      entry = { agentSocket, forward: forwardAgentToHost(connection, key, agentSocket) };
+      // Using the agent is using the connection: the idle time starts again.
+      entry = { agentSocket, forward: forwardAgentToHost(connection, key, agentSocket, () => idle()) };
       agentForwards.set(key, entry);
     }
     try {

@@ -35,22 +35,29 @@ export function checkAgentKey(key: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(key)) throw new OperationError('E_SSH_AGENT_FORWARD', `"${key}" cannot name an agent socket folder.`);
 }
 
-/** One dispatcher per client: which forwarded socket path goes to which local agent socket. */
-const routes = new WeakMap<Client, Map<string, string>>();
+interface Route {
+  agentSocket: string;
+  /** Told of each connection (a holder counts it as use). */
+  onUse: (() => void) | undefined;
+}
 
-function routeTable(client: Client): Map<string, string> {
+/** One dispatcher per client: which forwarded socket path goes to which local agent socket. */
+const routes = new WeakMap<Client, Map<string, Route>>();
+
+function routeTable(client: Client): Map<string, Route> {
   let table = routes.get(client);
   if (table !== undefined) return table;
-  const created = new Map<string, string>();
+  const created = new Map<string, Route>();
   routes.set(client, created);
   client.on('unix connection', (info, accept, reject) => {
-    const agentSocket = created.get(info.socketPath);
-    if (agentSocket === undefined) {
+    const route = created.get(info.socketPath);
+    if (route === undefined) {
       reject();
       return;
     }
+    route.onUse?.();
     const channel = accept();
-    const agent = createConnection(agentSocket);
+    const agent = createConnection(route.agentSocket);
     agent.on('error', () => channel.destroy());
     channel.on('error', () => agent.destroy());
     channel.once('close', () => agent.destroy());
@@ -85,7 +92,7 @@ async function ownFolder(sftp: SFTPWrapper, path: string, uid: number, mode: num
  * the connection's host until close(). `key` names the folder (the
  * container's name), so the same container always gets the same folder.
  */
-export async function forwardAgentToHost(connection: SshConnection, key: string, agentSocket: string): Promise<AgentForward> {
+export async function forwardAgentToHost(connection: SshConnection, key: string, agentSocket: string, onUse?: () => void): Promise<AgentForward> {
   checkAgentKey(key);
   const where = connection.options.host;
   const client = await connection.ready();
@@ -105,7 +112,7 @@ export async function forwardAgentToHost(connection: SshConnection, key: string,
     await sftpCall<void>((done) => sftp.unlink(socketPath, done)).catch(() => undefined);
     const table = routeTable(client);
     await new Promise<void>((resolve, reject) => client.openssh_forwardInStreamLocal(socketPath, (error) => (error ? reject(error) : resolve())));
-    table.set(socketPath, agentSocket);
+    table.set(socketPath, { agentSocket, onUse });
     // sshd makes it 0600 (StreamLocalBindMask); the container's user needs to connect.
     await sftpCall<void>((done) => sftp.chmod(socketPath, 0o666, done));
   } catch (error) {

@@ -118,6 +118,23 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
         const gone = await containerExec(e, id, ['ssh-add', '-l']);
         assert.equal(gone.exitCode, 2, gone.stdout);
       });
+
+      it('using the agent counts as using the warm connection: it does not idle out meanwhile', async () => {
+        const p = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }) });
+        const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '3' };
+        const { id, name } = await spawnWithAgent(where, p.dir, [], warm);
+        agentDirs.push(`/tmp/pks-${uid}-agent/${name}`);
+        const e = fixture.engine(where);
+        // 6 s of agent use after the last engine request, twice the idle time.
+        for (let second = 0; second < 6; second++) {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const listed = await containerExec(e, id, ['ssh-add', '-l']);
+          assert.equal(listed.exitCode, 0, `after ${second + 1} s: ${listed.stdout}${listed.stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        const idled = await containerExec(e, id, ['ssh-add', '-l']);
+        assert.equal(idled.exitCode, 2, 'unused, it idles out as before');
+      });
     }
   });
 }
