@@ -104,12 +104,17 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
     });
 
     if (where !== 'local') {
-      it('a warm connection keeps serving the agent after the command ended, until it is disconnected', async () => {
+      /** A new container spawned through a warm connection (`warm`: its settings). */
+      const spawnWarm = async (warm: Record<string, string>): Promise<{ id: string; e: ReturnType<typeof fixture.engine> }> => {
         const p = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }) });
-        const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '60' };
         const { id, name } = await spawnWithAgent(where, p.dir, [], warm);
         agentDirs.push(`/tmp/pks-${uid}-agent/${name}`);
-        const e = fixture.engine(where);
+        return { id, e: fixture.engine(where) };
+      };
+
+      it('a warm connection keeps serving the agent after the command ended, until it is disconnected', async () => {
+        const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '60' };
+        const { id, e } = await spawnWarm(warm);
         const listed = await containerExec(e, id, ['ssh-add', '-l']);
         assert.equal(listed.exitCode, 0, listed.stderr);
         assert.match(listed.stdout, new RegExp(keyComment), 'the holder forwards it, not the ended spawn');
@@ -120,11 +125,8 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
       });
 
       it('using the agent counts as using the warm connection: it does not idle out meanwhile', async () => {
-        const p = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }) });
         const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '3' };
-        const { id, name } = await spawnWithAgent(where, p.dir, [], warm);
-        agentDirs.push(`/tmp/pks-${uid}-agent/${name}`);
-        const e = fixture.engine(where);
+        const { id, e } = await spawnWarm(warm);
         // 6 s of agent use after the last engine request, twice the idle time.
         for (let second = 0; second < 6; second++) {
           await new Promise((resolve) => setTimeout(resolve, 1_000));
