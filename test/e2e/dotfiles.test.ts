@@ -120,6 +120,17 @@ describe('dotfiles on the local engine', () => {
     assert.match((spawned.outcome as { message?: string } | undefined)?.message ?? '', /git is not installed in the container/);
   });
 
+  it('rebuild takes the same flags: the new container gets the dotfiles installed again', async () => {
+    const p = await fixture.project('local', { '.devcontainer/devcontainer.json': configWith() });
+    const first = await fixture.spawn('local', p.dir, ['--dotfiles-repository', 'file:///srv/dotfiles/scripted.git']);
+    assert.equal(first.code, 0, first.stderr);
+    const rebuilt = await fixture.sandbox.run(['devcontainer', 'rebuild', first.outcome?.containerName ?? '', '--format', 'json', '--dotfiles-repository', 'file:///srv/dotfiles/scripted.git'], { timeoutMs: 180_000 });
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    const id = (JSON.parse(rebuilt.stdout) as { containerId: string }).containerId;
+    assert.notEqual(id, first.outcome?.containerId);
+    assert.equal((await containerExec(fixture.engine('local'), id, ['cat', '/tmp/order'])).stdout, 'postCreate\ndotfiles in /root/dotfiles\npostStart\n');
+  });
+
   it('--dotfiles-install-command without --dotfiles-repository is refused (exit 2)', async () => {
     const p = await fixture.project('local', { '.devcontainer/devcontainer.json': configWith() });
     const refused = await fixture.spawn('local', p.dir, ['--dotfiles-install-command', 'setup']);
