@@ -61,6 +61,9 @@ IMAGE_DEBIAN=pks-test/debian:bookworm
 IMAGE_DEBIAN_ALIAS=debian:bookworm-slim   # the name examples use; nothing is pulled here
 BUSYBOX_TAR=$CACHE/busybox-rootfs.tar
 DEBIAN_TAR=$CACHE/debian-bookworm-rootfs.tar
+# The Debian image's extra packages; also its import comment, so that `up`
+# rebuilds an image made with another list (and the cached root file system).
+DEBIAN_PACKAGES=git,ca-certificates,openssh-client
 
 DEV_USER=pksdev        # normal login user, in group docker, on every host
 NODOCK_USER=pksnodock  # login user without access to the Docker socket, on pks-r1 only

@@ -76,10 +76,10 @@ build_debian_tar() {
   eval "$(apt-config shell proxy Acquire::http::Proxy)"
   dir=$CACHE/debian-bookworm-rootfs.build
   remove_tree "$dir"
-  log "images: debootstrap bookworm (minbase + git, ca-certificates) from apt's archive; ~1 min (log: $LOGS/debootstrap.log)"
+  log "images: debootstrap bookworm (minbase + $DEBIAN_PACKAGES) from apt's archive; ~1 min (log: $LOGS/debootstrap.log)"
   # The log names the archive by "<apt's mirror>": its address is never
   # written to any file by this script.
-  if ! env ${proxy:+http_proxy=$proxy} debootstrap --variant=minbase --include=git,ca-certificates \
+  if ! env ${proxy:+http_proxy=$proxy} debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" \
     bookworm "$dir" "$mirror" 2>&1 | mask "${host:-$mirror}" "<apt's mirror>" >"$LOGS/debootstrap.log"; then
     tail -n 20 "$LOGS/debootstrap.log" >&2 || true
     remove_tree "$dir"
@@ -94,16 +94,31 @@ build_debian_tar() {
   log "images: packing the Debian root file system into $DEBIAN_TAR"
   tar -C "$dir" --numeric-owner -cf "$DEBIAN_TAR.tmp" .
   mv -f "$DEBIAN_TAR.tmp" "$DEBIAN_TAR"
+  echo "$DEBIAN_PACKAGES" >"$DEBIAN_TAR.packages"
   remove_tree "$dir"
 }
 
-# ensure_local_image REF CACHE_TAR BUILD_FN CMD_JSON
+# image_comment SOCKET REF: the comment the image was imported with.
+image_comment() {
+  local json
+  json=$(curl -fsS --max-time 5 --unix-socket "$1" "http://localhost/images/$2/json" 2>/dev/null) || return 0
+  [[ $json =~ \"Comment\":\"([^\"]*)\" ]] && echo "${BASH_REMATCH[1]}"
+  return 0
+}
+
+# ensure_local_image REF CACHE_TAR BUILD_FN CMD_JSON [COMMENT]
+# With COMMENT (what the image holds), an image or cached tar made from
+# another recipe is built again.
 ensure_local_image() {
-  local ref=$1 tar=$2 build=$3 cmd=$4
-  [[ -n $(image_id "$LOCAL_SOCK" "$ref") ]] && return 0
+  local ref=$1 tar=$2 build=$3 cmd=$4 comment=${5:-}
+  if [[ -n $(image_id "$LOCAL_SOCK" "$ref") ]]; then
+    [[ -z $comment || $(image_comment "$LOCAL_SOCK" "$ref") == "$comment" ]] && return 0
+    log "images: $ref is not \"$comment\": building it again"
+  fi
+  if [[ -n $comment && -s $tar && $(cat "$tar.packages" 2>/dev/null) != "${comment##*: }" ]]; then rm -f "$tar"; fi
   [[ -s $tar ]] || "$build"
   log "images: importing $ref into the local engine"
-  dk "$LOCAL_SOCK" import -c "CMD $cmd" - "$ref" <"$tar" >/dev/null
+  dk "$LOCAL_SOCK" import ${comment:+-m "$comment"} -c "CMD $cmd" - "$ref" <"$tar" >/dev/null
 }
 
 # copy_images SOCKET: make the engine hold the same images as the local one.
@@ -135,7 +150,7 @@ copy_images() {
 ensure_images() {
   mkdir -p "$CACHE"
   ensure_local_image "$IMAGE_BUSYBOX" "$BUSYBOX_TAR" build_busybox_tar '["/bin/sh"]'
-  ensure_local_image "$IMAGE_DEBIAN" "$DEBIAN_TAR" build_debian_tar '["/bin/bash"]'
+  ensure_local_image "$IMAGE_DEBIAN" "$DEBIAN_TAR" build_debian_tar '["/bin/bash"]' "pks-test debian: $DEBIAN_PACKAGES"
   copy_images "$LOCAL_SOCK"
   # Every remote engine at once: loading is mostly waiting on each engine.
   local pids=() h pid rc=0
@@ -158,6 +173,8 @@ status_images() {
   want=$(image_id "$sock" "$IMAGE_DEBIAN")
   if ((${#missing[@]} > 0)); then
     report "$name" "NOT READY" "missing: ${missing[*]}"
+  elif [[ $(image_comment "$sock" "$IMAGE_DEBIAN") != "pks-test debian: $DEBIAN_PACKAGES" ]]; then
+    report "$name" "NOT READY" "$IMAGE_DEBIAN lacks some of $DEBIAN_PACKAGES"
   elif [[ $(image_id "$sock" "$IMAGE_DEBIAN_ALIAS") != "$want" ]]; then
     report "$name" "NOT READY" "$IMAGE_DEBIAN_ALIAS is not $IMAGE_DEBIAN"
   else

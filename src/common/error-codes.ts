@@ -134,6 +134,8 @@ export const ErrorCodes = {
   E_CONTAINER_RUNNING: 'The container is running: stop it or pass --force.',
   E_VOLUME_IN_USE: 'The workspace volume is used by another container, so it is kept.',
   E_LIST_PARTIAL: 'Some engines could not be listed; the list is partial.',
+  E_DOTFILES_FAILED: 'The dotfiles could not be installed in the container (no git there, or the clone or the install command failed).',
+  E_SSH_AGENT_FORWARD: 'The SSH agent could not be forwarded into the container (reported as a warning; the command goes on).',
 } as const;
 
 /** A stable error code: a typo in one fails the typecheck. */

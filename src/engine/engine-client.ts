@@ -2,6 +2,7 @@
 // versioned with the API version negotiated on first use.
 
 import type { Duplex } from 'node:stream';
+import type { AgentForward } from '../ssh/agent-forward.js';
 import type * as core from 'zod/v4/core';
 import * as z from '../common/zod-mini.js';
 import { OperationError } from '../common/errors.js';
@@ -72,6 +73,8 @@ export interface EngineClient extends EngineOperations {
    * connection; close it when the tool is done.
    */
   toolEndpoint(): Promise<ToolEndpoint>;
+  /** This machine's SSH agent served on the engine's host (see EngineTransport); undefined where it cannot be. */
+  forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -172,6 +175,10 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
   toolEndpoint(): Promise<ToolEndpoint> {
     this.assertOpen();
     return this.transport.toolEndpoint();
+  }
+
+  async forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined> {
+    return this.transport.forwardAgent?.(key, agentSocket);
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -8,6 +8,7 @@ import type { EndpointOrigin } from './docker-context.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
 import { engineStartHint } from './engine-start-hint.js';
 import { fixedToolEndpoint } from './tool-endpoint.js';
+import { serveLocalAgent } from './local-agent-forward.js';
 import type { EngineTransport } from './transport.js';
 
 const DEFAULT_ORIGIN: EndpointOrigin = { kind: 'default' };
@@ -75,6 +76,8 @@ export function createLocalTransport(endpoint: LocalEndpoint, origin: EndpointOr
       }
     },
     toolEndpoint: async () => fixedToolEndpoint(endpointUrl(endpoint)),
+    // Behind a unix socket the engine (and the containers' bind mounts) are on this machine.
+    ...(endpoint.kind === 'unix' ? { forwardAgent: serveLocalAgent } : {}),
     close: async () => {
       agent.destroy();
     },

@@ -5,6 +5,7 @@
 import type { Agent, RequestOptions } from 'node:http';
 import type { PksError } from '../common/errors.js';
 import type { ToolEndpoint } from './tool-endpoint.js';
+import type { AgentForward } from '../ssh/agent-forward.js';
 
 export type EngineKind = 'local' | 'ssh';
 
@@ -24,6 +25,12 @@ export interface EngineTransport {
   diskFree(path: string): Promise<number | undefined>;
   /** A Docker API endpoint for the docker CLI or Compose (see tool-endpoint.ts). */
   toolEndpoint(): Promise<ToolEndpoint>;
+  /**
+   * Serves this machine's SSH agent socket `agentSocket` in a private folder
+   * on the engine's host, named after `key`, for a container to bind-mount;
+   * absent when the engine's host cannot be reached that way (tcp://).
+   */
+  forwardAgent?(key: string, agentSocket: string): Promise<AgentForward>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

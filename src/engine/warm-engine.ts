@@ -23,6 +23,7 @@ import type { HolderRequest } from './warm-holder.js';
 import {
   HOLDER_VERSION,
   MAX_SOCKET_PATH,
+  agentForwardAnswerSchema,
   controlRequest,
   deserializeError,
   helloOf,
@@ -276,6 +277,13 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
     },
     // The holder's socket is already a plain Docker API endpoint.
     toolEndpoint: async () => fixedToolEndpoint(`unix://${paths.api}`),
+    // The holder keeps the forward (and its connection) after this command ends.
+    forwardAgent: async (key, agentSocket) => {
+      const answer = agentForwardAnswerSchema.safeParse(await controlRequest(paths.control, { op: 'agent-forward', key, agentSocket }, 30_000));
+      if (!answer.success) throw new OperationError('E_SSH_AGENT_FORWARD', `The warm SSH connection to ${hostId} did not forward the SSH agent.`, { hint: `\`pks remote disconnect ${hostId}\` ends it; the next command starts a new one.` });
+      if ('error' in answer.data) throw deserializeError(answer.data.error);
+      return { hostDir: answer.data.hostDir, close: async () => undefined };
+    },
     close: async () => {
       agent.destroy();
     },

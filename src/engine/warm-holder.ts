@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
 import { isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
-import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteDiskFree, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { listen, pipeThrough } from './tool-endpoint.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
@@ -167,6 +167,28 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       void answer(parsed).then((value) => socket.end(`${JSON.stringify(value)}\n`));
     });
   });
+  // The agent forwards asked for, by container: they live as long as the holder.
+  const agentForwards = new Map<string, { agentSocket: string; forward: Promise<AgentForward> }>();
+  const forwardAgent = async (key: string, agentSocket: string): Promise<unknown> => {
+    const known = agentForwards.get(key);
+    // A new login's agent replaces the one forwarded before.
+    if (known !== undefined && known.agentSocket !== agentSocket) {
+      agentForwards.delete(key);
+      await (await known.forward.catch(() => undefined))?.close();
+    }
+    let entry = agentForwards.get(key);
+    if (entry === undefined) {
+      // Using the agent is using the connection: the idle time starts again.
+      entry = { agentSocket, forward: forwardAgentToHost(connection, key, agentSocket, () => idle()) };
+      agentForwards.set(key, entry);
+    }
+    try {
+      return { hostDir: (await entry.forward).hostDir };
+    } catch (error) {
+      agentForwards.delete(key);
+      return { error: serializeError(error) };
+    }
+  };
   const answer = async (message: ControlRequest): Promise<unknown> => {
     switch (message.op) {
       case 'hello':
@@ -174,6 +196,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       case 'stop':
         setImmediate(() => stop(0));
         return { ok: true };
+      case 'agent-forward':
+        return typeof message.key === 'string' && typeof message.agentSocket === 'string' ? forwardAgent(message.key, message.agentSocket) : { error: null };
       case 'disk-free':
         return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
       default:

@@ -6,7 +6,7 @@
 //   <name>.sock  a plain Docker API: each connection is piped to a new
 //                direct-streamlocal channel to the host's Docker socket, so
 //                `DOCKER_HOST=unix://<name>.sock docker ps` works as well;
-//   <name>.ctl   control: hello (version, pid, host), disk-free, stop.
+//   <name>.ctl   control: hello (version, pid, host), disk-free, agent-forward, stop.
 // <name> is a hash over everything that decides whether the connection may be
 // reused (see warmConnectionName), pks's version included.
 
@@ -82,7 +82,14 @@ export const helloSchema = z.object({
 });
 export type HolderHello = z.infer<typeof helloSchema>;
 
-export type ControlRequest = { op: 'hello' } | { op: 'stop' } | { op: 'disk-free'; path: string };
+export type ControlRequest =
+  | { op: 'hello' }
+  | { op: 'stop' }
+  | { op: 'disk-free'; path: string }
+  /** Serve this machine's agent socket `agentSocket` in the host folder named `key`, for as long as the holder lives. */
+  | { op: 'agent-forward'; key: string; agentSocket: string };
+
+export const agentForwardAnswerSchema = z.union([z.object({ hostDir: z.string() }), z.object({ error: z.unknown() })]);
 
 /**
  * Sends one control request and returns the answer; undefined when nobody

@@ -24,3 +24,4 @@ export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socke
 export { UnknownHostKeyError } from './host-key-policy.js';
 export { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from './ssh-config.js';
 export type { SshPrompts } from './options.js';
+export { AGENT_SOCKET_NAME, agentBaseDir, checkAgentKey, forwardAgentToHost, type AgentForward } from './agent-forward.js';

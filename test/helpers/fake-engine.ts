@@ -211,6 +211,11 @@ export class FakeEngine implements EngineClient {
     throw new Error('The fake engine has no Docker API socket for external tools.');
   }
 
+  /** Like an engine reached over tcp://: nothing can be forwarded to its host. */
+  async forwardAgent(): Promise<undefined> {
+    return undefined;
+  }
+
   async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {
     await this.enter('listContainers');
     return [...this.containers.values()]

@@ -113,7 +113,8 @@ function recordingMarker(hook: LifecycleHook, argv: readonly string[]): string[]
   return ['/bin/sh', '-c', 'dir="$1"; hook="$2"; shift 2; "$@" || exit; mkdir -p "$dir" && : > "$dir/$hook"; exit 0', 'pks-hook', MARKER_DIR, hook, ...argv];
 }
 
-function envList(target: HookTarget): string[] {
+/** remoteEnv resolved against the container's environment, as KEY=VALUE for an exec. */
+export function hookEnv(target: HookTarget): string[] {
   const resolved = substituteContainerEnv(target.remoteEnv, target.containerEnv);
   return Object.entries(resolved)
     .filter((entry): entry is [string, string] => entry[1] !== null)
@@ -171,7 +172,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
   const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
     cmd: argv,
     workdir: target.workspaceFolder,
-    env: envList(target),
+    env: hookEnv(target),
     user: target.remoteUser,
     onOutput: (text, stream) => {
       output += text;
@@ -266,6 +267,8 @@ export interface HookRunOptions {
    * connect. Not called if a hook up to there fails.
    */
   onReady?: () => Promise<void> | void;
+  /** `create` only: run after postCreateCommand, before postStartCommand (the dotfiles' turn in the spec's order). */
+  afterCreate?: () => Promise<void>;
 }
 
 /** The hooks in the order `waitFor` counts them. */
@@ -306,6 +309,7 @@ export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcon
       }
       await passed(hook);
     }
+    await options.afterCreate?.();
   }
   const postStart = phase === 'start' || (phase === 'create' && options.postStart !== false);
   if (postStart) await runHook(target, 'postStartCommand', hookCommands(merged, 'postStartCommand'));

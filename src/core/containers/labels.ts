@@ -19,6 +19,8 @@ export const LABELS = {
   spawnedBy: 'pks.spawned.by',
   /** The user that hooks, exec and shells run as inside the container. */
   remoteUser: 'pks.remote.user',
+  /** The folder on the engine's host bind-mounted at /run/pks-agent (SSH agent forwarding); absent when off. */
+  sshAgentDir: 'pks.ssh-agent.dir',
   configHash: 'devcontainer.config.hash',
   localFolder: 'devcontainer.local_folder',
   configFile: 'devcontainer.config_file',

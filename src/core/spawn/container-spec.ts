@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { parseMountString, type MergedDevcontainerConfig, type Mount } from '../../devcontainer/index.js';
+import { AGENT_DIR_IN_CONTAINER, AGENT_SOCKET_IN_CONTAINER } from '../containers/ssh-agent.js';
 import { parseRunArgs } from './run-args.js';
 
 export interface ContainerSpecInput {
@@ -23,6 +24,8 @@ export interface ContainerSpecInput {
   imageCommand?: readonly string[] | undefined;
   /** devcontainer.json's appPort: published like `-p` (a bare port on 127.0.0.1, as the reference does). */
   appPort?: number | string | Array<number | string> | undefined;
+  /** The host folder that holds the forwarded SSH agent's socket (see ssh-agent.ts); undefined: no forwarding. */
+  agentDir?: string | undefined;
 }
 
 function appPortArgs(appPort: ContainerSpecInput['appPort']): string[] {
@@ -119,9 +122,14 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   }
 
   const env = [
+    // First: the configuration's own SSH_AUTH_SOCK, if any, comes later and wins.
+    ...(input.agentDir === undefined ? [] : [`SSH_AUTH_SOCK=${AGENT_SOCKET_IN_CONTAINER}`]),
     ...Object.entries(merged.containerEnv).map(([key, value]) => `${key}=${value}`),
     ...runArgs.env,
   ];
+  // A bind (not a mount) for the agent's folder: when the host lost it (a
+  // reboot emptied /tmp) the engine makes it again rather than refuse to start.
+  const binds = [...runArgs.binds, ...(input.agentDir === undefined ? [] : [`${input.agentDir}:${AGENT_DIR_IN_CONTAINER}`])];
   const overrideCommand = merged.overrideCommand ?? input.overrideCommandDefault;
   const entrypoints = merged.entrypoints ?? [];
   const main = overrideCommand
@@ -137,7 +145,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     CapAdd: [...(merged.capAdd ?? []), ...runArgs.capAdd],
     CapDrop: runArgs.capDrop,
     SecurityOpt: [...(merged.securityOpt ?? []), ...runArgs.securityOpt],
-    ...(runArgs.binds.length > 0 ? { Binds: runArgs.binds } : {}),
+    ...(binds.length > 0 ? { Binds: binds } : {}),
     ...(runArgs.devices.length > 0 ? { Devices: runArgs.devices } : {}),
     ...(runArgs.extraHosts.length > 0 ? { ExtraHosts: runArgs.extraHosts } : {}),
     ...(Object.keys(runArgs.portBindings).length > 0 ? { PortBindings: runArgs.portBindings } : {}),

@@ -99,6 +99,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
     const layout = workspaceLayout(loaded, run.dirName);
     const labels = containerLabels(run, prepared, { layout, volumeName, remoteUser, configFiles });
+    if (run.agent !== undefined) labels[LABELS.sshAgentDir] = run.agent.hostDir;
     const spec = buildContainerSpec({
       imageName: prepared.imageName,
       merged: prepared.merged,
@@ -110,6 +111,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       overrideCommandDefault: true,
       imageCommand: prepared.imageCommand,
       appPort: loaded.config.appPort,
+      agentDir: run.agent?.hostDir,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });
     run.made = { volumeName, remoteUser, configFiles, layout, labels, spec };

@@ -17,6 +17,8 @@ import type { ContainerSpec } from './container-spec.js';
 import { containerExitedError } from './failure.js';
 import type { SpawnIdentity } from './naming.js';
 import type { PhaseClock } from './phase-clock.js';
+import { installDotfiles } from '../containers/dotfiles.js';
+import type { ServedAgent } from '../containers/ssh-agent.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { uploadManifestEntry } from './upload-manifest.js';
 import { uploadMarkerEntry, type UploadMarker } from './volume.js';
@@ -65,6 +67,8 @@ export interface SpawnRun {
   volumeMarker?: UploadMarker | undefined;
   owner?: UserIds | undefined;
   inspect?: ContainerInspect;
+  /** This machine's SSH agent, served for the container while spawn runs (a new container mounts its folder). */
+  agent?: ServedAgent | undefined;
 }
 
 /** A value an earlier step of the plan provides. */
@@ -79,10 +83,14 @@ export async function runHooks(run: SpawnRun, inspect: ContainerInspect, options
   const { request, engine, emit } = run;
   const { target, merged } = hookTargetFor(engine, inspect, { onEvent: emit, remoteFlag: remoteFlagOf(request.target.hostId) });
   const onReady = request.onReady;
+  const dotfiles = request.dotfiles;
   try {
     await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, 'create', {
       ...options,
       ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
+      ...(dotfiles === undefined
+        ? {}
+        : { afterCreate: async () => void (await installDotfiles(target, dotfiles, (message) => emit({ type: 'info', message }))) }),
     });
   } catch (error) {
     // The container's main process ended while the hooks ran: the engine

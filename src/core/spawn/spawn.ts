@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadDevcontainerConfig, type LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import type { ContainerInspect } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
+import { serveAgent, type ServedAgent } from '../containers/ssh-agent.js';
 import { SpawnCleanup } from './cleanup.js';
 import { executeSpawn } from './execute.js';
 import { findExistingContainer, isAbandoned } from './existing.js';
@@ -28,8 +29,15 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   const emit = (event: SpawnEvent): void => request.onEvent?.(event);
   const clock = new PhaseClock(emit, request.signal);
   const cleanup = new SpawnCleanup();
+  let agent: ServedAgent | undefined;
   try {
     const { run, state } = await observe(request, emit, clock, cleanup);
+    if (request.sshAgent !== undefined) {
+      run.agent = await serveAgent(run.engine, run.containerName, request.sshAgent, run.existing?.Config.Labels?.[LABELS.sshAgentDir], (message) =>
+        emit({ type: 'warning', message }),
+      );
+    }
+    agent = run.agent;
     return await executeSpawn(run, state);
   } catch (error) {
     const aftermath = await cleanup.unwind(request.target.engine, emit);
@@ -39,6 +47,8 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
       interrupted: request.signal?.aborted === true,
       aftermath,
     });
+  } finally {
+    await agent?.close().catch(() => undefined);
   }
 }
 

@@ -3,6 +3,7 @@
 import type { ConfigChooser, LifecycleCommand } from '../../devcontainer/index.js';
 import type { PrepareProgressEvent } from '../../image/index.js';
 import type { EngineTarget } from '../remote/engine-target.js';
+import type { DotfilesOptions } from '../containers/dotfiles.js';
 import type { HookEvent } from '../containers/hooks.js';
 import type { UploadProgress } from './workspace-upload.js';
 
@@ -69,6 +70,10 @@ export interface SpawnRequest {
   host: SpawnHost;
   /** false (--no-git-identity): a new container does not get this machine's git identity. */
   gitIdentity?: boolean;
+  /** This machine's SSH agent socket to forward into the container; undefined: none (no agent, or --no-ssh-agent). */
+  sshAgent?: string | undefined;
+  /** --dotfiles-repository and its options: installed once per container, after postCreateCommand. */
+  dotfiles?: DotfilesOptions | undefined;
   onEvent?: (event: SpawnEvent) => void;
   /**
    * The container is ready for an editor: the hook `waitFor` names is done

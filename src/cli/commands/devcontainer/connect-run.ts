@@ -8,6 +8,7 @@ import { escapeControls } from '../../../common/terminal-text.js';
 import { hookTargetFor, inspectContainer } from '../../../core/containers/container-info.js';
 import { runLifecycleHooks } from '../../../core/containers/hooks.js';
 import { startDevcontainer } from '../../../core/containers/lifecycle.js';
+import { agentToForward, serveAgentFor } from '../../../core/containers/ssh-agent.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { hookMessages, openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
@@ -20,6 +21,8 @@ export interface ConnectFlags {
   printUri?: boolean;
   ide?: Ide;
   yes?: boolean;
+  /** false with --no-ssh-agent. */
+  sshAgent?: boolean;
 }
 
 export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
@@ -57,11 +60,15 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
   // with the failure reported there, once: its command's output is already
   // on the screen.
   let attachFailure: PksError | undefined;
+  // For postAttachCommand (and, on a remote host, kept by its warm connection).
+  const agent = await serveAgentFor(engine, inspect, await agentToForward(ctx.env, flags.sshAgent), (message) => ctx.reporter.warn(message));
   try {
     await runLifecycleHooks(target, merged, 'attach');
   } catch (error) {
     if (!isPksError(error) || error.code !== 'E_HOOK_FAILED') throw error;
     attachFailure = error;
+  } finally {
+    await agent?.close();
   }
 
   ctx.reporter.data(

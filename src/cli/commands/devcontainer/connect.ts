@@ -10,6 +10,7 @@ export function define(parent: Command, ctx: Context): void {
   containerCommand(parent, 'connect', 'open a dev container in VS Code (or print how to reach it)')
     .option('--restart-if-stopped', 'start the container if it is stopped')
     .option('--no-launch', 'do not open an editor')
+    .option('--no-ssh-agent', 'do not forward this machine\'s SSH agent into the container (also PKS_NO_SSH_AGENT=1)')
     .option('--print-uri', 'print only the editor URI on stdout')
     .addOption(new Option('--ide <ide>', 'editor to open (default: the first of code, code-insiders, cursor, windsurf on PATH)').choices(IDE_CHOICES))
     .option('-y, --yes', 'answer yes to confirmations')

@@ -8,6 +8,7 @@ import { OperationError, UsageError } from '../../../common/errors.js';
 import { inspectContainer } from '../../../core/containers/container-info.js';
 import { startExec, type ExecHandle } from '../../../core/containers/exec.js';
 import { execSettings } from '../../../core/containers/exec-settings.js';
+import { agentToForward, serveAgentFor } from '../../../core/containers/ssh-agent.js';
 import { CommandExitStatus } from '../../command-exit.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context, TtyWritable } from '../../context.js';
@@ -19,6 +20,8 @@ export interface ExecFlags {
   user?: string | undefined;
   workdir?: string | undefined;
   env: string[];
+  /** false with --no-ssh-agent. */
+  sshAgent?: boolean | undefined;
 }
 
 /**
@@ -98,6 +101,8 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
     const size = terminalSize(stdout);
     void handle?.resize(size.rows, size.cols);
   };
+  // Served while the command runs (on a remote host, kept by its warm connection).
+  const agent = await serveAgentFor(engine, inspect, await agentToForward(ctx.env, flags.sshAgent), (message) => ctx.reporter.warn(message));
   raw?.setRawMode(true);
   try {
     handle = await startExec(engine, found.container.containerId, {
@@ -119,5 +124,6 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
     raw?.setRawMode(false);
     // A flowing stdin would keep pks alive after the command ended.
     if (interactive) ctx.stdin.pause();
+    await agent?.close();
   }
 }

@@ -14,6 +14,7 @@ export function define(parent: Command, ctx: Context): void {
     .option('-u, --user <user>', 'user to run as (default: the remote user)', parseNonEmpty)
     .option('-w, --workdir <dir>', 'working directory (default: the workspace folder)', parseNonEmpty)
     .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', collectKeyValue, [] as string[])
+    .option('--no-ssh-agent', 'do not forward this machine\'s SSH agent into the container (also PKS_NO_SSH_AGENT=1)')
     // As `docker exec`: options are pks's up to the container, the command's after it.
     .passThroughOptions()
     .addHelpText(

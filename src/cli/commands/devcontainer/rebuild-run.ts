@@ -9,9 +9,10 @@ import { escapeControls } from '../../../common/terminal-text.js';
 import { inspectContainer, labelsOf } from '../../../core/containers/container-info.js';
 import { LABELS } from '../../../core/containers/labels.js';
 import { localUserName } from '../../../core/containers/owner.js';
+import { agentToForward } from '../../../core/containers/ssh-agent.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { runSpawn, spawnHost } from './spawn-run.js';
+import { dotfilesOptions, runSpawn, spawnHost } from './spawn-run.js';
 
 export interface RebuildFlags {
   remote?: string;
@@ -22,6 +23,11 @@ export interface RebuildFlags {
   otherUser?: boolean;
   /** false with --no-git-identity. */
   gitIdentity?: boolean;
+  /** false with --no-ssh-agent. */
+  sshAgent?: boolean;
+  dotfilesRepository?: string;
+  dotfilesInstallCommand?: string;
+  dotfilesTargetPath?: string;
 }
 
 export async function rebuildCommand(ctx: Context, query: string | undefined, flags: RebuildFlags): Promise<void> {
@@ -59,6 +65,8 @@ export async function rebuildCommand(ctx: Context, query: string | undefined, fl
     includeIgnored: false,
     noCache: flags.cache === false,
     gitIdentity: flags.gitIdentity !== false,
+    sshAgent: await agentToForward(ctx.env, flags.sshAgent),
+    dotfiles: dotfilesOptions(flags),
     host: spawnHost(ctx),
   });
 }

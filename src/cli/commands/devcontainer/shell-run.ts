@@ -22,6 +22,6 @@ export const LOGIN_SHELL = [
   'pks-shell',
 ];
 
-export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string }): Promise<void> {
-  await runExec(ctx, query, LOGIN_SHELL, { remote: flags.remote, interactive: true, tty: ctx.stdin.isTTY === true, env: [] });
+export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string; sshAgent?: boolean }): Promise<void> {
+  await runExec(ctx, query, LOGIN_SHELL, { remote: flags.remote, interactive: true, tty: ctx.stdin.isTTY === true, env: [], sshAgent: flags.sshAgent });
 }

@@ -7,6 +7,7 @@ import { containerCommand } from './container-command.js';
 
 export function define(parent: Command, ctx: Context): void {
   containerCommand(parent, 'shell', 'open an interactive login shell in a dev container')
+    .option('--no-ssh-agent', 'do not forward this machine\'s SSH agent into the container (also PKS_NO_SSH_AGENT=1)')
     .addHelpText(
       'after',
       examples([

@@ -14,6 +14,8 @@ import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult 
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
+import { DEFAULT_DOTFILES_TARGET, type DotfilesOptions } from '../../../core/containers/dotfiles.js';
+import { agentToForward } from '../../../core/containers/ssh-agent.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { localGitIdentity } from '../../../process/git-identity.js';
@@ -43,7 +45,23 @@ export interface SpawnFlags {
   yes?: boolean;
   /** false with --no-git-identity. */
   gitIdentity?: boolean;
+  /** false with --no-ssh-agent. */
+  sshAgent?: boolean;
+  dotfilesRepository?: string;
+  dotfilesInstallCommand?: string;
+  dotfilesTargetPath?: string;
   format: 'text' | 'json';
+}
+
+/** The dotfiles flags as one request; their options without a repository are refused (exit 2), not ignored. */
+export function dotfilesOptions(flags: Pick<SpawnFlags, 'dotfilesRepository' | 'dotfilesInstallCommand' | 'dotfilesTargetPath'>): DotfilesOptions | undefined {
+  const { dotfilesRepository: repository, dotfilesInstallCommand: installCommand, dotfilesTargetPath: targetPath } = flags;
+  if (repository === undefined) {
+    const orphan = installCommand !== undefined ? '--dotfiles-install-command' : targetPath !== undefined ? '--dotfiles-target-path' : undefined;
+    if (orphan !== undefined) throw new UsageError(`${orphan} needs --dotfiles-repository.`, { hint: 'Name the repository: --dotfiles-repository <url|owner/repo>.' });
+    return undefined;
+  }
+  return { repository, installCommand, targetPath: targetPath ?? DEFAULT_DOTFILES_TARGET };
 }
 
 export function spawnHost(ctx: Context): SpawnHost {
@@ -121,6 +139,8 @@ export async function spawnCommand(ctx: Context, projectArg: string, flags: Spaw
     force: flags.force === true,
     includeIgnored: flags.includeIgnored === true,
     gitIdentity: flags.gitIdentity !== false,
+    sshAgent: await agentToForward(ctx.env, flags.sshAgent),
+    dotfiles: dotfilesOptions(flags),
     host: spawnHost(ctx),
   });
   // Said once the container is there, with the URI it would have opened: before
