@@ -118,11 +118,19 @@ export async function buildWithBuildkit(engine: EngineClient, cli: BuildkitCli, 
   const started = performance.now();
   const progress = new BuildkitProgress();
   const listener = request.onProgress;
+  // BuildKit's RUN steps join the `bridge` network, which an engine run with
+  // --bridge=none lacks ("network bridge not found"); the classic builder gives
+  // them no network there, so BuildKit gets the same.
+  let options = request.options;
+  if (!options.some((option) => option.startsWith('--network=')) && !(await engine.networkExists('bridge'))) {
+    listener?.({ type: 'info', message: `The ${engine.target} has no bridge network: the build's RUN steps run without a network (--network=none).`, verbose: true });
+    options = ['--network=none', ...options];
+  }
   const endpoint = await engine.toolEndpoint();
   let result: BuildkitRunResult;
   try {
     result = await cli.build({
-      args: buildkitArgs(request),
+      args: buildkitArgs({ ...request, options }),
       dockerHost: endpoint.dockerHost,
       cwd: request.contextDir,
       signal: request.signal,
