@@ -1,5 +1,7 @@
 // `build.options`: flags of `docker build`, which the reference CLI passes to
-// the docker CLI. pks builds through the engine's POST /build, so each flag
+// the docker CLI. With BuildKit pks does the same (buildkit-options.ts);
+// without it (and for the Features image) pks builds through the engine's
+// classic POST /build, so each flag
 // with an equivalent query parameter is mapped to it; flags about the CLI's
 // own output are ignored with a warning; the rest (BuildKit's secrets, SSH,
 // outputs, ...) cannot be honoured and are refused rather than dropped: the
@@ -111,8 +113,8 @@ const IGNORED: Record<string, { value: boolean; why: string }> = {
 /** Refused, each with why. */
 const REFUSED: Record<string, string> = {
   '--file': 'set "build.dockerfile" instead',
-  '--ssh': 'SSH forwarding into a build needs BuildKit, and pks builds with the classic builder',
-  '--secret': 'build secrets need BuildKit, and pks builds with the classic builder',
+  '--ssh': 'SSH forwarding into a build needs BuildKit, which is not available here',
+  '--secret': 'build secrets need BuildKit, which is not available here',
   '--output': 'pks builds an image on the engine, not an export',
   '--cache-to': 'exporting the build cache needs BuildKit',
   '--build-context': 'named build contexts need BuildKit',
@@ -132,7 +134,7 @@ const REFUSED: Record<string, string> = {
 
 function refused(flag: string, why: string): OperationError {
   return new OperationError('E_BUILD_OPTION', `"build.options": ${flag} cannot be honoured by pks: ${why}.`, {
-    hint: 'Remove it from "build.options" in devcontainer.json (pks builds through the Docker engine API, which takes --build-arg, --target, --network, --add-host, --label, --no-cache, --pull, --platform, --shm-size, --ulimit, --memory, --cpu-* and --cache-from).',
+    hint: 'Remove it from "build.options" in devcontainer.json, or make BuildKit available (see the warning above). The classic builder takes --build-arg, --target, --network, --add-host, --label, --no-cache, --pull, --platform, --shm-size, --ulimit, --memory, --cpu-* and --cache-from.',
   });
 }
 
