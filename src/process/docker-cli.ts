@@ -12,8 +12,8 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildkitCli, BuildkitInvocation, BuildkitRunResult } from '../image/buildkit-build.js';
@@ -55,9 +55,39 @@ function probeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
+/**
+ * The docker CLI writes into its config folder (BuildKit's `.buildNodeID`,
+ * buildx's state, even creating ~/.docker), and pks does not change the
+ * user's files: the CLI gets a private folder (0700, removed afterwards)
+ * with a copy of the user's config.json — their registry credentials and
+ * credential helpers, for a FROM of a private image — without its
+ * `currentContext` (the build goes to pks's endpoint), and their
+ * cli-plugins (a buildx installed for this user only).
+ */
+async function withPrivateDockerConfig<T>(env: NodeJS.ProcessEnv, work: (dockerConfig: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pks-docker-config-'));
+  try {
+    const own = env.DOCKER_CONFIG ?? path.join(env.HOME ?? homedir(), '.docker');
+    const config = await readFile(path.join(own, 'config.json'), 'utf8').then(
+      (text) => JSON.parse(text) as unknown,
+      () => undefined,
+    ).catch(() => undefined);
+    if (typeof config === 'object' && config !== null && !Array.isArray(config)) {
+      const { currentContext: _ignored, ...rest } = config as Record<string, unknown>;
+      await writeFile(path.join(dir, 'config.json'), JSON.stringify(rest), { mode: 0o600 });
+    }
+    if (await executable(path.join(own, 'cli-plugins'))) await symlink(path.join(own, 'cli-plugins'), path.join(dir, 'cli-plugins'));
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function output(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
-    return (await run(file, args, { env: probeEnv(env), encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 })).stdout;
+    return await withPrivateDockerConfig(env, async (dockerConfig) =>
+      (await run(file, args, { env: { ...probeEnv(env), DOCKER_CONFIG: dockerConfig }, encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 })).stdout,
+    );
   } catch {
     return undefined;
   }
@@ -133,8 +163,8 @@ const KILL_AFTER_MS = 10_000;
 /**
  * Runs a build: `docker buildx build --load` or `DOCKER_BUILDKIT=1 docker
  * build`, the image id read from an --iidfile in a private temporary folder
- * (nothing is written in the project). The user's DOCKER_CONFIG stays: a
- * FROM of a private image needs their registry credentials (and helpers).
+ * (nothing is written in the project), with a private copy of the user's
+ * docker config (withPrivateDockerConfig).
  */
 export function runBuildkitBuild(cli: FoundDockerCli, env: NodeJS.ProcessEnv, invocation: BuildkitInvocation): Promise<BuildkitRunResult> {
   return (async () => {
@@ -143,8 +173,9 @@ export function runBuildkitBuild(cli: FoundDockerCli, env: NodeJS.ProcessEnv, in
       const iidfile = path.join(dir, 'image-id');
       const command = cli.kind === 'buildx' ? ['buildx', 'build', '--builder=default', '--load'] : ['build'];
       const argv = [...command, `--iidfile=${iidfile}`, ...invocation.args];
-      const childEnv: NodeJS.ProcessEnv = { ...probeEnv(env), DOCKER_HOST: invocation.dockerHost, DOCKER_BUILDKIT: '1' };
-      const exitCode = await runChild(cli.path, argv, childEnv, invocation);
+      const exitCode = await withPrivateDockerConfig(env, (dockerConfig) =>
+        runChild(cli.path, argv, { ...probeEnv(env), DOCKER_CONFIG: dockerConfig, DOCKER_HOST: invocation.dockerHost, DOCKER_BUILDKIT: '1' }, invocation),
+      );
       const imageId = exitCode === 0 ? (await readFile(iidfile, 'utf8').catch(() => '')).trim() : '';
       return { exitCode, imageId: imageId === '' ? undefined : imageId };
     } finally {

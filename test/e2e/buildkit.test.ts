@@ -94,6 +94,8 @@ for (const where of ['local', 'r1'] as const) {
       assert.equal(image.Config?.Labels?.['pks.spawned.by'], SANDBOX_USER);
       assert.equal(image.Config?.Labels?.['pks.test.user-label'], 'kept');
       assert.deepEqual(await snapshot(p.dir), before, 'the build changed nothing in the project folder');
+      // The docker CLI writes in its config folder (.buildNodeID): a private one, never the user's.
+      assert.equal(await lstat(path.join(fixture.sandbox.home, '.docker')).catch(() => undefined), undefined, 'no ~/.docker made by the build');
       assert.equal(await readlink(path.join(p.dir, 'leak')), path.join(outside, 'secret.txt'));
     });
 
