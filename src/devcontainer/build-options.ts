@@ -99,8 +99,8 @@ const SWITCHES: Record<string, Apply> = {
 
 const SHORT: Record<string, string> = { '-m': '--memory', '-c': '--cpu-shares', '-q': '--quiet', '-t': '--tag', '-f': '--file', '-o': '--output' };
 
-/** Flags about the docker CLI's own behaviour or output: nothing to do through the engine API. */
-const IGNORED: Record<string, { value: boolean; why: string }> = {
+/** Flags about the docker CLI's own behaviour or output, ignored by either builder. */
+export const IGNORED: Record<string, { value: boolean; why: string }> = {
   '--progress': { value: true, why: 'pks shows the build output itself' },
   '--quiet': { value: false, why: 'pks shows the build output itself' },
   '--rm': { value: false, why: 'pks always removes the intermediate containers' },
@@ -138,23 +138,44 @@ function refused(flag: string, why: string): OperationError {
   });
 }
 
-/** Maps `build.options` to the engine's build parameters; an unknown or unsupported flag is an E_BUILD_OPTION error. */
-export function parseBuildOptions(options: readonly string[]): ParsedBuildOptions {
-  const flags: BuildFlags = { buildArgs: {}, labels: {}, cacheFrom: [], host: { extraHosts: [], ulimits: [] } };
-  const ignored: string[] = [];
+export interface FlagWord {
+  /** As written (`-m`, `--memory`). */
+  given: string;
+  /** The long name. */
+  name: string;
+  /** The value after `=`, if any. */
+  inline: string | undefined;
+  /** The flag's value: after `=`, else the next word (consumed). */
+  takeValue(): string;
+}
+
+/** The flags of `build.options` one by one, each able to take its value (`--flag=value` or `--flag value`). */
+export function* flagWords(options: readonly string[]): Generator<FlagWord> {
   for (let i = 0; i < options.length; i += 1) {
     const word = options[i] ?? '';
     const equals = word.startsWith('--') ? word.indexOf('=') : -1;
     const given = equals > 0 ? word.slice(0, equals) : word;
-    const name = SHORT[given] ?? given;
     const inline = equals > 0 ? word.slice(equals + 1) : undefined;
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = options[i + 1];
-      if (next === undefined) throw badValue(given, '', 'a value after it');
-      i += 1;
-      return next;
+    yield {
+      given,
+      name: SHORT[given] ?? given,
+      inline,
+      takeValue: () => {
+        if (inline !== undefined) return inline;
+        const next = options[i + 1];
+        if (next === undefined) throw badValue(given, '', 'a value after it');
+        i += 1;
+        return next;
+      },
     };
+  }
+}
+
+/** Maps `build.options` to the engine's build parameters; an unknown or unsupported flag is an E_BUILD_OPTION error. */
+export function parseBuildOptions(options: readonly string[]): ParsedBuildOptions {
+  const flags: BuildFlags = { buildArgs: {}, labels: {}, cacheFrom: [], host: { extraHosts: [], ulimits: [] } };
+  const ignored: string[] = [];
+  for (const { given, name, inline, takeValue } of flagWords(options)) {
     const withValue = WITH_VALUE[name];
     const toggle = SWITCHES[name];
     const skip = IGNORED[name];

@@ -9,6 +9,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError } from '../common/errors.js';
+import { IGNORED, flagWords } from './build-options.js';
 
 export interface BuildkitOptions {
   /** The flags for the docker CLI, each one `--flag=value` or `--switch[=bool]`. */
@@ -47,17 +48,6 @@ const WITH_VALUE: Record<string, boolean> = {
   '--no-cache-filter': true,
 };
 const SWITCHES = new Set(['--no-cache', '--pull']);
-const SHORT: Record<string, string> = { '-m': '--memory', '-c': '--cpu-shares', '-q': '--quiet', '-t': '--tag', '-f': '--file', '-o': '--output' };
-
-const IGNORED: Record<string, { value: boolean; why: string }> = {
-  '--progress': { value: true, why: 'pks reads the build output itself' },
-  '--quiet': { value: false, why: 'pks shows the build output itself' },
-  '--rm': { value: false, why: 'intermediate containers are always removed' },
-  '--force-rm': { value: false, why: 'intermediate containers are always removed' },
-  '--tag': { value: true, why: 'pks names the image it builds (pks-<folder>-<id>)' },
-  '--disable-content-trust': { value: false, why: 'pks does not verify content trust' },
-  '--compress': { value: false, why: 'the context goes to the engine through pks\'s own connection' },
-};
 
 const REFUSED: Record<string, string> = {
   '--file': 'set "build.dockerfile" instead',
@@ -140,19 +130,7 @@ type Flag = { name: string; value: string; kind: 'value' | 'buildkit-value' } | 
 export function classifyBuildkitOptions(options: readonly string[]): { flags: Flag[]; ignored: string[] } {
   const flags: Flag[] = [];
   const ignored: string[] = [];
-  for (let i = 0; i < options.length; i += 1) {
-    const word = options[i] ?? '';
-    const equals = word.startsWith('--') ? word.indexOf('=') : -1;
-    const given = equals > 0 ? word.slice(0, equals) : word;
-    const name = SHORT[given] ?? given;
-    const inline = equals > 0 ? word.slice(equals + 1) : undefined;
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = options[i + 1];
-      if (next === undefined) throw optionError(`${given} needs a value after it.`, 'Fix "build.options" in devcontainer.json.');
-      i += 1;
-      return next;
-    };
+  for (const { given, name, inline, takeValue } of flagWords(options)) {
     const buildkitOnly = WITH_VALUE[name];
     if (buildkitOnly !== undefined) {
       flags.push({ name, value: takeValue(), kind: buildkitOnly ? 'buildkit-value' : 'value' });

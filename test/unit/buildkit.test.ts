@@ -111,7 +111,7 @@ describe('build.options for the docker CLI', () => {
     ]);
     assert.deepEqual(options.classic, ['--build-arg=A=1', '--memory=1g', '--platform=Linux/AMD64', '--no-cache', '--pull=false']);
     assert.equal(options.platform, 'linux/amd64');
-    assert.deepEqual(options.ignored, ['--progress is ignored: pks reads the build output itself', '-q is ignored: pks shows the build output itself']);
+    assert.deepEqual(options.ignored, ['--progress is ignored: pks shows the build output itself', '-q is ignored: pks shows the build output itself']);
   });
 
   it('a value that looks like a flag stays a value', async () => {
@@ -127,7 +127,7 @@ describe('build.options for the docker CLI', () => {
     [['-f', 'Other.Dockerfile'], /-f cannot be honoured by pks: set "build.dockerfile" instead/],
     [['--no-such-flag'], /it is not a docker build flag pks knows/],
     [['context-folder'], /it is not a flag/],
-    [['--target'], /--target needs a value after it/],
+    [['--target'], /--target "" is not valid: expected a value after it/],
     [['--pull=maybe'], /--pull=maybe is not valid: expected true or false/],
   ] as const) {
     it(`refuses ${options.join(' ')} (E_BUILD_OPTION) and says why`, () => {
