@@ -10,7 +10,7 @@
 
 import * as z from 'zod';
 import { OperationError } from '../common/errors.js';
-import type { EngineClient } from '../engine/index.js';
+import { compareApiVersions, type EngineClient } from '../engine/index.js';
 import { BuildkitProgress } from './buildkit-progress.js';
 import type { PreparePhase, ProgressListener } from './progress.js';
 
@@ -47,7 +47,7 @@ export type Builder = { kind: 'buildkit'; cli: BuildkitCli } | { kind: 'classic'
 const componentsSchema = z.array(z.looseObject({ Name: z.string() }));
 
 /** Docker 18.09 (API 1.39) is the first engine with BuildKit. */
-const BUILDKIT_API = [1, 39];
+const BUILDKIT_API = '1.39';
 
 /** BuildKit when the engine has it and this machine has a CLI for it; else the classic builder, with the reason. */
 export async function chooseBuilder(engine: EngineClient, find: FindBuildkitCli | undefined): Promise<Builder> {
@@ -57,8 +57,7 @@ export async function chooseBuilder(engine: EngineClient, find: FindBuildkitCli 
   if (components.success && components.data.some((component) => /podman/i.test(component.Name))) {
     return { kind: 'classic', reason: `the ${engine.target} is Podman, whose Docker API has no BuildKit` };
   }
-  const [major = 0, minor = 0] = version.ApiVersion.split('.').map(Number);
-  if (major < (BUILDKIT_API[0] ?? 1) || (major === BUILDKIT_API[0] && minor < (BUILDKIT_API[1] ?? 39))) {
+  if (compareApiVersions(version.ApiVersion, BUILDKIT_API) < 0) {
     return { kind: 'classic', reason: `the ${engine.target} (Docker ${version.Version}, API ${version.ApiVersion}) is older than Docker 18.09, the first with BuildKit` };
   }
   const found = await find();
@@ -150,7 +149,7 @@ export async function buildWithBuildkit(engine: EngineClient, cli: BuildkitCli, 
     const reason = result.exitCode === 0 ? 'the docker CLI did not report the id of the built image' : failure.reason;
     throw new OperationError('E_IMAGE_BUILD', [`Building ${request.description} on the ${engine.target} failed${where}: ${reason}`, ...output].join('\n'), {
       hint: failure.step === undefined ? 'Fix what BuildKit says above and run again (--verbose shows the whole build log).' : 'Fix the failing step and run again (--verbose shows the whole build log).',
-      details: progress.lines().slice(-200).map((line) => line),
+      details: progress.lines().slice(-200),
     });
   }
   const { steps, cached } = progress.counts();

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { buildkitOptions, classifyBuildkitOptions, runArgsPlatform } from '../../src/devcontainer/buildkit-options.js';
-import { buildkitArgs } from '../../src/image/buildkit-build.js';
+import { buildkitArgs, chooseBuilder, type BuildkitCli } from '../../src/image/buildkit-build.js';
+import type { EngineClient, EngineVersion } from '../../src/engine/index.js';
 import { BuildkitProgress } from '../../src/image/buildkit-progress.js';
 import { findBuildkitCli } from '../../src/process/docker-cli.js';
 
@@ -210,5 +211,28 @@ describe('finding a BuildKit-capable docker CLI (this machine\'s CLIs)', () => {
     assert.equal(found.cli.path, '/usr/bin/docker');
     assert.equal(found.cli.kind, 'builtin');
     assert.match(found.cli.version, /^20\./);
+  });
+});
+
+describe('choosing the builder', () => {
+  const cli: BuildkitCli = { description: 'docker 20.10', build: async () => ({ exitCode: 0, imageId: 'sha256:x' }) };
+  const engine = (version: Partial<EngineVersion> & Record<string, unknown>): EngineClient =>
+    ({ target: 'test engine', version: async () => ({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', ...version }) }) as unknown as EngineClient;
+  const found = async () => ({ cli });
+
+  it('BuildKit when the engine has it and a CLI is found', async () => {
+    assert.deepEqual(await chooseBuilder(engine({}), found), { kind: 'buildkit', cli });
+  });
+
+  it('the classic builder, with the reason, for an engine older than 18.09, Podman, or no CLI', async () => {
+    assert.deepEqual(await chooseBuilder(engine({ Version: '18.06.1', ApiVersion: '1.38' }), found), {
+      kind: 'classic',
+      reason: 'the test engine (Docker 18.06.1, API 1.38) is older than Docker 18.09, the first with BuildKit',
+    });
+    assert.deepEqual(await chooseBuilder(engine({ Version: '4.3.1', Components: [{ Name: 'Podman Engine' }] }), found), {
+      kind: 'classic',
+      reason: "the test engine is Podman, whose Docker API has no BuildKit",
+    });
+    assert.deepEqual(await chooseBuilder(engine({}), async () => ({ reason: 'none here' })), { kind: 'classic', reason: 'none here' });
   });
 });
