@@ -2,8 +2,9 @@
 // below it (see ARCHITECTURE.md and README "Architecture"). The order, lowest
 // first, is the LAYERS array. A file may import from its own layer and from
 // lower ones; anything else is reported. Only the CLI layer and the process
-// adapter below it (git, initializeCommand on this machine) may start
-// processes: engine work goes through the Engine API, never a docker CLI.
+// adapter below it (git, initializeCommand on this machine, the docker CLI
+// for BuildKit builds) may start processes: other engine work goes through
+// the Engine API.
 
 import path from 'node:path';
 
@@ -29,7 +30,7 @@ export const layerBoundaries = {
       upward: "Layer '{{from}}' may not import from layer '{{to}}' ({{specifier}}): layers import only from the ones below them ({{order}}).",
       unlayered: "'{{file}}' is not inside a known layer folder ({{order}}).",
       outside: "'{{specifier}}' leaves src/: source files import only from src/ (and package.json).",
-      process: "Layer '{{from}}' may not start processes ('{{specifier}}'): only src/cli and src/process may, and never the docker CLI.",
+      process: "Layer '{{from}}' may not start processes ('{{specifier}}'): only src/cli and src/process may (the docker CLI only for BuildKit builds, in src/process/docker-cli.ts).",
     },
   },
   create(context) {

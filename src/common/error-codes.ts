@@ -114,7 +114,7 @@ export const ErrorCodes = {
   E_DOCTOR_FAILED: 'pks doctor found a check that failed; each failed line says what to do.',
   E_IMAGE_PULL: 'The image cannot be pulled.',
   E_IMAGE_BUILD: 'The image build failed.',
-  E_BUILD_OPTION: "A flag in build.options cannot be passed to the engine's build.",
+  E_BUILD_OPTION: 'A flag in build.options is refused: unknown, unsafe, or not possible with the builder in use.',
   E_INITIALIZE_FAILED: 'initializeCommand failed on this machine.',
   E_HOOK_FAILED: 'A lifecycle hook failed in the container.',
   E_REMOTE_USER_MISSING: 'The remoteUser does not exist in the image.',

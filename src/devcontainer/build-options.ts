@@ -1,5 +1,7 @@
 // `build.options`: flags of `docker build`, which the reference CLI passes to
-// the docker CLI. pks builds through the engine's POST /build, so each flag
+// the docker CLI. With BuildKit pks does the same (buildkit-options.ts);
+// without it (and for the Features image) pks builds through the engine's
+// classic POST /build, so each flag
 // with an equivalent query parameter is mapped to it; flags about the CLI's
 // own output are ignored with a warning; the rest (BuildKit's secrets, SSH,
 // outputs, ...) cannot be honoured and are refused rather than dropped: the
@@ -97,8 +99,8 @@ const SWITCHES: Record<string, Apply> = {
 
 const SHORT: Record<string, string> = { '-m': '--memory', '-c': '--cpu-shares', '-q': '--quiet', '-t': '--tag', '-f': '--file', '-o': '--output' };
 
-/** Flags about the docker CLI's own behaviour or output: nothing to do through the engine API. */
-const IGNORED: Record<string, { value: boolean; why: string }> = {
+/** Flags about the docker CLI's own behaviour or output, ignored by either builder. */
+export const IGNORED: Record<string, { value: boolean; why: string }> = {
   '--progress': { value: true, why: 'pks shows the build output itself' },
   '--quiet': { value: false, why: 'pks shows the build output itself' },
   '--rm': { value: false, why: 'pks always removes the intermediate containers' },
@@ -111,8 +113,8 @@ const IGNORED: Record<string, { value: boolean; why: string }> = {
 /** Refused, each with why. */
 const REFUSED: Record<string, string> = {
   '--file': 'set "build.dockerfile" instead',
-  '--ssh': 'SSH forwarding into a build needs BuildKit, and pks builds with the classic builder',
-  '--secret': 'build secrets need BuildKit, and pks builds with the classic builder',
+  '--ssh': 'SSH forwarding into a build needs BuildKit, which is not available here',
+  '--secret': 'build secrets need BuildKit, which is not available here',
   '--output': 'pks builds an image on the engine, not an export',
   '--cache-to': 'exporting the build cache needs BuildKit',
   '--build-context': 'named build contexts need BuildKit',
@@ -132,27 +134,48 @@ const REFUSED: Record<string, string> = {
 
 function refused(flag: string, why: string): OperationError {
   return new OperationError('E_BUILD_OPTION', `"build.options": ${flag} cannot be honoured by pks: ${why}.`, {
-    hint: 'Remove it from "build.options" in devcontainer.json (pks builds through the Docker engine API, which takes --build-arg, --target, --network, --add-host, --label, --no-cache, --pull, --platform, --shm-size, --ulimit, --memory, --cpu-* and --cache-from).',
+    hint: 'Remove it from "build.options" in devcontainer.json, or make BuildKit available (see the warning above). The classic builder takes --build-arg, --target, --network, --add-host, --label, --no-cache, --pull, --platform, --shm-size, --ulimit, --memory, --cpu-* and --cache-from.',
   });
+}
+
+export interface FlagWord {
+  /** As written (`-m`, `--memory`). */
+  given: string;
+  /** The long name. */
+  name: string;
+  /** The value after `=`, if any. */
+  inline: string | undefined;
+  /** The flag's value: after `=`, else the next word (consumed). */
+  takeValue(): string;
+}
+
+/** The flags of `build.options` one by one, each able to take its value (`--flag=value` or `--flag value`). */
+export function* flagWords(options: readonly string[]): Generator<FlagWord> {
+  for (let i = 0; i < options.length; i += 1) {
+    const word = options[i] ?? '';
+    const equals = word.startsWith('--') ? word.indexOf('=') : -1;
+    const given = equals > 0 ? word.slice(0, equals) : word;
+    const inline = equals > 0 ? word.slice(equals + 1) : undefined;
+    yield {
+      given,
+      name: SHORT[given] ?? given,
+      inline,
+      takeValue: () => {
+        if (inline !== undefined) return inline;
+        const next = options[i + 1];
+        if (next === undefined) throw badValue(given, '', 'a value after it');
+        i += 1;
+        return next;
+      },
+    };
+  }
 }
 
 /** Maps `build.options` to the engine's build parameters; an unknown or unsupported flag is an E_BUILD_OPTION error. */
 export function parseBuildOptions(options: readonly string[]): ParsedBuildOptions {
   const flags: BuildFlags = { buildArgs: {}, labels: {}, cacheFrom: [], host: { extraHosts: [], ulimits: [] } };
   const ignored: string[] = [];
-  for (let i = 0; i < options.length; i += 1) {
-    const word = options[i] ?? '';
-    const equals = word.startsWith('--') ? word.indexOf('=') : -1;
-    const given = equals > 0 ? word.slice(0, equals) : word;
-    const name = SHORT[given] ?? given;
-    const inline = equals > 0 ? word.slice(equals + 1) : undefined;
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = options[i + 1];
-      if (next === undefined) throw badValue(given, '', 'a value after it');
-      i += 1;
-      return next;
-    };
+  for (const { given, name, inline, takeValue } of flagWords(options)) {
     const withValue = WITH_VALUE[name];
     const toggle = SWITCHES[name];
     const skip = IGNORED[name];

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
-import { parseBuildOptions } from './build-options.js';
+import { classifyBuildkitOptions } from './buildkit-options.js';
 import { computeConfigHash, type ConfigHash } from './config-hash.js';
 import { locateConfig, type ConfigChooser } from './config-files.js';
 import { withLegacyVscodeProperties } from './legacy-properties.js';
@@ -77,7 +77,8 @@ function unsupportedWarnings(config: DevcontainerConfig, file: string): ConfigWa
   if (config.dockerComposeFile !== undefined) warn('dockerComposeFile', 'Docker Compose configurations are not supported by pks yet; spawning this configuration will fail');
   if ((config.build?.options ?? []).length > 0) {
     try {
-      for (const message of parseBuildOptions(config.build?.options ?? []).ignored) warn('build.options', message);
+      // BuildKit's rules (what the docker CLI takes); an engine without BuildKit refuses more, when it builds.
+      for (const message of classifyBuildkitOptions(config.build?.options ?? []).ignored) warn('build.options', message);
     } catch (error) {
       warn('build.options', `${errorMessage(error)} Building this configuration will fail`);
     }

@@ -148,6 +148,8 @@ export interface EngineOperations {
   listImages(options?: { filters?: EngineFilters; all?: boolean }): Promise<ImageSummary[]>;
   /** The size of each volume, by name (the engine computes it: slow on a big engine, so only when asked for). */
   volumeSizes(): Promise<Map<string, number>>;
+  /** Whether the engine has a network of this name (`bridge` is missing on an engine run with --bridge=none). */
+  networkExists(name: string): Promise<boolean>;
 }
 
 /** 304 Not Modified is the engine's "it already was". */
@@ -294,6 +296,10 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
 
   async removeVolume(name: string, options: Pick<RemoveOptions, 'missingOk'> = {}): Promise<void> {
     await this.requestEmpty({ method: 'DELETE', path: `/volumes/${id(name)}`, ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}) });
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    return (await this.requestEmpty({ path: `/networks/${id(name)}`, okStatuses: [NOT_FOUND] })) !== NOT_FOUND;
   }
 
   inspectImage(name: string): Promise<ImageInspect> {

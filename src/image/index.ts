@@ -5,3 +5,4 @@
 export { prepareImage, defaultImageName, type PrepareImageOptions, type PreparedImage } from './prepare-image.js';
 export { ensureImage, inspectImage, pullImage, parseImageName, type ImageInspect } from './image-pull.js';
 export type { PrepareProgressEvent, PreparePhase, ProgressListener } from './progress.js';
+export type { BuildkitCli, BuildkitInvocation, BuildkitRunResult, FindBuildkitCli } from './buildkit-build.js';

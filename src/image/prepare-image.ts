@@ -11,6 +11,8 @@ import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
 import { parseBuildOptions, type BuildFlags } from '../devcontainer/build-options.js';
+import { buildkitOptions, runArgsPlatform, type BuildkitOptions } from '../devcontainer/buildkit-options.js';
+import { buildWithBuildkit, chooseBuilder, classicBuildWarning, type Builder, type FindBuildkitCli } from './buildkit-build.js';
 import { METADATA_LABEL, metadataEntries, parseMetadataLabel, serializeMetadataLabel, type ImageMetadataEntry } from '../devcontainer/image-metadata.js';
 import { ensureImage, inspectImage, type ImageInspect } from './image-pull.js';
 import { substituteEntries, substitutionContext, type LoadedDevcontainerConfig } from '../devcontainer/load-config.js';
@@ -31,6 +33,8 @@ export interface PrepareImageOptions {
   noCache?: boolean | undefined;
   /** Labels for the images pks builds (who made them: prune finds them by these). */
   labels?: Readonly<Record<string, string>> | undefined;
+  /** Finds a docker CLI for BuildKit builds; without it (or without BuildKit in the engine) the classic builder is used, with a warning. */
+  findBuildkit?: FindBuildkitCli | undefined;
 }
 
 export interface PreparedImage {
@@ -90,6 +94,55 @@ async function featureFolders(loaded: LoadedDevcontainerConfig, fetcher: Feature
   return installs;
 }
 
+type DockerfileSource = Extract<LoadedDevcontainerConfig['source'], { kind: 'dockerfile' }>;
+
+interface BaseBuild {
+  source: DockerfileSource;
+  buildFlags: BuildFlags;
+  platform: string | undefined;
+  options: PrepareImageOptions;
+  projectPath: string;
+}
+
+/** The Dockerfile's image, with BuildKit or the classic builder; its id. */
+async function buildBase(engine: EngineClient, builder: Builder, buildkit: BuildkitOptions | undefined, build: BaseBuild): Promise<string> {
+  const { source, buildFlags, options } = build;
+  const common = {
+    phase: 'build' as const,
+    onProgress: options.onProgress,
+    signal: options.signal,
+    description: `the image of ${path.relative(build.projectPath, source.dockerfile)}`,
+  };
+  if (builder.kind === 'buildkit' && buildkit !== undefined) {
+    return buildWithBuildkit(engine, builder.cli, {
+      ...common,
+      contextDir: source.context,
+      dockerfile: source.dockerfile,
+      args: source.args,
+      target: source.target,
+      cacheFrom: source.cacheFrom,
+      noCache: options.noCache === true,
+      options: buildkit.args,
+      platform: buildkit.platform === undefined ? build.platform : undefined,
+      labels: { ...options.labels },
+    });
+  }
+  const context = await createBuildContext({ contextDir: source.context, dockerfile: source.dockerfile });
+  return buildImage(engine, {
+    ...common,
+    context: context.stream,
+    dockerfile: context.dockerfile,
+    // As with docker build, the flags come after build.args and build.target, and win.
+    args: { ...source.args, ...buildFlags.buildArgs },
+    target: buildFlags.target ?? source.target,
+    cacheFrom: [...source.cacheFrom, ...buildFlags.cacheFrom],
+    labels: { ...buildFlags.labels, ...options.labels },
+    pull: buildFlags.pull,
+    host: { ...buildFlags.host, platform: build.platform },
+    noCache: options.noCache === true || buildFlags.noCache === true,
+  });
+}
+
 export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontainerConfig, options: PrepareImageOptions): Promise<PreparedImage> {
   const source = loaded.source;
   if (source.kind === 'compose') {
@@ -105,32 +158,23 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
   let base: ImageInspect;
   // build.options, checked before anything is pulled or built (an unusable flag is an error).
   let buildFlags: BuildFlags | undefined;
-  if (source.kind === 'dockerfile') {
-    const parsed = parseBuildOptions(source.options);
-    for (const message of parsed.ignored) listener?.({ type: 'warning', message: `build.options: ${message}` });
-    buildFlags = parsed.flags;
-  }
   if (source.kind === 'image') {
     base = await ensureImage(engine, source.image, pullOptions);
   } else {
-    const context = await createBuildContext({ contextDir: source.context, dockerfile: source.dockerfile });
+    const builder = await chooseBuilder(engine, options.findBuildkit);
+    let buildkit: BuildkitOptions | undefined;
+    if (builder.kind === 'buildkit') {
+      buildkit = await buildkitOptions(source.options, loaded.projectPath);
+      listener?.({ type: 'info', message: `Building with BuildKit through ${builder.cli.description}`, verbose: true });
+    } else {
+      listener?.({ type: 'warning', message: classicBuildWarning(builder.reason) });
+    }
+    const parsed = parseBuildOptions(buildkit?.classic ?? source.options);
+    for (const message of buildkit?.ignored ?? parsed.ignored) listener?.({ type: 'warning', message: `build.options: ${message}` });
+    buildFlags = parsed.flags;
+    const platform = buildFlags.host.platform ?? runArgsPlatform(loaded.config.runArgs ?? []);
     const builtBaseId = await inPhase(listener, 'build', `Building ${path.relative(loaded.projectPath, source.dockerfile)}`, () =>
-      buildImage(engine, {
-        context: context.stream,
-        dockerfile: context.dockerfile,
-        // As with docker build, the flags come after build.args and build.target, and win.
-        args: { ...source.args, ...buildFlags?.buildArgs },
-        target: buildFlags?.target ?? source.target,
-        cacheFrom: [...source.cacheFrom, ...(buildFlags?.cacheFrom ?? [])],
-        labels: { ...buildFlags?.labels, ...options.labels },
-        pull: buildFlags?.pull,
-        host: buildFlags?.host,
-        phase: 'build',
-        onProgress: listener,
-        signal: options.signal,
-        noCache: options.noCache === true || buildFlags?.noCache === true,
-        description: `the image of ${path.relative(loaded.projectPath, source.dockerfile)}`,
-      }),
+      buildBase(engine, builder, buildkit, { source, buildFlags: parsed.flags, platform, options, projectPath: loaded.projectPath }),
     );
     const inspected = await inspectImage(engine, builtBaseId);
     if (inspected === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${builtBaseId} but does not have it.`);

@@ -11,8 +11,14 @@ export type PrepareProgressEvent =
   | { type: 'layer-progress'; image: string; layer: string; status: string; current?: number; total?: number }
   /** Bytes of a build context sent to the engine so far; `done` once all of it is. */
   | { type: 'context-progress'; phase: PreparePhase; bytes: number; done: boolean; durationMs: number }
-  /** A line of build output (`Step 2/5 : RUN …`, the commands' own output). */
-  | { type: 'build-output'; phase: PreparePhase; line: string }
+  /** A line of build output (`Step 2/5 : RUN …`, the commands' own output); `verbose`: shown only with --verbose (BuildKit's log). */
+  | { type: 'build-output'; phase: PreparePhase; line: string; verbose?: boolean }
+  /** A BuildKit build started a Dockerfile step (`[stage-0 2/4] RUN make`): the live line on a terminal. */
+  | { type: 'build-step'; phase: PreparePhase; step: string }
+  /** A BuildKit build finished: the one summary line. */
+  | { type: 'build-done'; phase: PreparePhase; steps: number; cached: number; durationMs: number }
+  /** `verbose`: shown only with --verbose (which docker CLI builds). */
+  | { type: 'info'; message: string; verbose?: boolean }
   | { type: 'warning'; message: string };
 
 export type ProgressListener = (event: PrepareProgressEvent) => void;

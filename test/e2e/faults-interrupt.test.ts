@@ -58,9 +58,9 @@ const WHERE = 'Interrupted on remote host "r3" \\(pksdev@10\\.231\\.0\\.10\\) wh
  * nothing of the run left on r3 (compared with the engine's inventory before
  * the run), then the same command succeeds.
  */
-async function interruptAndRerun(p: Project, when: RegExp, step: string, options: { kept?: boolean } = {}): Promise<{ ms: number | undefined; stderr: string }> {
+async function interruptAndRerun(p: Project, when: RegExp, step: string, options: { kept?: boolean; args?: string[] } = {}): Promise<{ ms: number | undefined; stderr: string }> {
   const inventory = await engineInventory(r3);
-  const result = await runWithFault(sandbox, spawnArgs(p.dir), (o) => when.test(o.stderr), (child) => void child.kill('SIGINT'));
+  const result = await runWithFault(sandbox, [...spawnArgs(p.dir), ...(options.args ?? [])], (o) => when.test(o.stderr), (child) => void child.kill('SIGINT'));
   assertFailedClearly(result, 130, [new RegExp(`${WHERE}${step}`), /Interrupted: cleaning up/]);
   if (options.kept === true) {
     assert.match(result.stderr, /The container pks-\S+ is kept; its lifecycle hooks did not all finish: run the same command again to resume/);
@@ -91,7 +91,8 @@ describe('Ctrl-C at each spawn step on pks-r3', () => {
       // A step of its own each run, so no cache from an earlier run skips the sleep.
       '.devcontainer/Dockerfile': `FROM pks-test/busybox:latest\nRUN sleep 5 && echo ${Date.now()} > /built\n`,
     });
-    const { ms, stderr } = await interruptAndRerun(p, /RUN sleep 5/, 'preparing the image \\(image step\\)');
+    // --verbose: BuildKit's log (without a terminal a build shows only its summary line).
+    const { ms, stderr } = await interruptAndRerun(p, /RUN sleep 5/, 'preparing the image \\(image step\\)', { args: ['--verbose'] });
     assert.match(stderr, /Nothing had been created yet\./);
     t.diagnostic(`Ctrl-C during the image build: exit 130 after ${seconds(ms)}`);
   });

@@ -445,6 +445,11 @@ export class FakeEngine implements EngineClient {
     this.volumes.delete(name);
   }
 
+  async networkExists(name: string): Promise<boolean> {
+    await this.enter('networkExists', name);
+    return name === 'bridge' || name === 'host' || name === 'none';
+  }
+
   // Images.
 
   async inspectImage(name: string): Promise<ImageInspect> {

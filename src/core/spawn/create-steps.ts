@@ -82,6 +82,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         signal: request.signal,
         noCache: request.noCache,
         labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
+        findBuildkit: request.host.findBuildkit,
       }),
     );
   },

@@ -1,7 +1,7 @@
 // The spawn pipeline's request, events and result.
 
 import type { ConfigChooser, LifecycleCommand } from '../../devcontainer/index.js';
-import type { PrepareProgressEvent } from '../../image/index.js';
+import type { FindBuildkitCli, PrepareProgressEvent } from '../../image/index.js';
 import type { EngineTarget } from '../remote/engine-target.js';
 import type { DotfilesOptions } from '../containers/dotfiles.js';
 import type { HookEvent } from '../containers/hooks.js';
@@ -43,6 +43,8 @@ export interface SpawnHost {
   resolveVolumeChanges?(files: readonly string[]): Promise<'host' | 'container'>;
   /** This machine's git user.name and user.email (for the project folder). */
   gitIdentity?(projectPath: string): Promise<{ name?: string; email?: string }>;
+  /** A docker CLI for BuildKit builds of a Dockerfile; without one, the engine's classic builder (with a warning). */
+  findBuildkit?: FindBuildkitCli;
 }
 
 export type RebuildPolicy = 'auto' | 'always' | 'never';

@@ -32,7 +32,13 @@ export class SpawnRenderer {
     const { reporter } = this.ctx;
     reporter.event({ ...event });
     if (reporter.logFormat === 'json') return;
-    if (event.type !== 'upload-progress' && event.type !== 'layer-progress' && event.type !== 'context-progress') this.endLiveLine();
+    const keepsLiveLine =
+      event.type === 'upload-progress' ||
+      event.type === 'layer-progress' ||
+      event.type === 'context-progress' ||
+      event.type === 'build-step' ||
+      (event.type === 'build-output' && event.verbose === true && !reporter.verbose);
+    if (!keepsLiveLine) this.endLiveLine();
     switch (event.type) {
       case 'phase-start':
         if (event.phase === 'upload') {
@@ -69,7 +75,14 @@ export class SpawnRenderer {
         reporter.info(`  sent build context: ${formatBytes(event.bytes)} in ${(event.durationMs / 1000).toFixed(1)} s, ${formatBytes(event.bytes / Math.max(0.001, event.durationMs / 1000))}/s`);
         break;
       case 'build-output':
-        reporter.progress(`  ${event.line}\n`);
+        // BuildKit's own log is for --verbose; its steps and summary are drawn below.
+        if (event.verbose !== true || reporter.verbose) reporter.progress(`  ${event.line}\n`);
+        break;
+      case 'build-step':
+        if (this.tty && !reporter.verbose) this.live(`  ${event.step}`);
+        break;
+      case 'build-done':
+        reporter.info(`  built: ${event.steps} step${event.steps === 1 ? '' : 's'} (${event.cached} cached) in ${(event.durationMs / 1000).toFixed(1)} s`);
         break;
       case 'hook-start':
         reporter.info(`▸ ${event.hook}: ${event.command}`);

@@ -20,6 +20,7 @@ import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { localGitIdentity } from '../../../process/git-identity.js';
 import { runCommand } from '../../../process/run-command.js';
+import { buildkitCli, findBuildkitCli } from '../../../process/docker-cli.js';
 import { configChooser } from '../../config-chooser.js';
 import { containerReference } from '../../container-reference.js';
 import type { Context } from '../../context.js';
@@ -68,6 +69,10 @@ export function spawnHost(ctx: Context): SpawnHost {
   return {
     gitIdentity: (projectPath) => localGitIdentity(projectPath, ctx.env),
     listFiles: async (projectPath, includeIgnored) => (includeIgnored ? undefined : gitFiles(projectPath)),
+    async findBuildkit() {
+      const found = await findBuildkitCli(ctx.env);
+      return 'cli' in found ? { cli: buildkitCli(found.cli, ctx.env) } : found;
+    },
     async runInitializeCommand(command: LifecycleCommand, cwd: string, signal?: AbortSignal) {
       await Promise.all(
         commandArgvs(command).map(async ({ label, argv }) => {
