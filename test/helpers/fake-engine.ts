@@ -27,6 +27,7 @@ import {
   type ImageSummary,
   type ImagePullOptions,
   type ListContainersOptions,
+  type NetworkSummary,
   type PingResult,
   type RemoveOptions,
   type ToolEndpoint,
@@ -438,6 +439,18 @@ export class FakeEngine implements EngineClient {
     const user = [...this.containers.values()].find((container) => container.mounts.some((mount) => mount.type === 'volume' && mount.name === name));
     if (user !== undefined) throw engineError(409, `remove ${name}: volume is in use - [${user.id}]`);
     this.volumes.delete(name);
+  }
+
+  // Networks: the fake engine has none.
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    await this.enter('listNetworks');
+    return [];
+  }
+
+  async removeNetwork(idOrName: string, options: Pick<RemoveOptions, 'missingOk'> = {}): Promise<void> {
+    await this.enter('removeNetwork', idOrName);
+    if (options.missingOk !== true) throw engineError(404, `network ${idOrName} not found`);
   }
 
   // Images.

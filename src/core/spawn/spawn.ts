@@ -10,6 +10,8 @@ import path from 'node:path';
 import { loadDevcontainerConfig, type LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import type { ContainerInspect } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
+import { composeSession, composeSteps } from '../compose/compose-steps.js';
+import { composeProjectName } from '../compose/project-name.js';
 import { SpawnCleanup } from './cleanup.js';
 import { executeSpawn } from './execute.js';
 import { findExistingContainer, isAbandoned } from './existing.js';
@@ -30,7 +32,13 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   const cleanup = new SpawnCleanup();
   try {
     const { run, state } = await observe(request, emit, clock, cleanup);
-    return await executeSpawn(run, state);
+    if (run.loaded.source.kind !== 'compose') return await executeSpawn(run, state);
+    run.compose = composeSession(run, composeProjectName(run.identity));
+    try {
+      return await executeSpawn(run, state, composeSteps);
+    } finally {
+      await run.compose.endpoint?.close();
+    }
   } catch (error) {
     const aftermath = await cleanup.unwind(request.target.engine, emit);
     throw explainSpawnFailure(error, {

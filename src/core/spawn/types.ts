@@ -1,6 +1,7 @@
 // The spawn pipeline's request, events and result.
 
 import type { ConfigChooser, LifecycleCommand } from '../../devcontainer/index.js';
+import type { ComposeTool } from '../compose/compose-tool.js';
 import type { PrepareProgressEvent } from '../../image/index.js';
 import type { EngineTarget } from '../remote/engine-target.js';
 import type { HookEvent } from '../containers/hooks.js';
@@ -42,6 +43,8 @@ export interface SpawnHost {
   resolveVolumeChanges?(files: readonly string[]): Promise<'host' | 'container'>;
   /** This machine's git user.name and user.email (for the project folder). */
   gitIdentity?(projectPath: string): Promise<{ name?: string; email?: string }>;
+  /** Docker Compose on this machine, for configurations with dockerComposeFile. */
+  compose?: ComposeTool;
 }
 
 export type RebuildPolicy = 'auto' | 'always' | 'never';

@@ -15,6 +15,7 @@ import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
+import { composeCli } from '../../../process/compose-cli.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { localGitIdentity } from '../../../process/git-identity.js';
 import { runCommand } from '../../../process/run-command.js';
@@ -64,6 +65,7 @@ export function spawnHost(ctx: Context): SpawnHost {
       );
     },
     chooseConfig: configChooser(ctx),
+    compose: composeCli(ctx.env),
     ...(ctx.prompter.interactive
       ? {
           resolveVolumeChanges: async (files: readonly string[]) =>
