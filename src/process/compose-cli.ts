@@ -28,6 +28,8 @@ interface Detected {
   version: string;
   /** Settings for Compose's own builds (v1): PATH and the BuildKit switches. */
   buildEnv: Record<string, string>;
+  /** How Compose builds, for `describe`: `BuildKit through /usr/bin/docker`. */
+  builds?: string;
 }
 
 /** Variables that would send Compose to another engine, other files or another project: pks sets these. */
@@ -73,15 +75,18 @@ async function buildsWithBuildKit(cli: string, env: NodeJS.ProcessEnv): Promise<
   }
 }
 
-async function v1BuildEnv(env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+async function v1BuildEnv(env: NodeJS.ProcessEnv): Promise<{ builds: string; env: Record<string, string> }> {
   const clis = await dockerClis(env);
   for (const cli of clis) {
     if (await buildsWithBuildKit(cli, env)) {
-      return { PATH: [path.dirname(cli), env.PATH ?? ''].filter((p) => p !== '').join(path.delimiter), COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '1' };
+      return { builds: `BuildKit through ${cli}`, env: { PATH: [path.dirname(cli), env.PATH ?? ''].filter((p) => p !== '').join(path.delimiter), COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '1' } };
     }
   }
   // No BuildKit-capable CLI: the classic builder (RUN --mount and the like fail there).
-  return clis.length === 0 ? { COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0' } : { COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '0' };
+  return {
+    builds: 'the classic builder (no docker CLI with BuildKit on PATH)',
+    env: clis.length === 0 ? { COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0' } : { COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '0' },
+  };
 }
 
 async function detect(env: NodeJS.ProcessEnv): Promise<Detected> {
@@ -89,8 +94,9 @@ async function detect(env: NodeJS.ProcessEnv): Promise<Detected> {
   if (plugin !== undefined) return { program: ['docker', 'compose'], version: plugin, buildEnv: {} };
   const standalone = await versionOf(['docker-compose'], env);
   if (standalone !== undefined) {
-    const v1 = standalone.startsWith('1.');
-    return { program: ['docker-compose'], version: standalone, buildEnv: v1 ? await v1BuildEnv(env) : {} };
+    if (!standalone.startsWith('1.')) return { program: ['docker-compose'], version: standalone, buildEnv: {} };
+    const build = await v1BuildEnv(env);
+    return { program: ['docker-compose'], version: standalone, buildEnv: build.env, builds: build.builds };
   }
   throw new OperationError('E_COMPOSE_MISSING', 'This configuration uses Docker Compose, and neither `docker compose` nor `docker-compose` runs on this machine.', {
     hint: 'Install Docker Compose (the docker CLI\'s compose plugin, or docker-compose), then spawn again. It runs on this machine, also for remote hosts.',
@@ -161,7 +167,10 @@ export function composeCli(userEnv: NodeJS.ProcessEnv): ComposeTool {
   };
 
   return {
-    describe: async () => label(await tool()),
+    async describe() {
+      const d = await tool();
+      return d.builds === undefined ? label(d) : `${label(d)}, building with ${d.builds}`;
+    },
     async config(invocation) {
       const text = await execute(invocation, ['config'], true);
       // YAML: loaded only on this path (Compose projects).

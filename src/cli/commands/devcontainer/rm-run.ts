@@ -40,7 +40,7 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
   const compose = outcome.compose;
   if (compose !== undefined) {
     const parts = [
-      ...(compose.containers.length === 0 ? [] : [`its other containers (${compose.containers.join(', ')})`]),
+      ...(compose.containers.length === 0 ? [] : [`other containers (${compose.containers.join(', ')})`]),
       ...(compose.networks.length === 0 ? [] : [`networks (${compose.networks.join(', ')})`]),
       ...(compose.volumes.length === 0 ? [] : [`volumes (${compose.volumes.join(', ')})`]),
     ];
