@@ -148,5 +148,13 @@ describe('Docker Compose configurations', { concurrency: 2 }, () => {
     const [db] = await engine.listContainers({ all: true, filters: { label: [`${COMPOSE_PROJECT_LABEL}=${changed.name}`, `${COMPOSE_SERVICE_LABEL}=db`] } });
     assert.ok((await engine.inspectContainer(db?.Id ?? '')).Config.Env?.includes('DB_MODE=changed'), 'Compose recreated db from the changed file');
     assert.deepEqual(await projectStates(engine, changed.name), { app: 'running', db: 'running' });
+
+    // rebuild: Compose builds again and the workspace service is replaced, on the same volume.
+    const rebuilt = await pks('local', 'rebuild', project.name, '--format', 'json');
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    const outcome = JSON.parse(rebuilt.stdout) as { containerId: string; volumeName: string };
+    assert.notEqual(outcome.containerId, changed.id);
+    assert.equal(outcome.volumeName, changed.outcome?.volumeName);
+    assert.deepEqual(await projectStates(engine, changed.name), { app: 'running', db: 'running' });
   });
 });
