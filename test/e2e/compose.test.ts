@@ -104,9 +104,15 @@ describe('Docker Compose configurations', { concurrency: 2 }, () => {
     });
 
     it(`${where}: stop and start act on every service; rm removes every container and the network, volumes only with --volumes`, { timeout: 600_000 }, async () => {
-      const project = await fixture.project(where, await exampleFiles());
+      // db also mounts a folder of this machine: on a remote host that folder is the host's, and spawn says so.
+      const files = await exampleFiles();
+      files['.devcontainer/docker-compose.yml'] += '    volumes:\n      - ./data:/data\n';
+      files['.devcontainer/data/.keep'] = '';
+      const project = await fixture.project(where, files);
       const engine = fixture.engine(where);
-      const { name, outcome } = await spawnExample(where, project);
+      const { name, outcome, stderr } = await spawnExample(where, project);
+      const warning = `service db: the bind mount ${path.join(project.dir, '.devcontainer', 'data')} → /data is resolved on the remote host, not on this machine`;
+      assert.equal(stderr.includes(warning), where !== 'local', stderr);
 
       const stopped = await pks(where, 'stop', project.name, '--timeout', '2');
       assert.equal(stopped.code, 0, stopped.stderr);
