@@ -4,7 +4,7 @@
 // the app service, the db service reached by name, hooks; list, stop/start,
 // rm of the whole project; drift on a changed Compose file.
 import assert from 'node:assert/strict';
-import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL } from '../../src/core/compose/compose-project.js';
@@ -103,7 +103,7 @@ describe('Docker Compose configurations', { concurrency: 2 }, () => {
       assert.equal(exec.code, 0, exec.stderr);
     });
 
-    it(`${where}: stop and start act on every service; rm removes every container and the network, volumes only with --volumes`, { timeout: 600_000 }, async () => {
+    it(`${where}: stop and start act on every service; rm removes every container and the network, volumes only with --volumes, with the project folder gone too`, { timeout: 600_000 }, async () => {
       // db also mounts a folder of this machine: on a remote host that folder is the host's, and spawn says so.
       const files = await exampleFiles();
       files['.devcontainer/docker-compose.yml'] += '    volumes:\n      - ./data:/data\n';
@@ -132,6 +132,8 @@ describe('Docker Compose configurations', { concurrency: 2 }, () => {
 
       const again = await spawnExample(where, project);
       assert.equal(again.outcome?.volumeName, outcome?.volumeName);
+      // rm needs neither Compose's files nor the project folder: Compose's labels on the engine say what is the project's.
+      await rm(path.join(project.dir, '.devcontainer'), { recursive: true });
       const withVolumes = await pks(where, 'rm', project.name, '--force', '--yes', '--volumes');
       assert.equal(withVolumes.code, 0, withVolumes.stderr);
       assert.deepEqual(await projectStates(engine, name), {});
