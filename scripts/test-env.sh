@@ -70,7 +70,7 @@ NODOCK_USER=pksnodock  # login user without access to the Docker socket, on pks-
 
 HOSTS=(r1 r2 r3)
 # (`npm run lint` checks these scripts with shellcheck.)
-PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates shellcheck zsh fish)
+PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates shellcheck zsh fish docker-compose)
 
 # Callers (node, CI) may pass a PATH without the sbin directories.
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin

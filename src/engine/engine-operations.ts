@@ -15,12 +15,14 @@ import {
   execInspectSchema,
   imageInspectSchema,
   imageSummaryListSchema,
+  networkListSchema,
   volumeListSchema,
   volumeSchema,
   type ContainerInspect,
   type ExecInspect,
   type ImageInspect,
   type ImageSummary,
+  type NetworkSummary,
   type VolumeInspect,
 } from './schemas.js';
 
@@ -137,6 +139,10 @@ export interface EngineOperations {
   inspectVolume(name: string): Promise<VolumeInspect>;
   listVolumes(options?: { filters?: EngineFilters }): Promise<VolumeInspect[]>;
   removeVolume(name: string, options?: Pick<RemoveOptions, 'missingOk'>): Promise<void>;
+
+  /** Networks matching the filters (Compose labels its project's networks). */
+  listNetworks(options?: { filters?: EngineFilters }): Promise<NetworkSummary[]>;
+  removeNetwork(idOrName: string, options?: Pick<RemoveOptions, 'missingOk'>): Promise<void>;
 
   inspectImage(name: string): Promise<ImageInspect>;
   /** Pulls through the engine; the engine's JSON progress messages. */
@@ -347,6 +353,14 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
 
   listImages(options: { filters?: EngineFilters; all?: boolean } = {}): Promise<ImageSummary[]> {
     return this.request({ path: '/images/json', query: { filters: options.filters, all: options.all === true ? 1 : undefined } }, imageSummaryListSchema);
+  }
+
+  listNetworks(options: { filters?: EngineFilters } = {}): Promise<NetworkSummary[]> {
+    return this.request({ path: '/networks', query: { filters: options.filters } }, networkListSchema);
+  }
+
+  async removeNetwork(idOrName: string, options: Pick<RemoveOptions, 'missingOk'> = {}): Promise<void> {
+    await this.requestEmpty({ method: 'DELETE', path: `/networks/${id(idOrName)}`, ...(options.missingOk === true ? { okStatuses: [NOT_FOUND] } : {}) });
   }
 
   async volumeSizes(): Promise<Map<string, number>> {

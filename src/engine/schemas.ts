@@ -102,6 +102,11 @@ export type VolumeInspect = z.infer<typeof volumeSchema>;
 /** GET /volumes. */
 export const volumeListSchema = z.looseObject({ Volumes: z.nullable(z.array(volumeSchema)) });
 
+/** A network as GET /networks lists it (what pks reads of it). */
+export const networkSummarySchema = z.looseObject({ Id: z.string(), Name: z.string(), Labels: z.optional(z.nullable(z.record(z.string(), z.string()))) });
+export type NetworkSummary = z.infer<typeof networkSummarySchema>;
+export const networkListSchema = z.array(networkSummarySchema);
+
 /** GET /images/{name}/json. */
 export const imageInspectSchema = z.looseObject({
   Id: z.string(),

@@ -146,9 +146,8 @@ async function buildBase(engine: EngineClient, builder: Builder, buildkit: Build
 export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontainerConfig, options: PrepareImageOptions): Promise<PreparedImage> {
   const source = loaded.source;
   if (source.kind === 'compose') {
-    throw new OperationError('E_COMPOSE_UNSUPPORTED', 'Docker Compose configurations are not supported by pks yet.', {
-      hint: 'Use "image" or "build" in devcontainer.json.',
-    });
+    // Compose builds the service's image; spawn then passes it here as an image.
+    throw new OperationError('E_INTERNAL', 'A Compose configuration reached the image step without its service image.');
   }
   const listener = options.onProgress;
   const imageName = options.imageName ?? defaultImageName(loaded);

@@ -26,7 +26,10 @@ describe('pks doctor', () => {
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: DoctorCheck[] };
     assert.equal(report.ok, false);
     const byName = new Map(report.checks.map((check) => [check.name, check]));
-    assert.deepEqual([...byName.keys()], ['node', 'git', 'editor', 'local engine', 'remote r1', 'remote refused', 'ssh include']);
+    assert.deepEqual([...byName.keys()], ['node', 'git', 'editor', 'compose', 'local engine', 'remote r1', 'remote refused', 'ssh include']);
+    // The test environment has Debian's docker-compose (v1) and its docker CLI 20.10, which builds with BuildKit.
+    assert.equal(byName.get('compose')?.status, 'ok');
+    assert.match(byName.get('compose')?.detail ?? '', /^docker-compose 1\.\d+\.\d+, building with BuildKit through \/usr\/bin\/docker$/);
     assert.equal(byName.get('node')?.status, 'ok');
     assert.equal(byName.get('local engine')?.status, 'ok');
     assert.match(byName.get('local engine')?.detail ?? '', /^Docker \S+ \(API 1\.\d+/);

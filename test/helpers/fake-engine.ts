@@ -27,6 +27,7 @@ import {
   type ImageSummary,
   type ImagePullOptions,
   type ListContainersOptions,
+  type NetworkSummary,
   type PingResult,
   type RemoveOptions,
   type ToolEndpoint,
@@ -448,6 +449,18 @@ export class FakeEngine implements EngineClient {
   async networkExists(name: string): Promise<boolean> {
     await this.enter('networkExists', name);
     return name === 'bridge' || name === 'host' || name === 'none';
+  }
+
+  // Networks: the fake engine has none.
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    await this.enter('listNetworks');
+    return [];
+  }
+
+  async removeNetwork(idOrName: string, options: Pick<RemoveOptions, 'missingOk'> = {}): Promise<void> {
+    await this.enter('removeNetwork', idOrName);
+    if (options.missingOk !== true) throw engineError(404, `network ${idOrName} not found`);
   }
 
   // Images.

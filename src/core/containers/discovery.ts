@@ -6,6 +6,7 @@ import path from 'node:path';
 import { OperationError, UsageError } from '../../common/errors.js';
 import { escapeControls } from '../../common/terminal-text.js';
 import type { ContainerSummary, EngineClient } from '../../engine/index.js';
+import { COMPOSE_PROJECT_LABEL, composeProjectOf, serviceCount } from '../compose/compose-project.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
 import { isOwnedBy } from './owner.js';
@@ -34,6 +35,8 @@ export interface DevcontainerSummary {
   foreign: boolean;
   /** The local user who spawned it (pks.spawned.by); null when unknown. */
   spawnedBy: string | null;
+  /** A Compose configuration's workspace service: its Compose project and how many services the project has. */
+  compose: { project: string; services: number } | null;
 }
 
 export interface ListOptions {
@@ -70,7 +73,13 @@ export function summarize(container: ContainerSummary, host: string): Devcontain
     workspaceFolder: label(labels, LABELS.workspaceFolder),
     foreign,
     spawnedBy: label(labels, LABELS.spawnedBy),
+    compose: composeOf(labels),
   };
+}
+
+function composeOf(labels: Readonly<Record<string, string>>): DevcontainerSummary['compose'] {
+  const project = composeProjectOf(labels);
+  return project === undefined ? null : { project, services: 1 };
 }
 
 /** Code-point order: localeCompare's first call loads ICU collation data (~8 ms of `list`). */
@@ -90,7 +99,13 @@ export async function listDevcontainers(engine: EngineClient, host: string, opti
   ]);
   const seen = new Set(managed.map((c) => c.Id));
   const foreign = withFolder.filter((c) => !seen.has(c.Id) && c.Labels[LABELS.managed] !== 'true');
-  return [...managed, ...foreign].map((c) => summarize(c, host)).sort(byProjectThenName);
+  const summaries = [...managed, ...foreign].map((c) => summarize(c, host)).sort(byProjectThenName);
+  // Compose projects: one more list (only then), for how many services each has.
+  if (summaries.some((c) => c.compose !== null)) {
+    const services = await engine.listContainers({ all: true, filters: { label: [COMPOSE_PROJECT_LABEL] } });
+    for (const c of summaries) if (c.compose !== null) c.compose.services = Math.max(1, serviceCount(services, c.compose.project));
+  }
+  return summaries;
 }
 
 export interface FindOptions {

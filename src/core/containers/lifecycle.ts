@@ -1,8 +1,12 @@
 // Stop, start, restart and remove a dev container. A start (and a restart)
 // runs postStartCommand afterwards, as the spec says: the hook belongs to
-// every start of the container, not only the first.
+// every start of the container, not only the first. For a Compose
+// configuration (`composeProject`) each acts on the whole Compose project, by
+// Compose's labels on the engine (no Compose files needed): its other
+// services start before the workspace service and stop after it.
 
 import { OperationError } from '../../common/errors.js';
+import { removeProjectResources, startProjectServices, stopProjectServices, type ProjectRemoval } from '../compose/compose-project.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { containerName, hookTargetFor, inspectContainer, labelsOf, type ContainerInspect } from './container-info.js';
 import { runLifecycleHooks, type HookEvent } from './hooks.js';
@@ -14,8 +18,20 @@ export interface HookOptions {
   remoteFlag?: string | undefined;
 }
 
-export async function stopDevcontainer(engine: EngineClient, containerId: string, options: { timeoutSeconds?: number | undefined } = {}): Promise<'stopped' | 'already-stopped'> {
-  return engine.stopContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
+export interface ComposeOption {
+  /** The Compose project of a Compose configuration's workspace service. */
+  composeProject?: string | undefined;
+}
+
+export async function stopDevcontainer(
+  engine: EngineClient,
+  containerId: string,
+  options: { timeoutSeconds?: number | undefined } & ComposeOption = {},
+): Promise<'stopped' | 'already-stopped'> {
+  const outcome = await engine.stopContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
+  if (options.composeProject === undefined) return outcome;
+  const others = await stopProjectServices(engine, options.composeProject, containerId, options.timeoutSeconds);
+  return others.length > 0 ? 'stopped' : outcome;
 }
 
 async function runPostStart(engine: EngineClient, containerId: string, options: HookOptions): Promise<void> {
@@ -28,13 +44,18 @@ async function runPostStart(engine: EngineClient, containerId: string, options: 
 }
 
 /** Starts a stopped container and runs postStartCommand; a running one is left alone. */
-export async function startDevcontainer(engine: EngineClient, containerId: string, options: HookOptions = {}): Promise<'started' | 'already-running'> {
-  if ((await engine.startContainer(containerId)) === 'already-running') return 'already-running';
+export async function startDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & ComposeOption = {}): Promise<'started' | 'already-running'> {
+  const others = options.composeProject === undefined ? [] : await startProjectServices(engine, options.composeProject, containerId);
+  if ((await engine.startContainer(containerId)) === 'already-running') return others.length > 0 ? 'started' : 'already-running';
   await runPostStart(engine, containerId, options);
   return 'started';
 }
 
-export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & { timeoutSeconds?: number | undefined } = {}): Promise<void> {
+export async function restartDevcontainer(engine: EngineClient, containerId: string, options: HookOptions & ComposeOption & { timeoutSeconds?: number | undefined } = {}): Promise<void> {
+  if (options.composeProject !== undefined) {
+    await stopDevcontainer(engine, containerId, options);
+    await startProjectServices(engine, options.composeProject, containerId);
+  }
   await engine.restartContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
   await runPostStart(engine, containerId, options);
 }
@@ -68,6 +89,8 @@ export interface RemoveOutcome {
   volume?: VolumeOutcome;
   /** The volumes of its anonymous mounts, when it had any: removed with --volumes, else kept. */
   anonymousVolumes?: { names: string[]; action: 'removed' | 'kept' };
+  /** A Compose project's other containers, its networks and (with --volumes) its volumes, removed. */
+  compose?: ProjectRemoval;
 }
 
 /**
@@ -78,7 +101,7 @@ export interface RemoveOutcome {
 export async function removeDevcontainer(
   engine: EngineClient,
   inspect: ContainerInspect,
-  options: { force?: boolean; volumes?: boolean },
+  options: { force?: boolean; volumes?: boolean } & ComposeOption,
 ): Promise<RemoveOutcome> {
   const name = containerName(inspect);
   if (inspect.State.Running && options.force !== true) {
@@ -90,10 +113,14 @@ export async function removeDevcontainer(
   await engine.removeContainer(inspect.Id, { force: options.force === true, anonymousVolumes: options.volumes === true });
   const volumeName = workspaceVolumeOf(inspect);
   const anonymous = anonymousVolumesOf(inspect);
+  // As `compose down`: the project's other containers and its networks (after the workspace service, which uses them).
+  const compose =
+    options.composeProject === undefined ? undefined : await removeProjectResources(engine, options.composeProject, { workspaceId: inspect.Id, volumes: options.volumes === true });
   const outcome: RemoveOutcome = {
     container: name,
     containerId: inspect.Id,
     ...(anonymous.length === 0 ? {} : { anonymousVolumes: { names: anonymous, action: options.volumes === true ? 'removed' : 'kept' } }),
+    ...(compose === undefined ? {} : { compose }),
   };
   if (volumeName === undefined) return outcome;
   if (options.volumes !== true) return { ...outcome, volume: { name: volumeName, action: 'kept' } };

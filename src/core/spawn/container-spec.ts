@@ -45,7 +45,7 @@ interface EngineMount {
   ReadOnly?: boolean;
 }
 
-function toEngineMount(mount: Mount): EngineMount | undefined {
+export function toEngineMount(mount: Mount): EngineMount | undefined {
   const fields: Record<string, string | undefined> =
     typeof mount === 'string' ? parseMountString(mount) : { type: mount.type, source: mount.source, target: mount.target };
   const target = fields['target'];
@@ -64,7 +64,7 @@ function toEngineMount(mount: Mount): EngineMount | undefined {
  * entrypoints, then wait for a stop signal without busy work. Arguments are
  * passed as argv to sh, never spliced into the script.
  */
-function keepAliveCommand(entrypoints: readonly string[]): string[] {
+export function keepAliveCommand(entrypoints: readonly string[]): string[] {
   const script = [
     'trap "exit 0" TERM INT',
     'for entrypoint in "$@"; do /bin/sh -c "$entrypoint" || echo "pks: entrypoint failed: $entrypoint" >&2; done',

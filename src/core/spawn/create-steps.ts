@@ -26,12 +26,12 @@ import { checkConfiguredUsers } from './users.js';
 import { ensureVolume, readUploadMarker } from './volume.js';
 import { workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 
-function remoteUserOf(prepared: PreparedImage): string {
+export function remoteUserOf(prepared: PreparedImage): string {
   const user = prepared.merged.remoteUser ?? prepared.merged.containerUser ?? prepared.imageUser;
   return user === '' ? 'root' : user;
 }
 
-function containerLabels(run: SpawnRun, prepared: PreparedImage, extra: {
+export function containerLabels(run: SpawnRun, prepared: PreparedImage, extra: {
   layout: WorkspaceLayout;
   volumeName: string;
   remoteUser: string;
@@ -130,7 +130,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
 
   async 'create-container'(run) {
     const { engine, containerName, cleanup } = run;
-    const { spec } = madeOf(run);
+    const spec = needed(madeOf(run).spec, 'the create body');
     const created = await run.clock.run('container', `Creating the container ${containerName}`, async () => {
       try {
         return await engine.createContainer(containerName, spec.body);

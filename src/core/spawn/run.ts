@@ -13,6 +13,7 @@ import { LABELS } from '../containers/labels.js';
 import type { SpawnCleanup } from './cleanup.js';
 import { chooseCompression } from './compression.js';
 import type { UserIds } from './container-files.js';
+import type { ComposeSession } from '../compose/compose-session.js';
 import type { ContainerSpec } from './container-spec.js';
 import { containerExitedError } from './failure.js';
 import type { SpawnIdentity } from './naming.js';
@@ -32,7 +33,8 @@ export interface NewContainer {
   configFiles: Record<string, string>;
   layout: WorkspaceLayout;
   labels: Record<string, string>;
-  spec: ContainerSpec;
+  /** The engine's create body; a Compose service has its override file instead. */
+  spec?: ContainerSpec;
 }
 
 export interface SpawnRun {
@@ -47,6 +49,8 @@ export interface SpawnRun {
   readonly containerName: string;
   readonly upload: UploadPlan;
   loaded: LoadedDevcontainerConfig;
+  /** A Compose configuration's project (compose-steps.ts). */
+  compose?: ComposeSession;
   readonly reload: () => Promise<LoadedDevcontainerConfig>;
   /** The project's container, as found. */
   existing: ContainerInspect | undefined;

@@ -11,6 +11,8 @@ import { loadDevcontainerConfig, type LoadedDevcontainerConfig } from '../../dev
 import type { ContainerInspect } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
 import { serveAgent, type ServedAgent } from '../containers/ssh-agent.js';
+import { composeSession, composeSteps } from '../compose/compose-steps.js';
+import { composeProjectName } from '../compose/project-name.js';
 import { SpawnCleanup } from './cleanup.js';
 import { executeSpawn } from './execute.js';
 import { findExistingContainer, isAbandoned } from './existing.js';
@@ -32,13 +34,19 @@ export async function spawnDevcontainer(request: SpawnRequest): Promise<SpawnRes
   let agent: ServedAgent | undefined;
   try {
     const { run, state } = await observe(request, emit, clock, cleanup);
-    if (request.sshAgent !== undefined) {
-      run.agent = await serveAgent(run.engine, run.containerName, request.sshAgent, run.existing?.Config.Labels?.[LABELS.sshAgentDir], (message) =>
-        emit({ type: 'warning', message }),
-      );
+      if (request.sshAgent !== undefined) {
+        run.agent = await serveAgent(run.engine, run.containerName, request.sshAgent, run.existing?.Config.Labels?.[LABELS.sshAgentDir], (message) =>
+          emit({ type: 'warning', message }),
+        );
+      }
+      agent = run.agent;
+    if (run.loaded.source.kind !== 'compose') return await executeSpawn(run, state);
+    run.compose = composeSession(run, composeProjectName(run.identity));
+    try {
+      return await executeSpawn(run, state, composeSteps);
+    } finally {
+      await run.compose.endpoint?.close();
     }
-    agent = run.agent;
-    return await executeSpawn(run, state);
   } catch (error) {
     const aftermath = await cleanup.unwind(request.target.engine, emit);
     throw explainSpawnFailure(error, {

@@ -2,6 +2,7 @@
 
 import type { ConfigChooser, LifecycleCommand } from '../../devcontainer/index.js';
 import type { FindBuildkitCli, PrepareProgressEvent } from '../../image/index.js';
+import type { ComposeTool } from '../compose/compose-tool.js';
 import type { EngineTarget } from '../remote/engine-target.js';
 import type { DotfilesOptions } from '../containers/dotfiles.js';
 import type { HookEvent } from '../containers/hooks.js';
@@ -45,6 +46,8 @@ export interface SpawnHost {
   gitIdentity?(projectPath: string): Promise<{ name?: string; email?: string }>;
   /** A docker CLI for BuildKit builds of a Dockerfile; without one, the engine's classic builder (with a warning). */
   findBuildkit?: FindBuildkitCli;
+  /** Docker Compose on this machine, for configurations with dockerComposeFile. */
+  compose?: ComposeTool;
 }
 
 export type RebuildPolicy = 'auto' | 'always' | 'never';

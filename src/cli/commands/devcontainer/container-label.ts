@@ -2,6 +2,7 @@
 // flags they share.
 
 import { escapeControls } from '../../../common/terminal-text.js';
+import type { DevcontainerSummary } from '../../../core/containers/discovery.js';
 import type { ContainerTarget } from '../../container-target.js';
 
 export interface TargetFlags {
@@ -18,4 +19,10 @@ export function containerLabel(found: ContainerTarget): string {
   const { container, target } = found;
   const where = target.hostId === 'local' ? '' : ` on ${target.hostId}`;
   return `${escapeControls(container.project)} (${container.name}, ${container.containerId.slice(0, 12)})${where}`;
+}
+
+/** ` with its Compose project (3 services)` for a Compose configuration's container, else nothing. */
+export function composeNote(container: Pick<DevcontainerSummary, 'compose'>): string {
+  const services = container.compose?.services;
+  return services === undefined ? '' : ` with its Compose project (${services} service${services === 1 ? '' : 's'})`;
 }

@@ -45,7 +45,7 @@ function shortId(id: string): string {
 }
 
 const COLUMNS: readonly Column<DevcontainerSummary>[] = [
-  { header: 'PROJECT', value: (c) => (c.foreign ? `${c.project} (foreign)` : c.project) },
+  { header: 'PROJECT', value: (c) => (c.foreign ? `${c.project} (foreign)` : c.compose === null ? c.project : `${c.project} (compose, ${c.compose.services} service${c.compose.services === 1 ? '' : 's'})`) },
   { header: 'CONTAINER', value: (c) => shortId(c.containerId) },
   { header: 'STATUS', value: statusCell },
   { header: 'HOST', value: (c) => c.host },

@@ -7,7 +7,7 @@ import { inspectContainer } from '../../../core/containers/container-info.js';
 import { removeDevcontainer, workspaceVolumeOf } from '../../../core/containers/lifecycle.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { containerLabel, type GuardedFlags } from './container-label.js';
+import { composeNote, containerLabel, type GuardedFlags } from './container-label.js';
 
 export interface RmFlags extends GuardedFlags {
   volumes?: boolean | undefined;
@@ -29,14 +29,23 @@ export async function runRm(ctx: Context, query: string | undefined, flags: RmFl
   if (flags.yes !== true && flags.force !== true) {
     const volumeNote = volume === undefined ? '' : flags.volumes === true ? ` and its workspace volume ${volume} (the work in it is lost)` : ` (the workspace volume ${volume} is kept)`;
     const running = inspect.State.Running ? 'the running dev container ' : 'the dev container ';
-    const yes = await ctx.prompter.confirm(`Remove ${running}${containerLabel(found)}${volumeNote}?`, { flag: '--yes' });
+    const yes = await ctx.prompter.confirm(`Remove ${running}${containerLabel(found)}${composeNote(found.container)}${volumeNote}?`, { flag: '--yes' });
     if (!yes) {
       ctx.reporter.info('Nothing removed.');
       return;
     }
   }
-  const outcome = await removeDevcontainer(engine, inspect, { force: flags.force === true, volumes: flags.volumes === true });
+  const outcome = await removeDevcontainer(engine, inspect, { force: flags.force === true, volumes: flags.volumes === true, composeProject: found.container.compose?.project });
   ctx.reporter.success(`Removed the container ${outcome.container} (${outcome.containerId.slice(0, 12)}).`);
+  const compose = outcome.compose;
+  if (compose !== undefined) {
+    const parts = [
+      ...(compose.containers.length === 0 ? [] : [`other containers (${compose.containers.join(', ')})`]),
+      ...(compose.networks.length === 0 ? [] : [`networks (${compose.networks.join(', ')})`]),
+      ...(compose.volumes.length === 0 ? [] : [`volumes (${compose.volumes.join(', ')})`]),
+    ];
+    if (parts.length > 0) ctx.reporter.success(escapeControls(`Removed the Compose project's ${parts.join(', ')}.`));
+  }
   const anonymous = outcome.anonymousVolumes;
   if (anonymous !== undefined) {
     const count = anonymous.names.length === 1 ? 'its anonymous volume' : `its ${anonymous.names.length} anonymous volumes`;

@@ -17,6 +17,7 @@ import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
 import { DEFAULT_DOTFILES_TARGET, type DotfilesOptions } from '../../../core/containers/dotfiles.js';
 import { agentToForward } from '../../../core/containers/ssh-agent.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
+import { composeCli } from '../../../process/compose-cli.js';
 import { gitFiles } from '../../../process/git-files.js';
 import { localGitIdentity } from '../../../process/git-identity.js';
 import { runCommand } from '../../../process/run-command.js';
@@ -87,6 +88,7 @@ export function spawnHost(ctx: Context): SpawnHost {
       );
     },
     chooseConfig: configChooser(ctx),
+    compose: composeCli(ctx.env),
     ...(ctx.prompter.interactive
       ? {
           resolveVolumeChanges: async (files: readonly string[]) =>

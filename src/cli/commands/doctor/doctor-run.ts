@@ -9,6 +9,7 @@ import { OperationError, errorMessage, isPksError } from '../../../common/errors
 import { escapeControls } from '../../../common/terminal-text.js';
 import { pksSshConfigPath, sshIncludeState } from '../../../core/remote/ssh-aliases.js';
 import { openLocalEngine } from '../../../engine/index.js';
+import { composeCli } from '../../../process/compose-cli.js';
 import { RemoteHostStore } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { findEditor } from '../../editor.js';
@@ -69,6 +70,20 @@ function editorCheck(ctx: Context): DoctorCheck {
   };
 }
 
+/** Docker Compose, for configurations with dockerComposeFile: which one runs, and how it builds. */
+async function composeCheck(ctx: Context): Promise<DoctorCheck> {
+  try {
+    return { name: 'compose', status: 'ok', detail: await composeCli(ctx.env).describe() };
+  } catch (error) {
+    return {
+      name: 'compose',
+      status: 'warn',
+      detail: errorMessage(error),
+      fix: 'Install Docker Compose (the docker CLI\'s compose plugin, or docker-compose) to spawn configurations with "dockerComposeFile"; nothing else needs it.',
+    };
+  }
+}
+
 async function localEngineCheck(ctx: Context): Promise<DoctorCheck> {
   const engine = await openLocalEngine(ctx.env, { retry: retryPolicy(ctx) });
   try {
@@ -121,8 +136,8 @@ async function includeCheck(ctx: Context): Promise<DoctorCheck> {
 }
 
 export async function doctorChecks(ctx: Context, flags: DoctorFlags): Promise<DoctorCheck[]> {
-  const [local, remotes] = await Promise.all([localEngineCheck(ctx), flags.remotes === false ? Promise.resolve([]) : hostChecks(ctx, flags)]);
-  return [nodeCheck(process.version), gitCheck(ctx), editorCheck(ctx), local, ...remotes];
+  const [local, compose, remotes] = await Promise.all([localEngineCheck(ctx), composeCheck(ctx), flags.remotes === false ? Promise.resolve([]) : hostChecks(ctx, flags)]);
+  return [nodeCheck(process.version), gitCheck(ctx), editorCheck(ctx), compose, local, ...remotes];
 }
 
 const MARK: Record<CheckStatus, string> = { ok: '✔', warn: '!', fail: '✖' };
