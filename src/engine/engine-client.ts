@@ -24,7 +24,7 @@ import {
   type EngineInfo,
   type EngineVersion,
 } from './schemas.js';
-import type { EngineKind, EngineTransport } from './transport.js';
+import type { EngineKind, EngineTransport, HostUserIds } from './transport.js';
 
 export interface PingResult {
   /** The engine's highest API version (`API-Version` header). */
@@ -65,6 +65,8 @@ export interface EngineClient extends EngineOperations {
   hijack(request: EngineRequest): Promise<HijackedConnection>;
   /** Free bytes under `path` on the engine's host (e.g. DockerRootDir); undefined if unknown. */
   hostDiskFree(path: string): Promise<number | undefined>;
+  /** The ids of the user pks acts as on the engine's host; undefined if unknown. */
+  hostUserIds(): Promise<HostUserIds | undefined>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -160,6 +162,10 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   hostDiskFree(path: string): Promise<number | undefined> {
     return this.transport.diskFree(path);
+  }
+
+  hostUserIds(): Promise<HostUserIds | undefined> {
+    return this.transport.userIds();
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -70,6 +70,8 @@ export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
         return undefined;
       }
     },
+    // The local engine's files are this user's, wherever the engine runs (as in the reference CLI).
+    userIds: async () => (typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined),
     close: async () => {
       agent.destroy();
     },

@@ -3,7 +3,7 @@
 
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import type { SshConnection, SshConnectionLease } from '../ssh/index.js';
-import { diagnoseRemoteSocket, remoteDiskFree } from '../ssh/index.js';
+import { diagnoseRemoteSocket, remoteDiskFree, remoteUserIds } from '../ssh/index.js';
 import { SshChannelAgent } from './ssh-channel-agent.js';
 import type { EngineTransport } from './transport.js';
 
@@ -69,6 +69,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
             cause: error,
           }),
     diskFree: (path) => remoteDiskFree(connection, path),
+    userIds: () => remoteUserIds(connection),
     close: async () => {
       agent.destroy();
       await lease.release();

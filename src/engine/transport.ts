@@ -5,6 +5,12 @@
 import type { Agent, RequestOptions } from 'node:http';
 import type { PksError } from '../common/errors.js';
 
+/** A user's numeric ids on the engine's host. */
+export interface HostUserIds {
+  uid: number;
+  gid: number;
+}
+
 export type EngineKind = 'local' | 'ssh';
 
 export interface EngineTransport {
@@ -21,6 +27,12 @@ export interface EngineTransport {
    * root dir, say); undefined when this transport cannot tell.
    */
   diskFree(path: string): Promise<number | undefined>;
+  /**
+   * The ids of the user pks acts as on the engine's host (this process's
+   * locally, the SSH user's on a remote host): whose files the workspace
+   * should look like. Undefined when unknown.
+   */
+  userIds(): Promise<HostUserIds | undefined>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

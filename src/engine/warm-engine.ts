@@ -250,6 +250,7 @@ class WarmAgent extends Agent {
 }
 
 const diskFreeSchema = z.object({ bytes: z.nullable(z.number()) });
+const userIdsSchema = z.object({ ids: z.nullable(z.object({ uid: z.number(), gid: z.number() })) });
 
 function createWarmTransport(paths: WarmPaths, target: string, hostId: string, restart: () => Promise<void>): EngineTransport {
   const agent = new WarmAgent(paths.api, restart);
@@ -272,6 +273,10 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
     diskFree: async (path) => {
       const answer = diskFreeSchema.safeParse(await controlRequest(paths.control, { op: 'disk-free', path }, 30_000));
       return answer.success ? (answer.data.bytes ?? undefined) : undefined;
+    },
+    userIds: async () => {
+      const answer = userIdsSchema.safeParse(await controlRequest(paths.control, { op: 'user-ids' }, 30_000));
+      return answer.success ? (answer.data.ids ?? undefined) : undefined;
     },
     close: async () => {
       agent.destroy();

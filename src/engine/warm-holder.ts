@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
 import { isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
-import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { acquireSshConnection, isTransientConnectError, remoteDiskFree, remoteUserIds, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
@@ -190,6 +190,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
         return { ok: true };
       case 'disk-free':
         return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
+      case 'user-ids':
+        return { ids: (await remoteUserIds(connection)) ?? null };
       default:
         return { error: 'unknown request' };
     }

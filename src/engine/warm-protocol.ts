@@ -6,7 +6,7 @@
 //   <name>.sock  a plain Docker API: each connection is piped to a new
 //                direct-streamlocal channel to the host's Docker socket, so
 //                `DOCKER_HOST=unix://<name>.sock docker ps` works as well;
-//   <name>.ctl   control: hello (version, pid, host), disk-free, stop.
+//   <name>.ctl   control: hello (version, pid, host), disk-free, user-ids, stop.
 // <name> is a hash over everything that decides whether the connection may be
 // reused (see warmConnectionName), pks's version included.
 
@@ -82,7 +82,7 @@ export const helloSchema = z.object({
 });
 export type HolderHello = z.infer<typeof helloSchema>;
 
-export type ControlRequest = { op: 'hello' } | { op: 'stop' } | { op: 'disk-free'; path: string };
+export type ControlRequest = { op: 'hello' } | { op: 'stop' } | { op: 'disk-free'; path: string } | { op: 'user-ids' };
 
 /**
  * Sends one control request and returns the answer; undefined when nobody

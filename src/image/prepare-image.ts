@@ -18,6 +18,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontain
 import { ociFeatureFetcher, type FeatureFetcher } from '../devcontainer/oci/feature-fetcher.js';
 import { inPhase, type ProgressListener } from './progress.js';
 import { envListToObject } from '../devcontainer/substitute.js';
+import { idsToApply, updateUidContext, userToUpdate } from './update-uid.js';
 
 export interface PrepareImageOptions {
   /** For registry credentials and `${localEnv:…}` in the base image's metadata. */
@@ -31,6 +32,8 @@ export interface PrepareImageOptions {
   noCache?: boolean | undefined;
   /** Labels for the images pks builds (who made them: prune finds them by these). */
   labels?: Readonly<Record<string, string>> | undefined;
+  /** The system pks runs on (default: this process's); updateRemoteUserUID applies to a local engine on Linux only. */
+  platform?: NodeJS.Platform | undefined;
 }
 
 export interface PreparedImage {
@@ -146,7 +149,8 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   if (source.kind === 'image' && loaded.features.length === 0) {
     const imageEnv = envListToObject(base.Config?.Env ?? []);
-    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
+    const asIs = { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
+    return withUpdatedUid(engine, asIs, { ...options, imageName, buildFlags });
   }
 
   // 3. The derived image: Features installed, metadata labelled (for a Dockerfile without Features, only
@@ -192,7 +196,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       : await inPhase(listener, 'features', `Installing ${installs.length} Feature${installs.length === 1 ? '' : 's'}`, build);
   const final = await inspectImage(engine, finalId);
   if (final === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${finalId} but does not have it.`);
-  return {
+  const prepared: PreparedImage = {
     imageName,
     imageId: final.Id,
     metadata,
@@ -203,4 +207,44 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
     imageCommand: commandOf(final),
     built: true,
   };
+  return withUpdatedUid(engine, prepared, { ...options, imageName, buildFlags });
+}
+
+/**
+ * updateRemoteUserUID: the prepared image with the remote user given the
+ * host user's uid:gid (see update-uid.ts), tagged `<imageName>-uid`; the
+ * prepared image itself when nothing is to change.
+ */
+async function withUpdatedUid(
+  engine: EngineClient,
+  prepared: PreparedImage,
+  options: PrepareImageOptions & { imageName: string; buildFlags: BuildFlags | undefined },
+): Promise<PreparedImage> {
+  const user = userToUpdate(prepared.merged, prepared.imageUser, { engineKind: engine.kind, platform: options.platform ?? process.platform });
+  if (user === undefined) return prepared;
+  const hostIds = await engine.hostUserIds();
+  if (hostIds === undefined) {
+    options.onProgress?.({ type: 'warning', message: `updateRemoteUserUID: could not learn the user's uid and gid on the ${engine.target}; ${user} keeps the image's ids.` });
+    return prepared;
+  }
+  const ids = idsToApply(hostIds);
+  if (ids === undefined) return prepared;
+  const tag = `${options.imageName}-uid`;
+  const builtId = await inPhase(options.onProgress, 'update-uid', `Giving ${user} the uid:gid ${ids.uid}:${ids.gid}`, () =>
+    buildImage(engine, {
+      context: updateUidContext(prepared.imageId, prepared.imageUser, user, ids),
+      dockerfile: 'updateUID.Dockerfile',
+      tag,
+      labels: { ...options.buildFlags?.labels, ...options.labels, [METADATA_LABEL]: prepared.metadataLabel },
+      host: options.buildFlags === undefined ? undefined : { ...options.buildFlags.host, platform: undefined },
+      phase: 'update-uid',
+      onProgress: options.onProgress,
+      signal: options.signal,
+      noCache: options.noCache === true || options.buildFlags?.noCache === true,
+      description: `the image that gives ${user} the uid ${ids.uid} (${tag})`,
+    }),
+  );
+  const updated = await inspectImage(engine, builtId);
+  if (updated === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${builtId} but does not have it.`);
+  return { ...prepared, imageName: tag, imageId: updated.Id, built: true };
 }
