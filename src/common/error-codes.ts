@@ -107,6 +107,7 @@ export const ErrorCodes = {
 
   // Spawning
   E_DISK_FULL: 'Not enough free disk space for the engine.',
+  E_GPU_UNAVAILABLE: 'The configuration requires a GPU (hostRequirements.gpu) and the engine has no GPU runtime.',
   E_DOCTOR_FAILED: 'pks doctor found a check that failed; each failed line says what to do.',
   E_IMAGE_PULL: 'The image cannot be pulled.',
   E_IMAGE_BUILD: 'The image build failed.',

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseMountString, type MergedDevcontainerConfig, type Mount } from '../../devcontainer/index.js';
 import { parseRunArgs } from './run-args.js';
+import { ALL_GPUS } from './gpu.js';
 
 export interface ContainerSpecInput {
   imageName: string;
@@ -23,6 +24,8 @@ export interface ContainerSpecInput {
   imageCommand?: readonly string[] | undefined;
   /** devcontainer.json's appPort: published like `-p` (a bare port on 127.0.0.1, as the reference does). */
   appPort?: number | string | Array<number | string> | undefined;
+  /** Request all of the engine's GPUs (hostRequirements.gpu, see gpu.ts). */
+  gpus?: boolean | undefined;
 }
 
 function appPortArgs(appPort: ContainerSpecInput['appPort']): string[] {
@@ -145,6 +148,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(runArgs.memory === undefined ? {} : { Memory: runArgs.memory }),
     ...(runArgs.nanoCpus === undefined ? {} : { NanoCpus: runArgs.nanoCpus }),
     ...(runArgs.shmSize === undefined ? {} : { ShmSize: runArgs.shmSize }),
+    ...(input.gpus === true ? { DeviceRequests: ALL_GPUS } : {}),
   };
   const body: Record<string, unknown> = {
     Image: input.imageName,

@@ -23,6 +23,7 @@ import { reportDivergence } from './divergence.js';
 import { giveGitIdentity } from './git-identity-step.js';
 import { nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
 import { checkConfiguredUsers } from './users.js';
+import { decideGpus } from './gpu.js';
 import { ensureVolume, readUploadMarker } from './volume.js';
 import { workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 
@@ -99,6 +100,9 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const configFiles = await hostFileDigests(loaded.projectPath, configFilePaths(loaded.configHash.inputs));
     const layout = workspaceLayout(loaded, run.dirName);
     const labels = containerLabels(run, prepared, { layout, volumeName, remoteUser, configFiles });
+    const gpuRequirement = prepared.merged.hostRequirements?.gpu;
+    const gpus = gpuRequirement === undefined || gpuRequirement === false ? undefined : decideGpus(gpuRequirement, await engine.info(), request.target.description);
+    for (const message of gpus?.warnings ?? []) run.emit({ type: 'warning', message });
     const spec = buildContainerSpec({
       imageName: prepared.imageName,
       merged: prepared.merged,
@@ -110,6 +114,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       overrideCommandDefault: true,
       imageCommand: prepared.imageCommand,
       appPort: loaded.config.appPort,
+      gpus: gpus?.request,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });
     run.made = { volumeName, remoteUser, configFiles, layout, labels, spec };
