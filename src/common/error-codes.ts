@@ -104,6 +104,7 @@ export const ErrorCodes = {
   E_REGISTRY_PROTOCOL: 'An OCI registry answered something pks cannot use.',
   E_ARCHIVE_UNSAFE: 'An archive entry would be written outside its target folder.',
   E_ARCHIVE_TRUNCATED: 'An archive ended in the middle of a file.',
+  E_ARCHIVE_TOO_LARGE: 'An archive holds more files or bytes than pks extracts.',
 
   // Spawning
   E_DISK_FULL: 'Not enough free disk space for the engine.',
