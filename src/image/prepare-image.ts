@@ -81,6 +81,7 @@ async function featureFolders(loaded: LoadedDevcontainerConfig, fetcher: Feature
   for (const feature of loaded.features) {
     let folder: string;
     if (feature.localFolder !== undefined) folder = feature.localFolder;
+    else if (feature.downloadedFolder !== undefined) folder = feature.downloadedFolder;
     else if (feature.ref.kind === 'oci' && feature.published !== undefined) folder = await fetcher.folder(feature.ref, feature.published);
     else throw new OperationError('E_FEATURE_REF', `The Feature "${feature.userId}" has no source to install from.`);
     if (!(await hasInstallScript(folder))) {

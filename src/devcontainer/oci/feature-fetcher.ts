@@ -14,7 +14,8 @@ import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { writeFileAtomic } from '../../store/files.js';
 import { pksHome } from '../../store/remote-host-store.js';
-import { ociReference, type OciFeatureRef } from '../feature-ref.js';
+import { ociReference, type OciFeatureRef, type TarballFeatureRef } from '../feature-ref.js';
+import { tarballFeatureDownloader, type DownloadedFeature } from '../feature-download.js';
 import { extractTar } from '../../common/tar/tar-reader.js';
 import { lookupRegistryCredentials } from './registry-auth.js';
 import { RegistryClient } from './registry-client.js';
@@ -50,6 +51,8 @@ export interface FeatureFetcher {
   resolve(ref: OciFeatureRef): Promise<PublishedFeature>;
   /** The Feature's files on the local disk (downloaded and extracted on first use). */
   folder(ref: OciFeatureRef, published: PublishedFeature): Promise<string>;
+  /** A Feature given by a tarball's URL, downloaded (or found in the cache) and extracted. */
+  tarball(ref: TarballFeatureRef): Promise<DownloadedFeature>;
 }
 
 export function defaultFeatureCacheDir(env: NodeJS.ProcessEnv): string {
@@ -130,6 +133,8 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
   };
 
   return {
+    tarball: tarballFeatureDownloader({ cacheDir }),
+
     async resolve(ref) {
       let published: PublishedFeature;
       try {
