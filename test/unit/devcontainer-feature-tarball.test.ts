@@ -180,6 +180,20 @@ describe('Feature tarball URLs: download and cache', () => {
   });
 });
 
+describe('Feature tarball URLs: unreachable for spawn', () => {
+  it('a Feature never downloaded whose server cannot be reached stops the resolution with E_REGISTRY_UNREACHABLE', async () => {
+    const gone = new TarballServer();
+    await gone.start();
+    const url = gone.url('/gone.tgz');
+    await gone.stop();
+    const { projectPath, configDir } = project('unreachable');
+    await assert.rejects(
+      resolveFeatures({ features: { [url]: {} }, configDir, projectPath, fetcher: ociFeatureFetcher({ env: { HOME: tmp }, cacheDir: path.join(tmp, 'cache-u', 'features') }) }),
+      (error: unknown) => isPksError(error) && error.code === 'E_REGISTRY_UNREACHABLE' && /Cannot reach 127\.0\.0\.1:\d+ for the Feature/.test(error.message),
+    );
+  });
+});
+
 describe('Feature tarball URLs: offline', () => {
   async function pks(argv: string[], cwd: string, env: NodeJS.ProcessEnv) {
     const io = memoryIo(env, cwd);
