@@ -8,19 +8,18 @@
 // registry does for published Features.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { extractTar } from '../common/tar/tar-reader.js';
-import { writeFileAtomic } from '../store/files.js';
+import { rememberedRefs } from './remembered-refs.js';
 import type { TarballFeatureRef } from './feature-ref.js';
+import { sendGet } from './oci/registry-client.js';
 
 const MAX_REDIRECTS = 5;
-const TIMEOUT_MS = 30_000;
 /** A Feature is a few small files: these bound what an untrusted server can make pks store. */
 export const TARBALL_LIMITS = { downloadBytes: 64 * 1024 ** 2, extractedBytes: 256 * 1024 ** 2, entries: 10_000 };
 
@@ -60,23 +59,13 @@ function unreachable(url: URL, error: unknown): OperationError {
   });
 }
 
-function send(url: URL, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
-  const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = requester(url, { method: 'GET', headers, timeout: TIMEOUT_MS }, resolve);
-    req.once('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-    req.once('error', reject);
-    req.end();
-  });
-}
-
 /** GET with redirects (never from https down to plain http). */
 async function get(start: URL, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
   let url = start;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     let response: IncomingMessage;
     try {
-      response = await send(url, headers);
+      response = await sendGet(url, headers);
     } catch (error) {
       throw unreachable(url, error);
     }
@@ -106,33 +95,19 @@ async function isFile(file: string): Promise<boolean> {
 
 export function tarballFeatureDownloader(options: { cacheDir: string }): (ref: TarballFeatureRef) => Promise<DownloadedFeature> {
   const { cacheDir } = options;
-  const refsDir = path.join(path.dirname(cacheDir), 'feature-refs');
-  const rememberedFile = (ref: TarballFeatureRef): string => path.join(refsDir, `${createHash('sha256').update(`tarball:${ref.url}`).digest('hex')}.json`);
+  const refs = rememberedRefs(cacheDir);
+  const keyOf = (ref: TarballFeatureRef): string => `tarball:${ref.url}`;
   const folderOf = (digest: string): string => path.join(cacheDir, digest.replace(':', '-'));
 
   /** What the URL gave last, if its files are still in the cache. */
   const remembered = async (ref: TarballFeatureRef): Promise<Remembered | undefined> => {
-    let text: string;
-    try {
-      text = await readFile(rememberedFile(ref), 'utf8');
-    } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
-    let parsed: z.ZodSafeParseResult<Remembered>;
-    try {
-      parsed = rememberedSchema.safeParse(JSON.parse(text));
-    } catch {
-      return undefined;
-    }
+    const parsed = rememberedSchema.safeParse(await refs.read(keyOf(ref)));
     if (!parsed.success || parsed.data.reference !== ref.url) return undefined;
     return (await isFile(path.join(folderOf(parsed.data.digest), 'devcontainer-feature.json'))) ? parsed.data : undefined;
   };
 
-  const remember = async (ref: TarballFeatureRef, entry: Omit<Remembered, 'reference' | 'at'>): Promise<void> => {
-    await mkdir(refsDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(rememberedFile(ref), `${JSON.stringify({ reference: ref.url, ...entry, at: new Date().toISOString() })}\n`, { mode: 0o600 });
-  };
+  const remember = (ref: TarballFeatureRef, entry: Omit<Remembered, 'reference' | 'at'>): Promise<void> =>
+    refs.write(keyOf(ref), { reference: ref.url, ...entry, at: new Date().toISOString() });
 
   /** Downloads and extracts into a temporary folder; its digest and the folder it ends in. */
   const extract = async (ref: TarballFeatureRef, response: IncomingMessage): Promise<{ digest: string; folder: string }> => {
