@@ -54,6 +54,8 @@ export interface PreparedImage {
   imageCommand: string[];
   /** True when pks built an image, false when the configured image is used directly. */
   built: boolean;
+  /** The image the remote user's uid was updated on (updateRemoteUserUID): what messages name. */
+  uidUpdatedFrom?: string | undefined;
 }
 
 /** A valid image repository name from a folder name: lowercase, `[a-z0-9._-]`. */
@@ -236,7 +238,8 @@ async function withUpdatedUid(
       context: updateUidContext(prepared.imageId, prepared.imageUser, user, ids),
       dockerfile: 'updateUID.Dockerfile',
       tag,
-      labels: { ...options.buildFlags?.labels, ...options.labels, [METADATA_LABEL]: prepared.metadataLabel },
+      // pks's labels (prune finds it by them); the metadata stays the container's own label.
+      labels: { ...options.buildFlags?.labels, ...options.labels },
       host: options.buildFlags === undefined ? undefined : { ...options.buildFlags.host, platform: undefined },
       phase: 'update-uid',
       onProgress: options.onProgress,
@@ -247,5 +250,5 @@ async function withUpdatedUid(
   );
   const updated = await inspectImage(engine, builtId);
   if (updated === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${builtId} but does not have it.`);
-  return { ...prepared, imageName: tag, imageId: updated.Id, built: true };
+  return { ...prepared, imageName: tag, imageId: updated.Id, built: true, uidUpdatedFrom: prepared.imageName };
 }

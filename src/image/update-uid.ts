@@ -83,20 +83,23 @@ fi
 if [ -n "$home" ] && [ "$home" != / ] && [ -d "$home" ]; then chown -R "$new_uid:$new_gid" "$home"; fi
 `;
 
+const SCRIPT = '/tmp/pks-update-uid.sh';
+
 /**
- * The Dockerfile: one RUN in exec form, the script and its arguments as JSON
- * strings (no shell ever splices the user's name into a command), and no
- * COPY or ARG steps, since each step of the classic builder is a container.
+ * The Dockerfile: the script copied in, then one RUN in exec form whose
+ * arguments are the user and the ids as JSON strings (no shell ever splices
+ * the user's name into a command), as root, then the image's USER again.
  */
 export function updateUidDockerfile(baseImage: string, imageUser: string, user: string, ids: HostIds): string {
-  const run = `RUN ${JSON.stringify(['/bin/sh', '-c', UPDATE_UID_SCRIPT, 'pks-update-uid', user, String(ids.uid), String(ids.gid)])}`;
+  const run = `RUN ${JSON.stringify(['/bin/sh', '-c', `sh ${SCRIPT} "$@" && rm -f ${SCRIPT}`, 'pks-update-uid', user, String(ids.uid), String(ids.gid)])}`;
   const asRoot = imageUser === '' || imageUser === 'root' || imageUser === '0';
-  return [`FROM ${baseImage}`, ...(asRoot ? [run] : ['USER root', run, `USER ${imageUser}`]), ''].join('\n');
+  return [`FROM ${baseImage}`, `COPY pks-update-uid.sh ${SCRIPT}`, ...(asRoot ? [run] : ['USER root', run, `USER ${imageUser}`]), ''].join('\n');
 }
 
 export function updateUidContext(baseImage: string, imageUser: string, user: string, ids: HostIds): Readable {
   async function* entries(): AsyncGenerator<TarEntry> {
     yield { type: 'file', name: 'updateUID.Dockerfile', mode: 0o644, content: Buffer.from(updateUidDockerfile(baseImage, imageUser, user, ids)) };
+    yield { type: 'file', name: 'pks-update-uid.sh', mode: 0o755, content: Buffer.from(UPDATE_UID_SCRIPT) };
   }
   return tarStream(entries());
 }

@@ -33,17 +33,17 @@ describe('updateRemoteUserUID: which user', () => {
 });
 
 describe('updateRemoteUserUID: the Dockerfile', () => {
-  it('one RUN in exec form as root, the user and ids as its arguments, then the image USER again', () => {
+  it('the script copied in, one RUN in exec form as root with the user and ids as its arguments, then the image USER again', () => {
     const user = 'we"ird$(touch /x)';
     const lines = updateUidDockerfile('sha256:abc', 'app', user, { uid: 1001, gid: 1002 }).trimEnd().split('\n');
-    assert.equal(lines.length, 4);
-    assert.deepEqual([lines[0], lines[1], lines[3]], ['FROM sha256:abc', 'USER root', 'USER app']);
-    const run = JSON.parse((lines[2] ?? '').replace(/^RUN /, '')) as string[];
-    assert.deepEqual([run[0], run[1], ...run.slice(3)], ['/bin/sh', '-c', 'pks-update-uid', user, '1001', '1002']);
+    assert.equal(lines.length, 5);
+    assert.deepEqual([lines[0], lines[1], lines[2], lines[4]], ['FROM sha256:abc', 'COPY pks-update-uid.sh /tmp/pks-update-uid.sh', 'USER root', 'USER app']);
+    const run = JSON.parse((lines[3] ?? '').replace(/^RUN /, '')) as string[];
+    assert.deepEqual(run, ['/bin/sh', '-c', 'sh /tmp/pks-update-uid.sh "$@" && rm -f /tmp/pks-update-uid.sh', 'pks-update-uid', user, '1001', '1002']);
   });
 
   it('an image that runs as root needs no USER steps', () => {
-    assert.deepEqual(updateUidDockerfile('sha256:abc', '', 'dev', { uid: 5, gid: 6 }).split('\n').map((line) => line.split(' ')[0]), ['FROM', 'RUN', '']);
+    assert.deepEqual(updateUidDockerfile('sha256:abc', '', 'dev', { uid: 5, gid: 6 }).split('\n').map((line) => line.split(' ')[0]), ['FROM', 'COPY', 'RUN', '']);
   });
 });
 

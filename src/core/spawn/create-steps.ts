@@ -180,7 +180,8 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         configRemoteUser: prepared.merged.remoteUser,
         containerUser: prepared.merged.containerUser,
         imageUser: prepared.imageUser,
-        imageName: prepared.imageName,
+        // Named as configured: a missing user is the configured image's, not the -uid layer's.
+        imageName: prepared.uidUpdatedFrom ?? prepared.imageName,
       }),
     ]);
     run.volumeMarker = marker;
