@@ -68,6 +68,10 @@ export function compareFeatures(a: OrderNode, b: OrderNode): number {
     if (a.ref.tag !== undefined && b.ref.tag !== undefined && a.ref.tag !== b.ref.tag) return compareText(a.ref.tag, b.ref.tag);
     return compareOptions(a.given, b.given) || compareText(a.manifestDigest ?? '', b.manifestDigest ?? '');
   }
+  if (a.ref.kind === 'tarball' && b.ref.kind === 'tarball') {
+    if (a.manifestDigest !== undefined && a.manifestDigest === b.manifestDigest && compareOptions(a.given, b.given) === 0) return 0;
+    return compareText(a.ref.url, b.ref.url) || compareOptions(a.given, b.given) || compareText(a.manifestDigest ?? '', b.manifestDigest ?? '');
+  }
   return 0;
 }
 
@@ -79,6 +83,7 @@ export function featuresEqual(a: OrderNode, b: OrderNode): boolean {
 /** Does `node` satisfy an `installsAfter` (or override-order) entry? Versions and options do not matter. */
 export function satisfiesSoftReference(node: OrderNode, wanted: FeatureRef): boolean {
   if (node.ref.kind === 'local' && wanted.kind === 'local') return node.ref.path === wanted.path;
+  if (node.ref.kind === 'tarball' && wanted.kind === 'tarball') return node.ref.url === wanted.url;
   if (node.ref.kind === 'oci' && wanted.kind === 'oci') {
     if (node.ref.resource === wanted.resource) return true;
     const namespace = node.ref.resource.slice(0, node.ref.resource.length - node.ref.id.length);

@@ -1,9 +1,9 @@
 // What a key of devcontainer.json's `features` (or of a Feature's `dependsOn`)
 // points at: a local folder (`./name`, relative to the folder holding
-// devcontainer.json) or a Feature published to an OCI registry
-// (`registry/namespace/id[:tag|@sha256:digest]`). The other forms of the spec
-// (direct tarball URLs, deprecated GitHub releases and bare legacy ids) are
-// refused with a clear message.
+// devcontainer.json), a Feature published to an OCI registry
+// (`registry/namespace/id[:tag|@sha256:digest]`) or a tarball at an http(s)
+// URL. The other forms of the spec (deprecated GitHub releases and bare legacy
+// ids) are refused with a clear message.
 
 import path from 'node:path';
 import { OperationError } from '../common/errors.js';
@@ -30,7 +30,29 @@ export interface LocalFeatureRef {
   path: string;
 }
 
-export type FeatureRef = OciFeatureRef | LocalFeatureRef;
+export interface TarballFeatureRef {
+  kind: 'tarball';
+  userId: string;
+  /** The URL, as parsed (http or https, no credentials). */
+  url: string;
+}
+
+export type FeatureRef = OciFeatureRef | LocalFeatureRef | TarballFeatureRef;
+
+/** An http(s) URL without credentials (they would be printed wherever the Feature is named). */
+export function parseTarballFeatureRef(userId: string): TarballFeatureRef {
+  let url: URL;
+  try {
+    url = new URL(userId.trim());
+  } catch {
+    throw invalid(userId, 'it is not a valid URL', 'Write the tarball\'s address in full, e.g. https://example.com/devcontainer-feature-tool.tgz.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(userId, `${url.protocol} URLs are not supported`);
+  if (url.username !== '' || url.password !== '') {
+    throw invalid('(a URL with credentials)', 'a Feature URL may not carry a user name or password, which would be printed wherever the Feature is named', 'Serve the tarball without credentials in its URL, or publish the Feature to an OCI registry.');
+  }
+  return { kind: 'tarball', userId, url: url.href };
+}
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -112,9 +134,7 @@ export function parseFeatureRef(userId: string, configDir: string, projectPath: 
     }
     return { kind: 'local', userId, path: resolved };
   }
-  if (/^https?:\/\//i.test(userId)) {
-    throw invalid(userId, 'Features referenced by a tarball URL are not supported by pks yet', 'Publish the Feature to an OCI registry, or copy it into .devcontainer/ and reference it as ./folder.');
-  }
+  if (/^https?:\/\//i.test(userId)) return parseTarballFeatureRef(userId);
   if (path.isAbsolute(userId)) {
     throw invalid(userId, 'absolute paths are not allowed', 'Reference a local Feature relative to devcontainer.json, as ./folder.');
   }

@@ -10,6 +10,7 @@ import type { FeatureValue } from './config-schema.js';
 import { featuresEqual, orderFeatures, type OrderNode } from './feature-order.js';
 import { effectiveOptions, userOptions, type FeatureOptionValues } from './feature-options.js';
 import { parseFeatureRef, type FeatureRef, type OciFeatureRef } from './feature-ref.js';
+import { isInsecureTarballUrl, type DownloadedFeature } from './feature-download.js';
 import { featureMetadataSchema, type FeatureMetadata } from './feature-schema.js';
 import { parseJsonc } from './jsonc.js';
 import type { FeatureFetcher, PublishedFeature } from './oci/feature-fetcher.js';
@@ -30,6 +31,8 @@ export interface ResolvedFeature extends OrderNode {
   published?: PublishedFeature;
   /** Absolute folder of a local Feature. */
   localFolder?: string;
+  /** Where a Feature given by a tarball's URL was extracted (the cache; not part of the project). */
+  downloadedFolder?: string;
   /** Listed in devcontainer.json (not only pulled in by a dependency). */
   userDefined: boolean;
   dependsOn: ResolvedFeature[];
@@ -92,6 +95,7 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
   const skipped: string[] = [];
   const warnings: ConfigWarning[] = [];
   const publishedCache = new Map<string, Promise<PublishedFeature>>();
+  const downloads = new Map<string, Promise<DownloadedFeature>>();
 
   /** Rethrows `error`, unless it is an unreachable registry and such Features are skipped: then a warning, and undefined. */
   const skipUnreachable = (userId: string, error: unknown): undefined => {
@@ -127,7 +131,27 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
         warnings.push({ code: 'W_FEATURE_CACHED', message: `Feature "${userId}": its registry cannot be reached; using what it resolved to on ${published.cachedAt}`, file: userId });
       }
     }
-    const probe: OrderNode = { ref, given, manifestDigest: published?.manifestDigest, dependsOn: [], installsAfter: [] };
+    let downloaded: DownloadedFeature | undefined;
+    if (ref.kind === 'tarball') {
+      let pending = downloads.get(ref.url);
+      if (pending === undefined) {
+        pending = input.fetcher.tarball(ref);
+        downloads.set(ref.url, pending);
+      }
+      try {
+        downloaded = await pending;
+      } catch (error) {
+        return skipUnreachable(userId, error);
+      }
+      if (downloaded.cachedAt !== undefined && !warnings.some((w) => w.code === 'W_FEATURE_CACHED' && w.file === userId)) {
+        warnings.push({ code: 'W_FEATURE_CACHED', message: `Feature "${userId}": its server cannot be reached; using what it gave on ${downloaded.cachedAt}`, file: userId });
+      }
+      if (isInsecureTarballUrl(ref) && !warnings.some((w) => w.code === 'W_FEATURE_INSECURE' && w.file === userId)) {
+        warnings.push({ code: 'W_FEATURE_INSECURE', message: `Feature "${userId}" is downloaded over plain http: anyone on the way can change what is installed; use https`, file: userId });
+      }
+    }
+    const contentDigest = downloaded?.digest ?? published?.manifestDigest;
+    const probe: OrderNode = { ref, given, manifestDigest: contentDigest, dependsOn: [], installsAfter: [] };
     const existing = all.find((feature) => featuresEqual(feature, probe));
     if (existing !== undefined) {
       existing.userDefined ||= userDefined;
@@ -138,7 +162,9 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
       metadata =
         ref.kind === 'local'
           ? await readLocalMetadata(ref.path, ref, input.projectPath)
-          : await publishedMetadata(ref, published as PublishedFeature, input.fetcher);
+          : ref.kind === 'tarball'
+            ? parseMetadata(await readFile(path.join((downloaded as DownloadedFeature).folder, 'devcontainer-feature.json'), 'utf8'), `${userId} (devcontainer-feature.json)`)
+            : await publishedMetadata(ref, published as PublishedFeature, input.fetcher);
     } catch (error) {
       return skipUnreachable(userId, error);
     }
@@ -161,13 +187,14 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
       given,
       options: effectiveOptions(metadata, given, userId),
       metadata,
-      manifestDigest: published?.manifestDigest,
+      manifestDigest: contentDigest,
       legacyIds: metadata.legacyIds,
       userDefined,
       dependsOn: [],
       installsAfter,
       ...(published === undefined ? {} : { published }),
       ...(ref.kind === 'local' ? { localFolder: ref.path } : {}),
+      ...(downloaded === undefined ? {} : { downloadedFolder: downloaded.folder }),
     };
     all.push(feature);
     for (const [dependencyId, dependencyValue] of Object.entries(metadata.dependsOn ?? {})) {

@@ -26,7 +26,7 @@ import {
   type EngineVersion,
 } from './schemas.js';
 import type { ToolEndpoint } from './tool-endpoint.js';
-import type { EngineKind, EngineTransport } from './transport.js';
+import type { EngineKind, EngineTransport, HostUserIds } from './transport.js';
 
 export interface PingResult {
   /** The engine's highest API version (`API-Version` header). */
@@ -75,6 +75,8 @@ export interface EngineClient extends EngineOperations {
   toolEndpoint(): Promise<ToolEndpoint>;
   /** This machine's SSH agent served on the engine's host (see EngineTransport); undefined where it cannot be. */
   forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined>;
+  /** The ids of the user pks acts as on the engine's host; undefined if unknown. */
+  hostUserIds(): Promise<HostUserIds | undefined>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -179,6 +181,10 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   async forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined> {
     return this.transport.forwardAgent?.(key, agentSocket);
+  }
+
+  hostUserIds(): Promise<HostUserIds | undefined> {
+    return this.transport.userIds();
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

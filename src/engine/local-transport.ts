@@ -78,6 +78,8 @@ export function createLocalTransport(endpoint: LocalEndpoint, origin: EndpointOr
     toolEndpoint: async () => fixedToolEndpoint(endpointUrl(endpoint)),
     // Behind a unix socket the engine (and the containers' bind mounts) are on this machine.
     ...(endpoint.kind === 'unix' ? { forwardAgent: serveLocalAgent } : {}),
+    // The local engine's files are this user's, wherever the engine runs (as in the reference CLI).
+    userIds: async () => (typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined),
     close: async () => {
       agent.destroy();
     },

@@ -22,6 +22,8 @@ export const engineInfoSchema = z.looseObject({
   DockerRootDir: z.string(),
   OperatingSystem: z.string(),
   ServerVersion: z.string(),
+  /** The container runtimes the engine offers (`runc`, `nvidia`, ...): GPUs are there when NVIDIA's is. */
+  Runtimes: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 export type EngineInfo = z.infer<typeof engineInfoSchema>;
 

@@ -3,7 +3,7 @@
 
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import type { SshConnection, SshConnectionLease } from '../ssh/index.js';
-import { diagnoseRemoteSocket, forwardAgentToHost, remoteDiskFree } from '../ssh/index.js';
+import { diagnoseRemoteSocket, forwardAgentToHost, remoteDiskFree, remoteUserIds } from '../ssh/index.js';
 import { SshChannelAgent } from './ssh-channel-agent.js';
 import { bridgeEndpoint } from './tool-endpoint.js';
 import type { EngineTransport } from './transport.js';
@@ -73,6 +73,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
     toolEndpoint: () => bridgeEndpoint(openChannel),
     // For the command's duration: it ends with the connection.
     forwardAgent: (key, agentSocket) => forwardAgentToHost(connection, key, agentSocket),
+    userIds: () => remoteUserIds(connection),
     close: async () => {
       agent.destroy();
       await lease.release();

@@ -7,6 +7,12 @@ import type { PksError } from '../common/errors.js';
 import type { ToolEndpoint } from './tool-endpoint.js';
 import type { AgentForward } from '../ssh/agent-forward.js';
 
+/** A user's numeric ids on the engine's host. */
+export interface HostUserIds {
+  uid: number;
+  gid: number;
+}
+
 export type EngineKind = 'local' | 'ssh';
 
 export interface EngineTransport {
@@ -31,6 +37,12 @@ export interface EngineTransport {
    * absent when the engine's host cannot be reached that way (tcp://).
    */
   forwardAgent?(key: string, agentSocket: string): Promise<AgentForward>;
+  /**
+   * The ids of the user pks acts as on the engine's host (this process's
+   * locally, the SSH user's on a remote host): whose files the workspace
+   * should look like. Undefined when unknown.
+   */
+  userIds(): Promise<HostUserIds | undefined>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

@@ -252,6 +252,7 @@ class WarmAgent extends Agent {
 }
 
 const diskFreeSchema = z.object({ bytes: z.nullable(z.number()) });
+const userIdsSchema = z.object({ ids: z.nullable(z.object({ uid: z.number(), gid: z.number() })) });
 
 function createWarmTransport(paths: WarmPaths, target: string, hostId: string, restart: () => Promise<void>): EngineTransport {
   const agent = new WarmAgent(paths.api, restart);
@@ -283,6 +284,10 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
       if (!answer.success) throw new OperationError('E_SSH_AGENT_FORWARD', `The warm SSH connection to ${hostId} did not forward the SSH agent.`, { hint: `\`pks remote disconnect ${hostId}\` ends it; the next command starts a new one.` });
       if ('error' in answer.data) throw deserializeError(answer.data.error);
       return { hostDir: answer.data.hostDir, close: async () => undefined };
+    },
+    userIds: async () => {
+      const answer = userIdsSchema.safeParse(await controlRequest(paths.control, { op: 'user-ids' }, 30_000));
+      return answer.success ? (answer.data.ids ?? undefined) : undefined;
     },
     close: async () => {
       agent.destroy();

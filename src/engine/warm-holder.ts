@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
 import { isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
-import { acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteDiskFree, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
+import { acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteDiskFree, remoteUserIds, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { listen, pipeThrough } from './tool-endpoint.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
@@ -200,6 +200,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
         return typeof message.key === 'string' && typeof message.agentSocket === 'string' ? forwardAgent(message.key, message.agentSocket) : { error: null };
       case 'disk-free':
         return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
+      case 'user-ids':
+        return { ids: (await remoteUserIds(connection)) ?? null };
       default:
         return { error: 'unknown request' };
     }

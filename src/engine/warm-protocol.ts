@@ -6,7 +6,7 @@
 //   <name>.sock  a plain Docker API: each connection is piped to a new
 //                direct-streamlocal channel to the host's Docker socket, so
 //                `DOCKER_HOST=unix://<name>.sock docker ps` works as well;
-//   <name>.ctl   control: hello (version, pid, host), disk-free, agent-forward, stop.
+//   <name>.ctl   control: hello (version, pid, host), disk-free, user-ids, agent-forward, stop.
 // <name> is a hash over everything that decides whether the connection may be
 // reused (see warmConnectionName), pks's version included.
 
@@ -86,6 +86,7 @@ export type ControlRequest =
   | { op: 'hello' }
   | { op: 'stop' }
   | { op: 'disk-free'; path: string }
+  | { op: 'user-ids' }
   /** Serve this machine's agent socket `agentSocket` in the host folder named `key`, for as long as the holder lives. */
   | { op: 'agent-forward'; key: string; agentSocket: string };
 

@@ -20,6 +20,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontain
 import { ociFeatureFetcher, type FeatureFetcher } from '../devcontainer/oci/feature-fetcher.js';
 import { inPhase, type ProgressListener } from './progress.js';
 import { envListToObject } from '../devcontainer/substitute.js';
+import { idsToApply, updateUidContext, userToUpdate } from './update-uid.js';
 
 export interface PrepareImageOptions {
   /** For registry credentials and `${localEnv:…}` in the base image's metadata. */
@@ -35,6 +36,8 @@ export interface PrepareImageOptions {
   labels?: Readonly<Record<string, string>> | undefined;
   /** Finds a docker CLI for BuildKit builds; without it (or without BuildKit in the engine) the classic builder is used, with a warning. */
   findBuildkit?: FindBuildkitCli | undefined;
+  /** The system pks runs on (default: this process's); updateRemoteUserUID applies to a local engine on Linux only. */
+  platform?: NodeJS.Platform | undefined;
 }
 
 export interface PreparedImage {
@@ -55,6 +58,8 @@ export interface PreparedImage {
   imageCommand: string[];
   /** True when pks built an image, false when the configured image is used directly. */
   built: boolean;
+  /** The image the remote user's uid was updated on (updateRemoteUserUID): what messages name. */
+  uidUpdatedFrom?: string | undefined;
 }
 
 /** A valid image repository name from a folder name: lowercase, `[a-z0-9._-]`. */
@@ -82,6 +87,7 @@ async function featureFolders(loaded: LoadedDevcontainerConfig, fetcher: Feature
   for (const feature of loaded.features) {
     let folder: string;
     if (feature.localFolder !== undefined) folder = feature.localFolder;
+    else if (feature.downloadedFolder !== undefined) folder = feature.downloadedFolder;
     else if (feature.ref.kind === 'oci' && feature.published !== undefined) folder = await fetcher.folder(feature.ref, feature.published);
     else throw new OperationError('E_FEATURE_REF', `The Feature "${feature.userId}" has no source to install from.`);
     if (!(await hasInstallScript(folder))) {
@@ -189,7 +195,8 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
 
   if (source.kind === 'image' && loaded.features.length === 0) {
     const imageEnv = envListToObject(base.Config?.Env ?? []);
-    return { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
+    const asIs = { imageName: source.image, imageId: base.Id, metadata, metadataLabel, merged, imageUser: userOf(base), imageEnv, imageCommand: commandOf(base), built: false };
+    return withUpdatedUid(engine, asIs, { ...options, imageName, buildFlags });
   }
 
   // 3. The derived image: Features installed, metadata labelled (for a Dockerfile without Features, only
@@ -235,7 +242,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
       : await inPhase(listener, 'features', `Installing ${installs.length} Feature${installs.length === 1 ? '' : 's'}`, build);
   const final = await inspectImage(engine, finalId);
   if (final === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${finalId} but does not have it.`);
-  return {
+  const prepared: PreparedImage = {
     imageName,
     imageId: final.Id,
     metadata,
@@ -246,4 +253,45 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
     imageCommand: commandOf(final),
     built: true,
   };
+  return withUpdatedUid(engine, prepared, { ...options, imageName, buildFlags });
+}
+
+/**
+ * updateRemoteUserUID: the prepared image with the remote user given the
+ * host user's uid:gid (see update-uid.ts), tagged `<imageName>-uid`; the
+ * prepared image itself when nothing is to change.
+ */
+async function withUpdatedUid(
+  engine: EngineClient,
+  prepared: PreparedImage,
+  options: PrepareImageOptions & { imageName: string; buildFlags: BuildFlags | undefined },
+): Promise<PreparedImage> {
+  const user = userToUpdate(prepared.merged, prepared.imageUser, { engineKind: engine.kind, platform: options.platform ?? process.platform });
+  if (user === undefined) return prepared;
+  const hostIds = await engine.hostUserIds();
+  if (hostIds === undefined) {
+    options.onProgress?.({ type: 'warning', message: `updateRemoteUserUID: could not learn the user's uid and gid on the ${engine.target}; ${user} keeps the image's ids.` });
+    return prepared;
+  }
+  const ids = idsToApply(hostIds);
+  if (ids === undefined) return prepared;
+  const tag = `${options.imageName}-uid`;
+  const builtId = await inPhase(options.onProgress, 'update-uid', `Giving ${user} the uid:gid ${ids.uid}:${ids.gid}`, () =>
+    buildImage(engine, {
+      context: updateUidContext(prepared.imageId, prepared.imageUser, user, ids),
+      dockerfile: 'updateUID.Dockerfile',
+      tag,
+      // pks's labels (prune finds it by them); the metadata stays the container's own label.
+      labels: { ...options.buildFlags?.labels, ...options.labels },
+      host: options.buildFlags === undefined ? undefined : { ...options.buildFlags.host, platform: undefined },
+      phase: 'update-uid',
+      onProgress: options.onProgress,
+      signal: options.signal,
+      noCache: options.noCache === true || options.buildFlags?.noCache === true,
+      description: `the image that gives ${user} the uid ${ids.uid} (${tag})`,
+    }),
+  );
+  const updated = await inspectImage(engine, builtId);
+  if (updated === undefined) throw new OperationError('E_IMAGE_BUILD', `The engine built ${builtId} but does not have it.`);
+  return { ...prepared, imageName: tag, imageId: updated.Id, built: true, uidUpdatedFrom: prepared.imageName };
 }

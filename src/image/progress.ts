@@ -2,7 +2,7 @@
 // step list, JSON lines) and core forwards them; nothing here writes to a
 // terminal. Phases carry timings so every command can report where time went.
 
-export type PreparePhase = 'fetch-features' | 'pull' | 'build' | 'features';
+export type PreparePhase = 'fetch-features' | 'pull' | 'build' | 'features' | 'update-uid';
 
 export type PrepareProgressEvent =
   | { type: 'phase-start'; phase: PreparePhase; message: string }

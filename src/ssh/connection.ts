@@ -81,6 +81,42 @@ export class SshConnection {
     });
   }
 
+  /** Runs a fixed command on the host and collects its standard output (capped), for short probes only. */
+  async execOutput(command: string, options: { timeoutMs: number; maxBytes: number }): Promise<{ code: number | undefined; stdout: string }> {
+    let timedOut = false;
+    const client = await this.ready();
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      try {
+        client.exec(command, (error, stream) => (error ? reject(this.mapChannelError(error)) : resolve(stream)));
+      } catch (error) {
+        reject(sshDisconnectedError(this, error));
+      }
+    });
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let code: number | undefined;
+      // No answer in time counts as no answer (the caller goes on without it).
+      const timer = setTimeout(() => {
+        timedOut = true;
+        channel.close();
+      }, options.timeoutMs);
+      channel.stderr.resume();
+      channel.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= options.maxBytes) chunks.push(chunk);
+        else channel.close();
+      });
+      channel.on('exit', (exitCode: unknown) => {
+        if (typeof exitCode === 'number') code = exitCode;
+      });
+      channel.on('close', () => {
+        clearTimeout(timer);
+        resolve(timedOut ? { code: undefined, stdout: '' } : { code, stdout: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+  }
+
   /** Ends the connection; resolves once the socket is closed. */
   async close(): Promise<void> {
     this.closed = true;

@@ -12,7 +12,7 @@ import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import { poll } from '../helpers/wait.js';
-import { containerExec, containerFileDigests, gitFileDigests, leftovers, type Project, type Where } from '../helpers/projects.js';
+import { containerExec, containerFileDigests, gitFileDigests, leftovers, sshUserIds, type Project, type Where } from '../helpers/projects.js';
 
 const fixture = new E2eFixture(['local', 'r1', 'r2']);
 let sandbox: Sandbox;
@@ -59,7 +59,10 @@ for (const where of ['local', 'r1', 'r2'] as const) {
       assert.ok(!('secret.env' in expected) && 'src/main.sh' in expected);
       assert.deepEqual(await containerFileDigests(e, id, `/workspaces/${p.name}`), expected);
       const stat = await containerExec(e, id, ['stat', '-c', '%u:%g %n', `/workspaces/${p.name}`, `/workspaces/${p.name}/src`, `/workspaces/${p.name}/src/main.sh`]);
-      assert.deepEqual(stat.stdout.trim().split('\n').map((line) => line.split(' ')[0]), ['1:1', '1:1', '1:1'], stat.stdout);
+      // daemon is 1:1 in the image; on a remote host updateRemoteUserUID gives it the SSH user's ids.
+      const ids = where === 'local' ? { uid: 1, gid: 1 } : await sshUserIds(fixture.env, where);
+      const owner = `${ids.uid}:${ids.gid}`;
+      assert.deepEqual(stat.stdout.trim().split('\n').map((line) => line.split(' ')[0]), [owner, owner, owner], stat.stdout);
       assert.equal((await containerExec(e, id, ['test', '-d', `/workspaces/${p.name}/.git`])).exitCode, 0, 'the repository comes along');
 
       const log = await containerExec(e, id, ['cat', '/tmp/hooks.log']);
@@ -67,7 +70,7 @@ for (const where of ['local', 'r1', 'r2'] as const) {
       const post = await containerExec(e, id, ['sort', '/tmp/post.log']);
       assert.equal(post.stdout, 'postCreate-a\npostCreate-b\n', 'object-form commands all ran');
       const whoami = await containerExec(e, id, ['sh', '-c', 'ls -ln /tmp/post.log'], 'root');
-      assert.match(whoami.stdout, /^-\S+\s+\d+\s+1\s+1\s/, 'hooks run as the remote user');
+      assert.match(whoami.stdout, new RegExp(`^-\\S+\\s+\\d+\\s+${ids.uid}\\s+${ids.gid}\\s`), 'hooks run as the remote user');
 
       // Reuse: same container, no hook runs again.
       const second = await spawn(where, p.dir);

@@ -73,6 +73,8 @@ export class FakeEngine implements EngineClient {
   execBehaviour: ExecBehaviour = () => ({ exitCode: 0 });
   engineInfo: EngineInfo = { NCPU: 4, MemTotal: 8 * 1024 ** 3, DockerRootDir: '/var/lib/docker', OperatingSystem: 'Fake Linux', ServerVersion: '99.0.0' };
   diskFree: number | undefined = 100 * 1024 ** 3;
+  /** The host user's ids; root by default, so no user is changed (updateRemoteUserUID). */
+  userIds: { uid: number; gid: number } | undefined = { uid: 0, gid: 0 };
   closed = false;
   private readonly counts = new Map<FakeOperation, number>();
   private readonly failures = new Map<FakeOperation, Failure[]>();
@@ -215,6 +217,11 @@ export class FakeEngine implements EngineClient {
   /** Like an engine reached over tcp://: nothing can be forwarded to its host. */
   async forwardAgent(): Promise<undefined> {
     return undefined;
+  }
+
+  async hostUserIds(): Promise<{ uid: number; gid: number } | undefined> {
+    await this.enter('hostUserIds');
+    return this.userIds;
   }
 
   async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {

@@ -58,6 +58,15 @@ export async function engineFor(env: TestEnv, where: Where): Promise<EngineClien
   return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts] });
 }
 
+/** The SSH user's uid and gid on a test host (`id` over OpenSSH): what updateRemoteUserUID gives a container's user there. */
+export async function sshUserIds(env: TestEnv, where: Exclude<Where, 'local'>): Promise<{ uid: number; gid: number }> {
+  const host = env[where];
+  const ids = await run('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${env.knownHosts}`, '-i', host.key, '-p', String(host.port), `${host.user}@${host.host}`, 'id -u; id -g']);
+  const [uid = '', gid = ''] = ids.stdout.trim().split('\n');
+  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid)) throw new Error(`id on ${where} said: ${ids.stdout}`);
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
 /** sha256 of each file git would carry, keyed by project-relative path. */
 export async function gitFileDigests(dir: string): Promise<Record<string, string>> {
   const listed = await run('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
@@ -106,7 +115,13 @@ export async function projectImageNames(dir: string): Promise<string[]> {
   const subfolders = await readdir(path.join(dir, '.devcontainer'), { withFileTypes: true }).catch(() => []);
   for (const entry of subfolders) if (entry.isDirectory()) configs.push(path.join(dir, '.devcontainer', entry.name, 'devcontainer.json'));
   const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3'];
-  return configs.flatMap((file) => hosts.map((host) => defaultImageName({ projectPath: dir, devcontainerId: devcontainerId(devcontainerIdLabels(dir, file, host)) })));
+  // The image updateRemoteUserUID builds on top first: it is the other's child.
+  return configs.flatMap((file) =>
+    hosts.flatMap((host) => {
+      const name = defaultImageName({ projectPath: dir, devcontainerId: devcontainerId(devcontainerIdLabels(dir, file, host)) });
+      return [`${name}-uid`, name];
+    }),
+  );
 }
 
 /**

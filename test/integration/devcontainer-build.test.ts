@@ -193,10 +193,11 @@ for (const [where, open] of engines) {
       assert.deepEqual(events.filter((e) => e.type === 'phase-start').map((e) => e.phase), ['fetch-features', 'features']);
 
       // That image as the base of another configuration: its label is merged in, before devcontainer.json.
-      const reuse = project({ '.devcontainer.json': JSON.stringify({ image: imageName, remoteUser: 'nobody', postCreateCommand: 'again' }) });
+      // (Without a uid update, which a remote host's non-root SSH user would otherwise get: the image is used as it is.)
+      const reuse = project({ '.devcontainer.json': JSON.stringify({ image: imageName, remoteUser: 'nobody', postCreateCommand: 'again', updateRemoteUserUID: false }) });
       const reused = await prepareImage(engine, await loadDevcontainerConfig(reuse, { env: {} }), { env: {} });
       assert.equal(reused.built, false);
-      assert.deepEqual(reused.metadata, [...entries, { postCreateCommand: 'again', remoteUser: 'nobody' }]);
+      assert.deepEqual(reused.metadata, [...entries, { postCreateCommand: 'again', remoteUser: 'nobody', updateRemoteUserUID: false }]);
       assert.equal(reused.merged.remoteUser, 'nobody');
       assert.deepEqual(reused.merged.capAdd, ['SYS_PTRACE']);
       assert.deepEqual(reused.merged.postCreateCommands, ['greet', 'again']);

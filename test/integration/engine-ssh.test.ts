@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { isPksError, type PksError } from '../../src/common/errors.js';
 import { demultiplex, openLocalEngine, openSshEngine, type SshEngineOptions } from '../../src/engine/index.js';
 import { openSshConnectionCount, sshHandshakeCount } from '../../src/ssh/index.js';
+import { sshUserIds } from '../helpers/projects.js';
 import { listsAndExits, loadTestEnv, repoRoot, runNodeScript, type RemoteHostEnv } from '../helpers/test-env.js';
 
 const env = loadTestEnv();
@@ -76,6 +77,15 @@ for (const [name, host] of [['pks-r1', env.r1], ['pks-r2', env.r2]] as const) {
       } finally {
         if (id !== undefined) await direct.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: 1 } });
         await direct.close();
+        await client.close();
+      }
+    });
+
+    it("learns the SSH user's uid and gid on the host, as `id` there says", async () => {
+      const client = await openSshEngine(optionsFor(host));
+      try {
+        assert.deepEqual(await client.hostUserIds(), await sshUserIds(env, name === 'pks-r1' ? 'r1' : 'r2'));
+      } finally {
         await client.close();
       }
     });

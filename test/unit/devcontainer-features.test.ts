@@ -35,7 +35,7 @@ describe('Feature references', () => {
     assert.throws(() => parseFeatureRef('../../elsewhere', '/p/.devcontainer', '/p'), /outside the project/);
   });
 
-  it('refuses legacy, GitHub-release, tarball and malformed references with a hint', () => {
+  it('refuses legacy, GitHub-release and malformed references with a hint; a tarball URL is a reference of its own', () => {
     const code = (id: string) => {
       try {
         parseFeatureRef(id, '/p/.devcontainer', '/p');
@@ -47,7 +47,8 @@ describe('Feature references', () => {
     };
     assert.match(code('node'), /E_FEATURE_REF: .*bare ids are legacy/);
     assert.match(code('owner/repo/feature@v1'), /E_FEATURE_REF: .*(GitHub release|not a registry)/);
-    assert.match(code('https://example.com/f.tgz'), /tarball URL/);
+    assert.equal(code('https://example.com/f.tgz'), 'accepted');
+    assert.match(code('https://exa mple.com/f.tgz'), /E_FEATURE_REF: .*not a valid URL/);
     assert.match(code('ghcr.io/Bad Name/x'), /not a valid repository name/);
     assert.match(code('ghcr.io/x/y@sha256:123'), /not a sha256 digest/);
   });
@@ -156,6 +157,9 @@ function fakeFetcher(features: Record<string, object>): FeatureFetcher & { resol
     },
     async folder() {
       throw new Error('no download expected');
+    },
+    async tarball() {
+      throw new Error('no tarball expected');
     },
   };
 }

@@ -1,7 +1,7 @@
 // Tar writing and reading, .dockerignore, and the build context.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { createBuildContext } from '../../src/image/build-context.js';
 import { DockerIgnore } from '../../src/image/dockerignore.js';
 import { extractTar } from '../../src/common/tar/tar-reader.js';
+import { isPksError } from '../../src/common/errors.js';
 import { tarLength, tarStream, type TarEntry } from '../../src/common/tar/tar-writer.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pks-dc-tar-'));
@@ -188,6 +189,35 @@ describe('tar reader', () => {
     assert.equal(readFileSync(path.join(inside, 'evil'), 'utf8'), 'x');
     const link = await collect(tarStream([{ type: 'symlink', name: 'l', linkname: '../../../etc/passwd' }]));
     await assert.rejects(extractTar(Readable.from([link]), fresh('link')), /points outside the target folder/);
+  });
+
+  it('never writes through a symlink the archive made, even one whose text stays inside', async () => {
+    // here -> . and up -> here/.. read as inside, but up leads to the parent.
+    const chain = await collect(
+      tarStream([
+        { type: 'symlink', name: 'here', linkname: '.' },
+        { type: 'symlink', name: 'up', linkname: 'here/..' },
+        { type: 'file', name: 'up/escaped', mode: 0o644, content: Buffer.from('x') },
+      ]),
+    );
+    const target = fresh('chain');
+    await assert.rejects(extractTar(Readable.from([chain]), target), (error: unknown) => isPksError(error) && error.code === 'E_ARCHIVE_UNSAFE');
+    assert.equal(existsSync(path.join(path.dirname(target), 'escaped')), false);
+    // A symlink, then a file of the same name: not written through.
+    const overwrite = await collect(
+      tarStream([
+        { type: 'symlink', name: 'f', linkname: 'sub/../g' },
+        { type: 'file', name: 'f', mode: 0o644, content: Buffer.from('x') },
+      ]),
+    );
+    await assert.rejects(extractTar(Readable.from([overwrite]), fresh('overwrite')), /written through a symlink/);
+  });
+
+  it('refuses archives beyond the size and entry limits', async () => {
+    const big = await collect(tarStream([{ type: 'file', name: 'a', mode: 0o644, content: Buffer.alloc(3000) }]));
+    await assert.rejects(extractTar(Readable.from([gzipSync(big)]), fresh('big'), { maxBytes: 2048 }), (error: unknown) => isPksError(error) && error.code === 'E_ARCHIVE_TOO_LARGE');
+    const many = await collect(tarStream(['a', 'b', 'c'].map((name) => ({ type: 'file' as const, name, mode: 0o644, content: Buffer.from('x') }))));
+    await assert.rejects(extractTar(Readable.from([many]), fresh('many'), { maxEntries: 2 }), /more than 2 entries/);
   });
 
   it('refuses a truncated archive', async () => {

@@ -4,7 +4,7 @@
 // registries, which pks does not trust with the local file system.
 
 import { createWriteStream } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -90,15 +90,48 @@ async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
   yield* gunzip as AsyncIterable<Buffer>;
 }
 
+export interface ExtractOptions {
+  /** Symlinks are reported (with their target) but not created, wherever they point. */
+  skipSymlinks?: boolean;
+  /** Refuse an archive whose files add up to more than this many bytes (E_ARCHIVE_TOO_LARGE). */
+  maxBytes?: number;
+  /** Refuse an archive with more entries than this (E_ARCHIVE_TOO_LARGE). */
+  maxEntries?: number;
+}
+
+/**
+ * Whether `folder` (made or not yet) is really inside the root: its nearest
+ * existing ancestor, symlinks followed, is. Checked before anything is made
+ * there, so nothing is written through a symlink the archive made.
+ */
+async function insideRoot(realRoot: string, folder: string): Promise<boolean> {
+  let existing = folder;
+  for (;;) {
+    try {
+      const real = await realpath(existing);
+      return real === realRoot || real.startsWith(`${realRoot}${path.sep}`);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return false;
+      existing = parent;
+    }
+  }
+}
+
 /**
  * Extracts a tar stream (gzip detected by its magic bytes) into `root`.
- * Returns the entries seen. With `skipSymlinks`, symlinks are reported
- * (with their target) but not created, wherever they point.
+ * Returns the entries seen. Nothing is written through a symlink the archive
+ * made (each entry's folder must really be inside `root`), and a symlink must
+ * point inside it, by its text and, once made, by where it leads.
  */
-export async function extractTar(source: Readable, root: string, options: { skipSymlinks?: boolean } = {}): Promise<TarEntryHeader[]> {
+export async function extractTar(source: Readable, root: string, options: ExtractOptions = {}): Promise<TarEntryHeader[]> {
   const entries: TarEntryHeader[] = [];
   const absoluteRoot = path.resolve(root);
   await mkdir(absoluteRoot, { recursive: true });
+  const realRoot = await realpath(absoluteRoot);
+  let totalBytes = 0;
+  const tooLarge = (what: string): OperationError =>
+    new OperationError('E_ARCHIVE_TOO_LARGE', `The archive is too large to extract: ${what}.`, { hint: 'Check what the archive holds; a Feature is normally a few small files.' });
   let buffer: Buffer = Buffer.alloc(0);
   let current: { header: TarEntryHeader; remaining: number; padding: number; sink?: NodeJS.WritableStream; pax?: Buffer[] } | undefined;
   let pendingPax: Record<string, string> = {};
@@ -171,7 +204,16 @@ export async function extractTar(source: Readable, root: string, options: { skip
         typeflag === '0' || typeflag === '\0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'directory' : typeflag === '2' ? 'symlink' : 'other';
       const header: TarEntryHeader = { name, type, mode: octal(block, 100, 8) & 0o7777, size, linkname };
       entries.push(header);
+      if (options.maxEntries !== undefined && entries.length > options.maxEntries) throw tooLarge(`more than ${options.maxEntries} entries`);
+      if (type === 'file') totalBytes += size;
+      if (options.maxBytes !== undefined && totalBytes > options.maxBytes) throw tooLarge(`its files add up to more than ${options.maxBytes} bytes`);
       const target = safeTarget(absoluteRoot, name);
+      const unsafe = (): OperationError => new OperationError('E_ARCHIVE_UNSAFE', `The archive entry "${name}" would be written through a symlink, outside the target folder.`);
+      if (target !== absoluteRoot && (type === 'directory' || type === 'file' || (type === 'symlink' && options.skipSymlinks !== true))) {
+        if (!(await insideRoot(realRoot, path.dirname(target)))) throw unsafe();
+        // A file never replaces, nor is written through, a symlink the archive made.
+        if (type === 'file' && (await lstat(target).then((info) => info.isSymbolicLink(), () => false))) throw unsafe();
+      }
       current = { header, remaining: type === 'file' || type === 'other' ? size : 0, padding: type === 'file' || type === 'other' ? padding : 0 };
       if (type === 'directory') {
         await mkdir(target, { recursive: true, mode: 0o755 });
@@ -183,8 +225,12 @@ export async function extractTar(source: Readable, root: string, options: { skip
         if (resolved !== absoluteRoot && !resolved.startsWith(`${absoluteRoot}${path.sep}`)) {
           throw new OperationError('E_ARCHIVE_UNSAFE', `The archive's symlink "${name}" points outside the target folder.`);
         }
-        await mkdir(path.dirname(target), { recursive: true });
         await symlink(linkname, target);
+        // By its text it stays inside; through other symlinks it may not.
+        const leadsTo = await realpath(target).catch(() => undefined);
+        if (leadsTo !== undefined && leadsTo !== realRoot && !leadsTo.startsWith(`${realRoot}${path.sep}`)) {
+          throw new OperationError('E_ARCHIVE_UNSAFE', `The archive's symlink "${name}" leads outside the target folder.`);
+        }
       }
     }
   };

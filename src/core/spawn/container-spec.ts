@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseMountString, type MergedDevcontainerConfig, type Mount } from '../../devcontainer/index.js';
 import { AGENT_DIR_IN_CONTAINER, AGENT_SOCKET_IN_CONTAINER } from '../containers/ssh-agent.js';
 import { parseRunArgs } from './run-args.js';
+import { ALL_GPUS } from './gpu.js';
 
 export interface ContainerSpecInput {
   imageName: string;
@@ -26,6 +27,8 @@ export interface ContainerSpecInput {
   appPort?: number | string | Array<number | string> | undefined;
   /** The host folder that holds the forwarded SSH agent's socket (see ssh-agent.ts); undefined: no forwarding. */
   agentDir?: string | undefined;
+  /** Request all of the engine's GPUs (hostRequirements.gpu, see gpu.ts). */
+  gpus?: boolean | undefined;
 }
 
 function appPortArgs(appPort: ContainerSpecInput['appPort']): string[] {
@@ -153,6 +156,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(runArgs.memory === undefined ? {} : { Memory: runArgs.memory }),
     ...(runArgs.nanoCpus === undefined ? {} : { NanoCpus: runArgs.nanoCpus }),
     ...(runArgs.shmSize === undefined ? {} : { ShmSize: runArgs.shmSize }),
+    ...(input.gpus === true ? { DeviceRequests: ALL_GPUS } : {}),
   };
   const body: Record<string, unknown> = {
     Image: input.imageName,

@@ -23,6 +23,7 @@ import { reportDivergence } from './divergence.js';
 import { giveGitIdentity } from './git-identity-step.js';
 import { nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
 import { checkConfiguredUsers } from './users.js';
+import { decideGpus } from './gpu.js';
 import { ensureVolume, readUploadMarker } from './volume.js';
 import { workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 
@@ -101,6 +102,9 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const layout = workspaceLayout(loaded, run.dirName);
     const labels = containerLabels(run, prepared, { layout, volumeName, remoteUser, configFiles });
     if (run.agent !== undefined) labels[LABELS.sshAgentDir] = run.agent.hostDir;
+    const gpuRequirement = prepared.merged.hostRequirements?.gpu;
+    const gpus = gpuRequirement === undefined || gpuRequirement === false ? undefined : decideGpus(gpuRequirement, await engine.info(), request.target.description);
+    for (const message of gpus?.warnings ?? []) run.emit({ type: 'warning', message });
     const spec = buildContainerSpec({
       imageName: prepared.imageName,
       merged: prepared.merged,
@@ -113,6 +117,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       imageCommand: prepared.imageCommand,
       appPort: loaded.config.appPort,
       agentDir: run.agent?.hostDir,
+      gpus: gpus?.request,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });
     run.made = { volumeName, remoteUser, configFiles, layout, labels, spec };
@@ -178,7 +183,8 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         configRemoteUser: prepared.merged.remoteUser,
         containerUser: prepared.merged.containerUser,
         imageUser: prepared.imageUser,
-        imageName: prepared.imageName,
+        // Named as configured: a missing user is the configured image's, not the -uid layer's.
+        imageName: prepared.uidUpdatedFrom ?? prepared.imageName,
       }),
     ]);
     run.volumeMarker = marker;

@@ -10,6 +10,7 @@ import type { ContainerInspect } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
 import { formatBytes } from '../remote/remote-check.js';
 import { volumeExists } from './volume.js';
+import { decideGpus } from './gpu.js';
 
 /** Head room on top of the workspace itself (image layers, logs, the container's own writes). */
 export const DISK_HEADROOM_BYTES = 512 * 1024 ** 2;
@@ -81,6 +82,9 @@ export async function checkPrerequisites(
     );
   }
   const requirements = merged.hostRequirements;
+  // A GPU the configuration cannot do without fails here, before anything is
+  // built; the warnings come with the container (the image's metadata may add to them).
+  decideGpus(requirements?.gpu, info, options.where);
   const short: string[] = [];
   if (requirements?.cpus !== undefined && info.NCPU < requirements.cpus) short.push(`${requirements.cpus} CPUs asked for, ${info.NCPU} available`);
   const memory = Number(requirements?.memory ?? 0);

@@ -7,14 +7,15 @@
 // falls back to what was last resolved, and says so.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import * as z from 'zod';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
-import { writeFileAtomic } from '../../store/files.js';
+import { rememberedRefs } from '../remembered-refs.js';
 import { pksHome } from '../../store/remote-host-store.js';
-import { ociReference, type OciFeatureRef } from '../feature-ref.js';
+import { ociReference, type OciFeatureRef, type TarballFeatureRef } from '../feature-ref.js';
+import { tarballFeatureDownloader, type DownloadedFeature } from '../feature-download.js';
 import { extractTar } from '../../common/tar/tar-reader.js';
 import { lookupRegistryCredentials } from './registry-auth.js';
 import { RegistryClient } from './registry-client.js';
@@ -50,6 +51,8 @@ export interface FeatureFetcher {
   resolve(ref: OciFeatureRef): Promise<PublishedFeature>;
   /** The Feature's files on the local disk (downloaded and extracted on first use). */
   folder(ref: OciFeatureRef, published: PublishedFeature): Promise<string>;
+  /** A Feature given by a tarball's URL, downloaded (or found in the cache) and extracted. */
+  tarball(ref: TarballFeatureRef): Promise<DownloadedFeature>;
 }
 
 export function defaultFeatureCacheDir(env: NodeJS.ProcessEnv): string {
@@ -79,24 +82,13 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
     return client;
   };
 
-  const refsDir = path.join(path.dirname(cacheDir), 'feature-refs');
+  const refs = rememberedRefs(cacheDir);
   /** What a remembered resolution is of: the repository and the tag or digest asked for. */
   const referenceOf = (ref: OciFeatureRef): string => `${ref.resource}@${ociReference(ref)}`;
-  const rememberedFile = (ref: OciFeatureRef): string => path.join(refsDir, `${createHash('sha256').update(referenceOf(ref)).digest('hex')}.json`);
-  const remember = async (ref: OciFeatureRef, published: PublishedFeature): Promise<void> => {
-    const entry = { reference: referenceOf(ref), ...published, at: new Date().toISOString() };
-    await mkdir(refsDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(rememberedFile(ref), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-  };
+  const remember = (ref: OciFeatureRef, published: PublishedFeature): Promise<void> =>
+    refs.write(referenceOf(ref), { reference: referenceOf(ref), ...published, at: new Date().toISOString() });
   const remembered = async (ref: OciFeatureRef): Promise<PublishedFeature | undefined> => {
-    let text: string;
-    try {
-      text = await readFile(rememberedFile(ref), 'utf8');
-    } catch (error) {
-      if (systemErrorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
-    const parsed = rememberedSchema.safeParse(JSON.parse(text));
+    const parsed = rememberedSchema.safeParse(await refs.read(referenceOf(ref)));
     if (!parsed.success || parsed.data.reference !== referenceOf(ref)) return undefined;
     const { manifestDigest, layerDigest, annotatedMetadata, at } = parsed.data;
     return { manifestDigest, layerDigest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }), cachedAt: at };
@@ -130,6 +122,8 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
   };
 
   return {
+    tarball: tarballFeatureDownloader({ cacheDir }),
+
     async resolve(ref) {
       let published: PublishedFeature;
       try {

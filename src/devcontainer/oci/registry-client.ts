@@ -37,7 +37,8 @@ export function parseChallenge(header: string): Challenge {
   return { scheme, params };
 }
 
-function send(url: URL, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
+/** One GET over http or https, with the same timeout for every download of Features. */
+export function sendGet(url: URL, headers: OutgoingHttpHeaders): Promise<IncomingMessage> {
   const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = requester(url, { method: 'GET', headers, timeout: TIMEOUT_MS }, resolve);
@@ -72,7 +73,7 @@ export class RegistryClient {
       if (url.origin === origin && this.authorization !== undefined) sendHeaders['authorization'] = this.authorization;
       let response: IncomingMessage;
       try {
-        response = await send(url, sendHeaders);
+        response = await sendGet(url, sendHeaders);
       } catch (error) {
         throw this.unreachable(error);
       }
@@ -130,7 +131,7 @@ export class RegistryClient {
     tokenUrl.searchParams.set('scope', challenge.params['scope'] ?? `repository:${this.repository}:pull`);
     let response: IncomingMessage;
     try {
-      response = await send(tokenUrl, basic === undefined ? {} : { authorization: basic });
+      response = await sendGet(tokenUrl, basic === undefined ? {} : { authorization: basic });
     } catch (error) {
       throw this.unreachable(error);
     }
