@@ -130,6 +130,12 @@ export const ErrorCodes = {
   E_CONTAINER_RUNNING: 'The container is running: stop it or pass --force.',
   E_VOLUME_IN_USE: 'The workspace volume is used by another container, so it is kept.',
   E_LIST_PARTIAL: 'Some engines could not be listed; the list is partial.',
+
+  // Forwarded ports
+  E_BAD_PORT: 'A port to forward is not a number from 1 to 65535 (or `port:local`).',
+  E_PORT_BUSY: 'The local port a forward requires is taken.',
+  E_NO_CONTAINER_ADDRESS: 'The container has no network address to forward ports to.',
+  E_NO_PORTS: 'No port to forward: none given and none in the configuration.',
 } as const;
 
 /** A stable error code: a typo in one fails the typecheck. */

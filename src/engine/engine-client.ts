@@ -65,6 +65,8 @@ export interface EngineClient extends EngineOperations {
   hijack(request: EngineRequest): Promise<HijackedConnection>;
   /** Free bytes under `path` on the engine's host (e.g. DockerRootDir); undefined if unknown. */
   hostDiskFree(path: string): Promise<number | undefined>;
+  /** A TCP connection to `host:port` as seen from the engine's machine (a container's address, for forwarded ports). */
+  openTcp(host: string, port: number): Promise<Duplex>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -160,6 +162,11 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   hostDiskFree(path: string): Promise<number | undefined> {
     return this.transport.diskFree(path);
+  }
+
+  openTcp(host: string, port: number): Promise<Duplex> {
+    this.assertOpen();
+    return this.transport.openTcp(host, port);
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

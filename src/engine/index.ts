@@ -33,7 +33,7 @@ export {
   type QueryValue,
 } from './http-client.js';
 export { openLocalEngine } from './local-engine.js';
-export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, VolumeInspect } from './schemas.js';
+export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSettings, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
 export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';

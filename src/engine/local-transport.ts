@@ -3,6 +3,7 @@
 
 import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
 import type { EngineTransport } from './transport.js';
@@ -70,6 +71,16 @@ export function createLocalTransport(endpoint: LocalEndpoint): EngineTransport {
         return undefined;
       }
     },
+    // The engine runs here (or its containers' addresses are routed here).
+    openTcp: (host, port) =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          resolve(socket);
+        });
+        socket.once('error', reject);
+      }),
     close: async () => {
       agent.destroy();
     },

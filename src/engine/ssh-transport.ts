@@ -69,6 +69,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
             cause: error,
           }),
     diskFree: (path) => remoteDiskFree(connection, path),
+    openTcp: (host, port) => connection.openTcp(host, port),
     close: async () => {
       agent.destroy();
       await lease.release();

@@ -3,6 +3,7 @@
 // connection failure. The client above it does not know local from SSH.
 
 import type { Agent, RequestOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { PksError } from '../common/errors.js';
 
 export type EngineKind = 'local' | 'ssh';
@@ -21,6 +22,12 @@ export interface EngineTransport {
    * root dir, say); undefined when this transport cannot tell.
    */
   diskFree(path: string): Promise<number | undefined>;
+  /**
+   * A TCP connection to `host:port` as the engine's machine reaches it (a
+   * container's address there): a plain socket locally, an SSH
+   * `direct-tcpip` channel on a remote host.
+   */
+  openTcp(host: string, port: number): Promise<Duplex>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
-import { isPksError } from '../common/errors.js';
+import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
@@ -164,23 +164,61 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     startedAt: new Date().toISOString(),
   };
   const control = createServer((socket) => {
-    let buffer = '';
-    socket.setEncoding('utf8');
+    let buffer = Buffer.alloc(0);
     socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      const end = buffer.indexOf('\n');
+    const onData = (chunk: Buffer): void => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const end = buffer.indexOf(0x0a);
       if (end < 0) return;
+      socket.off('data', onData);
       let parsed: ControlRequest;
       try {
-        parsed = JSON.parse(buffer.slice(0, end)) as ControlRequest;
+        parsed = JSON.parse(buffer.subarray(0, end).toString('utf8')) as ControlRequest;
       } catch {
         socket.destroy();
         return;
       }
+      if (parsed.op === 'tcp') {
+        socket.pause();
+        pipeToTcp(socket, parsed, buffer.subarray(end + 1));
+        return;
+      }
       void answer(parsed).then((value) => socket.end(`${JSON.stringify(value)}\n`));
-    });
+    };
+    socket.on('data', onData);
   });
+  // A forwarded port: after one answer line, the connection carries the
+  // bytes of a direct-tcpip channel to the container's address. It counts as
+  // use, so the holder does not idle out under a running forward.
+  const pipeToTcp = (local: Socket, request: Extract<ControlRequest, { op: 'tcp' }>, early: Buffer): void => {
+    if (dying || typeof request.host !== 'string' || !Number.isInteger(request.port)) {
+      local.destroy();
+      return;
+    }
+    active++;
+    idle();
+    local.once('close', () => {
+      active--;
+      idle();
+    });
+    connection.openTcp(request.host, request.port).then(
+      (channel) => {
+        if (local.destroyed) {
+          channel.destroy();
+          return;
+        }
+        local.write(`${JSON.stringify({ ok: true })}\n`);
+        if (early.length > 0) channel.write(early);
+        channel.on('error', () => local.destroy());
+        channel.once('close', () => local.destroySoon());
+        local.once('close', () => channel.destroy());
+        local.pipe(channel);
+        channel.pipe(local);
+        local.resume();
+      },
+      (error: unknown) => local.end(`${JSON.stringify({ ok: false, message: errorMessage(error) })}\n`),
+    );
+  };
   const answer = async (message: ControlRequest): Promise<unknown> => {
     switch (message.op) {
       case 'hello':

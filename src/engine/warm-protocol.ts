@@ -82,7 +82,8 @@ export const helloSchema = z.object({
 });
 export type HolderHello = z.infer<typeof helloSchema>;
 
-export type ControlRequest = { op: 'hello' } | { op: 'stop' } | { op: 'disk-free'; path: string };
+/** `tcp`: the connection then carries a direct-tcpip channel to host:port (after one answer line). */
+export type ControlRequest = { op: 'hello' } | { op: 'stop' } | { op: 'disk-free'; path: string } | { op: 'tcp'; host: string; port: number };
 
 /**
  * Sends one control request and returns the answer; undefined when nobody
