@@ -49,6 +49,7 @@ export const containerSummarySchema = z.looseObject({
     z.nullish(z.record(z.string(), z.string())),
     z.transform((labels) => labels ?? {}),
   ),
+  HostConfig: z.nullish(z.looseObject({ NetworkMode: z.optional(z.string()) })),
   NetworkSettings: z.nullish(networkSettingsSchema),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;

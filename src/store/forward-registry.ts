@@ -77,3 +77,16 @@ export async function activeForwards(env: NodeJS.ProcessEnv): Promise<ForwardEnt
   );
   return entries.filter((entry): entry is ForwardEntry => entry !== undefined);
 }
+
+/** One forward in force to a container, as `list --format json` and `inspect --format json` show it. */
+export interface ForwardInForce extends RegisteredForward {
+  /** The pks process that holds it. */
+  pid: number;
+}
+
+/** The forwards in force to one container of one host. */
+export function forwardsTo(entries: readonly ForwardEntry[], host: string, containerId: string): ForwardInForce[] {
+  return entries
+    .filter((entry) => entry.hostId === host && entry.containerId === containerId)
+    .flatMap((entry) => entry.forwards.map((forward) => ({ ...forward, pid: entry.pid })));
+}

@@ -3,7 +3,8 @@
 
 import type { MergedDevcontainerConfig } from '../../devcontainer/merge.js';
 import { envListToObject } from '../../devcontainer/substitute.js';
-import type { ContainerInspect, EngineClient, NetworkSettings } from '../../engine/index.js';
+import type { ContainerInspect, EngineClient } from '../../engine/index.js';
+export { containerAddress } from './container-address.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
 import { LABELS } from './labels.js';
@@ -55,22 +56,6 @@ export function hookTargetFor(
       remoteFlag: options.remoteFlag,
     },
   };
-}
-
-/**
- * The address forwarded ports go to: the container's address on its first
- * network that gives one (the engine's default bridge, as a rule); on the host
- * network, the engine's machine itself. Undefined when it has none
- * (`--network none`, an engine without a bridge, a stopped container).
- */
-export function containerAddress(container: { NetworkSettings?: NetworkSettings | null | undefined; HostConfig?: { NetworkMode?: string | undefined } | undefined }): string | undefined {
-  const settings = container.NetworkSettings;
-  const onNetworks = Object.values(settings?.Networks ?? {})
-    .map((network) => network.IPAddress)
-    .find((address) => address !== undefined && address !== '');
-  const address = onNetworks ?? (settings?.IPAddress === '' ? undefined : settings?.IPAddress);
-  if (address !== undefined) return address;
-  return container.HostConfig?.NetworkMode === 'host' || settings?.Networks?.['host'] !== undefined ? '127.0.0.1' : undefined;
 }
 
 /** The TCP ports the engine publishes for the container (appPort, `-p` in runArgs). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { OperationError, UsageError } from '../../common/errors.js';
 import { escapeControls } from '../../common/terminal-text.js';
 import type { ContainerSummary, EngineClient } from '../../engine/index.js';
+import { containerAddress } from './container-address.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
 import { isOwnedBy } from './owner.js';
@@ -34,6 +35,8 @@ export interface DevcontainerSummary {
   foreign: boolean;
   /** The local user who spawned it (pks.spawned.by); null when unknown. */
   spawnedBy: string | null;
+  /** Its address on the engine's machine (where forwarded ports go); null when it has none (stopped, no network). */
+  address: string | null;
 }
 
 export interface ListOptions {
@@ -70,6 +73,7 @@ export function summarize(container: ContainerSummary, host: string): Devcontain
     workspaceFolder: label(labels, LABELS.workspaceFolder),
     foreign,
     spawnedBy: label(labels, LABELS.spawnedBy),
+    address: containerAddress(container) ?? null,
   };
 }
 
