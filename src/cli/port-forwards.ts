@@ -4,8 +4,9 @@
 // connection could not reach the container. Used by `forward`, and by `shell`
 // and `connect` while they run.
 
+import { ExitCode, PksError, isPksError } from '../common/errors.js';
 import { escapeControls } from '../common/terminal-text.js';
-import { startForwarding, type Forwarding } from '../core/containers/forwarding.js';
+import { forwardPlans, startForwarding, type Forwarding } from '../core/containers/forwarding.js';
 import type { ContainerInspect } from '../core/containers/container-info.js';
 import type { ActiveForward, ForwardEvent } from '../core/containers/port-forwarder.js';
 import { FORWARD_HOST } from '../core/containers/port-forwarder.js';
@@ -68,4 +69,37 @@ export async function forwardContainerPorts(
     else for (const line of lines) ctx.reporter.info(`Forwarding ${line}`);
   }
   return forwarding;
+}
+
+/**
+ * The configuration's ports (forwardPorts, appPort), forwarded while
+ * `shell` or `connect` runs. A convenience there: what keeps a port from
+ * being forwarded is a warning, and the command goes on.
+ */
+export async function forwardConfiguredPorts(ctx: Context, found: ContainerTarget, inspect: ContainerInspect): Promise<Forwarding | undefined> {
+  const plans = forwardPlans(inspect, []);
+  if (plans.length === 0) return undefined;
+  try {
+    return await forwardContainerPorts(ctx, found, inspect, plans, 'stderr');
+  } catch (error) {
+    if (!isPksError(error)) throw error;
+    ctx.reporter.warn(`Not forwarding the configuration's ports: ${error.message}`, error.hint, 'W_FORWARD_FAILED');
+    return undefined;
+  }
+}
+
+/** Resolves when the user presses Ctrl-C (or the process gets SIGTERM). */
+export function untilInterrupted(ctx: Context): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = ctx.onInterrupt?.(() => {
+      unsubscribe?.();
+      resolve();
+    });
+    if (unsubscribe !== undefined) ctx.defer({ close: async () => unsubscribe() });
+  });
+}
+
+/** Ctrl-C is how forwarding in the foreground ends: exit 130, as for any interrupted command. */
+export function forwardingStopped(): PksError {
+  return new PksError('E_INTERRUPTED', 'Stopped forwarding (Ctrl-C).', ExitCode.Interrupted);
 }

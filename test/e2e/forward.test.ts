@@ -11,6 +11,7 @@ import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
+import { inTerminal, pks } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait.js';
 
 const fixture = new E2eFixture(['local', 'r1']);
@@ -180,6 +181,61 @@ for (const where of ['local', 'r1'] as const) {
     });
   });
 }
+
+describe('shell and connect forward the configuration\'s ports while they run', () => {
+  let served: Served;
+  before(async () => {
+    served = await servedProject('local');
+  });
+
+  /** `pks devcontainer shell` with its stdin open: the shell runs until `end()`. */
+  function startShell(extra: string[]): { child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, [pksBin, 'devcontainer', 'shell', served.project, ...extra], { env: sandbox.env, stdio: 'pipe' });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    return { child, stderr: () => stderr, exited: new Promise((resolve) => child.once('close', resolve)) };
+  }
+
+  it('shell: forwarded while the shell runs, closed when it ends; --no-forward leaves them alone', async () => {
+    const shell = startShell([]);
+    try {
+      const line = `Forwarding 127.0.0.1:${served.port} -> ${served.containerName}:${served.port} (web)`;
+      await waitFor(() => shell.stderr().includes(line), { timeoutMs: 30_000, message: () => shell.stderr() });
+      assert.equal(await httpGet(served.port), `hello-${served.port}\n`);
+      shell.child.stdin.end('exit 0\n');
+      assert.equal(await shell.exited, 0, shell.stderr());
+      assert.equal(await httpGet(served.port), 'error ECONNREFUSED');
+    } finally {
+      shell.child.kill('SIGKILL');
+    }
+    const plain = startShell(['--no-forward']);
+    try {
+      plain.child.stdin.write('echo ready >&2\n');
+      await waitFor(() => plain.stderr().includes('ready'), { timeoutMs: 30_000, message: () => plain.stderr() });
+      assert.equal(await httpGet(served.port), 'error ECONNREFUSED', 'nothing forwarded with --no-forward');
+      assert.doesNotMatch(plain.stderr(), /Forwarding/);
+      plain.child.stdin.end('exit 0\n');
+      assert.equal(await plain.exited, 0, plain.stderr());
+    } finally {
+      plain.child.kill('SIGKILL');
+    }
+  });
+
+  it('connect on a terminal without an editor forwards until Ctrl-C (exit 130); without a terminal it returns at once', async () => {
+    const terminal = inTerminal(pks(['devcontainer', 'connect', served.project, '--no-launch']), { env: sandbox.env });
+    await waitFor(() => terminal.output().includes('Forwarding until Ctrl-C'), { timeoutMs: 30_000, message: () => terminal.output() });
+    assert.match(terminal.output(), new RegExp(`Forwarding 127\\.0\\.0\\.1:${served.port} -> ${served.containerName}:${served.port} \\(web\\)`));
+    assert.equal(await httpGet(served.port), `hello-${served.port}\n`);
+    terminal.write('\x03');
+    assert.equal(await terminal.exited, 130, terminal.output());
+    assert.equal(await httpGet(served.port), 'error ECONNREFUSED');
+
+    const scripted = await sandbox.run(['devcontainer', 'connect', served.project, '--no-launch']);
+    assert.equal(scripted.code, 0, scripted.stderr);
+    assert.doesNotMatch(scripted.stderr, /Forwarding/);
+  });
+});
 
 describe('forward: what is refused', () => {
   it('a port out of range is a command-line error (exit 2) with a hint, before any engine is asked', async () => {

@@ -2,13 +2,13 @@
 // container (its address on the engine's machine), in the foreground until
 // Ctrl-C.
 
-import { ExitCode, PksError, UsageError } from '../../../common/errors.js';
+import { UsageError } from '../../../common/errors.js';
 import { inspectContainer } from '../../../core/containers/container-info.js';
 import { forwardPlans, requireAddress } from '../../../core/containers/forwarding.js';
 import { parsePortSpec } from '../../../core/containers/port-selection.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
-import { forwardContainerPorts } from '../../port-forwards.js';
+import { forwardContainerPorts, forwardingStopped, untilInterrupted } from '../../port-forwards.js';
 import type { TargetFlags } from './container-label.js';
 
 /** `8080` or `8080:18080`: a first argument like this is a port, not a container. */
@@ -18,17 +18,6 @@ const PORT_LIKE = /^\d+(:\d+)?$/;
 export function splitForwardArguments(container: string | undefined, ports: readonly string[]): { query: string | undefined; specs: string[] } {
   if (container !== undefined && PORT_LIKE.test(container)) return { query: undefined, specs: [container, ...ports] };
   return { query: container, specs: [...ports] };
-}
-
-/** Resolves when the user presses Ctrl-C (or the process gets SIGTERM). */
-function untilInterrupted(ctx: Context): Promise<void> {
-  return new Promise((resolve) => {
-    const unsubscribe = ctx.onInterrupt?.(() => {
-      unsubscribe?.();
-      resolve();
-    });
-    if (unsubscribe !== undefined) ctx.defer({ close: async () => unsubscribe() });
-  });
 }
 
 export async function forwardCommand(ctx: Context, container: string | undefined, ports: string[], flags: TargetFlags): Promise<void> {
@@ -49,6 +38,5 @@ export async function forwardCommand(ctx: Context, container: string | undefined
   await forwardContainerPorts(ctx, found, inspect, plans, 'stdout');
   ctx.reporter.info('Forwarding until Ctrl-C.');
   await interrupted;
-  // Ctrl-C is how a forward ends: exit 130, as any interrupted command.
-  throw new PksError('E_INTERRUPTED', 'Stopped forwarding (Ctrl-C).', ExitCode.Interrupted);
+  throw forwardingStopped();
 }

@@ -7,7 +7,7 @@ import { containerCommand } from './container-command.js';
 
 export function define(parent: Command, ctx: Context): void {
   containerCommand(parent, 'forward', 'forward ports on 127.0.0.1 here to a dev container, until Ctrl-C')
-    .argument('[ports...]', 'port[:local]: the container\'s port, and the local port (default: the same, or the next free one); default: the configuration\'s forwardPorts and appPort')
+    .argument('[port...]', 'port[:local]: the container\'s port, and the local port (default: the same, or the next free one); default: the configuration\'s forwardPorts and appPort')
     .addHelpText(
       'after',
       examples([
