@@ -12,6 +12,7 @@ import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
 import { inTerminal, pks } from '../helpers/terminal.js';
+import { holdersOf } from '../helpers/warm-holders.js';
 import { waitFor } from '../helpers/wait.js';
 
 const fixture = new E2eFixture(['local', 'r1']);
@@ -63,8 +64,8 @@ class Forward {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [pksBin, 'devcontainer', 'forward', ...args], { env: sandbox.env, stdio: 'pipe' });
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [pksBin, 'devcontainer', 'forward', ...args], { env: { ...sandbox.env, ...env }, stdio: 'pipe' });
     this.child.stdout.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('close', resolve));
@@ -181,6 +182,25 @@ for (const where of ['local', 'r1'] as const) {
     });
   });
 }
+
+describe('forward through a warm connection', () => {
+  it('the channels go through the host\'s holder, which outlives the forward', async () => {
+    const served = await servedProject('r1');
+    const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '30' };
+    const forward = new Forward([served.project, '--remote', 'r1'], warm);
+    try {
+      const local = await forward.localPort(served.containerName, served.port, 'web');
+      const [holder] = await holdersOf(sandbox.pksHome);
+      assert.ok(holder !== undefined, 'a holder was started for the forward');
+      assert.equal(await httpGet(local), `hello-${served.port}\n`);
+      assert.equal(await forward.interrupt(), 130, forward.stderr);
+      assert.deepEqual(await holdersOf(sandbox.pksHome), [holder], 'the holder stays for the next command');
+    } finally {
+      forward.stop();
+      await sandbox.run(['remote', 'disconnect', '--all']);
+    }
+  });
+});
 
 describe('shell and connect forward the configuration\'s ports while they run', () => {
   let served: Served;
