@@ -32,6 +32,7 @@ export {
   type Query,
   type QueryValue,
 } from './http-client.js';
+export { joinStreams } from './join-streams.js';
 export { openLocalEngine } from './local-engine.js';
 export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSettings, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';

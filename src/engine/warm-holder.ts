@@ -15,6 +15,7 @@ import * as z from '../common/zod-mini.js';
 import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { joinStreams } from './join-streams.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
@@ -116,13 +117,18 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     if (active === 0) idleTimer = setTimeout(() => stop(0), request.idleSeconds * 1000);
   };
 
-  const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
+  /** A connection in use keeps the holder from idling out until it closes. */
+  const inUse = (local: Socket): void => {
     active++;
     idle();
     local.once('close', () => {
       active--;
       idle();
     });
+  };
+
+  const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
+    inUse(local);
     pipeToEngine(local);
   });
   const pipeToEngine = (local: Socket): void => {
@@ -137,14 +143,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
           channel.destroy();
           return;
         }
-        channel.on('error', () => local.destroy());
-        // A channel that closes (the engine hung up, or the link died) ends
-        // the local connection once what it sent is flushed.
-        channel.once('close', () => local.destroySoon());
-        local.once('close', () => channel.destroy());
-        local.pipe(channel);
-        channel.pipe(local);
-        local.resume();
+        joinStreams(local, channel);
       },
       (error: unknown) => {
         local.destroy();
@@ -195,12 +194,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       local.destroy();
       return;
     }
-    active++;
-    idle();
-    local.once('close', () => {
-      active--;
-      idle();
-    });
+    inUse(local);
     connection.openTcp(request.host, request.port).then(
       (channel) => {
         if (local.destroyed) {
@@ -209,12 +203,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
         }
         local.write(`${JSON.stringify({ ok: true })}\n`);
         if (early.length > 0) channel.write(early);
-        channel.on('error', () => local.destroy());
-        channel.once('close', () => local.destroySoon());
-        local.once('close', () => channel.destroy());
-        local.pipe(channel);
-        channel.pipe(local);
-        local.resume();
+        joinStreams(local, channel);
       },
       (error: unknown) => local.end(`${JSON.stringify({ ok: false, message: errorMessage(error) })}\n`),
     );

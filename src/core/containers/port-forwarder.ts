@@ -6,7 +6,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
-import type { EngineClient } from '../../engine/index.js';
+import { joinStreams, type EngineClient } from '../../engine/index.js';
 import type { PortForwardPlan } from './port-selection.js';
 
 /** Only loopback, ever: a forward is for this machine's user. */
@@ -120,13 +120,7 @@ function relay(engine: EngineClient, address: string, forward: ActiveForward, lo
         remote.destroy();
         return;
       }
-      remote.on('error', () => local.destroy());
-      // Either side closing ends the other once what it sent is through.
-      remote.once('close', () => local.destroySoon());
-      local.once('close', () => remote.destroy());
-      local.pipe(remote);
-      remote.pipe(local);
-      local.resume();
+      joinStreams(local, remote);
     },
     (error: unknown) => {
       local.destroy();
