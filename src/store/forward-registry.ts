@@ -54,6 +54,14 @@ export async function registerForwards(env: NodeJS.ProcessEnv, entry: Omit<Forwa
   return () => unlink(file).catch(() => undefined);
 }
 
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The entries of running processes; unreadable or malformed files are skipped, stale ones removed. */
 export async function activeForwards(env: NodeJS.ProcessEnv): Promise<ForwardEntry[]> {
   const dir = forwardRegistryDir(env);
@@ -66,7 +74,7 @@ export async function activeForwards(env: NodeJS.ProcessEnv): Promise<ForwardEnt
   const entries = await Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name);
-      const parsed = entrySchema.safeParse(await readFile(file, 'utf8').then((text) => JSON.parse(text) as unknown, () => undefined));
+      const parsed = entrySchema.safeParse(await readJson(file));
       if (!parsed.success || `${parsed.data.pid}.json` !== name) return undefined;
       if (!isAlive(parsed.data.pid)) {
         await unlink(file).catch(() => undefined);
