@@ -267,6 +267,21 @@ describe('forward: what is refused', () => {
     }
   });
 
+  it('a container without a network still spawns; forwarding to it says why it cannot; no port at all is a usage error', async () => {
+    const isolated = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', runArgs: ['--network', 'none'], forwardPorts: [3000] }) });
+    const spawned = await fixture.spawn('local', isolated.dir);
+    assert.equal(spawned.code, 0, spawned.stderr);
+    const refused = await sandbox.run(['devcontainer', 'forward', isolated.name, '--log-format', 'json']);
+    assertErrorCode(refused, 'E_NO_CONTAINER_ADDRESS', 1);
+    assert.match(lastError(refused).message, /network mode none/);
+
+    const plain = await fixture.project('local', { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest' }) });
+    assert.equal((await fixture.spawn('local', plain.dir)).code, 0);
+    const none = await sandbox.run(['devcontainer', 'forward', plain.name, '--log-format', 'json']);
+    assertErrorCode(none, 'E_NO_PORTS', 2);
+    assert.match(lastError(none).hint ?? '', new RegExp(`pks devcontainer forward ${plain.name} 3000`));
+  });
+
   it('an unknown container is reported as for every command, with where to look', async () => {
     const result = await sandbox.run(['devcontainer', 'forward', `no-such-${process.pid}`, '3000', '--log-format', 'json']);
     assertErrorCode(result, 'E_CONTAINER_NOT_FOUND', 1);
