@@ -22,11 +22,27 @@ engine_config() {
   fi
 }
 
+# The engine's command line. No iptables: the namespace has no way out anyway,
+# and the host's iptables belong to the local engine. The default bridge
+# (docker0 inside the namespace, created by the engine and found again at its
+# next start) gives containers an address the namespace reaches, as on a real
+# host: forwarded ports reach containers through it.
+remote_engine_args() {
+  ENGINE_ARGS=(dockerd --config-file "$ENGINE_CFG"
+    --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$ENGINE_PIDFILE"
+    -H "unix://$ENGINE_SOCK" --iptables=false)
+}
+
+# An engine started with other arguments (an earlier layout: --bridge=none).
+engine_args_differ() { [[ $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) != "${ENGINE_ARGS[*]} " ]]; }
+
 ensure_remote_engine() {
   local pid restart=
   mkdir -p "$RUN" "$EXEC_ROOT" "$DATA_ROOT"
+  remote_engine_args
   if engine_config | write_if_changed "$ENGINE_CFG" 0644; then restart="its configuration changed"; fi
   if pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
+    if [[ -z $restart ]] && engine_args_differ "$pid"; then restart="its command line changed"; fi
     if [[ -n $restart ]]; then
       log "$NS: restarting engine (pid $pid): $restart"
       stop_pid "$pid" 40
@@ -51,19 +67,13 @@ ensure_remote_engine() {
   # dockerd 20.10 deletes those one by one at start-up, ~0.1 s each: after a
   # day of test runs that was over a minute before the engine answered. No
   # container of a dead engine is running, so every record is stale; this
-  # engine has no networks of its own (no bridge), and the predefined ones
-  # (none, host) are recreated at start, found again by name by stopped
-  # containers.
+  # engine has no networks of its own, and the predefined ones (bridge, none,
+  # host) are recreated at start, found again by name by stopped containers.
   rm -f "$DATA_ROOT/network/files/local-kv.db"
   log "$NS: starting engine on $ENGINE_SOCK (log: $ENGINE_LOG)"
   # nsenter --net, not `ip netns exec`: the latter remounts /sys and the
   # engine then fails with "Devices cgroup isn't mounted".
-  # No bridge and no iptables: the namespace has no way out anyway, and the
-  # host's iptables belong to the local engine.
-  spawn_detached "$ENGINE_LOG" nsenter --net="$NETNS_FILE" \
-    dockerd --config-file "$ENGINE_CFG" \
-    --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$ENGINE_PIDFILE" \
-    -H "unix://$ENGINE_SOCK" --iptables=false --bridge=none
+  spawn_detached "$ENGINE_LOG" nsenter --net="$NETNS_FILE" "${ENGINE_ARGS[@]}"
   wait_until 120 engine_ping "$ENGINE_SOCK" ||
     die "$NS: engine did not answer GET /_ping on $ENGINE_SOCK within 120s; see $ENGINE_LOG"
 }
@@ -74,6 +84,8 @@ status_remote_engine() {
     report "$H-engine" "NOT READY" "no dockerd behind $ENGINE_PIDFILE"
   elif ! in_netns "$pid"; then
     report "$H-engine" "NOT READY" "dockerd pid $pid is not in namespace $NS"
+  elif remote_engine_args && engine_args_differ "$pid"; then
+    report "$H-engine" "NOT READY" "dockerd pid $pid runs with other arguments than up gives it"
   elif ! engine_ping "$ENGINE_SOCK"; then
     report "$H-engine" "NOT READY" "no answer to GET /_ping on $ENGINE_SOCK"
   else

@@ -141,6 +141,12 @@ export const ErrorCodes = {
   E_LIST_PARTIAL: 'Some engines could not be listed; the list is partial.',
   E_DOTFILES_FAILED: 'The dotfiles could not be installed in the container (no git there, or the clone or the install command failed).',
   E_SSH_AGENT_FORWARD: 'The SSH agent could not be forwarded into the container (reported as a warning; the command goes on).',
+
+  // Forwarded ports
+  E_BAD_PORT: 'A port to forward is not a number from 1 to 65535 (or `port:local`).',
+  E_PORT_BUSY: 'The local port a forward requires is taken.',
+  E_NO_CONTAINER_ADDRESS: 'The container has no network address to forward ports to.',
+  E_NO_PORTS: 'No port to forward: none given and none in the configuration.',
 } as const;
 
 /** A stable error code: a typo in one fails the typecheck. */

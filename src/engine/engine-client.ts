@@ -77,6 +77,8 @@ export interface EngineClient extends EngineOperations {
   forwardAgent(key: string, agentSocket: string): Promise<AgentForward | undefined>;
   /** The ids of the user pks acts as on the engine's host; undefined if unknown. */
   hostUserIds(): Promise<HostUserIds | undefined>;
+  /** A TCP connection to `host:port` as seen from the engine's machine (a container's address, for forwarded ports). */
+  openTcp(host: string, port: number): Promise<Duplex>;
   /** Releases every connection so the process can exit. Idempotent. */
   close(): Promise<void>;
 }
@@ -185,6 +187,11 @@ export class HttpEngineClient extends EngineOperationsOverHttp implements Engine
 
   hostUserIds(): Promise<HostUserIds | undefined> {
     return this.transport.userIds();
+  }
+
+  openTcp(host: string, port: number): Promise<Duplex> {
+    this.assertOpen();
+    return this.transport.openTcp(host, port);
   }
 
   async requestEmpty(request: EngineRequest): Promise<number> {

@@ -32,9 +32,10 @@ export {
   type Query,
   type QueryValue,
 } from './http-client.js';
+export { joinStreams } from './join-streams.js';
 export { openLocalEngine } from './local-engine.js';
 export { socketAnswers } from './local-agent-forward.js';
-export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSummary, VolumeInspect } from './schemas.js';
+export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSettings, NetworkSummary, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
 export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';

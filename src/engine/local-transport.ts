@@ -3,6 +3,7 @@
 
 import { statfs } from 'node:fs/promises';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { OperationError, errorMessage, systemErrorCode, type PksError } from '../common/errors.js';
 import type { EndpointOrigin } from './docker-context.js';
 import { endpointUrl, type LocalEndpoint } from './docker-host.js';
@@ -80,6 +81,16 @@ export function createLocalTransport(endpoint: LocalEndpoint, origin: EndpointOr
     ...(endpoint.kind === 'unix' ? { forwardAgent: serveLocalAgent } : {}),
     // The local engine's files are this user's, wherever the engine runs (as in the reference CLI).
     userIds: async () => (typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : undefined),
+    // The engine runs here (or its containers' addresses are routed here).
+    openTcp: (host, port) =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          resolve(socket);
+        });
+        socket.once('error', reject);
+      }),
     close: async () => {
       agent.destroy();
     },

@@ -27,6 +27,13 @@ export const engineInfoSchema = z.looseObject({
 });
 export type EngineInfo = z.infer<typeof engineInfoSchema>;
 
+/** A container's networks and its address on each (forwarded ports go to one). */
+const networkSettingsSchema = z.looseObject({
+  IPAddress: z.optional(z.string()),
+  Networks: z.nullish(z.record(z.string(), z.looseObject({ IPAddress: z.optional(z.string()) }))),
+});
+export type NetworkSettings = z.infer<typeof networkSettingsSchema>;
+
 export const containerSummarySchema = z.looseObject({
   Id: z.string(),
   Names: z.pipe(
@@ -44,6 +51,8 @@ export const containerSummarySchema = z.looseObject({
     z.nullish(z.record(z.string(), z.string())),
     z.transform((labels) => labels ?? {}),
   ),
+  HostConfig: z.nullish(z.looseObject({ NetworkMode: z.optional(z.string()) })),
+  NetworkSettings: z.nullish(networkSettingsSchema),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 
@@ -76,6 +85,14 @@ export const containerInspectSchema = z.looseObject({
   ),
   /** The execs of the container not yet ended. */
   ExecIDs: z.optional(z.nullable(z.array(z.string()))),
+  HostConfig: z.optional(
+    z.looseObject({
+      NetworkMode: z.optional(z.string()),
+      /** `"3000/tcp": [{ HostIp, HostPort }]`: the ports the engine publishes (appPort, `-p`). */
+      PortBindings: z.nullish(z.record(z.string(), z.unknown())),
+    }),
+  ),
+  NetworkSettings: z.nullish(networkSettingsSchema),
 });
 export type ContainerInspect = z.infer<typeof containerInspectSchema>;
 

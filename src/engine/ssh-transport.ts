@@ -74,6 +74,7 @@ export function createSshTransport(options: SshTransportOptions): EngineTranspor
     // For the command's duration: it ends with the connection.
     forwardAgent: (key, agentSocket) => forwardAgentToHost(connection, key, agentSocket),
     userIds: () => remoteUserIds(connection),
+    openTcp: (host, port) => connection.openTcp(host, port),
     close: async () => {
       agent.destroy();
       await lease.release();

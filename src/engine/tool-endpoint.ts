@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { joinStreams } from './join-streams.js';
 
 export interface ToolEndpoint {
   /** For the tool's environment: `unix:///…`, or the local engine's tcp:// address. */
@@ -34,12 +35,7 @@ export function pipeThrough(local: Socket, open: () => Promise<Duplex>, onOpenFa
         channel.destroy();
         return;
       }
-      channel.on('error', () => local.destroy());
-      channel.once('close', () => local.destroySoon());
-      local.once('close', () => channel.destroy());
-      local.pipe(channel);
-      channel.pipe(local);
-      local.resume();
+      joinStreams(local, channel);
     },
     (error: unknown) => {
       local.destroy();

@@ -3,6 +3,7 @@
 // connection failure. The client above it does not know local from SSH.
 
 import type { Agent, RequestOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { PksError } from '../common/errors.js';
 import type { ToolEndpoint } from './tool-endpoint.js';
 import type { AgentForward } from '../ssh/agent-forward.js';
@@ -43,6 +44,12 @@ export interface EngineTransport {
    * should look like. Undefined when unknown.
    */
   userIds(): Promise<HostUserIds | undefined>;
+  /**
+   * A TCP connection to `host:port` as the engine's machine reaches it (a
+   * container's address there): a plain socket locally, an SSH
+   * `direct-tcpip` channel on a remote host.
+   */
+  openTcp(host: string, port: number): Promise<Duplex>;
   /** Releases connections (sockets, SSH leases) so the process can exit. */
   close(): Promise<void>;
 }

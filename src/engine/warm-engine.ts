@@ -254,6 +254,43 @@ class WarmAgent extends Agent {
 const diskFreeSchema = z.object({ bytes: z.nullable(z.number()) });
 const userIdsSchema = z.object({ ids: z.nullable(z.object({ uid: z.number(), gid: z.number() })) });
 
+const tcpAnswerSchema = z.object({ ok: z.boolean(), message: z.optional(z.string()) });
+
+/** A direct-tcpip channel through the holder: one request line on its control socket, one answer line, then the channel's bytes. */
+async function holderTcp(controlPath: string, host: string, port: number): Promise<Socket> {
+  const socket = await connectUnix(controlPath);
+  return new Promise((resolve, reject) => {
+    let buffer = Buffer.alloc(0);
+    const fail = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const end = buffer.indexOf(0x0a);
+      if (end < 0) return;
+      socket.off('data', onData).off('error', fail).off('close', onClose);
+      socket.pause();
+      let answer;
+      try {
+        answer = tcpAnswerSchema.parse(JSON.parse(buffer.subarray(0, end).toString('utf8')));
+      } catch {
+        fail(new Error('the warm connection holder gave no valid answer'));
+        return;
+      }
+      if (!answer.ok) {
+        fail(new Error(answer.message ?? 'the host refused the connection'));
+        return;
+      }
+      if (end + 1 < buffer.length) socket.unshift(buffer.subarray(end + 1));
+      resolve(socket);
+    };
+    const onClose = (): void => fail(new Error('the warm connection holder closed the connection'));
+    socket.on('data', onData).once('error', fail).once('close', onClose);
+    socket.write(`${JSON.stringify({ op: 'tcp', host, port })}\n`);
+  });
+}
+
 function createWarmTransport(paths: WarmPaths, target: string, hostId: string, restart: () => Promise<void>): EngineTransport {
   const agent = new WarmAgent(paths.api, restart);
   return {
@@ -288,6 +325,17 @@ function createWarmTransport(paths: WarmPaths, target: string, hostId: string, r
     userIds: async () => {
       const answer = userIdsSchema.safeParse(await controlRequest(paths.control, { op: 'user-ids' }, 30_000));
       return answer.success ? (answer.data.ids ?? undefined) : undefined;
+    },
+    openTcp: async (host, port) => {
+      try {
+        return await holderTcp(paths.control, host, port);
+      } catch (error) {
+        // A holder that went away is started again, once, as for API calls.
+        const code = systemErrorCode(error);
+        if (code === undefined || !RESTART_CODES.has(code)) throw error;
+        await restart();
+        return holderTcp(paths.control, host, port);
+      }
     },
     close: async () => {
       agent.destroy();

@@ -12,9 +12,10 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import * as z from '../common/zod-mini.js';
-import { isPksError } from '../common/errors.js';
+import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteDiskFree, remoteUserIds, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
+import { joinStreams } from './join-streams.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { listen, pipeThrough } from './tool-endpoint.js';
 import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
@@ -117,13 +118,18 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     if (active === 0) idleTimer = setTimeout(() => stop(0), request.idleSeconds * 1000);
   };
 
-  const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
+  /** A connection in use keeps the holder from idling out until it closes. */
+  const inUse = (local: Socket): void => {
     active++;
     idle();
     local.once('close', () => {
       active--;
       idle();
     });
+  };
+
+  const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
+    inUse(local);
     pipeToEngine(local);
   });
   const pipeToEngine = (local: Socket): void => {
@@ -150,22 +156,28 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     startedAt: new Date().toISOString(),
   };
   const control = createServer((socket) => {
-    let buffer = '';
-    socket.setEncoding('utf8');
+    let buffer = Buffer.alloc(0);
     socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      const end = buffer.indexOf('\n');
+    const onData = (chunk: Buffer): void => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const end = buffer.indexOf(0x0a);
       if (end < 0) return;
+      socket.off('data', onData);
       let parsed: ControlRequest;
       try {
-        parsed = JSON.parse(buffer.slice(0, end)) as ControlRequest;
+        parsed = JSON.parse(buffer.subarray(0, end).toString('utf8')) as ControlRequest;
       } catch {
         socket.destroy();
         return;
       }
+      if (parsed.op === 'tcp') {
+        socket.pause();
+        pipeToTcp(socket, parsed, buffer.subarray(end + 1));
+        return;
+      }
       void answer(parsed).then((value) => socket.end(`${JSON.stringify(value)}\n`));
-    });
+    };
+    socket.on('data', onData);
   });
   // The agent forwards asked for, by container: they live as long as the holder.
   const agentForwards = new Map<string, { agentSocket: string; forward: Promise<AgentForward> }>();
@@ -188,6 +200,29 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       agentForwards.delete(key);
       return { error: serializeError(error) };
     }
+  };
+
+  // A forwarded port: after one answer line, the connection carries the
+  // bytes of a direct-tcpip channel to the container's address. It counts as
+  // use, so the holder does not idle out under a running forward.
+  const pipeToTcp = (local: Socket, request: Extract<ControlRequest, { op: 'tcp' }>, early: Buffer): void => {
+    if (dying || typeof request.host !== 'string' || !Number.isInteger(request.port)) {
+      local.destroy();
+      return;
+    }
+    inUse(local);
+    connection.openTcp(request.host, request.port).then(
+      (channel) => {
+        if (local.destroyed) {
+          channel.destroy();
+          return;
+        }
+        local.write(`${JSON.stringify({ ok: true })}\n`);
+        if (early.length > 0) channel.write(early);
+        joinStreams(local, channel);
+      },
+      (error: unknown) => local.end(`${JSON.stringify({ ok: false, message: errorMessage(error) })}\n`),
+    );
   };
   const answer = async (message: ControlRequest): Promise<unknown> => {
     switch (message.op) {

@@ -82,13 +82,15 @@ export const helloSchema = z.object({
 });
 export type HolderHello = z.infer<typeof helloSchema>;
 
+/** `tcp`: the connection then carries a direct-tcpip channel to host:port (after one answer line). */
 export type ControlRequest =
   | { op: 'hello' }
   | { op: 'stop' }
   | { op: 'disk-free'; path: string }
   | { op: 'user-ids' }
   /** Serve this machine's agent socket `agentSocket` in the host folder named `key`, for as long as the holder lives. */
-  | { op: 'agent-forward'; key: string; agentSocket: string };
+  | { op: 'agent-forward'; key: string; agentSocket: string }
+  | { op: 'tcp'; host: string; port: number };
 
 export const agentForwardAnswerSchema = z.union([z.object({ hostDir: z.string() }), z.object({ error: z.unknown() })]);
 

@@ -70,6 +70,25 @@ export class SshConnection {
   }
 
   /** Starts the SFTP subsystem (used to diagnose remote files cheaply). */
+  /**
+   * Opens a `direct-tcpip` channel to `host:port` as the host reaches it (a
+   * container's address there); the originator is given as 127.0.0.1:0, as
+   * nothing listens anywhere for it.
+   */
+  async openTcp(host: string, port: number): Promise<ClientChannel> {
+    const client = await this.ready();
+    return new Promise((resolve, reject) => {
+      try {
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+          if (error) reject(this.mapChannelError(error));
+          else resolve(channel);
+        });
+      } catch (error) {
+        reject(sshDisconnectedError(this, error));
+      }
+    });
+  }
+
   async sftp(): Promise<SFTPWrapper> {
     const client = await this.ready();
     return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { OperationError } from '../../src/common/errors.js';
 import { EngineApiError, type EngineFilters, type EngineOperations } from '../../src/engine/index.js';
 
-export type FakeOperation = keyof EngineOperations | 'ping' | 'version' | 'info' | 'listContainers' | 'hostDiskFree' | 'hostUserIds' | 'toolEndpoint' | 'apiVersion';
+export type FakeOperation = keyof EngineOperations | 'ping' | 'version' | 'info' | 'listContainers' | 'hostDiskFree' | 'hostUserIds' | 'toolEndpoint' | 'apiVersion' | 'openTcp';
 
 export interface FakeContainer {
   id: string;

@@ -224,6 +224,12 @@ export class FakeEngine implements EngineClient {
     return this.userIds;
   }
 
+  /** Nothing listens behind a fake engine: every port refuses. */
+  async openTcp(host: string, port: number): Promise<Duplex> {
+    await this.enter('openTcp', `${host}:${port}`);
+    throw Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED' });
+  }
+
   async listContainers(options: ListContainersOptions = {}): Promise<ContainerSummary[]> {
     await this.enter('listContainers');
     return [...this.containers.values()]

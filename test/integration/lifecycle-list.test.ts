@@ -10,9 +10,9 @@ import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
 /** The documented JSON shape; JSON_KEYS below pins its keys independently of the type. */
-type Listed = DevcontainerSummary;
+type Listed = DevcontainerSummary & { forwards: unknown[] };
 
-const JSON_KEYS = ['containerId', 'createdAt', 'foreign', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'spawnedBy', 'status', 'statusText', 'volume', 'workspaceFolder'];
+const JSON_KEYS = ['address', 'containerId', 'createdAt', 'foreign', 'forwards', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'spawnedBy', 'status', 'statusText', 'volume', 'workspaceFolder'];
 
 let testEnv: TestEnv;
 let hosts: Hosts;
@@ -91,7 +91,11 @@ describe('pks devcontainer list (local engine)', () => {
       workspaceFolder: running.workspaceFolder,
       foreign: false,
       spawnedBy: SANDBOX_USER,
+      address: entry?.address,
+      forwards: [],
     });
+    assert.match(entry?.address ?? '', /^\d+\.\d+\.\d+\.\d+$/, 'a running container on the default bridge has an address');
+    assert.equal(listed.find((c) => c.project === stopped.project)?.address, null, 'a stopped one has none');
     assert.match(entry?.statusText ?? '', /^Up /);
     assert.ok(Math.abs(Date.parse(entry?.createdAt ?? '') - Date.now()) < 5 * 60_000);
   });

@@ -11,7 +11,7 @@ import { memoryIo } from '../helpers/memory-io.js';
 
 const GOLDEN = path.resolve('test/golden/help');
 
-const DEVCONTAINER_VERBS = ['spawn', 'list', 'connect', 'shell', 'stop', 'start', 'restart', 'logs', 'exec', 'rm', 'rebuild', 'prune', 'inspect', 'config', 'validate'];
+const DEVCONTAINER_VERBS = ['spawn', 'list', 'connect', 'shell', 'forward', 'stop', 'start', 'restart', 'logs', 'exec', 'rm', 'rebuild', 'prune', 'inspect', 'config', 'validate'];
 const REMOTE_VERBS = ['add', 'list', 'test', 'default', 'env', 'disconnect', 'remove'];
 
 const COMMANDS: string[][] = [

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import * as config from './devcontainer/config.js';
 import * as connect from './devcontainer/connect.js';
 import * as exec from './devcontainer/exec.js';
+import * as forward from './devcontainer/forward.js';
 import * as inspect from './devcontainer/inspect.js';
 import * as list from './devcontainer/list.js';
 import * as logs from './devcontainer/logs.js';
@@ -22,7 +23,7 @@ import * as validate from './devcontainer/validate.js';
 import { examples } from './examples.js';
 
 /** In the order `pks devcontainer --help` lists them. */
-const VERBS = [spawn, list, connect, shell, stop, start, restart, logs, exec, rm, rebuild, prune, inspect, config, validate];
+const VERBS = [spawn, list, connect, shell, forward, stop, start, restart, logs, exec, rm, rebuild, prune, inspect, config, validate];
 
 export function devcontainerCommand(ctx: Context) {
   const dc = new Command('devcontainer')

@@ -4,6 +4,7 @@
 import type { MergedDevcontainerConfig } from '../../devcontainer/merge.js';
 import { envListToObject } from '../../devcontainer/substitute.js';
 import type { ContainerInspect, EngineClient } from '../../engine/index.js';
+export { containerAddress } from './container-address.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
 import { LABELS } from './labels.js';
@@ -55,4 +56,12 @@ export function hookTargetFor(
       remoteFlag: options.remoteFlag,
     },
   };
+}
+
+/** The TCP ports the engine publishes for the container (appPort, `-p` in runArgs). */
+export function publishedPorts(inspect: ContainerInspect): number[] {
+  return Object.keys(inspect.HostConfig?.PortBindings ?? {})
+    .map((key) => /^(\d+)\/tcp$/.exec(key)?.[1])
+    .filter((port): port is string => port !== undefined)
+    .map(Number);
 }

@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../common/errors.js';
 import { containerName, labelsOf, remoteUserOf, workspaceFolderOf, type ContainerInspect } from './container-info.js';
+import { activeForwards, forwardsTo, type ForwardInForce } from '../../store/forward-registry.js';
+import { containerAddress } from './container-address.js';
 import { LABELS } from './labels.js';
 import { workspaceVolumeOf } from './lifecycle.js';
 
@@ -30,6 +32,10 @@ export interface DevcontainerDetails {
   remoteUser: string | null;
   volume: { name: string; mountedAt: string | null } | null;
   config: { hash: string | null; currentHash: string | null; drift: DriftStatus; reason: string | null };
+  /** Its address on the engine's machine; null when it has none. */
+  address: string | null;
+  /** The forwards to it running on this machine. */
+  forwards: ForwardInForce[];
   labels: Record<string, string>;
 }
 
@@ -97,7 +103,7 @@ export async function describeDevcontainer(
   const volumeName = workspaceVolumeOf(inspect);
   const mount = (inspect.Mounts ?? []).find((m) => m.Name !== undefined && m.Name === volumeName);
   const remoteUser = remoteUserOf(inspect);
-  const drift = await checkDrift(labels, options);
+  const [drift, forwards] = await Promise.all([checkDrift(labels, options), activeForwards(options.env)]);
   return {
     project: options.project,
     containerId: inspect.Id,
@@ -121,6 +127,8 @@ export async function describeDevcontainer(
     remoteUser: remoteUser ?? null,
     volume: volumeName === undefined ? null : { name: volumeName, mountedAt: mount?.Destination ?? null },
     config: { hash: nonEmpty(labels[LABELS.configHash]), ...drift },
+    address: containerAddress(inspect) ?? null,
+    forwards: forwardsTo(forwards, options.host, inspect.Id),
     labels,
   };
 }

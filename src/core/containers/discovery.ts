@@ -7,6 +7,7 @@ import { OperationError, UsageError } from '../../common/errors.js';
 import { escapeControls } from '../../common/terminal-text.js';
 import type { ContainerSummary, EngineClient } from '../../engine/index.js';
 import { COMPOSE_PROJECT_LABEL, composeProjectOf, serviceCount } from '../compose/compose-project.js';
+import { containerAddress } from './container-address.js';
 import { matchContainers, matchFolder, type MatchRule } from './container-match.js';
 import { LABELS, managedFilter } from './labels.js';
 import { isOwnedBy } from './owner.js';
@@ -37,6 +38,8 @@ export interface DevcontainerSummary {
   spawnedBy: string | null;
   /** A Compose configuration's workspace service: its Compose project and how many services the project has. */
   compose: { project: string; services: number } | null;
+  /** Its address on the engine's machine (where forwarded ports go); null when it has none (stopped, no network). */
+  address: string | null;
 }
 
 export interface ListOptions {
@@ -74,6 +77,7 @@ export function summarize(container: ContainerSummary, host: string): Devcontain
     foreign,
     spawnedBy: label(labels, LABELS.spawnedBy),
     compose: composeOf(labels),
+    address: containerAddress(container) ?? null,
   };
 }
 

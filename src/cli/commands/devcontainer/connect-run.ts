@@ -5,12 +5,13 @@
 import path from 'node:path';
 import { OperationError, isPksError, type PksError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
-import { hookTargetFor, inspectContainer } from '../../../core/containers/container-info.js';
+import { hookTargetFor, inspectContainer, type ContainerInspect } from '../../../core/containers/container-info.js';
 import { runLifecycleHooks } from '../../../core/containers/hooks.js';
 import { startDevcontainer } from '../../../core/containers/lifecycle.js';
 import { agentToForward, serveAgentFor } from '../../../core/containers/ssh-agent.js';
 import { vscodeContainerUri } from '../../../core/containers/vscode-uri.js';
-import { hookMessages, openContainerTarget } from '../../container-target.js';
+import { hookMessages, openContainerTarget, type ContainerTarget } from '../../container-target.js';
+import { forwardConfiguredPorts, forwardingStopped, untilInterrupted } from '../../port-forwards.js';
 import type { Context } from '../../context.js';
 import { editorMissing, findEditor, launchEditor, refuseIdeWithoutLaunch, sshAliasForRemote, type Ide } from '../../editor.js';
 
@@ -23,6 +24,7 @@ export interface ConnectFlags {
   yes?: boolean;
   /** false with --no-ssh-agent. */
   sshAgent?: boolean;
+  forward?: boolean;
 }
 
 export async function connectCommand(ctx: Context, query: string | undefined, flags: ConnectFlags): Promise<void> {
@@ -88,4 +90,17 @@ export async function connectCommand(ctx: Context, query: string | undefined, fl
     ctx.reporter.warn(editorMissing(flags.ide), `Open the container from a machine with VS Code: code --folder-uri '${uri}'`);
   }
   if (attachFailure !== undefined) throw attachFailure;
+  // An editor attached to the container forwards the ports itself (VS Code
+  // does). Without one, on a terminal, connect stays and forwards them until
+  // Ctrl-C; a script gets its answer and the command returns.
+  if (editor === undefined && flags.forward !== false && ctx.stdin.isTTY === true) await holdConfiguredPorts(ctx, found, inspect);
+}
+
+/** The configuration's ports, forwarded until Ctrl-C (exit 130); nothing to hold when there are none. */
+async function holdConfiguredPorts(ctx: Context, found: ContainerTarget, inspect: ContainerInspect): Promise<void> {
+  const interrupted = untilInterrupted(ctx);
+  if ((await forwardConfiguredPorts(ctx, found, inspect)) === undefined) return;
+  ctx.reporter.info('Forwarding until Ctrl-C (--no-forward returns at once).');
+  await interrupted;
+  throw forwardingStopped();
 }

@@ -14,6 +14,7 @@ export function define(parent: Command, ctx: Context): void {
     .option('--print-uri', 'print only the editor URI on stdout')
     .addOption(new Option('--ide <ide>', 'editor to open (default: the first of code, code-insiders, cursor, windsurf on PATH)').choices(IDE_CHOICES))
     .option('-y, --yes', 'answer yes to confirmations')
+    .option('--no-forward', 'on a terminal without an editor opened, return at once instead of forwarding the configuration\'s ports until Ctrl-C')
     .action(async (query, flags) => (await import('./connect-run.js')).connectCommand(ctx, query, flags))
     .addHelpText(
       'after',

@@ -5,12 +5,12 @@
 
 import type { ReadStream } from 'node:tty';
 import { OperationError, UsageError } from '../../../common/errors.js';
-import { inspectContainer } from '../../../core/containers/container-info.js';
+import { inspectContainer, type ContainerInspect } from '../../../core/containers/container-info.js';
 import { startExec, type ExecHandle } from '../../../core/containers/exec.js';
 import { execSettings } from '../../../core/containers/exec-settings.js';
 import { agentToForward, serveAgentFor } from '../../../core/containers/ssh-agent.js';
 import { CommandExitStatus } from '../../command-exit.js';
-import { openContainerTarget } from '../../container-target.js';
+import { openContainerTarget, type ContainerTarget } from '../../container-target.js';
 import type { Context, TtyWritable } from '../../context.js';
 
 export interface ExecFlags {
@@ -22,6 +22,8 @@ export interface ExecFlags {
   env: string[];
   /** false with --no-ssh-agent. */
   sshAgent?: boolean | undefined;
+  /** Runs once the container is found running, before the command starts (`shell` forwards ports there). */
+  beforeStart?: ((found: ContainerTarget, inspect: ContainerInspect) => Promise<void>) | undefined;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function runExec(ctx: Context, containerArg: string | undefined, co
       hint: `Start it first: pks devcontainer start ${found.reference}${found.remoteFlag}`,
     });
   }
+  await flags.beforeStart?.(found, inspect);
   const settings = execSettings(inspect, { user: flags.user, workdir: flags.workdir, env: flags.env });
   ctx.reporter.debug(`exec as ${settings.user ?? '(image default)'} in ${settings.workdir}`);
 

@@ -60,6 +60,8 @@ function renderDetails(d: DevcontainerDetails, where: string): string {
     ['Remote user', d.remoteUser ?? '-'],
     ['Config hash', d.config.hash ?? '-'],
     ['Config', drift],
+    ['Address', d.address ?? '-'],
+    ['Forwards', d.forwards.length === 0 ? '-' : d.forwards.map((f) => `127.0.0.1:${f.localPort} -> ${f.containerPort} (${f.label}, pid ${f.pid})`).join(', ')],
   ];
   if (d.foreign) rows.push(['Created by', 'another tool (VS Code or the Dev Container CLI), not pks']);
   const width = Math.max(...rows.map(([key]) => key.length));

@@ -7,6 +7,7 @@ import { listAllHosts, listOneHost, type HostListing } from '../../../core/conta
 import { LOCAL_HOST_ID } from '../../../core/containers/labels.js';
 import { isOwnedBy, localUserName } from '../../../core/containers/owner.js';
 import { writeCompletionCache } from '../../../store/completion-cache.js';
+import { activeForwards, forwardsTo, type ForwardEntry } from '../../../store/forward-registry.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
 import { present, type View } from '../../present.js';
@@ -68,7 +69,10 @@ export interface ListResult {
   user: string;
   listings: HostListing[];
   failed: Array<Extract<HostListing, { ok: false }>>;
+  /** The forwards running on this machine (`forward`, `shell`, `connect`), read for JSON output. */
+  forwards: ForwardEntry[];
 }
+
 
 /** The dev containers on one engine or every one; an engine that could not be listed is in `failed`. */
 export async function listDevcontainers(ctx: Context, flags: ListFlags): Promise<ListResult> {
@@ -87,13 +91,14 @@ export async function listDevcontainers(ctx: Context, flags: ListFlags): Promise
   const user = localUserName(ctx.env);
   const containers = flags.allUsers === true ? listed : listed.filter((c) => isOwnedBy(c, user));
   const failed = listings.filter((listing): listing is Extract<HostListing, { ok: false }> => !listing.ok);
-  return { containers, hidden: listed.length - containers.length, user, listings, failed };
+  const forwards = flags.format === 'json' ? await activeForwards(ctx.env) : [];
+  return { containers, hidden: listed.length - containers.length, user, listings, failed, forwards };
 }
 
 /** The JSON document is the array of containers (`[]` when empty); the table for people, notes on stderr. */
 export function listView(flags: ListFlags): View<ListResult> {
   return {
-    json: (result) => result.containers,
+    json: (result) => result.containers.map((c) => ({ ...c, forwards: forwardsTo(result.forwards, c.host, c.containerId) })),
     text(result, reporter) {
       const { containers, failed, listings, hidden, user } = result;
       if (flags.quiet === true) {

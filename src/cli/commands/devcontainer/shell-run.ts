@@ -2,6 +2,7 @@
 // this terminal (exec with the user's own shell).
 
 import type { Context } from '../../context.js';
+import { forwardConfiguredPorts } from '../../port-forwards.js';
 import { runExec } from './exec-run.js';
 
 /**
@@ -22,6 +23,14 @@ export const LOGIN_SHELL = [
   'pks-shell',
 ];
 
-export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string; sshAgent?: boolean }): Promise<void> {
-  await runExec(ctx, query, LOGIN_SHELL, { remote: flags.remote, interactive: true, tty: ctx.stdin.isTTY === true, env: [], sshAgent: flags.sshAgent });
+export async function shellCommand(ctx: Context, query: string | undefined, flags: { remote?: string; sshAgent?: boolean; forward?: boolean }): Promise<void> {
+  await runExec(ctx, query, LOGIN_SHELL, {
+    remote: flags.remote,
+    interactive: true,
+    tty: ctx.stdin.isTTY === true,
+    env: [],
+    sshAgent: flags.sshAgent,
+    // The configuration's ports, for as long as the shell runs.
+    ...(flags.forward === false ? {} : { beforeStart: async (found, inspect) => void (await forwardConfiguredPorts(ctx, found, inspect)) }),
+  });
 }

@@ -15,5 +15,6 @@ export function define(parent: Command, ctx: Context): void {
         ['pks devcontainer shell api --remote hetzner', 'in a container on a remote host'],
       ]),
     )
+    .option('--no-forward', 'do not forward the configuration\'s ports (forwardPorts, appPort) while the shell runs')
     .action(async (query, flags) => (await import('./shell-run.js')).shellCommand(ctx, query, flags));
 }

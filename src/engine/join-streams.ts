@@ -1,0 +1,18 @@
+// A local connection joined to a channel (an SSH channel, a socket to a
+// container): what one sends the other receives, and either closing ends the
+// other once what it sent is through.
+
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Joins a paused local socket to `channel` both ways and resumes it. */
+export function joinStreams(local: Socket, channel: Duplex): void {
+  channel.on('error', () => local.destroy());
+  // A channel that closes (the far end hung up, or the link died) ends the
+  // local connection once what it sent is flushed.
+  channel.once('close', () => local.destroySoon());
+  local.once('close', () => channel.destroy());
+  local.pipe(channel);
+  channel.pipe(local);
+  local.resume();
+}
