@@ -23,6 +23,7 @@ engine_config() {
 }
 
 ensure_remote_engine() {
+  if [[ $ENGINE_KIND == podman ]]; then ensure_podman_engine; return; fi
   local pid restart=
   mkdir -p "$RUN" "$EXEC_ROOT" "$DATA_ROOT"
   if engine_config | write_if_changed "$ENGINE_CFG" 0644; then restart="its configuration changed"; fi
@@ -69,6 +70,7 @@ ensure_remote_engine() {
 }
 
 status_remote_engine() {
+  if [[ $ENGINE_KIND == podman ]]; then status_podman_engine; return; fi
   local pid
   if ! pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
     report "$H-engine" "NOT READY" "no dockerd behind $ENGINE_PIDFILE"
