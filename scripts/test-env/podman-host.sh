@@ -71,6 +71,11 @@ ensure_podman_engine() {
   "${AS_PODMAN_USER[@]}" mkdir -p "$conf_dir"
   if podman_storage_conf | write_if_changed "$conf_dir/storage.conf" 0644; then restart="its storage configuration changed"; fi
   chown "$PODMAN_USER:" "$conf_dir/storage.conf"
+  rm -f "$conf_dir/containers.conf" # written by earlier versions of this script
+  # Rootless containers reach a network through slirp4netns, which opens
+  # /dev/net/tun as the user: Debian's udev rule makes it 0666, this machine
+  # has no udev.
+  if [[ -c /dev/net/tun && $(stat -c %a /dev/net/tun) != 666 ]]; then chmod 0666 /dev/net/tun; fi
   if pid=$(live_pid "$ENGINE_PIDFILE" podman); then
     if [[ -n $restart ]]; then
       log "$NS: restarting podman service (pid $pid): $restart"
@@ -85,8 +90,15 @@ ensure_podman_engine() {
       stop_pid "$pid" 20
     fi
   fi
-  # Stale pieces of a killed service: its pid file and socket.
+  # Stale pieces of a killed service: its pid file and socket, and the
+  # rootless network namespace of its (dead) pause process: podman would take
+  # the file for a live namespace and fail every start with "failed to mount
+  # runtime directory for rootless netns".
   rm -f "$ENGINE_PIDFILE" "$ENGINE_SOCK"
+  if ! live_pid "$PODMAN_RUNTIME_DIR/libpod/tmp/pause.pid" "podman pause" >/dev/null; then
+    rm -rf "$PODMAN_RUNTIME_DIR"/netns/rootless-netns-* "$PODMAN_RUNTIME_DIR/libpod/tmp/rootless-netns" \
+      "$PODMAN_RUNTIME_DIR/libpod/tmp/rootless-netns.lock" "$PODMAN_RUNTIME_DIR/libpod/tmp/pause.pid"
+  fi
   log "$NS: starting rootless podman service as $PODMAN_USER on $ENGINE_SOCK (log: $ENGINE_LOG)"
   spawn_detached "$ENGINE_LOG" nsenter --net="$NETNS_FILE" \
     "${AS_PODMAN_USER[@]}" podman system service --time=0 "unix://$ENGINE_SOCK"

@@ -21,6 +21,7 @@ export { loginOf, resolveSshOptions, sshUrlOf, type ResolvedSshOptions, type Ssh
 export { remoteDiskFree } from './remote-disk.js';
 export { isTransientConnectError } from './ssh-errors.js';
 export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';
+export { findEngineSocket, podmanSocketCandidates } from './engine-socket-search.js';
 export { UnknownHostKeyError } from './host-key-policy.js';
 export { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from './ssh-config.js';
 export type { SshPrompts } from './options.js';

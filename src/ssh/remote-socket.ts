@@ -59,7 +59,7 @@ async function diagnose(connection: SshConnection, socketPath: string): Promise<
       }
       return { status: 'unknown', reason: errorMessage(error) };
     }
-    if ((stats.mode & S_IFMT) !== S_IFSOCK) return { status: 'not-a-socket' };
+    if (!isSocket(stats)) return { status: 'not-a-socket' };
     const [passwd, group] = await Promise.all([readText(sftp, '/etc/passwd'), readText(sftp, '/etc/group')]);
     const account = passwd === undefined || group === undefined ? undefined : findAccount(connection.options.username, passwd, group);
     if (account === undefined) {
@@ -77,7 +77,7 @@ async function diagnose(connection: SshConnection, socketPath: string): Promise<
   }
 }
 
-function readText(sftp: SFTPWrapper, path: string): Promise<string | undefined> {
+export function readText(sftp: SFTPWrapper, path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     sftp.readFile(path, 'utf8', (error, data) => resolve(error ? undefined : data.toString()));
   });
@@ -99,6 +99,10 @@ export function findAccount(username: string, passwd: string, group: string): Ac
     if (members?.split(',').includes(username)) gids.add(Number(groupId));
   }
   return { uid, gids };
+}
+
+export function isSocket(stats: Pick<Stats, 'mode'>): boolean {
+  return (stats.mode & S_IFMT) === S_IFSOCK;
 }
 
 /** Unix permission check for connect(2) on a socket: it needs write access. */

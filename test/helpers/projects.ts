@@ -30,7 +30,7 @@ function isOwnFolder(dir: string): boolean {
   return false;
 }
 
-export type Where = 'local' | 'r1' | 'r2' | 'r3';
+export type Where = 'local' | 'r1' | 'r2' | 'r3' | 'r4';
 
 export interface Project {
   dir: string;
@@ -55,7 +55,7 @@ export async function createProject(files: Record<string, string>, options: { na
 export async function engineFor(env: TestEnv, where: Where): Promise<EngineClient> {
   if (where === 'local') return openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
   const host = env[where];
-  return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts] });
+  return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts], socketPath: host.dockerSocket });
 }
 
 /** sha256 of each file git would carry, keyed by project-relative path. */
