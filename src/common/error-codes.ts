@@ -109,6 +109,7 @@ export const ErrorCodes = {
   E_DISK_FULL: 'Not enough free disk space for the engine.',
   E_DOCTOR_FAILED: 'pks doctor found a check that failed; each failed line says what to do.',
   E_IMAGE_PULL: 'The image cannot be pulled.',
+  E_INIT_UNAVAILABLE: 'The configuration asks for `"init": true` and the engine has no init binary (Podman: catatonit).',
   E_IMAGE_BUILD: 'The image build failed.',
   E_BUILD_OPTION: "A flag in build.options cannot be passed to the engine's build.",
   E_INITIALIZE_FAILED: 'initializeCommand failed on this machine.',

@@ -125,6 +125,17 @@ describe('dev containers on a Podman host', () => {
     assert.deepEqual(await leftovers(fixture.engine('r4'), p.dir), { containers: [], volumes: [] });
   });
 
+  it('"init": true where Podman has no catatonit: a typed error that says what to install, and nothing left behind', async () => {
+    const p = await project({ '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', init: true }) });
+    const result = await fixture.spawn('r4', p.dir, ['--no-launch']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.outcome?.code, 'E_INIT_UNAVAILABLE', result.stdout);
+    assert.match(result.stderr, /has no init process for the configuration's "init": true/);
+    assert.match(result.stderr, /hint: Install one on that host \(Podman: the catatonit package/);
+    assert.doesNotMatch(result.stderr, STACK_TRACE);
+    assert.deepEqual(await leftovers(fixture.engine('r4'), p.dir), { containers: [], volumes: [] });
+  });
+
   it('debian: remote user, hooks and file owners in the rootless user namespace; rebuild keeps the workspace', async () => {
     const config = { image: 'pks-test/debian:bookworm', remoteUser: 'daemon', postCreateCommand: 'id -un > /tmp/who', containerEnv: { STAGE: 'one' } };
     const p = await project({ '.devcontainer/devcontainer.json': JSON.stringify(config), 'src/app.sh': 'echo app\n' });
