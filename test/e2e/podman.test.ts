@@ -129,7 +129,7 @@ describe('dev containers on a Podman host', () => {
     const p = await project({ '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', init: true }) });
     const result = await fixture.spawn('r4', p.dir, ['--no-launch']);
     assert.equal(result.code, 1, result.stderr);
-    assert.equal(result.outcome?.code, 'E_INIT_UNAVAILABLE', result.stdout);
+    assert.equal(result.outcome?.code, 'E_INIT_UNAVAILABLE', result.stderr);
     assert.match(result.stderr, /has no init process for the configuration's "init": true/);
     assert.match(result.stderr, /hint: Install one on that host \(Podman: the catatonit package/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
