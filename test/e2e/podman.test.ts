@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { containerExec, leftovers, type Project } from '../helpers/projects.js';
+import { inTerminal, pks as pksLine } from '../helpers/terminal.js';
 import type { TestEnv } from '../helpers/test-env.js';
 
 const fixture = new E2eFixture(['r4']);
@@ -100,6 +101,15 @@ describe('dev containers on a Podman host', () => {
     assert.equal(exec.stdout, 'hi\n');
     const failing = await pks(['devcontainer', 'exec', '--remote', 'r4', p.name, '--', 'sh', '-c', 'exit 7']);
     assert.equal(failing.code, 7);
+
+    // In a terminal, the command sees the terminal's size from its first
+    // instruction (Podman takes it with the exec's start, not at create).
+    const sized = inTerminal(
+      `stty rows 45 cols 123; for i in 1 2 3 4 5; do ${pksLine(['devcontainer', 'exec', '-t', '--remote', 'r4', p.name, '--', 'stty', 'size'])}; done`,
+      { env: fixture.sandbox.env },
+    );
+    assert.equal(await sized.exited, 0, sized.output());
+    assert.deepEqual(sized.output().split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ''), Array(5).fill('45 123'), sized.output());
 
     const logs = await pks(['devcontainer', 'logs', '--remote', 'r4', p.name]);
     assert.equal(logs.code, 0, logs.stderr);
