@@ -64,7 +64,7 @@ EOF
 }
 
 ensure_podman_engine() {
-  local pid restart='' conf_dir=$PODMAN_HOME/.config/containers
+  local restart='' conf_dir=$PODMAN_HOME/.config/containers
   mkdir -p "$RUN"
   # The runtime directory a systemd login would make (tmpfs /run loses it).
   install -d -m 0700 -o "$PODMAN_USER" -g "$PODMAN_USER" "$PODMAN_RUNTIME_DIR" "${ENGINE_SOCK%/*}"
@@ -76,20 +76,7 @@ ensure_podman_engine() {
   # /dev/net/tun as the user: Debian's udev rule makes it 0666, this machine
   # has no udev.
   if [[ -c /dev/net/tun && $(stat -c %a /dev/net/tun) != 666 ]]; then chmod 0666 /dev/net/tun; fi
-  if pid=$(live_pid "$ENGINE_PIDFILE" podman); then
-    if [[ -n $restart ]]; then
-      log "$NS: restarting podman service (pid $pid): $restart"
-      stop_pid "$pid" 20
-    elif ! in_netns "$pid"; then
-      log "$NS: podman service (pid $pid) runs in a namespace that no longer exists; restarting it"
-      stop_pid "$pid" 20
-    elif engine_ping "$ENGINE_SOCK" || wait_until 20 engine_ping "$ENGINE_SOCK"; then
-      return 0
-    else
-      log "$NS: podman service (pid $pid) does not answer; restarting it"
-      stop_pid "$pid" 20
-    fi
-  fi
+  if keep_running_engine podman "$restart" 20 "podman service"; then return 0; fi
   # Stale pieces of a killed service: its pid file and socket, and the
   # rootless network namespace of its (dead) pause process: podman would take
   # the file for a live namespace and fail every start with "failed to mount

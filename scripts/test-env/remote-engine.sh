@@ -22,25 +22,32 @@ engine_config() {
   fi
 }
 
+# keep_running_engine COMM RESTART_REASON WAIT_SECONDS WHAT: 0 when the engine
+# process COMM behind $ENGINE_PIDFILE runs in this host's namespace and
+# answers on $ENGINE_SOCK (within WAIT_SECONDS) and nothing asks for a
+# restart; otherwise stops it if it runs, and returns 1.
+keep_running_engine() {
+  local comm=$1 restart=$2 wait=$3 what=$4 pid
+  pid=$(live_pid "$ENGINE_PIDFILE" "$comm") || return 1
+  if [[ -n $restart ]]; then
+    log "$NS: restarting $what (pid $pid): $restart"
+  elif ! in_netns "$pid"; then
+    log "$NS: $what (pid $pid) runs in a namespace that no longer exists; restarting it"
+  elif engine_ping "$ENGINE_SOCK" || wait_until "$wait" engine_ping "$ENGINE_SOCK"; then
+    return 0
+  else
+    log "$NS: $what (pid $pid) does not answer; restarting it"
+  fi
+  stop_pid "$pid" 40
+  return 1
+}
+
 ensure_remote_engine() {
   if [[ $ENGINE_KIND == podman ]]; then ensure_podman_engine; return; fi
   local pid restart=
   mkdir -p "$RUN" "$EXEC_ROOT" "$DATA_ROOT"
   if engine_config | write_if_changed "$ENGINE_CFG" 0644; then restart="its configuration changed"; fi
-  if pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
-    if [[ -n $restart ]]; then
-      log "$NS: restarting engine (pid $pid): $restart"
-      stop_pid "$pid" 40
-    elif ! in_netns "$pid"; then
-      log "$NS: engine (pid $pid) runs in a namespace that no longer exists; restarting it"
-      stop_pid "$pid" 30
-    elif engine_ping "$ENGINE_SOCK" || wait_until 30 engine_ping "$ENGINE_SOCK"; then
-      return 0
-    else
-      log "$NS: engine (pid $pid) does not answer; restarting it"
-      stop_pid "$pid" 30
-    fi
-  fi
+  if keep_running_engine dockerd "$restart" 30 engine; then return 0; fi
   # Stale pieces of a killed engine: pid files and the socket, and the
   # network namespace it had pinned under its exec root (it may be an older
   # namespace than the current one).

@@ -8,6 +8,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { DEFAULT_DOCKER_SOCKET } from '../common/defaults.js';
 import type { SshConnection } from './connection.js';
 import { canWrite, findAccount, isSocket, readText } from './remote-socket.js';
+import { withSftp } from './sftp-session.js';
 
 /** The Podman sockets a login may use, in the order they are tried (the user's own first). */
 export function podmanSocketCandidates(uid: number): string[] {
@@ -18,14 +19,8 @@ export function podmanSocketCandidates(uid: number): string[] {
  * The first engine socket the login may connect to: the Docker socket, else a
  * Podman socket; undefined when none is there (or SFTP cannot tell).
  */
-export async function findEngineSocket(connection: SshConnection): Promise<string | undefined> {
-  let sftp: SFTPWrapper;
-  try {
-    sftp = await connection.sftp();
-  } catch {
-    return undefined;
-  }
-  try {
+export function findEngineSocket(connection: SshConnection): Promise<string | undefined> {
+  return withSftp(connection, () => undefined, async (sftp) => {
     const [passwd, group] = await Promise.all([readText(sftp, '/etc/passwd'), readText(sftp, '/etc/group')]);
     const account = passwd === undefined || group === undefined ? undefined : findAccount(connection.options.username, passwd, group);
     if (account === undefined) return undefined;
@@ -34,9 +29,7 @@ export async function findEngineSocket(connection: SshConnection): Promise<strin
       if (stats !== undefined && isSocket(stats) && canWrite(stats, account)) return candidate;
     }
     return undefined;
-  } finally {
-    sftp.end();
-  }
+  });
 }
 
 function statOf(sftp: SFTPWrapper, path: string): Promise<Stats | undefined> {

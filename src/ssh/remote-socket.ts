@@ -7,6 +7,7 @@
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { errorMessage } from '../common/errors.js';
 import type { SshConnection } from './connection.js';
+import { withSftp } from './sftp-session.js';
 
 export type RemoteSocketDiagnosis =
   | { status: 'missing' }
@@ -40,14 +41,9 @@ export async function diagnoseRemoteSocket(connection: SshConnection, socketPath
   }
 }
 
-async function diagnose(connection: SshConnection, socketPath: string): Promise<RemoteSocketDiagnosis> {
-  let sftp: SFTPWrapper;
-  try {
-    sftp = await connection.sftp();
-  } catch (error) {
-    return { status: 'unknown', reason: `SFTP is not available (${errorMessage(error)})` };
-  }
-  try {
+function diagnose(connection: SshConnection, socketPath: string): Promise<RemoteSocketDiagnosis> {
+  const unavailable = (error: unknown): RemoteSocketDiagnosis => ({ status: 'unknown', reason: `SFTP is not available (${errorMessage(error)})` });
+  return withSftp(connection, unavailable, async (sftp) => {
     let stats: Stats;
     try {
       stats = await new Promise<Stats>((resolve, reject) =>
@@ -72,9 +68,7 @@ async function diagnose(connection: SshConnection, socketPath: string): Promise<
       group: nameOf(group ?? '', stats.gid),
       mode: (stats.mode & 0o777).toString(8).padStart(4, '0'),
     };
-  } finally {
-    sftp.end();
-  }
+  });
 }
 
 export function readText(sftp: SFTPWrapper, path: string): Promise<string | undefined> {
