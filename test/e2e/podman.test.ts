@@ -135,6 +135,24 @@ describe('dev containers on a Podman host', () => {
     assert.deepEqual(await leftovers(fixture.engine('r4'), p.dir), { containers: [], volumes: [] });
   });
 
+  it('builds with Buildah through the classic build API: a Dockerfile with an argument and a local Feature', async () => {
+    const p = await project({
+      '.devcontainer/devcontainer.json': JSON.stringify({
+        build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
+        features: { './hello': { word: 'feature' } },
+        postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
+      }),
+      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
+      '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
+      '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
+    });
+    const result = await fixture.spawn('r4', p.dir, ['--no-launch']);
+    assert.equal(result.code, 0, result.stderr);
+    const id = result.outcome?.containerId ?? '';
+    assert.equal((await containerExec(fixture.engine('r4'), id, ['cat', '/tmp/result'])).stdout, 'built\nfeature\n');
+    assert.equal((await containerExec(fixture.engine('r4'), id, ['sh', '-c', 'echo $HELLO_FEATURE'])).stdout, '1\n');
+  });
+
   it('"init": true where Podman has no catatonit: a typed error that says what to install, and nothing left behind', async () => {
     const p = await project({ '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/busybox:latest', init: true }) });
     const result = await fixture.spawn('r4', p.dir, ['--no-launch']);

@@ -105,7 +105,7 @@ export async function projectImageNames(dir: string): Promise<string[]> {
   const configs = [path.join(dir, '.devcontainer.json'), path.join(dir, '.devcontainer', 'devcontainer.json')];
   const subfolders = await readdir(path.join(dir, '.devcontainer'), { withFileTypes: true }).catch(() => []);
   for (const entry of subfolders) if (entry.isDirectory()) configs.push(path.join(dir, '.devcontainer', entry.name, 'devcontainer.json'));
-  const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3'];
+  const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3', 'r4'];
   return configs.flatMap((file) => hosts.map((host) => defaultImageName({ projectPath: dir, devcontainerId: devcontainerId(devcontainerIdLabels(dir, file, host)) })));
 }
 
