@@ -95,21 +95,6 @@ ensure_podman_engine() {
     die "$NS: podman service did not answer GET /_ping on $ENGINE_SOCK within 60s; see $ENGINE_LOG"
 }
 
-status_podman_engine() {
-  local pid
-  if [[ $PODMAN_UID == none ]]; then
-    report "$H-engine" "NOT READY" "no user $PODMAN_USER"
-  elif ! pid=$(live_pid "$ENGINE_PIDFILE" podman); then
-    report "$H-engine" "NOT READY" "no podman service behind $ENGINE_PIDFILE"
-  elif ! in_netns "$pid"; then
-    report "$H-engine" "NOT READY" "podman service pid $pid is not in namespace $NS"
-  elif ! engine_ping "$ENGINE_SOCK"; then
-    report "$H-engine" "NOT READY" "no answer to GET /_ping on $ENGINE_SOCK"
-  else
-    report "$H-engine" ready "$ENGINE_SOCK (rootless podman service of $PODMAN_USER, pid $pid)"
-  fi
-}
-
 # The login a test makes, as login_check does for r1-r3: the Podman user with
 # its key and the Docker CLI there talking to the user's Podman socket (and
 # nothing at the Docker socket path).

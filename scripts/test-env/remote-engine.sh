@@ -77,15 +77,18 @@ ensure_remote_engine() {
 }
 
 status_remote_engine() {
-  if [[ $ENGINE_KIND == podman ]]; then status_podman_engine; return; fi
-  local pid
-  if ! pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
-    report "$H-engine" "NOT READY" "no dockerd behind $ENGINE_PIDFILE"
+  local pid comm=dockerd what=dockerd
+  if [[ $ENGINE_KIND == podman ]]; then
+    [[ $PODMAN_UID != none ]] || { report "$H-engine" "NOT READY" "no user $PODMAN_USER"; return; }
+    comm=podman what="rootless podman service of $PODMAN_USER,"
+  fi
+  if ! pid=$(live_pid "$ENGINE_PIDFILE" "$comm"); then
+    report "$H-engine" "NOT READY" "no $comm behind $ENGINE_PIDFILE"
   elif ! in_netns "$pid"; then
-    report "$H-engine" "NOT READY" "dockerd pid $pid is not in namespace $NS"
+    report "$H-engine" "NOT READY" "$comm pid $pid is not in namespace $NS"
   elif ! engine_ping "$ENGINE_SOCK"; then
     report "$H-engine" "NOT READY" "no answer to GET /_ping on $ENGINE_SOCK"
   else
-    report "$H-engine" ready "$ENGINE_SOCK (dockerd pid $pid)"
+    report "$H-engine" ready "$ENGINE_SOCK ($what pid $pid)"
   fi
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
-import { containerExec, leftovers, type Project } from '../helpers/projects.js';
+import { BUILD_WITH_FEATURE, containerExec, leftovers, type Project } from '../helpers/projects.js';
 import { inTerminal, pks as pksLine } from '../helpers/terminal.js';
 import type { TestEnv } from '../helpers/test-env.js';
 
@@ -136,16 +136,7 @@ describe('dev containers on a Podman host', () => {
   });
 
   it('builds with Buildah through the classic build API: a Dockerfile with an argument and a local Feature', async () => {
-    const p = await project({
-      '.devcontainer/devcontainer.json': JSON.stringify({
-        build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
-        features: { './hello': { word: 'feature' } },
-        postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
-      }),
-      '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
-      '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
-      '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
-    });
+    const p = await project(BUILD_WITH_FEATURE);
     const result = await fixture.spawn('r4', p.dir, ['--no-launch']);
     assert.equal(result.code, 0, result.stderr);
     const id = result.outcome?.containerId ?? '';

@@ -30,6 +30,22 @@ function isOwnFolder(dir: string): boolean {
   return false;
 }
 
+/**
+ * A project built from a Dockerfile (with a build argument) plus a local
+ * Feature; its postCreateCommand writes "built\nfeature\n" to /tmp/result and
+ * the Feature sets HELLO_FEATURE=1.
+ */
+export const BUILD_WITH_FEATURE: Readonly<Record<string, string>> = {
+  '.devcontainer/devcontainer.json': JSON.stringify({
+    build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
+    features: { './hello': { word: 'feature' } },
+    postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
+  }),
+  '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
+  '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
+  '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
+};
+
 export type Where = 'local' | 'r1' | 'r2' | 'r3' | 'r4';
 
 export interface Project {
