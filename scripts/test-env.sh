@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# scripts/test-env.sh up|up-host <r1|r2|r3>|down|status
+# scripts/test-env.sh up|up-host <r1|r2|r3|r4>|down|status
 #
 # The real test environment that every test and CI run uses, all on this
 # machine (see TEST-ENVIRONMENT.md in shared/ for how it was verified):
@@ -12,6 +12,8 @@
 #     namespace). pks-r3 is the fault host: the fault tests cut its link, kill
 #     its sshd and stop its engine, so tests running at the same time on
 #     pks-r1 and pks-r2 are never disturbed; `up` repairs it.
+#   - a fourth remote host pks-r4 whose engine is rootless Podman's
+#     Docker-compatible API, served by its login user (test-env/podman-host.sh)
 #   - a local image registry             127.0.0.1:5000
 #   - test images built without any registry (busybox, Debian bookworm)
 #   - .test-env/ in the repo root: client keys, known_hosts and `env`, the file
@@ -37,6 +39,9 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 TE_DIR=$REPO_ROOT/.test-env          # per checkout: keys, known_hosts, env (gitignored)
+# A work tree may link .test-env to another checkout's: name the files by
+# their real place, so that every checkout writes the same settings.
+if [[ -L $TE_DIR ]]; then TE_DIR=$(cd -P "$TE_DIR" && pwd); fi
 
 STATE=/var/lib/pks-test              # per machine: data dirs, host keys, configs (kept by `down`)
 CACHE=/var/cache/pks-test            # per machine: image root file systems (kept by `down`)
@@ -67,10 +72,11 @@ DEBIAN_PACKAGES=git,ca-certificates,openssh-client
 
 DEV_USER=pksdev        # normal login user, in group docker, on every host
 NODOCK_USER=pksnodock  # login user without access to the Docker socket, on pks-r1 only
+PODMAN_USER=pkspod     # login user of pks-r4, runs rootless Podman; not in group docker
 
-HOSTS=(r1 r2 r3)
+HOSTS=(r1 r2 r3 r4)
 # (`npm run lint` checks these scripts with shellcheck.)
-PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates shellcheck zsh fish docker-compose)
+PACKAGES=(docker.io openssh-server openssh-client busybox-static debootstrap iproute2 docker-registry curl ca-certificates shellcheck zsh fish docker-compose podman)
 
 # Callers (node, CI) may pass a PATH without the sbin directories.
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
@@ -92,7 +98,7 @@ ENV_FILE=$TE_DIR/env
 # only through their keepalives, as over a real link.
 GUARD_ROUTE=10.231.0.0/24
 
-# host_vars r1|r2|r3: set the names and paths of one remote host.
+# host_vars r1|r2|r3|r4: set the names and paths of one remote host.
 host_vars() {
   H=$1
   NS=pks-$H
@@ -100,6 +106,7 @@ host_vars() {
     r1) HOST_IP=10.231.0.1 NS_IP=10.231.0.2 ;;
     r2) HOST_IP=10.231.0.5 NS_IP=10.231.0.6 ;;
     r3) HOST_IP=10.231.0.9 NS_IP=10.231.0.10 ;;
+    r4) HOST_IP=10.231.0.13 NS_IP=10.231.0.14 ;;
     *) die "unknown host $H" ;;
   esac
   NETNS_FILE=/var/run/netns/$NS
@@ -118,6 +125,11 @@ host_vars() {
   HOSTKEY=$DATA/ssh_host_ed25519_key
   AUTH_DIR=$DATA/authorized_keys
   CLIENT_KEY=$TE_DIR/${H}_ed25519
+  ENGINE_KIND=docker
+  LOGIN_USER=$DEV_USER
+  LOGIN_DOCKER_SOCK=/var/run/docker.sock # the engine socket as logins see it
+  SSHD_DOCKER_SOCK=$ENGINE_SOCK          # what sshd shows at /var/run/docker.sock
+  if [[ $H == r4 ]]; then podman_host_vars; fi
 }
 
 # One file per component, each only defining functions (and NOT_READY).
@@ -133,6 +145,8 @@ source "$SCRIPT_DIR/test-env/hosts.sh"
 source "$SCRIPT_DIR/test-env/remote-engine.sh"
 # shellcheck source=test-env/sshd.sh
 source "$SCRIPT_DIR/test-env/sshd.sh"
+# shellcheck source=test-env/podman-host.sh
+source "$SCRIPT_DIR/test-env/podman-host.sh"
 # shellcheck source=test-env/images.sh
 source "$SCRIPT_DIR/test-env/images.sh"
 # shellcheck source=test-env/registry.sh
@@ -223,7 +237,7 @@ cmd_down() {
       stop_pid "$pid" 10
     fi
     rm -f "$SSHD_PIDFILE"
-    if pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
+    if pid=$(live_pid "$ENGINE_PIDFILE" dockerd) || pid=$(live_pid "$ENGINE_PIDFILE" podman); then
       log "$NS: stopping engine (pid $pid)"
       stop_pid "$pid" 40
     fi
@@ -271,7 +285,7 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   *)
-    echo "usage: scripts/test-env.sh up|up-host <r1|r2|r3>|down|status" >&2
+    echo "usage: scripts/test-env.sh up|up-host <r1|r2|r3|r4>|down|status" >&2
     exit 2
     ;;
 esac

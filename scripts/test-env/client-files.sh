@@ -26,7 +26,7 @@ ensure_client_files() {
   local h
   for h in "${HOSTS[@]}"; do
     host_vars "$h"
-    ensure_client_key "$CLIENT_KEY" "pks-test $DEV_USER@$NS ($REPO_ROOT)"
+    ensure_client_key "$CLIENT_KEY" "pks-test $LOGIN_USER@$NS ($REPO_ROOT)"
   done
   ensure_client_key "$NODOCK_KEY" "pks-test $NODOCK_USER@pks-r1 ($REPO_ROOT)"
 }
@@ -56,9 +56,9 @@ env_content() {
     up=PKS_TEST_${H^^}
     env_line "${up}_HOST" "$NS_IP"
     env_line "${up}_PORT" 22
-    env_line "${up}_USER" "$DEV_USER"
+    env_line "${up}_USER" "$LOGIN_USER"
     env_line "${up}_KEY" "$CLIENT_KEY"
-    env_line "${up}_DOCKER_SOCKET" /var/run/docker.sock
+    env_line "${up}_DOCKER_SOCKET" "$LOGIN_DOCKER_SOCK"
     env_line "${up}_ENGINE_SOCKET" "$ENGINE_SOCK"
     env_line "${up}_ENGINE_PIDFILE" "$ENGINE_PIDFILE"
     env_line "${up}_NETNS" "$NS"
@@ -96,7 +96,7 @@ status_client_files() {
     host_vars "$h"
     if [[ ! -r $CLIENT_KEY.pub ]]; then
       problems+=("missing $CLIENT_KEY")
-    elif ! grep -qF "$(cut -d' ' -f1,2 "$CLIENT_KEY.pub")" "$AUTH_DIR/$DEV_USER" 2>/dev/null; then
+    elif ! grep -qF "$(cut -d' ' -f1,2 "$CLIENT_KEY.pub")" "$AUTH_DIR/$LOGIN_USER" 2>/dev/null; then
       problems+=("$CLIENT_KEY not authorized on $NS")
     fi
   done

@@ -36,26 +36,34 @@ remote_engine_args() {
 # An engine started with other arguments (an earlier layout: --bridge=none).
 engine_args_differ() { [[ $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) != "${ENGINE_ARGS[*]} " ]]; }
 
+# keep_running_engine COMM RESTART_REASON WAIT_SECONDS WHAT: 0 when the engine
+# process COMM behind $ENGINE_PIDFILE runs in this host's namespace and
+# answers on $ENGINE_SOCK (within WAIT_SECONDS) and nothing asks for a
+# restart; otherwise stops it if it runs, and returns 1.
+keep_running_engine() {
+  local comm=$1 restart=$2 wait=$3 what=$4 pid
+  pid=$(live_pid "$ENGINE_PIDFILE" "$comm") || return 1
+  if [[ -n $restart ]]; then
+    log "$NS: restarting $what (pid $pid): $restart"
+  elif ! in_netns "$pid"; then
+    log "$NS: $what (pid $pid) runs in a namespace that no longer exists; restarting it"
+  elif engine_ping "$ENGINE_SOCK" || wait_until "$wait" engine_ping "$ENGINE_SOCK"; then
+    return 0
+  else
+    log "$NS: $what (pid $pid) does not answer; restarting it"
+  fi
+  stop_pid "$pid" 40
+  return 1
+}
+
 ensure_remote_engine() {
+  if [[ $ENGINE_KIND == podman ]]; then ensure_podman_engine; return; fi
   local pid restart=
   mkdir -p "$RUN" "$EXEC_ROOT" "$DATA_ROOT"
   remote_engine_args
   if engine_config | write_if_changed "$ENGINE_CFG" 0644; then restart="its configuration changed"; fi
-  if pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
-    if [[ -z $restart ]] && engine_args_differ "$pid"; then restart="its command line changed"; fi
-    if [[ -n $restart ]]; then
-      log "$NS: restarting engine (pid $pid): $restart"
-      stop_pid "$pid" 40
-    elif ! in_netns "$pid"; then
-      log "$NS: engine (pid $pid) runs in a namespace that no longer exists; restarting it"
-      stop_pid "$pid" 30
-    elif engine_ping "$ENGINE_SOCK" || wait_until 30 engine_ping "$ENGINE_SOCK"; then
-      return 0
-    else
-      log "$NS: engine (pid $pid) does not answer; restarting it"
-      stop_pid "$pid" 30
-    fi
-  fi
+  if [[ -z $restart ]] && pid=$(live_pid "$ENGINE_PIDFILE" dockerd) && engine_args_differ "$pid"; then restart="its command line changed"; fi
+  if keep_running_engine dockerd "$restart" 30 engine; then return 0; fi
   # Stale pieces of a killed engine: pid files and the socket, and the
   # network namespace it had pinned under its exec root (it may be an older
   # namespace than the current one).
@@ -79,16 +87,20 @@ ensure_remote_engine() {
 }
 
 status_remote_engine() {
-  local pid
-  if ! pid=$(live_pid "$ENGINE_PIDFILE" dockerd); then
-    report "$H-engine" "NOT READY" "no dockerd behind $ENGINE_PIDFILE"
+  local pid comm=dockerd what=dockerd
+  if [[ $ENGINE_KIND == podman ]]; then
+    [[ $PODMAN_UID != none ]] || { report "$H-engine" "NOT READY" "no user $PODMAN_USER"; return; }
+    comm=podman what="rootless podman service of $PODMAN_USER,"
+  fi
+  if ! pid=$(live_pid "$ENGINE_PIDFILE" "$comm"); then
+    report "$H-engine" "NOT READY" "no $comm behind $ENGINE_PIDFILE"
   elif ! in_netns "$pid"; then
-    report "$H-engine" "NOT READY" "dockerd pid $pid is not in namespace $NS"
-  elif remote_engine_args && engine_args_differ "$pid"; then
+    report "$H-engine" "NOT READY" "$comm pid $pid is not in namespace $NS"
+  elif [[ $ENGINE_KIND != podman ]] && remote_engine_args && engine_args_differ "$pid"; then
     report "$H-engine" "NOT READY" "dockerd pid $pid runs with other arguments than up gives it"
   elif ! engine_ping "$ENGINE_SOCK"; then
     report "$H-engine" "NOT READY" "no answer to GET /_ping on $ENGINE_SOCK"
   else
-    report "$H-engine" ready "$ENGINE_SOCK (dockerd pid $pid)"
+    report "$H-engine" ready "$ENGINE_SOCK ($what pid $pid)"
   fi
 }

@@ -17,6 +17,7 @@ ensure_users() {
     # useradd sets); "*" means no password login yet an unlocked account.
     if [[ $(getent shadow "$u" | cut -d: -f2) == '!'* ]]; then usermod -p '*' "$u"; fi
   done
+  ensure_podman_user
   getent group docker >/dev/null || groupadd --system docker
   if ! id -nG "$DEV_USER" | tr ' ' '\n' | grep -qx docker; then usermod -aG docker "$DEV_USER"; fi
   if id -nG "$NODOCK_USER" | tr ' ' '\n' | grep -qx docker; then gpasswd -d "$NODOCK_USER" docker >/dev/null; fi
@@ -70,8 +71,8 @@ sshd_problem() {
   # socket or the local engine.
   local seen want
   seen=$(nsenter --mount="/proc/$pid/ns/mnt" stat -L -c '%d:%i' /var/run/docker.sock 2>/dev/null || echo none)
-  want=$(file_id "$ENGINE_SOCK" || echo missing)
-  if [[ $seen != "$want" ]]; then echo "its /var/run/docker.sock is not $ENGINE_SOCK"; return; fi
+  want=$(file_id "$SSHD_DOCKER_SOCK" || echo missing)
+  if [[ $seen != "$want" ]]; then echo "its /var/run/docker.sock is not $SSHD_DOCKER_SOCK"; return; fi
   if ! ssh_banner "$NS_IP"; then echo "does not answer on $NS_IP:22"; return; fi
 }
 
@@ -87,7 +88,7 @@ ensure_sshd() {
   mkdir -p "$AUTH_DIR"
   chown root:root "$AUTH_DIR"
   chmod 0755 "$AUTH_DIR"
-  authorize "$DEV_USER" "$CLIENT_KEY.pub"
+  authorize "$LOGIN_USER" "$CLIENT_KEY.pub"
   if [[ $H == r1 ]]; then
     authorize "$NODOCK_USER" "$NODOCK_KEY.pub"
   else
@@ -119,7 +120,7 @@ ensure_sshd() {
   spawn_detached "$SSHD_LOG" nsenter --net="$NETNS_FILE" \
     unshare -m --propagation private \
     sh -c 'mount --bind "$1" /var/run/docker.sock && exec /usr/sbin/sshd -f "$2" -E "$3"' \
-    sh "$ENGINE_SOCK" "$SSHD_CFG" "$SSHD_LOG"
+    sh "$SSHD_DOCKER_SOCK" "$SSHD_CFG" "$SSHD_LOG"
   wait_until 15 sshd_ready ||
     die "$NS: sshd did not come up on $NS_IP:22 within 15s; see $SSHD_LOG"
 }
@@ -139,7 +140,7 @@ status_sshd() {
   elif problem=$(sshd_problem "$pid") && [[ -n $problem ]]; then
     report "$H-sshd" "NOT READY" "sshd pid $pid $problem"
   else
-    report "$H-sshd" ready "$NS_IP:22 (sshd pid $pid), /var/run/docker.sock -> $ENGINE_SOCK"
+    report "$H-sshd" ready "$NS_IP:22 (sshd pid $pid), /var/run/docker.sock -> $SSHD_DOCKER_SOCK"
   fi
 }
 
@@ -149,6 +150,7 @@ status_sshd() {
 # concurrently, see all_status.
 login_check() {
   host_vars "$1"
+  if [[ $ENGINE_KIND == podman ]]; then podman_login_check; return; fi
   local api
   if [[ ! -r $CLIENT_KEY || ! -r $KNOWN_HOSTS ]]; then
     printf '%s\t%s\t%s\n' "$H-login" "NOT READY" "no client key or known_hosts in $TE_DIR"

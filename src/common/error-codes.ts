@@ -118,6 +118,7 @@ export const ErrorCodes = {
   E_GPU_UNAVAILABLE: 'The configuration requires a GPU (hostRequirements.gpu) and the engine has no GPU runtime.',
   E_DOCTOR_FAILED: 'pks doctor found a check that failed; each failed line says what to do.',
   E_IMAGE_PULL: 'The image cannot be pulled.',
+  E_INIT_UNAVAILABLE: 'The configuration asks for `"init": true` and the engine has no init binary (Podman: catatonit).',
   E_IMAGE_BUILD: 'The image build failed.',
   E_BUILD_OPTION: 'A flag in build.options is refused: unknown, unsafe, or not possible with the builder in use.',
   E_INITIALIZE_FAILED: 'initializeCommand failed on this machine.',

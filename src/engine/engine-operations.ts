@@ -130,8 +130,12 @@ export interface EngineOperations {
   getArchive(id: string, path: string): Promise<Readable>;
 
   createExec(containerId: string, options: ExecCreateOptions): Promise<string>;
-  /** Starts the exec attached: the raw stream (multiplexed unless it has a TTY). */
-  startExec(execId: string, options: { tty: boolean }): Promise<Duplex>;
+  /**
+   * Starts the exec attached: the raw stream (multiplexed unless it has a TTY).
+   * `consoleSize` sizes a TTY as the process starts where the engine takes it
+   * here (Podman); Docker takes it at create (ConsoleSize) and ignores it here.
+   */
+  startExec(execId: string, options: { tty: boolean; consoleSize?: { rows: number; cols: number } | undefined }): Promise<Duplex>;
   inspectExec(execId: string): Promise<ExecInspect>;
   resizeExec(execId: string, size: { rows: number; cols: number }): Promise<void>;
 
@@ -276,8 +280,12 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
     return (await this.request({ method: 'POST', path: `/containers/${id(containerId)}/exec`, body }, createdIdSchema)).Id;
   }
 
-  async startExec(execId: string, options: { tty: boolean }): Promise<Duplex> {
-    return (await this.hijack({ method: 'POST', path: `/exec/${id(execId)}/start`, body: { Detach: false, Tty: options.tty } })).socket;
+  async startExec(execId: string, options: { tty: boolean; consoleSize?: { rows: number; cols: number } | undefined }): Promise<Duplex> {
+    // Podman's compat API sizes the terminal from `h` and `w` before the
+    // process starts; it ignores ConsoleSize at create, and a resize after the
+    // start races with the process reading its size (it may see 0x0).
+    const size = options.tty && options.consoleSize !== undefined ? { h: options.consoleSize.rows, w: options.consoleSize.cols } : {};
+    return (await this.hijack({ method: 'POST', path: `/exec/${id(execId)}/start`, body: { Detach: false, Tty: options.tty, ...size } })).socket;
   }
 
   inspectExec(execId: string): Promise<ExecInspect> {

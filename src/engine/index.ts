@@ -33,11 +33,12 @@ export {
   type QueryValue,
 } from './http-client.js';
 export { joinStreams } from './join-streams.js';
+export { describeEngineProduct, engineProduct, type EngineProduct, type EngineProductName } from './engine-product.js';
 export { openLocalEngine } from './local-engine.js';
 export { socketAnswers } from './local-agent-forward.js';
 export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSettings, NetworkSummary, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
-export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
+export { findSshEngineSocket, openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';
 export { controlRequest, helloOf, idleSeconds, nobodyListens, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
 export type { EngineKind, EngineTransport } from './transport.js';

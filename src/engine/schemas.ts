@@ -13,6 +13,8 @@ export const engineVersionSchema = z.looseObject({
   Os: z.string(),
   Arch: z.string(),
   KernelVersion: z.optional(z.string()),
+  /** What the engine is made of; Podman lists itself as "Podman Engine". */
+  Components: z.nullish(z.array(z.looseObject({ Name: z.string(), Version: z.optional(z.string()) }))),
 });
 export type EngineVersion = z.infer<typeof engineVersionSchema>;
 

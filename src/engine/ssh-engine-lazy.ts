@@ -11,6 +11,12 @@ export async function openSshEngine(options: SshEngineOptions): Promise<EngineCl
   return open(options);
 }
 
+/** Where the engine listens on an SSH host (Docker's socket, else Podman's); see ssh-engine.ts. */
+export async function findSshEngineSocket(options: SshEngineOptions): Promise<string | undefined> {
+  const { findSshEngineSocket: find } = await import('./ssh-engine.js');
+  return find(options);
+}
+
 /** The engine through a warm connection (see warm-engine.ts), loaded on first use. */
 export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | undefined> {
   const { openWarmEngine: open } = await import('./warm-engine.js');

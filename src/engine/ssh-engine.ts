@@ -1,7 +1,7 @@
 // A remote engine over SSH. Importing this module does not load ssh2; only
 // opening a connection does.
 
-import { acquireSshConnection, type SshConnectionOptions } from '../ssh/index.js';
+import { acquireSshConnection, findEngineSocket, type SshConnectionOptions } from '../ssh/index.js';
 import { HttpEngineClient, type EngineClient } from './engine-client.js';
 import { createSshTransport } from './ssh-transport.js';
 
@@ -33,4 +33,20 @@ export async function openSshEngine(options: SshEngineOptions): Promise<EngineCl
     throw error;
   }
   return new HttpEngineClient(createSshTransport({ lease, socketPath, description }), { retry: options.retry, knownApiVersion });
+}
+
+/**
+ * The engine socket the login may use on that host: the Docker socket, else
+ * a Podman socket (see engine-socket-search.ts); undefined when there is none.
+ * Shares the connection an open engine to the same host holds.
+ */
+export async function findSshEngineSocket(options: SshEngineOptions): Promise<string | undefined> {
+  const { socketPath: _socketPath, knownApiVersion: _knownApiVersion, description: _description, ...connectionOptions } = options;
+  const lease = acquireSshConnection(connectionOptions);
+  try {
+    await lease.connection.ready();
+    return await findEngineSocket(lease.connection);
+  } finally {
+    await lease.release();
+  }
 }

@@ -22,6 +22,7 @@ export { remoteDiskFree } from './remote-disk.js';
 export { parseUserIds, remoteUserIds, type HostUserIds } from './remote-user-ids.js';
 export { isTransientConnectError } from './ssh-errors.js';
 export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';
+export { findEngineSocket, podmanSocketCandidates } from './engine-socket-search.js';
 export { UnknownHostKeyError } from './host-key-policy.js';
 export { fileSystemSource, parseJumpHost, resolveSshConfig, type SshConfigHost } from './ssh-config.js';
 export type { SshPrompts } from './options.js';

@@ -7,6 +7,7 @@
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { errorMessage } from '../common/errors.js';
 import type { SshConnection } from './connection.js';
+import { withSftp } from './sftp-session.js';
 
 export type RemoteSocketDiagnosis =
   | { status: 'missing' }
@@ -40,14 +41,9 @@ export async function diagnoseRemoteSocket(connection: SshConnection, socketPath
   }
 }
 
-async function diagnose(connection: SshConnection, socketPath: string): Promise<RemoteSocketDiagnosis> {
-  let sftp: SFTPWrapper;
-  try {
-    sftp = await connection.sftp();
-  } catch (error) {
-    return { status: 'unknown', reason: `SFTP is not available (${errorMessage(error)})` };
-  }
-  try {
+function diagnose(connection: SshConnection, socketPath: string): Promise<RemoteSocketDiagnosis> {
+  const unavailable = (error: unknown): RemoteSocketDiagnosis => ({ status: 'unknown', reason: `SFTP is not available (${errorMessage(error)})` });
+  return withSftp(connection, unavailable, async (sftp) => {
     let stats: Stats;
     try {
       stats = await new Promise<Stats>((resolve, reject) =>
@@ -59,7 +55,7 @@ async function diagnose(connection: SshConnection, socketPath: string): Promise<
       }
       return { status: 'unknown', reason: errorMessage(error) };
     }
-    if ((stats.mode & S_IFMT) !== S_IFSOCK) return { status: 'not-a-socket' };
+    if (!isSocket(stats)) return { status: 'not-a-socket' };
     const [passwd, group] = await Promise.all([readText(sftp, '/etc/passwd'), readText(sftp, '/etc/group')]);
     const account = passwd === undefined || group === undefined ? undefined : findAccount(connection.options.username, passwd, group);
     if (account === undefined) {
@@ -72,12 +68,10 @@ async function diagnose(connection: SshConnection, socketPath: string): Promise<
       group: nameOf(group ?? '', stats.gid),
       mode: (stats.mode & 0o777).toString(8).padStart(4, '0'),
     };
-  } finally {
-    sftp.end();
-  }
+  });
 }
 
-function readText(sftp: SFTPWrapper, path: string): Promise<string | undefined> {
+export function readText(sftp: SFTPWrapper, path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     sftp.readFile(path, 'utf8', (error, data) => resolve(error ? undefined : data.toString()));
   });
@@ -99,6 +93,10 @@ export function findAccount(username: string, passwd: string, group: string): Ac
     if (members?.split(',').includes(username)) gids.add(Number(groupId));
   }
   return { uid, gids };
+}
+
+export function isSocket(stats: Pick<Stats, 'mode'>): boolean {
+  return (stats.mode & S_IFMT) === S_IFSOCK;
 }
 
 /** Unix permission check for connect(2) on a socket: it needs write access. */

@@ -17,6 +17,8 @@ export const HOSTS_FILE_VERSION = 1;
 const MAX_HOSTS_FILE_BYTES = 16 * 1024 * 1024;
 
 const capabilitiesSchema = z.object({
+  /** Which engine serves the API (absent in entries tested before pks told them apart: Docker). */
+  engine: z.optional(z.enum(['docker', 'podman'])),
   engineVersion: z.string(),
   apiVersion: z.string(),
   os: z.string(),

@@ -12,7 +12,7 @@ import { E2eFixture } from '../helpers/e2e-fixture.js';
 import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import { poll } from '../helpers/wait.js';
-import { containerExec, containerFileDigests, gitFileDigests, leftovers, sshUserIds, type Project, type Where } from '../helpers/projects.js';
+import { BUILD_WITH_FEATURE, containerExec, containerFileDigests, gitFileDigests, leftovers, sshUserIds, type Project, type Where } from '../helpers/projects.js';
 
 const fixture = new E2eFixture(['local', 'r1', 'r2']);
 let sandbox: Sandbox;
@@ -87,16 +87,7 @@ for (const where of ['local', 'r1', 'r2'] as const) {
     });
 
     it('builds from a Dockerfile and installs a local Feature', async () => {
-      const p = await project(where, {
-        '.devcontainer/devcontainer.json': JSON.stringify({
-          build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
-          features: { './hello': { word: 'feature' } },
-          postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
-        }),
-        '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
-        '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
-        '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
-      });
+      const p = await project(where, BUILD_WITH_FEATURE);
       const result = await spawn(where, p.dir);
       assert.equal(result.code, 0, result.stderr);
       const id = result.outcome?.containerId ?? '';

@@ -26,7 +26,7 @@ export class E2eFixture {
     for (const where of this.hosts) {
       if (where !== 'local') {
         const host = this.env[where];
-        const added = await this.sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--no-test']);
+        const added = await this.sandbox.run(['remote', 'add', where, '--host', host.host, '--user', host.user, '--key', host.key, '--docker-socket', host.dockerSocket, '--no-test']);
         assert.equal(added.code, 0, added.stderr);
       }
       this.engines.set(where, await engineFor(this.env, where));

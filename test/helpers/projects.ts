@@ -30,7 +30,23 @@ function isOwnFolder(dir: string): boolean {
   return false;
 }
 
-export type Where = 'local' | 'r1' | 'r2' | 'r3';
+/**
+ * A project built from a Dockerfile (with a build argument) plus a local
+ * Feature; its postCreateCommand writes "built\nfeature\n" to /tmp/result and
+ * the Feature sets HELLO_FEATURE=1.
+ */
+export const BUILD_WITH_FEATURE: Readonly<Record<string, string>> = {
+  '.devcontainer/devcontainer.json': JSON.stringify({
+    build: { dockerfile: 'Dockerfile', args: { GREETING: 'built' } },
+    features: { './hello': { word: 'feature' } },
+    postCreateCommand: 'cat /built /etc/hello-feature > /tmp/result',
+  }),
+  '.devcontainer/Dockerfile': 'FROM pks-test/busybox:latest\nARG GREETING\nRUN echo "$GREETING" > /built\n',
+  '.devcontainer/hello/devcontainer-feature.json': JSON.stringify({ id: 'hello', version: '1.0.0', options: { word: { type: 'string', default: 'x' } }, containerEnv: { HELLO_FEATURE: '1' } }),
+  '.devcontainer/hello/install.sh': '#!/bin/sh\nset -e\necho "$WORD" > /etc/hello-feature\n',
+};
+
+export type Where = 'local' | 'r1' | 'r2' | 'r3' | 'r4';
 
 export interface Project {
   dir: string;
@@ -55,7 +71,7 @@ export async function createProject(files: Record<string, string>, options: { na
 export async function engineFor(env: TestEnv, where: Where): Promise<EngineClient> {
   if (where === 'local') return openLocalEngine({ DOCKER_HOST: `unix://${env.localSocket}` });
   const host = env[where];
-  return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts] });
+  return openSshEngine({ host: host.host, port: host.port, username: host.user, privateKeyPath: host.key, knownHostsFiles: [env.knownHosts], socketPath: host.dockerSocket });
 }
 
 /** The SSH user's uid and gid on a test host (`id` over OpenSSH): what updateRemoteUserUID gives a container's user there. */
@@ -114,7 +130,7 @@ export async function projectImageNames(dir: string): Promise<string[]> {
   const configs = [path.join(dir, '.devcontainer.json'), path.join(dir, '.devcontainer', 'devcontainer.json')];
   const subfolders = await readdir(path.join(dir, '.devcontainer'), { withFileTypes: true }).catch(() => []);
   for (const entry of subfolders) if (entry.isDirectory()) configs.push(path.join(dir, '.devcontainer', entry.name, 'devcontainer.json'));
-  const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3'];
+  const hosts: Array<Where | undefined> = [undefined, 'r1', 'r2', 'r3', 'r4'];
   // The image updateRemoteUserUID builds on top first: it is the other's child.
   return configs.flatMap((file) =>
     hosts.flatMap((host) => {

@@ -32,6 +32,12 @@ export interface TestEnv {
   r2: RemoteHostEnv;
   /** The fault host: only the fault tests cut its link, kill its sshd or stop its engine. */
   r3: RemoteHostEnv;
+  /**
+   * The Podman host: its login user runs rootless Podman, whose socket is
+   * `dockerSocket` (nothing at /var/run/docker.sock); `enginePidFile` is the
+   * podman service's.
+   */
+  r4: RemoteHostEnv;
   nodock: { host: string; user: string; key: string };
   knownHosts: string;
   registry: string;
@@ -93,6 +99,7 @@ export function loadTestEnv(file: string = testEnvFile): TestEnv {
     r1: remote(get, 'PKS_TEST_R1'),
     r2: remote(get, 'PKS_TEST_R2'),
     r3: remote(get, 'PKS_TEST_R3'),
+    r4: remote(get, 'PKS_TEST_R4'),
     nodock: { host: values.get('PKS_TEST_NODOCK_HOST') ?? get('PKS_TEST_R1_HOST'), user: get('PKS_TEST_NODOCK_USER'), key: get('PKS_TEST_NODOCK_KEY') },
     knownHosts: get('PKS_TEST_KNOWN_HOSTS'),
     registry: get('PKS_TEST_REGISTRY'),

@@ -113,6 +113,11 @@ describe('engine operations as requests', () => {
     assert.deepEqual(engine.last().body, { Cmd: ['true'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
     await engine.startExec('e1', { tty: false });
     assert.deepEqual(engine.last(), { method: 'POST', path: '/exec/e1/start', body: { Detach: false, Tty: false } });
+    // A TTY's size also goes with the start, where Podman takes it (h, w).
+    await engine.startExec('e1', { tty: true, consoleSize: { rows: 24, cols: 80 } });
+    assert.deepEqual(engine.last(), { method: 'POST', path: '/exec/e1/start', body: { Detach: false, Tty: true, h: 24, w: 80 } });
+    await engine.startExec('e1', { tty: false, consoleSize: { rows: 24, cols: 80 } });
+    assert.deepEqual(engine.last().body, { Detach: false, Tty: false });
     engine.answer = { ID: 'e1', Running: false, ExitCode: 0, ProcessConfig: { entrypoint: 'true' } };
     assert.equal((await engine.inspectExec('e1')).ExitCode, 0);
     assert.deepEqual(engine.last(), { path: '/exec/e1/json' });

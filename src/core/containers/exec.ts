@@ -38,7 +38,7 @@ export async function startExec(engine: EngineClient, containerId: string, optio
     env: options.env,
     consoleSize: options.tty,
   });
-  const socket = await engine.startExec(execId, { tty });
+  const socket = await engine.startExec(execId, { tty, consoleSize: options.tty });
   // Listen before anything else is awaited: a command that ends at once
   // (`exit 1`, `[ -t 1 ]`) closes the stream while the terminal size is still
   // being set, and an end event nobody listened for would leave pks waiting

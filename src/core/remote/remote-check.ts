@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { errorMessage, isInterruption, isPksError } from '../../common/errors.js';
 import { NO_RETRY } from '../../common/retry.js';
-import { openSshEngine, type EngineClient } from '../../engine/index.js';
+import { describeEngineProduct, engineProduct, findSshEngineSocket, openSshEngine, type EngineClient } from '../../engine/index.js';
 import type { AcceptedHostKey } from '../../ssh/index.js';
 import type { RemoteHostCapabilities } from '../../store/remote-host-store.js';
 import type { RemoteTarget } from './host-ssh-target.js';
@@ -39,7 +39,22 @@ export interface CheckResult {
   ok: boolean;
   steps: CheckStep[];
   capabilities?: RemoteHostCapabilities;
+  /** The engine socket found when the configured one was not usable (see `findSocket`). */
+  foundSocket?: string;
 }
+
+export interface CheckOptions {
+  onStep?: ((step: CheckStep) => void) | undefined;
+  /**
+   * When the configured socket cannot be used, look for the engine's socket
+   * (the Docker socket, else Podman's rootless or root socket) and use it.
+   */
+  findSocket?: boolean | undefined;
+}
+
+/** What `remote test` says about a Podman engine: what works differently there. */
+export const PODMAN_NOTES =
+  'on Podman: no BuildKit (images build with Buildah through the classic build API); run rootless, the containers\' root is the SSH user on the host';
 
 /** Below this much free space under the engine's root, the disk step warns. */
 export const LOW_DISK_BYTES = 2 * 1024 ** 3;
@@ -95,10 +110,7 @@ export function formatBytes(bytes: number, digits = 1): string {
   return `${value.toFixed(unit === 0 ? 0 : digits)} ${units[unit]}`;
 }
 
-export async function checkRemoteHost(
-  target: RemoteTarget,
-  options: { onStep?: ((step: CheckStep) => void) | undefined } = {},
-): Promise<CheckResult> {
+export async function checkRemoteHost(target: RemoteTarget, options: CheckOptions = {}): Promise<CheckResult> {
   const run = new StepRunner(options.onStep);
   const { host, port } = target.options;
   const timeoutMs = target.options.readyTimeoutMs ?? 10_000;
@@ -155,32 +167,54 @@ export async function checkRemoteHost(
     return { ok: false, steps: run.steps };
   }
 
+  const opened = [engine];
   try {
-    return await checkEngine(engine, target, run);
+    let started = performance.now();
+    const socket = target.options.socketPath ?? target.entry.dockerSocket;
+    let foundSocket: string | undefined;
+    try {
+      await engine.ping();
+      run.record('docker-socket', 'pass', `${socket} answers`, started);
+    } catch (error) {
+      if (isInterruption(error)) throw error;
+      const found = options.findSocket === true ? await findSshEngineSocket(target.options).catch(() => undefined) : undefined;
+      if (found === undefined || found === socket) {
+        run.record('docker-socket', 'fail', errorMessage(error), started, error);
+        run.skipRest('not reached');
+        return { ok: false, steps: run.steps };
+      }
+      started = performance.now();
+      engine = await openSshEngine({ ...target.options, socketPath: found, prompts, retry: NO_RETRY });
+      opened.push(engine);
+      try {
+        await engine.ping();
+      } catch (foundError) {
+        run.record('docker-socket', 'fail', errorMessage(foundError), started, foundError);
+        run.skipRest('not reached');
+        return { ok: false, steps: run.steps };
+      }
+      foundSocket = found;
+      run.record('docker-socket', 'pass', `${found} answers (nothing usable at ${socket})`, started);
+    }
+    const result = await checkEngine(engine, run);
+    return foundSocket === undefined ? result : { ...result, foundSocket };
   } finally {
-    await engine.close();
+    for (const client of opened) await client.close();
   }
 }
 
-async function checkEngine(engine: EngineClient, target: RemoteTarget, run: StepRunner): Promise<CheckResult> {
-  let started = performance.now();
-  try {
-    await engine.ping();
-    run.record('docker-socket', 'pass', `${target.entry.dockerSocket} answers`, started);
-  } catch (error) {
-    run.record('docker-socket', 'fail', errorMessage(error), started, error);
-    run.skipRest('not reached');
-    return { ok: false, steps: run.steps };
-  }
+async function checkEngine(engine: EngineClient, run: StepRunner): Promise<CheckResult> {
 
-  started = performance.now();
+  let started = performance.now();
   let capabilities: RemoteHostCapabilities;
   try {
-    const version = await engine.version();
-    const apiVersion = await engine.apiVersion();
-    const info = await engine.info();
-    run.record('engine-version', 'pass', `Docker ${version.Version}, API ${version.ApiVersion} (using ${apiVersion}), ${version.Os}/${version.Arch}`, started);
+    // Podman computes both answers (package versions, storage) in seconds: ask at once.
+    const [version, apiVersion, info] = await Promise.all([engine.version(), engine.apiVersion(), engine.info()]);
+    const product = engineProduct(version);
+    const notes = product.name === 'podman' ? `; ${PODMAN_NOTES}` : '';
+    run.record('engine-version', 'pass', `${describeEngineProduct(product)}, API ${version.ApiVersion} (using ${apiVersion}), ${version.Os}/${version.Arch}${notes}`, started);
     capabilities = {
+      engine: product.name,
       engineVersion: version.Version,
       apiVersion: version.ApiVersion,
       os: version.Os,

@@ -16,7 +16,7 @@ import { buildContainerSpec } from './container-spec.js';
 import { CONFIG_FILES_LABEL, configFilePaths, hostFileDigests } from './drift.js';
 import { SPAWN_OWNER_LABEL, removeContainer, spawnOwner, waitForPeerSpawn } from './existing.js';
 import type { StepRunner } from './execute.js';
-import { containerExitedError } from './failure.js';
+import { containerExitedError, initUnavailableError } from './failure.js';
 import { volumeNameFor } from './naming.js';
 import type { SpawnStep } from './plan.js';
 import { reportDivergence } from './divergence.js';
@@ -141,6 +141,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         return await engine.createContainer(containerName, spec.body);
       } catch (error) {
         if (isEngineApiError(error, 409)) return undefined;
+        if (isEngineApiError(error)) throw initUnavailableError(error.engineMessage, engine.target, error) ?? error;
         // The create went out and no answer came back (the connection
         // broke, or Ctrl-C): the engine may have made the container all the same.
         if (!isEngineApiError(error)) cleanup.onFailure(undoContainer({ name: containerName }));

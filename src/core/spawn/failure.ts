@@ -152,3 +152,19 @@ export async function containerExitedError(engine: EngineClient, inspect: Contai
       : `With "overrideCommand": false the image's own command is the container's main process and must keep running (a shell exits at once without a terminal). Drop that setting, or give the image a long-running command; logs: pks devcontainer logs ${name}${remoteFlag}`,
   });
 }
+
+/**
+ * `"init": true` on an engine that has no init binary: Podman looks for
+ * catatonit (its `init_path`), which Debian's podman package only recommends
+ * (tini, there with docker.io, satisfies the recommendation but is not used).
+ * Undefined when the engine refused the create for another reason.
+ */
+export function initUnavailableError(engineMessage: string, target: string, cause: unknown): PksError | undefined {
+  if (!/container-init binary not found|docker-init.*(not found|no such file)|catatonit/i.test(engineMessage)) return undefined;
+  return new OperationError('E_INIT_UNAVAILABLE', `The engine (${target}) has no init process for the configuration's "init": true: ${engineMessage}`, {
+    hint:
+      'Install one on that host (Podman: the catatonit package, or init_path in containers.conf pointing at tini), ' +
+      'or remove "init": true from devcontainer.json.',
+    cause,
+  });
+}

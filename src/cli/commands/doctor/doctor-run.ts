@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { OperationError, errorMessage, isPksError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
 import { pksSshConfigPath, sshIncludeState } from '../../../core/remote/ssh-aliases.js';
-import { openLocalEngine } from '../../../engine/index.js';
+import { describeEngineProduct, engineProduct, openLocalEngine } from '../../../engine/index.js';
 import { composeCli } from '../../../process/compose-cli.js';
 import { RemoteHostStore } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
@@ -88,7 +88,7 @@ async function localEngineCheck(ctx: Context): Promise<DoctorCheck> {
   const engine = await openLocalEngine(ctx.env, { retry: retryPolicy(ctx) });
   try {
     const version = await engine.version();
-    return { name: 'local engine', status: 'ok', detail: `Docker ${version.Version} (API ${version.ApiVersion}, ${version.Os}/${version.Arch})` };
+    return { name: 'local engine', status: 'ok', detail: `${describeEngineProduct(engineProduct(version))} (API ${version.ApiVersion}, ${version.Os}/${version.Arch})` };
   } catch (error) {
     // Without a local engine, remote hosts still work: a warning, with the engine's own hint.
     return {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { OperationError, UsageError } from '../../../common/errors.js';
 import { renderHostBlocks } from '../../../core/remote/ssh-aliases.js';
-import { describeHost, remoteExistsError, type RemoteHost } from '../../../store/remote-host-store.js';
+import { DEFAULT_DOCKER_SOCKET, describeHost, remoteExistsError, type RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import { failedStep, formatStep, refreshAliases, runChecks, storeOf, type ConnectFlags } from './host-checks.js';
 
@@ -12,7 +12,8 @@ export interface AddFlags extends ConnectFlags {
   user?: string;
   port?: number;
   key?: string;
-  dockerSocket: string;
+  /** Unset: /var/run/docker.sock, or the engine socket the test finds (a Podman host's). */
+  dockerSocket?: string;
   test: boolean;
   force?: boolean;
 }
@@ -66,7 +67,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
     id,
     ...address,
     ...(key === undefined ? {} : { key }),
-    dockerSocket: flags.dockerSocket,
+    dockerSocket: flags.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
     addedAt: new Date().toISOString(),
   };
   // Checked before testing and saving: a value ssh_config cannot hold would leave the
@@ -75,7 +76,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
   if (flags.test) {
     ctx.reporter.info(`Testing ${describeHost(entry)} before saving it...`);
     // Progress of the add, so it goes with the other messages on stderr.
-    const result = await runChecks(ctx, entry, flags, (step) => ctx.reporter.info(formatStep(step)));
+    const result = await runChecks(ctx, entry, flags, (step) => ctx.reporter.info(formatStep(step)), flags.dockerSocket === undefined);
     const failed = failedStep(result);
     if (failed !== undefined) {
       throw new OperationError('E_REMOTE_TEST_FAILED', `Remote host "${id}" was not saved: the ${failed.title} step failed.`, {
@@ -84,6 +85,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
     }
     entry.lastTestedAt = new Date().toISOString();
     if (result.capabilities !== undefined) entry.capabilities = result.capabilities;
+    if (result.foundSocket !== undefined) entry.dockerSocket = result.foundSocket;
   }
   await store.add(entry, { replace: flags.force === true });
   await refreshAliases(ctx, store);

@@ -16,7 +16,7 @@ export function define(parent: Command, ctx: Context): void {
     .option('--user <user>', 'SSH login user', parseSshName)
     .option('--port <port>', 'SSH port', parsePort)
     .option('--key <path>', 'private key file', parseNonEmpty)
-    .option('--docker-socket <path>', 'Docker socket path on the host', parseRemoteSocketPath, DEFAULT_DOCKER_SOCKET)
+    .option('--docker-socket <path>', `engine socket path on the host (default: ${DEFAULT_DOCKER_SOCKET}, else the Podman socket the test finds)`, parseRemoteSocketPath)
     .option('--no-test', 'save without connecting first')
     .option('--force', 'replace an existing entry with the same id')
     // Both only change the test, which --no-test skips: together they would be ignored.

@@ -30,7 +30,17 @@ export interface ConnectFlags {
   timeout?: number;
 }
 
-export async function runChecks(ctx: Context, entry: RemoteHost, flags: ConnectFlags, onStep?: (step: CheckStep) => void): Promise<CheckResult> {
+/**
+ * Checks the host step by step. With `findSocket`, a host whose configured
+ * socket is not usable is searched for the engine's socket (a Podman host's).
+ */
+export async function runChecks(
+  ctx: Context,
+  entry: RemoteHost,
+  flags: ConnectFlags,
+  onStep?: (step: CheckStep) => void,
+  findSocket = false,
+): Promise<CheckResult> {
   const target = resolveRemoteTarget(entry, {
     env: ctx.env,
     acceptNewHostKey: flags.acceptNewHostKey === true,
@@ -38,7 +48,7 @@ export async function runChecks(ctx: Context, entry: RemoteHost, flags: ConnectF
     timeoutMs: timeoutMs(flags.timeout),
   });
   ctx.reporter.debug(`connecting to ${target.login}${target.sshConfig.sources.length > 0 ? ` (from ssh_config: ${target.sshConfig.sources.join(', ')})` : ''}`);
-  return checkRemoteHost(target, { onStep });
+  return checkRemoteHost(target, { onStep, findSocket });
 }
 
 export function failedStep(result: CheckResult): CheckStep | undefined {

@@ -1,5 +1,6 @@
 // `pks remote list`: the registered hosts, as a table or the registry as JSON.
 
+import { describeEngineProduct } from '../../../engine/engine-product.js';
 import { resolveRemoteTarget } from '../../../core/remote/host-ssh-target.js';
 import { warmHolders } from '../../../core/remote/warm-connection.js';
 import type { RemoteHost } from '../../../store/remote-host-store.js';
@@ -72,7 +73,7 @@ function remoteListView(ctx: Context): View<ListedHost[]> {
             { header: 'ID', value: (r: (typeof rows)[number]) => (r.host.isDefault ? `${r.host.id} (default)` : r.host.id) },
             { header: 'ADDRESS', value: (r) => r.address },
             { header: 'KEY', value: (r) => r.key },
-            { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : `Docker ${r.host.capabilities.engineVersion}`) },
+            { header: 'ENGINE', value: (r) => (r.host.capabilities === undefined ? '-' : describeEngineProduct({ name: r.host.capabilities.engine ?? 'docker', version: r.host.capabilities.engineVersion })) },
             { header: 'LAST TESTED', value: (r) => relativeTime(r.host.lastTestedAt) },
             { header: 'WARM', value: (r) => (r.host.warm ? 'yes' : '-') },
           ],

@@ -1,7 +1,7 @@
 // `pks remote test`: check a registered host step by step, and record what it can do.
 
 import { OperationError } from '../../../common/errors.js';
-import { describeHost } from '../../../store/remote-host-store.js';
+import { DEFAULT_DOCKER_SOCKET, describeHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
 import { failedStep, formatStep, runChecks, storeOf, type ConnectFlags } from './host-checks.js';
@@ -12,11 +12,14 @@ export async function remoteTest(ctx: Context, id: string, flags: ConnectFlags &
   const json = flags.format === 'json';
   if (!json) ctx.reporter.info(`Testing remote host "${id}" (${describeHost(entry)})...`);
   // The steps are what `remote test` reports: data, on stdout.
-  const result = await runChecks(ctx, entry, flags, json ? undefined : (step) => ctx.reporter.data(formatStep(step)));
+  // An entry on the default socket may be a Podman host (or have become one): look for its socket.
+  const findSocket = entry.dockerSocket === DEFAULT_DOCKER_SOCKET;
+  const result = await runChecks(ctx, entry, flags, json ? undefined : (step) => ctx.reporter.data(formatStep(step)), findSocket);
   if (result.ok) {
     await store.update(id, {
       lastTestedAt: new Date().toISOString(),
       ...(result.capabilities === undefined ? {} : { capabilities: result.capabilities }),
+      ...(result.foundSocket === undefined ? {} : { dockerSocket: result.foundSocket }),
     });
   }
   if (json) ctx.reporter.json({ id, ok: result.ok, steps: result.steps, capabilities: result.capabilities ?? null });
