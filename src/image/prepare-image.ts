@@ -31,6 +31,8 @@ export interface PrepareImageOptions {
   noCache?: boolean | undefined;
   /** Labels for the images pks builds (who made them: prune finds them by these). */
   labels?: Readonly<Record<string, string>> | undefined;
+  /** The configured image's inspect (undefined: not there), asked for earlier alongside other reads. */
+  baseImage?: Promise<ImageInspect | undefined> | undefined;
 }
 
 export interface PreparedImage {
@@ -111,7 +113,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
     buildFlags = parsed.flags;
   }
   if (source.kind === 'image') {
-    base = await ensureImage(engine, source.image, pullOptions);
+    base = await ensureImage(engine, source.image, pullOptions, options.baseImage);
   } else {
     const context = await createBuildContext({ contextDir: source.context, dockerfile: source.dockerfile });
     const builtBaseId = await inPhase(listener, 'build', `Building ${path.relative(loaded.projectPath, source.dockerfile)}`, () =>
