@@ -35,7 +35,7 @@ export {
 export { openLocalEngine } from './local-engine.js';
 export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
-export { openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
+export { openLiveWarmEngine, openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';
 export { controlRequest, helloOf, idleSeconds, nobodyListens, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
 export type { EngineKind, EngineTransport } from './transport.js';
