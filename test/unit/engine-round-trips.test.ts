@@ -1,0 +1,105 @@
+// How many requests a command makes to the engine, and how many of them wait
+// for one another (sequential round trips: on a remote host each costs the
+// link's round-trip time, 20-100 ms on a real network). Counted on the
+// in-memory engine as a remote one: a request's depth is one more than the
+// deepest request that had answered when it was sent; the command's round
+// trips are the deepest. The figures are today's: a change that adds a
+// request, or makes one wait that did not, fails here (lower them when a
+// change saves one).
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { listDevcontainers } from '../../src/core/containers/discovery.js';
+import { spawnDevcontainer } from '../../src/core/spawn/spawn.js';
+import type { EngineClient } from '../../src/engine/index.js';
+import { addDevcontainer } from '../helpers/fake-devcontainer.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
+
+const IMAGE = 'pks-test/busybox:latest';
+const projects: string[] = [];
+after(async () => {
+  for (const dir of projects) await rm(dir, { recursive: true, force: true });
+});
+
+interface Counted {
+  engine: EngineClient;
+  /** Each request, with its depth. */
+  requests: Array<{ call: string; depth: number }>;
+  roundTrips(): number;
+}
+
+/** `fake` behind a proxy that gives each request its depth. */
+function countRoundTrips(fake: FakeEngine): Counted {
+  const requests: Counted['requests'] = [];
+  let answeredDepth = 0;
+  const engine = new Proxy(fake, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const before = target.calls.length;
+        const depth = answeredDepth + 1;
+        const result: unknown = Reflect.apply(value, target, args);
+        // An engine request records itself as it starts (the fake's helpers do not).
+        if (target.calls.length === before || !(result instanceof Promise)) return result;
+        for (const call of target.calls.slice(before)) requests.push({ call, depth });
+        return result.finally(() => (answeredDepth = Math.max(answeredDepth, depth)));
+      };
+    },
+  });
+  return { engine, requests, roundTrips: () => Math.max(0, ...requests.map((r) => r.depth)) };
+}
+
+async function project(config: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-round-trips-'));
+  projects.push(dir);
+  await mkdir(path.join(dir, '.devcontainer'));
+  await writeFile(path.join(dir, '.devcontainer', 'devcontainer.json'), JSON.stringify(config));
+  await writeFile(path.join(dir, 'README.md'), '# app\n');
+  return dir;
+}
+
+const show = (counted: Counted): string => counted.requests.map((r) => `${r.depth} ${r.call}`).join('\n');
+
+describe('engine requests per command (remote engine)', () => {
+  it('a fresh spawn of a small project with one postCreateCommand', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    fake.addImage(IMAGE);
+    const counted = countRoundTrips(fake);
+    const dir = await project({ image: IMAGE, postCreateCommand: 'echo created > /tmp/created' });
+    await spawnDevcontainer({
+      projectPath: dir,
+      projectName: 'app',
+      cwd: dir,
+      env: {},
+      localUser: 'alice',
+      target: { engine: counted.engine, hostId: 'r1', description: 'remote host "r1"' },
+      rebuild: 'auto',
+      force: false,
+      includeIgnored: false,
+      host: { listFiles: async () => ['.devcontainer/devcontainer.json', 'README.md'], runInitializeCommand: async () => undefined },
+    });
+    assert.equal(counted.roundTrips(), SPAWN_ROUND_TRIPS, show(counted));
+    assert.equal(counted.requests.length, SPAWN_REQUESTS, show(counted));
+  });
+
+  it('a list of the dev containers', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    addDevcontainer(fake, 'pks-alice-app', { volume: true });
+    const counted = countRoundTrips(fake);
+    const listed = await listDevcontainers(counted.engine, 'r1', { all: true });
+    assert.equal(listed.length, 1);
+    assert.equal(counted.roundTrips(), 1, show(counted));
+    assert.equal(counted.requests.length, 1, show(counted));
+  });
+});
+
+/**
+ * {info} then {container lookup, image, free disk, volume} at once, volume
+ * create, container create, upload, start, inspect, exec create, exec start,
+ * exec inspect, the hook's record (/etc/passwd is not read for root).
+ */
+const SPAWN_ROUND_TRIPS = 11;
+const SPAWN_REQUESTS = 14;
