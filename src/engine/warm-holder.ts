@@ -15,7 +15,7 @@ import type { ClientChannel } from 'ssh2';
 import * as z from '../common/zod-mini.js';
 import { isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
-import { acquireSshConnection, isTransientConnectError, remoteDiskFree, type SshConnectionOptions } from '../ssh/index.js';
+import { RemoteDiskProbe, acquireSshConnection, isTransientConnectError, type SshConnectionOptions } from '../ssh/index.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { withFileLock } from '../store/files.js';
 import { HOLDER_VERSION, helloOf, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
@@ -148,6 +148,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   };
 
   const spare = new SpareChannel(() => connection.openStreamLocal(request.socketPath), first);
+  const disk = new RemoteDiskProbe(connection);
+  disk.prepare();
   const api = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => {
     active++;
     idle();
@@ -221,7 +223,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
         setImmediate(() => stop(0));
         return { ok: true };
       case 'disk-free':
-        return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
+        return { bytes: typeof message.path === 'string' ? ((await disk.free(message.path)) ?? null) : null };
       default:
         return { error: 'unknown request' };
     }
@@ -243,6 +245,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     api.close();
     control.close();
     spare.close();
+    disk.close();
     await lease.release();
     await say({ ok: false, error: serializeError(error), warnings });
     return 1;
@@ -276,6 +279,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   api.close();
   control.close();
   spare.close();
+  disk.close();
   await lease.release().catch(() => undefined);
   return code;
 }
