@@ -22,8 +22,8 @@ function runHolderProcess(): void {
 // Commands start holders as this same script, detached.
 const script = process.argv[1];
 if (script !== undefined && process.argv[2] !== HOLDER_ARGUMENT) {
-  registerHolderLauncher(async (request) =>
-    (await import('../process/holder-launch.js')).launchHolder([process.execPath, script, HOLDER_ARGUMENT], process.env, request),
+  registerHolderLauncher(async (request, options) =>
+    (await import('../process/holder-launch.js')).launchHolder([process.execPath, script, HOLDER_ARGUMENT], process.env, request, options),
   );
 }
 

@@ -38,7 +38,7 @@ export { openLocalEngine } from './local-engine.js';
 export { socketAnswers } from './local-agent-forward.js';
 export type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion, ExecInspect, ImageInspect, ImageSummary, NetworkSettings, NetworkSummary, VolumeInspect } from './schemas.js';
 export type { SshEngineOptions } from './ssh-engine.js';
-export { findSshEngineSocket, openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
+export { findSshEngineSocket, openLiveWarmEngine, openSshEngine, openWarmEngine } from './ssh-engine-lazy.js';
 export type { HolderLauncher, WarmEngine, WarmEngineOptions } from './warm-engine.js';
 export { controlRequest, helloOf, idleSeconds, nobodyListens, persistenceDisabled, warmPaths, warmRunDir, type HolderHello } from './warm-protocol.js';
 export type { EngineKind, EngineTransport } from './transport.js';

@@ -4,7 +4,7 @@
 
 import type { EngineClient } from './engine-client.js';
 import type { SshEngineOptions } from './ssh-engine.js';
-import type { WarmEngine, WarmEngineOptions } from './warm-engine.js';
+import type { WarmEngine, WarmEngineOptions, WarmLater } from './warm-engine.js';
 
 export async function openSshEngine(options: SshEngineOptions): Promise<EngineClient> {
   const { openSshEngine: open } = await import('./ssh-engine.js');
@@ -20,5 +20,11 @@ export async function findSshEngineSocket(options: SshEngineOptions): Promise<st
 /** The engine through a warm connection (see warm-engine.ts), loaded on first use. */
 export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | undefined> {
   const { openWarmEngine: open } = await import('./warm-engine.js');
+  return open(options);
+}
+
+/** The engine through a holder that answers now, else what starts one in the background (see warm-engine.ts). */
+export async function openLiveWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | WarmLater | undefined> {
+  const { openLiveWarmEngine: open } = await import('./warm-engine.js');
   return open(options);
 }

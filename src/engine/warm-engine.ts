@@ -34,8 +34,12 @@ import {
   type WarmPaths,
 } from './warm-protocol.js';
 
-/** Starts a detached holder with `request` (JSON) on its stdin; resolves with the first line it prints ('' if none). */
-export type HolderLauncher = (request: string) => Promise<string>;
+/**
+ * Starts a detached holder with `request` (JSON) on its stdin; resolves with
+ * the first line it prints ('' if none), or, with `background`, as soon as
+ * the request is handed over (with '': nobody waits for the holder).
+ */
+export type HolderLauncher = (request: string, options?: { background?: boolean }) => Promise<string>;
 
 export interface WarmEngineOptions extends SshEngineOptions {
   hostId: string;
@@ -44,6 +48,11 @@ export interface WarmEngineOptions extends SshEngineOptions {
   launch: HolderLauncher;
   /** Return undefined (connect directly) where that does better than the holder's error; default true. */
   fallback?: boolean;
+}
+
+/** No holder answers yet: the caller connects directly and, when done, starts one for the next command. */
+export interface WarmLater {
+  startInBackground: () => Promise<void>;
 }
 
 export interface WarmEngine {
@@ -118,7 +127,42 @@ async function safeRunDir(env: NodeJS.ProcessEnv, warn: ((message: string) => vo
  * failure only a prompt can resolve): the caller then connects directly.
  */
 export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | undefined> {
-  const { socketPath = DEFAULT_DOCKER_SOCKET, knownApiVersion, description, hostId, env, idleSeconds, launch, fallback = true, ...connectionOptions } = options;
+  const warm = await prepareWarm(options);
+  if (warm === undefined) return undefined;
+  try {
+    await warm.ensure();
+  } catch (error) {
+    if ((options.fallback ?? true) && isPksError(error) && directIsBetter(error, options.prompts)) return undefined;
+    throw error;
+  }
+  return warm.connect();
+}
+
+/**
+ * The engine through the holder that answers for this connection now, if
+ * one does; else (no holder yet, or one of another build) what starts one
+ * in the background: the caller connects directly meanwhile, as without
+ * warm connections, and never waits for a holder's SSH login. Undefined when
+ * this connection cannot be kept warm.
+ */
+export async function openLiveWarmEngine(options: WarmEngineOptions): Promise<WarmEngine | WarmLater | undefined> {
+  const warm = await prepareWarm(options);
+  if (warm === undefined) return undefined;
+  if ((await helloOf(warm.paths.control))?.version === HOLDER_VERSION) return warm.connect();
+  return {
+    // The holder takes the start lock itself: whoever comes first starts it, the others end at once.
+    startInBackground: async () => {
+      // Another command's holder came up meanwhile, or is starting.
+      if ((await lstat(warm.paths.lock).catch(() => undefined)) !== undefined) return;
+      if ((await helloOf(warm.paths.control))?.version === HOLDER_VERSION) return;
+      await options.launch(JSON.stringify({ ...warm.request, background: true } satisfies HolderRequest), { background: true });
+    },
+  };
+}
+
+/** Where this connection's holder lives and what starts it; undefined when it cannot be kept warm (unsafe folder, socket path too long). */
+async function prepareWarm(options: WarmEngineOptions) {
+  const { socketPath = DEFAULT_DOCKER_SOCKET, knownApiVersion, description, hostId, env, idleSeconds, launch, fallback: _fallback, ...connectionOptions } = options;
   const resolved = resolveSshOptions(connectionOptions);
   const runDir = await safeRunDir(env, resolved.prompts.warn);
   if (runDir === undefined) return undefined;
@@ -133,20 +177,22 @@ export async function openWarmEngine(options: WarmEngineOptions): Promise<WarmEn
     idleSeconds,
     reconnecting: false,
     ssh: plainSshOptions(resolved),
+    // ServerAliveInterval/ServerAliveCountMax from ssh_config, when set there: the holder's own otherwise.
+    keepalive: {
+      ...(connectionOptions.keepaliveIntervalMs === undefined ? {} : { intervalMs: connectionOptions.keepaliveIntervalMs }),
+      ...(connectionOptions.keepaliveCountMax === undefined ? {} : { countMax: connectionOptions.keepaliveCountMax }),
+    },
     acceptHostKeyWith: resolved.prompts.acceptHostKeyWith,
   };
   // After a holder this command used went away, starting one is a reconnection.
   const ensure = (reconnecting = false): Promise<void> =>
     ensureHolder(paths, { ...request, reconnecting }, launch, resolved, connectionOptions.readyTimeoutMs ?? 10_000);
-  try {
-    await ensure();
-  } catch (error) {
-    if (fallback && isPksError(error) && directIsBetter(error, connectionOptions.prompts)) return undefined;
-    throw error;
-  }
-  await checkSocketOwner(paths.api);
-  const transport = createWarmTransport(paths, description ?? `ssh://${resolved.username}@${resolved.host}:${resolved.port}`, hostId, () => ensure(true));
-  return { engine: new HttpEngineClient(transport, { retry: options.retry, knownApiVersion }), apiSocket: paths.api };
+  const connect = async (): Promise<WarmEngine> => {
+    await checkSocketOwner(paths.api);
+    const transport = createWarmTransport(paths, description ?? `ssh://${resolved.username}@${resolved.host}:${resolved.port}`, hostId, () => ensure(true));
+    return { engine: new HttpEngineClient(transport, { retry: options.retry, knownApiVersion }), apiSocket: paths.api };
+  };
+  return { paths, request, ensure, connect };
 }
 
 /** The API socket must be a socket of this user's, mode 0600 (the folder already keeps others out). */

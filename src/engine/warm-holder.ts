@@ -11,14 +11,16 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
 import * as z from '../common/zod-mini.js';
 import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
-import { acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteDiskFree, remoteUserIds, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
+import { RemoteDiskProbe, acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteUserIds, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
+import { withFileLock } from '../store/files.js';
 import { joinStreams } from './join-streams.js';
 import { remoteSocketError } from './ssh-transport.js';
 import { listen, pipeThrough } from './tool-endpoint.js';
-import { HOLDER_VERSION, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
+import { HOLDER_VERSION, helloOf, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
 /** What the starting command sends on the holder's stdin. */
 export interface HolderRequest {
@@ -32,6 +34,14 @@ export interface HolderRequest {
   reconnecting: boolean;
   /** Plain SSH options (no prompts: nobody can answer a holder). */
   ssh: Omit<SshConnectionOptions, 'prompts' | 'retry'>;
+  /** ServerAliveInterval (ms) and ServerAliveCountMax as ssh_config sets them; the holder's own where unset. */
+  keepalive?: { intervalMs?: number; countMax?: number } | undefined;
+  /**
+   * Started by a command that connected directly and does not wait: the
+   * holder takes the start lock itself and ends at once if another holder
+   * answers by then.
+   */
+  background?: boolean | undefined;
   acceptHostKeyWith?: string | undefined;
 }
 
@@ -43,6 +53,8 @@ const requestSchema = z.object({
   idleSeconds: z.number().check(z.int(), z.positive()),
   reconnecting: z.boolean(),
   ssh: z.looseObject({}),
+  keepalive: z.optional(z.object({ intervalMs: z.optional(z.number().check(z.int(), z.minimum(0))), countMax: z.optional(z.number().check(z.int(), z.positive())) })),
+  background: z.optional(z.boolean()),
   acceptHostKeyWith: z.optional(z.string()),
 });
 
@@ -53,6 +65,8 @@ const SLEPT_AFTER_MS = 30_000;
 /** The holder notices a dead link within ~interval × count. */
 const KEEPALIVE_INTERVAL_MS = 5_000;
 const KEEPALIVE_COUNT_MAX = 3;
+/** How long a holder started in the background waits for the start lock (another start with retries). */
+const START_LOCK_MS = 60_000;
 
 async function readAll(stream: Readable): Promise<string> {
   let text = '';
@@ -75,32 +89,49 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     await say({ ok: false, error: serializeError(error), warnings });
     return 2;
   }
+  const paths = warmPaths(request.runDir, request.name);
+  // Released once the sockets listen (or set-up failed).
+  let unlock: (() => Promise<void>) | undefined;
+  if (request.background === true) {
+    try {
+      unlock = await holdFileLock(paths.lock, { timeoutMs: START_LOCK_MS, staleMs: START_LOCK_MS });
+    } catch (error) {
+      await say({ ok: false, error: serializeError(error), warnings });
+      return 1;
+    }
+    if ((await helloOf(paths.control))?.version === HOLDER_VERSION) {
+      await unlock();
+      await say({ ok: true, warnings });
+      return 0;
+    }
+  }
   const lease = acquireSshConnection({
     ...request.ssh,
-    keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
-    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    keepaliveIntervalMs: request.keepalive?.intervalMs ?? KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: request.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX,
     // One try: the command retries, announcing it (warm-engine.ts).
     retry: NO_RETRY,
     prompts: { warn: (message) => warnings.push(message), ...(request.acceptHostKeyWith === undefined ? {} : { acceptHostKeyWith: request.acceptHostKeyWith }) },
   } as SshConnectionOptions);
   const connection = lease.connection;
   let client;
+  let first: ClientChannel;
   try {
     client = await connection.ready();
     // The engine's socket must answer now, so that a missing engine is
     // reported (precisely) by the command that started the holder.
     try {
-      (await connection.openStreamLocal(request.socketPath)).destroy();
+      first = await connection.openStreamLocal(request.socketPath);
     } catch (error) {
       throw await remoteSocketError(connection, request.socketPath, error);
     }
   } catch (error) {
+    await unlock?.();
     await lease.release();
     await say({ ok: false, error: serializeError(error), warnings, transient: isTransientConnectError(error, request.reconnecting) });
     return 1;
   }
 
-  const paths = warmPaths(request.runDir, request.name);
   let dying = false;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -118,6 +149,9 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     if (active === 0) idleTimer = setTimeout(() => stop(0), request.idleSeconds * 1000);
   };
 
+  const spare = new SpareChannel(() => connection.openStreamLocal(request.socketPath), first);
+  const disk = new RemoteDiskProbe(connection);
+  disk.prepare();
   /** A connection in use keeps the holder from idling out until it closes. */
   const inUse = (local: Socket): void => {
     active++;
@@ -142,7 +176,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     // local connection. The host refusing the channel (its engine stopped,
     // say) ends the holder, so that the next command's new holder reports
     // precisely why.
-    pipeThrough(local, () => connection.openStreamLocal(request.socketPath), (error) => {
+    pipeThrough(local, () => spare.take(), (error) => {
       if (!isPksError(error)) stop(0);
     });
   };
@@ -234,7 +268,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
       case 'agent-forward':
         return typeof message.key === 'string' && typeof message.agentSocket === 'string' ? forwardAgent(message.key, message.agentSocket) : { error: null };
       case 'disk-free':
-        return { bytes: typeof message.path === 'string' ? ((await remoteDiskFree(connection, message.path)) ?? null) : null };
+        return { bytes: typeof message.path === 'string' ? ((await disk.free(message.path)) ?? null) : null };
       case 'user-ids':
         return { ids: (await remoteUserIds(connection)) ?? null };
       default:
@@ -254,12 +288,16 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     await chmod(paths.control, 0o600);
     apiInode = (await lstat(paths.api)).ino;
   } catch (error) {
+    await unlock?.();
     api.close();
     control.close();
+    spare.close();
+    disk.close();
     await lease.release();
     await say({ ok: false, error: serializeError(error), warnings });
     return 1;
   }
+  await unlock?.();
   await say({ ok: true, warnings });
   idle();
 
@@ -287,6 +325,66 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   }
   api.close();
   control.close();
+  spare.close();
+  disk.close();
   await lease.release().catch(() => undefined);
   return code;
+}
+
+/**
+ * One channel to the engine kept open ahead of need: a new API connection
+ * takes it at once and the next one is opened meanwhile, so a request does
+ * not wait for a channel open (a round trip to the host) first.
+ */
+class SpareChannel {
+  private ready: Promise<ClientChannel> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly open: () => Promise<ClientChannel>,
+    first: ClientChannel,
+  ) {
+    this.keep(Promise.resolve(first));
+  }
+
+  /** A channel for one API connection: the spare if it is still good, else a new one. */
+  async take(): Promise<ClientChannel> {
+    const ready = this.ready;
+    this.ready = undefined;
+    if (!this.closed) this.keep(this.open());
+    const channel = await ready?.catch(() => undefined);
+    return channel !== undefined && !channel.destroyed && channel.readable ? channel : this.open();
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.ready?.then((channel) => channel.destroy(), () => undefined);
+    this.ready = undefined;
+  }
+
+  private keep(channel: Promise<ClientChannel>): void {
+    channel.catch(() => undefined);
+    this.ready = channel;
+    // The engine (or the link) closed the idle spare: drop it, so that take() opens a fresh one.
+    void channel.then(
+      (open) => open.once('close', () => this.ready === channel && (this.ready = undefined)),
+      () => this.ready === channel && (this.ready = undefined),
+    );
+  }
+}
+
+/** The lock held until the returned function is called (it resolves once the lock file is gone). */
+function holdFileLock(file: string, options: { timeoutMs: number; staleMs: number }): Promise<() => Promise<void>> {
+  return new Promise((resolve, reject) => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((done) => (release = done));
+    const held = withFileLock(file, async () => {
+      resolve(async () => {
+        release();
+        await held.catch(() => undefined);
+      });
+      await released;
+    }, options);
+    held.catch(reject);
+  });
 }

@@ -11,6 +11,7 @@
 // reused (see warmConnectionName), pks's version included.
 
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { ExitCode, OperationError, PksError, UsageError, errorMessage, isPksError } from '../common/errors.js';
@@ -25,9 +26,26 @@ declare const __PKS_BUILD_ID__: string | undefined;
 /** This pks's version and build: a holder of any other build is never used (its socket has another name). */
 export const HOLDER_VERSION = `${packageJson.version}+${typeof __PKS_BUILD_ID__ === 'string' ? __PKS_BUILD_ID__ : 'source'}`;
 
-/** The folder of the holders' sockets: under PKS_HOME, so each test sandbox has its own. */
+/**
+ * The folder of the holders' sockets: $XDG_RUNTIME_DIR/pks when that is a
+ * folder of the user's own with mode 0700 (the system's place for sockets:
+ * in memory, emptied at logout); else ~/.pks/run. A PKS_HOME set explicitly
+ * wins (<PKS_HOME>/run), so each test sandbox keeps its own holders.
+ */
 export function warmRunDir(env: NodeJS.ProcessEnv): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if ((env.PKS_HOME ?? '') === '' && runtime !== undefined && path.isAbsolute(runtime) && isPrivateDir(runtime)) return path.join(runtime, 'pks');
   return path.join(pksHome(env), 'run');
+}
+
+function isPrivateDir(dir: string): boolean {
+  try {
+    const info = statSync(dir);
+    const uid = process.getuid?.();
+    return info.isDirectory() && (uid === undefined || info.uid === uid) && (info.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Default idle time before a holder exits. */

@@ -106,9 +106,9 @@ function pullFailed(image: string, reason: string, engine: EngineClient): Operat
   });
 }
 
-/** The image's inspect data, pulling it first if the engine does not have it. */
-export async function ensureImage(engine: EngineClient, image: string, options: PullOptions): Promise<ImageInspect> {
-  const present = await inspectImage(engine, image);
+/** The image's inspect data, pulling it first if the engine does not have it (`inspected`: the inspect, already asked for). */
+export async function ensureImage(engine: EngineClient, image: string, options: PullOptions, inspected?: Promise<ImageInspect | undefined>): Promise<ImageInspect> {
+  const present = await (inspected ?? inspectImage(engine, image));
   if (present !== undefined) return present;
   await inPhase(options.onProgress, 'pull', `Pulling ${image}`, () => pullImage(engine, image, options));
   const pulled = await inspectImage(engine, image);

@@ -38,6 +38,8 @@ export interface PrepareImageOptions {
   findBuildkit?: FindBuildkitCli | undefined;
   /** The system pks runs on (default: this process's); updateRemoteUserUID applies to a local engine on Linux only. */
   platform?: NodeJS.Platform | undefined;
+  /** The configured image's inspect (undefined: not there), asked for earlier alongside other reads. */
+  baseImage?: Promise<ImageInspect | undefined> | undefined;
 }
 
 export interface PreparedImage {
@@ -164,7 +166,7 @@ export async function prepareImage(engine: EngineClient, loaded: LoadedDevcontai
   // build.options, checked before anything is pulled or built (an unusable flag is an error).
   let buildFlags: BuildFlags | undefined;
   if (source.kind === 'image') {
-    base = await ensureImage(engine, source.image, pullOptions);
+    base = await ensureImage(engine, source.image, pullOptions, options.baseImage);
   } else {
     const builder = await chooseBuilder(engine, options.findBuildkit);
     let buildkit: BuildkitOptions | undefined;

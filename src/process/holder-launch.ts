@@ -1,11 +1,14 @@
 // Starts a warm-connection holder: this pks again (argv), detached from the
 // terminal and its process group (Ctrl-C in the shell does not end it), with
 // its request on stdin. Resolves with the one line the holder reports on
-// stdout (ready, or its error); '' when it ended without one.
+// stdout (ready, or its error); '' when it ended without one. In the
+// background, resolves once the request is handed over: the caller may exit
+// while the holder connects.
 
 import { spawn } from 'node:child_process';
 
-export function launchHolder(argv: readonly string[], env: NodeJS.ProcessEnv, request: string): Promise<string> {
+export function launchHolder(argv: readonly string[], env: NodeJS.ProcessEnv, request: string, options: { background?: boolean } = {}): Promise<string> {
+  if (options.background === true) return launchInBackground(argv, env, request);
   return new Promise((resolve) => {
     const [command = process.execPath, ...args] = argv;
     // cwd '/': a long-lived process must not keep the caller's folder busy
@@ -30,5 +33,19 @@ export function launchHolder(argv: readonly string[], env: NodeJS.ProcessEnv, re
       if (output.includes('\n')) settle();
     });
     child.stdout?.once('close', settle);
+  });
+}
+
+function launchInBackground(argv: readonly string[], env: NodeJS.ProcessEnv, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    const [command = process.execPath, ...args] = argv;
+    const child = spawn(command, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env, cwd: '/' });
+    const done = (): void => {
+      child.unref();
+      resolve('');
+    };
+    child.once('error', done);
+    child.stdin?.on('error', done);
+    child.stdin?.end(request, done);
   });
 }

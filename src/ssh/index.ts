@@ -18,7 +18,7 @@ export {
   type KnownHostsEntry,
 } from './known-hosts.js';
 export { loginOf, resolveSshOptions, sshUrlOf, type ResolvedSshOptions, type SshConnectionOptions } from './options.js';
-export { remoteDiskFree } from './remote-disk.js';
+export { RemoteDiskProbe, remoteDiskFree } from './remote-disk.js';
 export { parseUserIds, remoteUserIds, type HostUserIds } from './remote-user-ids.js';
 export { isTransientConnectError } from './ssh-errors.js';
 export { diagnoseRemoteSocket, type RemoteSocketDiagnosis } from './remote-socket.js';

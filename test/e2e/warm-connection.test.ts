@@ -1,18 +1,19 @@
 // Warm SSH connections, run as a user would: the first command that needs a
-// host starts a holder process, later commands (and `docker` through
-// `pks remote env`) reach the engine through its private unix socket.
+// host connects directly and, as it ends, starts a holder process in the
+// background; later commands (and `docker` through `pks remote env`) reach
+// the engine through its private unix socket.
 // Holders are found by their PKS_HOME (read from /proc), so each test sees
 // only its own.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { STACK_TRACE, runProcess, sandboxPool, type Sandbox } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
-import { alive, holdersOf as holdersIn } from '../helpers/warm-holders.js';
+import { alive, settledHolders } from '../helpers/warm-holders.js';
 
 const exec = promisify(execFile);
 let env: TestEnv;
@@ -40,8 +41,9 @@ async function warmSandbox(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ s: Sandb
   return { s, run: (args, more = {}) => s.run(args, { env: { ...WARM, ...extraEnv, ...more } }) };
 }
 
+/** The sandbox's holders, once those its commands started in the background answer (or ended). */
 async function holdersOf(s: Sandbox): Promise<number[]> {
-  return holdersIn(s.pksHome);
+  return settledHolders(s.pksHome);
 }
 
 async function runFiles(s: Sandbox): Promise<string[]> {
@@ -82,12 +84,33 @@ describe('warm connection: one holder per host, reused', () => {
     }
   });
 
-  it('ten commands started at once share one holder', async () => {
+  it('ten commands started at once leave one holder', async () => {
     const { s, run } = await warmSandbox();
     const results = await Promise.all(Array.from({ length: 10 }, () => run(LIST)));
     for (const result of results) assert.equal(result.code, 0, result.stderr);
     assert.equal((await holdersOf(s)).length, 1, 'one holder for ten racing commands');
     assert.deepEqual((await runFiles(s)).filter((f) => f.endsWith('.lock')), [], 'the start lock is released');
+  });
+
+  it('a cold command connects directly and does not wait for a holder being started', async () => {
+    const { s, run } = await warmSandbox();
+    assert.equal((await run(LIST)).code, 0);
+    assert.equal((await holdersOf(s)).length, 1);
+    const [name] = (await runFiles(s)).filter((f) => f.endsWith('.ctl'));
+    assert.ok(name !== undefined, 'a holder was started');
+    assert.equal((await run(['remote', 'disconnect', '--all'])).code, 0);
+    // Another process (this test, alive) is starting the holder and holds its start lock.
+    const lock = path.join(s.pksHome, 'run', name.replace(/\.ctl$/, '.lock'));
+    await writeFile(lock, `${process.pid} 0123456789abcdef\n`, { mode: 0o600 });
+    try {
+      const started = Date.now();
+      const cold = await run(LIST);
+      assert.equal(cold.code, 0, cold.stderr);
+      assert.ok(Date.now() - started < 8_000, `answered in ${Date.now() - started} ms, without waiting for the lock`);
+      assert.deepEqual(await holdersOf(s), [], 'no second holder while one is being started');
+    } finally {
+      await rm(lock, { force: true });
+    }
   });
 
   it('--no-persist and PKS_NO_PERSIST=1 open no holder', async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openFaultSuite, type FaultHost } from '../helpers/faults.js';
 import type { Sandbox } from '../helpers/pks-cli.js';
 import { waitFor } from '../helpers/wait.js';
-import { alive, holdersOf } from '../helpers/warm-holders.js';
+import { alive, settledHolders } from '../helpers/warm-holders.js';
 
 const WARM = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '300' };
 const LIST = ['devcontainer', 'list', '--remote', 'r3', '--format', 'json'];
@@ -32,7 +32,7 @@ after(async () => {
 });
 
 async function holderPid(): Promise<number | undefined> {
-  return (await holdersOf(sandbox.pksHome))[0];
+  return (await settledHolders(sandbox.pksHome))[0];
 }
 
 async function sockets(): Promise<string[]> {

@@ -318,7 +318,8 @@ describe('spawn on the fake engine: a failure at each step', () => {
     ['the start', 'startContainer', 'starting the container (start step)'],
   ] as const) {
     it(`${step}: the half-created container and its new volume are removed`, async () => {
-      const s = await setUp();
+      // A named user is looked up in the image (root needs no lookup).
+      const s = await setUp(operation === 'getArchive' ? { image: IMAGE, remoteUser: 'dev' } : undefined);
       s.engine.failOn(operation, connectionLost());
       const failure = await s.failure();
       assert.match(failure.message, new RegExp(`^${escape(lost(words, 'The half-created container pks-alice-app-'))}\\w+ and its new volume pks-alice-app-\\w+-workspace were removed\\.$`));

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode, OperationError, UsageError } from '../../src/common/errors.js';
-import { DEFAULT_IDLE_SECONDS, deserializeError, idleSeconds, persistenceDisabled, serializeError, warmConnectionName, warmPaths } from '../../src/engine/warm-protocol.js';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_IDLE_SECONDS, deserializeError, idleSeconds, persistenceDisabled, serializeError, warmConnectionName, warmPaths, warmRunDir } from '../../src/engine/warm-protocol.js';
 
 describe('warm connection settings', () => {
   it('PKS_PERSIST_IDLE_SECONDS: default 600, whole seconds ≥ 1, anything else a usage error', () => {
@@ -12,6 +15,24 @@ describe('warm connection settings', () => {
     assert.equal(idleSeconds({ PKS_PERSIST_IDLE_SECONDS: '45' }), 45);
     for (const bad of ['0', '-5', '1.5', '10s', 'soon', ' ']) {
       assert.throws(() => idleSeconds({ PKS_PERSIST_IDLE_SECONDS: bad }), (error: unknown) => error instanceof UsageError && /whole number/.test(error.message), bad);
+    }
+  });
+
+  it('the sockets live in $XDG_RUNTIME_DIR/pks when it is private, else ~/.pks/run; an explicit PKS_HOME wins', async () => {
+    const runtime = await mkdtemp(path.join(os.tmpdir(), 'pks-xdg-'));
+    try {
+      await chmod(runtime, 0o700);
+      const home = '/home/alice';
+      assert.equal(warmRunDir({ HOME: home, XDG_RUNTIME_DIR: runtime }), path.join(runtime, 'pks'));
+      assert.equal(warmRunDir({ HOME: home, XDG_RUNTIME_DIR: runtime, PKS_HOME: '/tmp/sandbox' }), '/tmp/sandbox/run');
+      assert.equal(warmRunDir({ HOME: home }), '/home/alice/.pks/run');
+      assert.equal(warmRunDir({ HOME: home, XDG_RUNTIME_DIR: 'relative/dir' }), '/home/alice/.pks/run');
+      assert.equal(warmRunDir({ HOME: home, XDG_RUNTIME_DIR: path.join(runtime, 'missing') }), '/home/alice/.pks/run');
+      // Others may look into it: not a place for the sockets.
+      await chmod(runtime, 0o755);
+      assert.equal(warmRunDir({ HOME: home, XDG_RUNTIME_DIR: runtime }), '/home/alice/.pks/run');
+    } finally {
+      await rm(runtime, { recursive: true, force: true });
     }
   });
 

@@ -9,6 +9,7 @@ import {
   helloOf,
   idleSeconds,
   nobodyListens,
+  openLiveWarmEngine,
   openSshEngine,
   openWarmEngine,
   persistenceDisabled,
@@ -33,9 +34,26 @@ export async function openWarm(hostId: string, options: SshEngineOptions, env: N
   return openWarmEngine({ ...options, hostId, env, idleSeconds: idleSeconds(env), launch, fallback });
 }
 
-/** The engine of a registered host: through its warm connection when there is one to use, else directly. */
+/**
+ * The engine of a registered host: through its warm connection when a
+ * holder answers; else directly (as with --no-persist, so a cold command is
+ * no slower), and once the command is done with it, a holder is started in
+ * the background for the next command.
+ */
 export async function openHostEngine(hostId: string, options: SshEngineOptions, env: NodeJS.ProcessEnv): Promise<EngineClient> {
-  return (await openWarm(hostId, options, env))?.engine ?? openSshEngine(options);
+  const launch = holderLauncher();
+  if (launch === undefined || persistenceDisabled(env) || options.acceptNewHostKey === true) return openSshEngine(options);
+  const warm = await openLiveWarmEngine({ ...options, hostId, env, idleSeconds: idleSeconds(env), launch });
+  if (warm !== undefined && 'engine' in warm) return warm.engine;
+  const engine = await openSshEngine(options);
+  if (warm === undefined) return engine;
+  // Started as the command ends (its own work is not slowed): the holder logs in by itself.
+  const close = engine.close.bind(engine);
+  engine.close = async () => {
+    await close();
+    await warm.startInBackground().catch(() => undefined);
+  };
+  return engine;
 }
 
 export interface WarmHolder extends HolderHello {

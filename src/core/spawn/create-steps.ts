@@ -84,6 +84,8 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         noCache: request.noCache,
         labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
         findBuildkit: request.host.findBuildkit,
+        // Unless the configuration was read again since and names another image.
+        baseImage: run.loaded.source.kind === 'image' && run.loaded.source.image === run.baseImage?.image ? run.baseImage.inspect : undefined,
       }),
     );
   },
@@ -126,7 +128,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
   async 'ensure-volume'(run) {
     const { volumeName, labels } = madeOf(run);
     const created = await run.clock.run('volume', `Preparing the workspace volume ${volumeName}`, () =>
-      ensureVolume(run.engine, volumeName, { ...labels, [LABELS.metadata]: '' }),
+      ensureVolume(run.engine, volumeName, { ...labels, [LABELS.metadata]: '' }, run.volumesSeen?.get(volumeName)),
     );
     run.createdVolume = created;
     // Never a volume that was there before: it holds someone's work.

@@ -15,6 +15,9 @@ import { decideGpus } from './gpu.js';
 /** Head room on top of the workspace itself (image layers, logs, the container's own writes). */
 export const DISK_HEADROOM_BYTES = 512 * 1024 ** 2;
 
+/** The engine's usual data root: its free space is asked for alongside GET /info, which nearly always names it. */
+export const USUAL_DOCKER_ROOT = '/var/lib/docker';
+
 export interface PrerequisiteResult {
   freeDiskBytes: number | undefined;
   cpus: number;
@@ -28,6 +31,8 @@ export interface WorkspaceVolume {
   fallback: string;
   /** The lookup of the project's existing container (its failure is the lookup's own error to report). */
   existing: Promise<ContainerInspect | undefined>;
+  /** Filled with what was found out (volume name → exists), so that later steps need not ask again. */
+  seen?: Map<string, boolean>;
 }
 
 /**
@@ -42,7 +47,9 @@ export async function existingWorkspaceVolume(engine: EngineClient, volume: Work
   usualExists.catch(() => undefined);
   const existing = await volume.existing.catch(() => undefined);
   const name = volume.named ?? existing?.Config.Labels?.[LABELS.volumeName] ?? usual;
-  return (await (name === usual ? usualExists : volumeExists(engine, name))) ? name : undefined;
+  const exists = await (name === usual ? usualExists : volumeExists(engine, name));
+  volume.seen?.set(name, exists);
+  return exists ? name : undefined;
 }
 
 /** "X asked for, Y free": with as many decimals as it takes for the two to differ. */
@@ -63,8 +70,12 @@ export async function checkPrerequisites(
     info?: Promise<EngineInfo>;
   },
 ): Promise<PrerequisiteResult> {
+  // On a remote host the free space costs an SSH exec: asked for the usual
+  // root at once rather than after /info says where the root is.
+  const usualFree = engine.hostDiskFree(USUAL_DOCKER_ROOT);
+  usualFree.catch(() => undefined);
   const [info, intoVolume] = await Promise.all([options.info ?? engine.info(), options.volume === undefined ? undefined : existingWorkspaceVolume(engine, options.volume)]);
-  const free = await engine.hostDiskFree(info.DockerRootDir);
+  const free = await (info.DockerRootDir === USUAL_DOCKER_ROOT ? usualFree : engine.hostDiskFree(info.DockerRootDir));
   const warnings: string[] = [];
   const workspaceBytes = intoVolume === undefined ? options.workspaceBytes : 0;
   const needed = workspaceBytes + DISK_HEADROOM_BYTES;

@@ -4,7 +4,7 @@
 
 import { OperationError, isPksError } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
-import type { PreparedImage } from '../../image/index.js';
+import type { ImageInspect, PreparedImage } from '../../image/index.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../containers/container-info.js';
 import { remoteFlagOf } from '../remote/engine-target.js';
@@ -54,6 +54,10 @@ export interface SpawnRun {
   readonly reload: () => Promise<LoadedDevcontainerConfig>;
   /** The project's container, as found. */
   existing: ContainerInspect | undefined;
+  /** The configured image's inspect, asked for with the first reads (undefined: a build, or not asked). */
+  readonly baseImage?: { image: string; inspect: Promise<ImageInspect | undefined> } | undefined;
+  /** The volumes looked up so far: name → exists. */
+  readonly volumesSeen?: ReadonlyMap<string, boolean>;
   /** Its volume's upload marker (read-marker). */
   existingMarker?: UploadMarker | undefined;
   /** What changed since it was created (check-drift). */

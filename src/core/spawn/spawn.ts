@@ -8,6 +8,7 @@
 
 import path from 'node:path';
 import { loadDevcontainerConfig, type LoadedDevcontainerConfig } from '../../devcontainer/index.js';
+import { inspectImage } from '../../image/index.js';
 import type { ContainerInspect } from '../containers/container-info.js';
 import { LABELS } from '../containers/labels.js';
 import { serveAgent, type ServedAgent } from '../containers/ssh-agent.js';
@@ -116,13 +117,17 @@ async function observe(request: SpawnRequest, emit: (event: SpawnEvent) => void,
   const upload = await planUpload(request.projectPath, listed);
   for (const message of await uploadWarnings(request.projectPath, loaded, upload)) emit({ type: 'warning', message });
   const identity: SpawnIdentity = { projectPath: loaded.projectPath, projectName, hostId, localUser: request.localUser };
-  // All only read from the engine: ask at the same time.
+  // All only read from the engine: ask at the same time (the configured
+  // image too, which a new container needs; prepare-image takes the answer).
   const lookup = findExistingContainer(engine, identity);
+  const baseImage = loaded.source.kind === 'image' ? { image: loaded.source.image, inspect: inspectImage(engine, loaded.source.image) } : undefined;
+  baseImage?.inspect.catch(() => undefined);
+  const volumesSeen = new Map<string, boolean>();
   const [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
       const result = await checkPrerequisites(engine, loaded.merged, {
         workspaceBytes: upload.totalBytes,
-        volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup },
+        volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup, seen: volumesSeen },
         where: request.target.description,
         info: engineInfo,
       });
@@ -130,7 +135,7 @@ async function observe(request: SpawnRequest, emit: (event: SpawnEvent) => void,
     }),
     clock.run('existing', 'Looking for an existing container', () => lookup),
   ]);
-  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing };
+  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing, baseImage, volumesSeen };
   return { run, state: { force: request.force, rebuild: request.rebuild, existing: existingState(existing) } };
 }
 

@@ -42,7 +42,8 @@ function requirements(users: ConfiguredUsers): Requirement[] {
   return list;
 }
 
-const needsLookup = (part: string | undefined): boolean => part !== undefined && part !== '' && !/^\d+$/.test(part);
+// root is uid 0 and gid 0 in every image (userIdsIn): no file to read for it.
+const needsLookup = (part: string | undefined): boolean => part !== undefined && part !== '' && part !== 'root' && !/^\d+$/.test(part);
 
 /** Whether `group` (a name) is in the bytes of an /etc/group. */
 function hasGroup(groups: Buffer | undefined, group: string): boolean {

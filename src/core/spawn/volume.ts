@@ -20,9 +20,13 @@ export async function volumeExists(engine: EngineClient, name: string): Promise<
   }
 }
 
-/** True when this call created the volume (so a failed spawn may remove it). */
-export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>): Promise<boolean> {
-  if (await volumeExists(engine, name)) return false;
+/**
+ * True when this call created the volume (so a failed spawn may remove it).
+ * `known`: whether it existed when this spawn looked (its prerequisites did),
+ * so as not to ask twice.
+ */
+export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>, known?: boolean): Promise<boolean> {
+  if (known ?? (await volumeExists(engine, name))) return false;
   const volumeLabels = Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
   await engine.createVolume(name, volumeLabels);
   return true;

@@ -8,9 +8,9 @@ import { OperationError, UsageError, errorMessage } from '../../../common/errors
 import { openEngineTarget, remoteFlagOf, type EngineTarget } from '../../../core/remote/engine-target.js';
 import { commandArgvs } from '../../../core/containers/hooks.js';
 import { LOCAL_HOST_ID } from '../../../core/containers/labels.js';
-import { listDevcontainers } from '../../../core/containers/discovery.js';
+import { listDevcontainers, type DevcontainerSummary } from '../../../core/containers/discovery.js';
 import { isOwnedBy, localUserName } from '../../../core/containers/owner.js';
-import { spawnDevcontainer, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
+import { spawnDevcontainer, type SpawnEvent, type SpawnHost, type SpawnRequest, type SpawnResult } from '../../../core/spawn/spawn.js';
 import type { RebuildPolicy } from '../../../core/spawn/types.js';
 import type { LifecycleCommand } from '../../../devcontainer/index.js';
 import { sshAliasFor } from '../../../core/remote/ssh-aliases.js';
@@ -195,15 +195,30 @@ async function editorOpener(ctx: Context, flags: SpawnFlags, target: EngineTarge
 export async function runSpawn(ctx: Context, format: 'text' | 'json', request: Omit<SpawnRequest, 'onEvent' | 'signal'>): Promise<SpawnResult> {
   const renderer = new SpawnRenderer(ctx);
   const signal = ctx.interruptSignal();
+  // The summary's list, asked for while the hooks run (the container and its
+  // labels are there by then, and hooks do not change them): no round trip of its own.
+  let listed: Promise<DevcontainerSummary[]> | undefined;
+  const listEarly = (event: SpawnEvent): void => {
+    if (format !== 'text' || listed !== undefined || event.type !== 'phase-start' || event.phase !== 'hooks') return;
+    listed = listDevcontainers(request.target.engine, request.target.hostId, { all: true });
+    listed.catch(() => undefined);
+  };
   let result: SpawnResult;
   try {
-    result = await spawnDevcontainer({ ...request, onEvent: (event) => renderer.event(event), signal });
+    result = await spawnDevcontainer({
+      ...request,
+      onEvent: (event) => {
+        renderer.event(event);
+        listEarly(event);
+      },
+      signal,
+    });
   } catch (error) {
     renderer.finish();
     throw error;
   }
   renderer.finish();
-  const reference = format === 'text' ? await spawnedReference(ctx, request, result) : result.containerName;
+  const reference = format === 'text' ? await spawnedReference(ctx, request, result, listed) : result.containerName;
   present(ctx.reporter, format, result, spawnResultView(request.target, reference));
   return result;
 }
@@ -213,9 +228,9 @@ export async function runSpawn(ctx: Context, format: 'text' | 'json', request: O
  * names it alone on the engine (the user's own first, as those commands look).
  * One more list of the engine, for people only; if it fails, the container name.
  */
-async function spawnedReference(ctx: Context, request: Pick<SpawnRequest, 'target' | 'localUser'>, result: SpawnResult): Promise<string> {
+async function spawnedReference(ctx: Context, request: Pick<SpawnRequest, 'target' | 'localUser'>, result: SpawnResult, early?: Promise<DevcontainerSummary[]>): Promise<string> {
   try {
-    const listed = await listDevcontainers(request.target.engine, request.target.hostId, { all: true });
+    const listed = await (early ?? listDevcontainers(request.target.engine, request.target.hostId, { all: true }));
     const spawned = listed.find((c) => c.containerId === result.containerId);
     return spawned === undefined ? result.containerName : containerReference(listed, spawned, (c) => isOwnedBy(c, request.localUser));
   } catch (error) {

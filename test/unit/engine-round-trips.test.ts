@@ -1,0 +1,150 @@
+// How many requests a command makes to the engine, and how many of them wait
+// for one another (sequential round trips: on a remote host each costs the
+// link's round-trip time, 20-100 ms on a real network). Counted on the
+// in-memory engine as a remote one whose answers take a moment: a request's
+// depth is one more than the deepest request that had answered when it was
+// sent; the command's round trips are the deepest. The figures are today's
+// (the round trips a ceiling, for a loaded machine): a change that adds a
+// request, or makes one wait that did not, fails here (lower them when a
+// change saves one).
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { listDevcontainers } from '../../src/core/containers/discovery.js';
+import { runSpawn } from '../../src/cli/commands/devcontainer/spawn-run.js';
+import { CommandContext } from '../../src/cli/context.js';
+import { spawnDevcontainer, type SpawnRequest } from '../../src/core/spawn/spawn.js';
+import type { EngineClient } from '../../src/engine/index.js';
+import { addDevcontainer } from '../helpers/fake-devcontainer.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
+import { memoryIo } from '../helpers/memory-io.js';
+
+const IMAGE = 'pks-test/busybox:latest';
+const projects: string[] = [];
+after(async () => {
+  for (const dir of projects) await rm(dir, { recursive: true, force: true });
+});
+
+interface Counted {
+  engine: EngineClient;
+  /** Each request, with its depth. */
+  requests: Array<{ call: string; depth: number }>;
+  roundTrips(): number;
+}
+
+/** How long each fake request takes to answer. */
+const LATENCY_MS = 25;
+/** GET /info, the engine's slowest read, is asked for first, while the configuration is read: long enough to be in flight still. */
+const SLOW: Record<string, number> = { info: 2_000 };
+
+/** `fake` behind a proxy that gives each request its depth. */
+function countRoundTrips(fake: FakeEngine): Counted {
+  const requests: Counted['requests'] = [];
+  let answeredDepth = 0;
+  const engine = new Proxy(fake, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const before = target.calls.length;
+        const depth = answeredDepth + 1;
+        const result: unknown = Reflect.apply(value, target, args);
+        // An engine request records itself as it starts (the fake's helpers do not).
+        if (target.calls.length === before || !(result instanceof Promise)) return result;
+        for (const call of target.calls.slice(before)) requests.push({ call, depth });
+        // Each answer takes a moment, as over a network: what the command
+        // sends meanwhile, without waiting for it, is in flight alongside.
+        const answered = async (): Promise<void> => {
+          await new Promise((resolve) => setTimeout(resolve, SLOW[String(property)] ?? LATENCY_MS));
+          answeredDepth = Math.max(answeredDepth, depth);
+        };
+        return result.then(
+          async (value: unknown) => {
+            await answered();
+            return value;
+          },
+          async (error: unknown) => {
+            await answered();
+            throw error;
+          },
+        );
+      };
+    },
+  });
+  return { engine, requests, roundTrips: () => Math.max(0, ...requests.map((r) => r.depth)) };
+}
+
+async function project(config: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pks-round-trips-'));
+  projects.push(dir);
+  await mkdir(path.join(dir, '.devcontainer'));
+  await writeFile(path.join(dir, '.devcontainer', 'devcontainer.json'), JSON.stringify(config));
+  await writeFile(path.join(dir, 'README.md'), '# app\n');
+  return dir;
+}
+
+const show = (counted: Counted): string => counted.requests.map((r) => `${r.depth} ${r.call}`).join('\n');
+
+/** A fresh spawn's request of a small project with one postCreateCommand, on `engine` as remote host r1. */
+function spawnRequest(engine: EngineClient, dir: string): SpawnRequest {
+  return {
+    projectPath: dir,
+    projectName: 'app',
+    cwd: dir,
+    env: {},
+    localUser: 'alice',
+    target: { engine, hostId: 'r1', description: 'remote host "r1"' },
+    rebuild: 'auto',
+    force: false,
+    includeIgnored: false,
+    host: { listFiles: async () => ['.devcontainer/devcontainer.json', 'README.md'], runInitializeCommand: async () => undefined },
+  };
+}
+
+async function freshSpawn(): Promise<{ counted: Counted; request: SpawnRequest }> {
+  const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+  fake.addImage(IMAGE);
+  const counted = countRoundTrips(fake);
+  const dir = await project({ image: IMAGE, postCreateCommand: 'echo created > /tmp/created' });
+  return { counted, request: spawnRequest(counted.engine, dir) };
+}
+
+describe('engine requests per command (remote engine)', () => {
+  it('a fresh spawn of a small project with one postCreateCommand', async () => {
+    const { counted, request } = await freshSpawn();
+    await spawnDevcontainer(request);
+    assert.ok(counted.roundTrips() <= SPAWN_ROUND_TRIPS, `${counted.roundTrips()} round trips:\n${show(counted)}`);
+    assert.equal(counted.requests.length, SPAWN_REQUESTS, show(counted));
+  });
+
+  it('the same spawn with its text summary: the summary\'s list is asked for while the hooks run', async () => {
+    const { counted, request } = await freshSpawn();
+    const io = memoryIo({}, request.cwd);
+    const result = await runSpawn(new CommandContext(io), 'text', request);
+    assert.match(io.stderr.text + io.stdout.text, new RegExp(result.containerName.replace(/-\w+$/, '')));
+    assert.equal(counted.requests.filter((r) => r.call === 'listContainers').length, 2, show(counted));
+    assert.ok(counted.roundTrips() <= SPAWN_ROUND_TRIPS, `${counted.roundTrips()} round trips:\n${show(counted)}`);
+    assert.equal(counted.requests.length, SPAWN_REQUESTS + 1, show(counted));
+  });
+
+  it('a list of the dev containers', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    addDevcontainer(fake, 'pks-alice-app', { volume: true });
+    const counted = countRoundTrips(fake);
+    const listed = await listDevcontainers(counted.engine, 'r1', { all: true });
+    assert.equal(listed.length, 1);
+    assert.equal(counted.roundTrips(), 1, show(counted));
+    assert.equal(counted.requests.length, 1, show(counted));
+  });
+});
+
+/**
+ * {info (asked for while the configuration is read), container lookup,
+ * image, free disk, volume} at once, volume create, container create,
+ * upload, start, inspect, exec create, exec start, exec inspect, the hook's
+ * record (/etc/passwd is not read for root).
+ */
+const SPAWN_ROUND_TRIPS = 10;
+const SPAWN_REQUESTS = 14;
