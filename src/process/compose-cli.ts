@@ -19,12 +19,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { OperationError } from '../common/errors.js';
 import type { ComposeInvocation, ComposeTool } from '../core/compose/compose-tool.js';
+import { findBuildkitCli } from './docker-cli.js';
 
 const run = promisify(execFile);
 
 interface Detected {
   /** argv before the Compose arguments: ['docker', 'compose'] or ['docker-compose']. */
   program: string[];
+  /** The standalone program's path on the user's PATH: the build PATH may put another folder first. */
+  executable?: string | undefined;
   version: string;
   /** Settings for Compose's own builds (v1): PATH and the BuildKit switches. */
   buildEnv: Record<string, string>;
@@ -46,47 +49,26 @@ async function versionOf(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   }
 }
 
-/** Every `docker` on PATH, in PATH order. */
-async function dockerClis(env: NodeJS.ProcessEnv): Promise<string[]> {
-  const found: string[] = [];
+async function v1BuildEnv(env: NodeJS.ProcessEnv): Promise<{ builds: string; env: Record<string, string> }> {
+  // The same CLI pks's own BuildKit builds use; its folder first on PATH,
+  // where Compose v1 looks for `docker`.
+  const found = await findBuildkitCli(env);
+  if ('cli' in found) {
+    const cli = found.cli.path;
+    return { builds: `BuildKit through ${cli}`, env: { PATH: [path.dirname(cli), env.PATH ?? ''].filter((p) => p !== '').join(path.delimiter), COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '1' } };
+  }
+  // No BuildKit-capable CLI: Compose's own classic builder (RUN --mount and the like fail there).
+  return { builds: `the classic builder (${found.reason})`, env: { COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0' } };
+}
+
+/** The first executable `name` on env's PATH. */
+async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir === '' || !path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, 'docker');
-    if (found.includes(candidate)) continue;
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) found.push(candidate);
+    const candidate = path.join(dir, name);
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }
-  return found;
-}
-
-/** A docker CLI that builds with BuildKit: the buildx plugin, or a CLI before 23 (BuildKit built in). */
-async function buildsWithBuildKit(cli: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  try {
-    await run(cli, ['buildx', 'version'], { env, timeout: 20_000 });
-    return true;
-  } catch {
-    // no buildx: look at the CLI's own version
-  }
-  try {
-    const { stdout } = await run(cli, ['--version'], { env, encoding: 'utf8', timeout: 20_000 });
-    const major = /version (\d+)\./.exec(stdout)?.[1];
-    return major !== undefined && Number(major) < 23;
-  } catch {
-    return false;
-  }
-}
-
-async function v1BuildEnv(env: NodeJS.ProcessEnv): Promise<{ builds: string; env: Record<string, string> }> {
-  const clis = await dockerClis(env);
-  for (const cli of clis) {
-    if (await buildsWithBuildKit(cli, env)) {
-      return { builds: `BuildKit through ${cli}`, env: { PATH: [path.dirname(cli), env.PATH ?? ''].filter((p) => p !== '').join(path.delimiter), COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '1' } };
-    }
-  }
-  // No BuildKit-capable CLI: the classic builder (RUN --mount and the like fail there).
-  return {
-    builds: 'the classic builder (no docker CLI with BuildKit on PATH)',
-    env: clis.length === 0 ? { COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0' } : { COMPOSE_DOCKER_CLI_BUILD: '1', DOCKER_BUILDKIT: '0' },
-  };
+  return undefined;
 }
 
 async function detect(env: NodeJS.ProcessEnv): Promise<Detected> {
@@ -96,7 +78,7 @@ async function detect(env: NodeJS.ProcessEnv): Promise<Detected> {
   if (standalone !== undefined) {
     if (!standalone.startsWith('1.')) return { program: ['docker-compose'], version: standalone, buildEnv: {} };
     const build = await v1BuildEnv(env);
-    return { program: ['docker-compose'], version: standalone, buildEnv: build.env, builds: build.builds };
+    return { program: ['docker-compose'], executable: await onPath('docker-compose', env), version: standalone, buildEnv: build.env, builds: build.builds };
   }
   throw new OperationError('E_COMPOSE_MISSING', 'This configuration uses Docker Compose, and neither `docker compose` nor `docker-compose` runs on this machine.', {
     hint: 'Install Docker Compose (the docker CLI\'s compose plugin, or docker-compose), then spawn again. It runs on this machine, also for remote hosts.',
@@ -128,7 +110,7 @@ export function composeCli(userEnv: NodeJS.ProcessEnv): ComposeTool {
     const [command = 'docker-compose', ...programArgs] = d.program;
     const argv = [...programArgs, '-p', invocation.projectName, ...invocation.files.flatMap((file) => ['-f', file]), ...args];
     return new Promise<string>((resolve, reject) => {
-      const child = spawn(command, argv, {
+      const child = spawn(d.executable ?? command, argv, {
         // Compose resolves the project's relative paths from the first file's folder.
         cwd: path.dirname(invocation.files[0] ?? '.'),
         env: environment(d, invocation),

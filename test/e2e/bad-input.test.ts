@@ -56,7 +56,7 @@ const cases: BadInputCase[] = [
   { name: 'unresolvable variable', files: config({ containerEnv: { A: '${localEnv}' } }), args: spawn(), code: 1, message: /\$\{localEnv\} in \S+ cannot be resolved/ },
   // Features
   { name: 'bare (legacy) Feature id', files: config({ features: { 'not a valid id!!': {} } }), args: spawn(), code: 1, message: /The Feature "not a valid id!!" cannot be used: bare ids are legacy Features/ },
-  { name: 'Feature by tarball URL', files: config({ features: { 'https://example.invalid/feature.tgz': {} } }), args: spawn(), code: 1, message: /tarball URL are not supported/ },
+  { name: 'Feature by tarball URL that cannot be reached', files: config({ features: { 'http://127.0.0.1:1/feature.tgz': {} } }), args: spawn(), code: 1, message: /Cannot reach 127\.0\.0\.1(:1)? for the Feature http:\/\/127\.0\.0\.1:1\/feature\.tgz/ },
   { name: 'malformed OCI Feature digest', files: config({ features: { 'ghcr.io/devcontainers/features/node@sha256:zz': {} } }), args: spawn(), code: 1, message: /The Feature "ghcr\.io\/devcontainers\/features\/node@sha256:zz" cannot be used/ },
   { name: 'local Feature folder missing', files: config({ features: { './missing-feature': {} } }), args: spawn(), code: 1, message: /The local Feature "\.\/missing-feature" has no devcontainer-feature\.json/ },
   { name: 'local Feature outside the project', files: config({ features: { './../../../etc': {} } }), args: spawn(), code: 1, message: /is outside the project/ },

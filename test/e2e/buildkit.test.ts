@@ -117,21 +117,6 @@ for (const where of ['local', 'r1'] as const) {
   });
 }
 
-describe('BuildKit builds on an engine without a bridge network (r2 runs with --bridge=none)', () => {
-  it('RUN steps build, without a network, as with the classic builder', async () => {
-    assert.equal(await fixture.engine('r2').networkExists('bridge'), false, 'the test host r2 has no bridge network');
-    const p = await fixture.project('r2', {
-      '.devcontainer/devcontainer.json': JSON.stringify({ build: { dockerfile: 'Dockerfile' } }),
-      '.devcontainer/Dockerfile': `FROM pks-test/busybox:latest\nARG TARGETARCH\nRUN --mount=type=cache,target=/c echo "$TARGETARCH" > /arch.txt && tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /net.txt\n`,
-    });
-    const result = await fixture.spawn('r2', p.dir, ['--verbose']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /has no bridge network: the build's RUN steps run without a network \(--network=none\)/);
-    const id = result.outcome?.containerId ?? '';
-    assert.equal((await containerExec(fixture.engine('r2'), id, ['cat', '/arch.txt', '/net.txt'])).stdout, 'amd64\nlo\n');
-  });
-});
-
 describe('BuildKit builds: what is refused, interrupted, or falls back (local engine)', () => {
   const where: Where = 'local';
 

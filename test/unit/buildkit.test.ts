@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPksError } from '../../src/common/errors.js';
 import { buildkitOptions, classifyBuildkitOptions, runArgsPlatform } from '../../src/devcontainer/buildkit-options.js';
-import { buildkitArgs, chooseBuilder, type BuildkitCli } from '../../src/image/buildkit-build.js';
+import { buildkitArgs, buildWithBuildkit, chooseBuilder, type BuildkitCli } from '../../src/image/buildkit-build.js';
 import type { EngineClient, EngineVersion } from '../../src/engine/index.js';
 import { BuildkitProgress } from '../../src/image/buildkit-progress.js';
 import { findBuildkitCli } from '../../src/process/docker-cli.js';
@@ -234,5 +234,53 @@ describe('choosing the builder', () => {
       reason: "the test engine is Podman, whose Docker API has no BuildKit",
     });
     assert.deepEqual(await chooseBuilder(engine({}), async () => ({ reason: 'none here' })), { kind: 'classic', reason: 'none here' });
+  });
+});
+
+describe('BuildKit on an engine without a bridge network', () => {
+  /** An engine whose networks are `networks`, and a CLI that records the arguments it is given. */
+  async function argsOfBuild(networks: string[], options: string[] = []): Promise<{ args: string[]; messages: string[] }> {
+    const engine = {
+      target: 'test engine',
+      networkExists: async (name: string) => networks.includes(name),
+      toolEndpoint: async () => ({ dockerHost: 'unix:///nowhere.sock', close: async () => undefined }),
+    } as unknown as EngineClient;
+    let args: string[] = [];
+    const cli: BuildkitCli = {
+      description: 'recording CLI',
+      build: async (invocation) => {
+        args = [...invocation.args];
+        return { exitCode: 0, imageId: 'sha256:0123' };
+      },
+    };
+    const messages: string[] = [];
+    const id = await buildWithBuildkit(engine, cli, {
+      contextDir: '/project',
+      dockerfile: '/project/Dockerfile',
+      args: {},
+      cacheFrom: [],
+      noCache: false,
+      options,
+      labels: {},
+      phase: 'build',
+      description: 'the Dockerfile',
+      onProgress: (event) => {
+        if (event.type === 'info') messages.push(event.message);
+      },
+    });
+    assert.equal(id, 'sha256:0123');
+    return { args, messages };
+  }
+
+  it('gives RUN steps no network (--network=none), as the classic builder does there, and says so with --verbose', async () => {
+    const { args, messages } = await argsOfBuild(['host', 'none']);
+    assert.ok(args.includes('--network=none'), args.join(' '));
+    assert.deepEqual(messages, ["The test engine has no bridge network: the build's RUN steps run without a network (--network=none)."]);
+  });
+
+  it('leaves the network alone where the bridge exists, or where build.options chose one', async () => {
+    assert.ok(!(await argsOfBuild(['bridge', 'host', 'none'])).args.some((arg) => arg.startsWith('--network')));
+    const chosen = await argsOfBuild(['host', 'none'], ['--network=host']);
+    assert.deepEqual(chosen.args.filter((arg) => arg.startsWith('--network')), ['--network=host']);
   });
 });

@@ -89,7 +89,8 @@ describe('the Compose process adapter', () => {
   });
 
   it('v1 with no docker CLI that has BuildKit: the classic builder', async () => {
-    const tool = composeCli(userEnv([newCli, v1]));
+    // Only the CLI without buildx may be used (the machine's own are not looked at).
+    const tool = composeCli({ ...userEnv([newCli, v1]), PKS_DOCKER_CLI: path.join(newCli, 'docker') });
     assert.match(await tool.describe(), /building with the classic builder/);
     const lines: string[] = [];
     await tool.run(invocation(lines), ['build']);
