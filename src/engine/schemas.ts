@@ -26,6 +26,8 @@ export const engineInfoSchema = z.looseObject({
   ServerVersion: z.string(),
   /** The container runtimes the engine offers (`runc`, `nvidia`, ...): GPUs are there when NVIDIA's is. */
   Runtimes: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  /** `name=seccomp,profile=default`, `name=rootless` (an engine run by an ordinary user), ... */
+  SecurityOptions: z.optional(z.nullable(z.array(z.string()))),
 });
 export type EngineInfo = z.infer<typeof engineInfoSchema>;
 

@@ -52,7 +52,8 @@ export interface WarmEngineOptions extends SshEngineOptions {
 
 /** No holder answers yet: the caller connects directly and, when done, starts one for the next command. */
 export interface WarmLater {
-  startInBackground: () => Promise<void>;
+  /** Starts the holder; it sets up `agentForwards` (the ones the command made directly) once ready. */
+  startInBackground: (agentForwards?: HolderRequest['agentForwards']) => Promise<void>;
 }
 
 export interface WarmEngine {
@@ -151,11 +152,11 @@ export async function openLiveWarmEngine(options: WarmEngineOptions): Promise<Wa
   if ((await helloOf(warm.paths.control))?.version === HOLDER_VERSION) return warm.connect();
   return {
     // The holder takes the start lock itself: whoever comes first starts it, the others end at once.
-    startInBackground: async () => {
+    startInBackground: async (agentForwards: HolderRequest['agentForwards'] = []) => {
       // Another command's holder came up meanwhile, or is starting.
       if ((await lstat(warm.paths.lock).catch(() => undefined)) !== undefined) return;
       if ((await helloOf(warm.paths.control))?.version === HOLDER_VERSION) return;
-      await options.launch(JSON.stringify({ ...warm.request, background: true } satisfies HolderRequest), { background: true });
+      await options.launch(JSON.stringify({ ...warm.request, background: true, ...(agentForwards.length === 0 ? {} : { agentForwards }) } satisfies HolderRequest), { background: true });
     },
   };
 }

@@ -42,6 +42,8 @@ export interface HolderRequest {
    * answers by then.
    */
   background?: boolean | undefined;
+  /** SSH agent forwards to set up once ready: those a command that connected directly made, kept for its containers. */
+  agentForwards?: Array<{ key: string; agentSocket: string }> | undefined;
   acceptHostKeyWith?: string | undefined;
 }
 
@@ -55,6 +57,7 @@ const requestSchema = z.object({
   ssh: z.looseObject({}),
   keepalive: z.optional(z.object({ intervalMs: z.optional(z.number().check(z.int(), z.minimum(0))), countMax: z.optional(z.number().check(z.int(), z.positive())) })),
   background: z.optional(z.boolean()),
+  agentForwards: z.optional(z.array(z.object({ key: z.string(), agentSocket: z.string() }))),
   acceptHostKeyWith: z.optional(z.string()),
 });
 
@@ -300,6 +303,8 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   await unlock?.();
   await say({ ok: true, warnings });
   idle();
+  // The agent forwards of the command that started this holder as it ended.
+  for (const { key, agentSocket } of request.agentForwards ?? []) void forwardAgent(key, agentSocket);
 
   let lastTick = Date.now();
   const watch = setInterval(() => {

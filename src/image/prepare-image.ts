@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { OperationError } from '../common/errors.js';
-import type { EngineClient } from '../engine/index.js';
+import { engineProduct, type EngineClient } from '../engine/index.js';
 import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
@@ -20,7 +20,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../devcontain
 import { ociFeatureFetcher, type FeatureFetcher } from '../devcontainer/oci/feature-fetcher.js';
 import { inPhase, type ProgressListener } from './progress.js';
 import { envListToObject } from '../devcontainer/substitute.js';
-import { idsToApply, updateUidContext, userToUpdate } from './update-uid.js';
+import { idsToApply, rootlessEngine, updateUidContext, userToUpdate } from './update-uid.js';
 
 export interface PrepareImageOptions {
   /** For registry credentials and `${localEnv:…}` in the base image's metadata. */
@@ -270,9 +270,13 @@ async function withUpdatedUid(
 ): Promise<PreparedImage> {
   const user = userToUpdate(prepared.merged, prepared.imageUser, { engineKind: engine.kind, platform: options.platform ?? process.platform });
   if (user === undefined) return prepared;
-  const hostIds = await engine.hostUserIds();
+  const [hostIds, info, version] = await Promise.all([engine.hostUserIds(), engine.info(), engine.version()]);
   if (hostIds === undefined) {
     options.onProgress?.({ type: 'warning', message: `updateRemoteUserUID: could not learn the user's uid and gid on the ${engine.target}; ${user} keeps the image's ids.` });
+    return prepared;
+  }
+  if (rootlessEngine(info, engineProduct(version).name, hostIds)) {
+    options.onProgress?.({ type: 'info', verbose: true, message: `updateRemoteUserUID: the ${engine.target} runs rootless (its containers' root is your user there), so ${user} keeps the image's ids.` });
     return prepared;
   }
   const ids = idsToApply(hostIds);

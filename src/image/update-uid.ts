@@ -10,6 +10,7 @@
 import type { Readable } from 'node:stream';
 import { tarStream, type TarEntry } from '../common/tar/tar-writer.js';
 import type { MergedDevcontainerConfig } from '../devcontainer/merge.js';
+import type { EngineInfo, EngineProductName } from '../engine/index.js';
 
 export interface HostIds {
   uid: number;
@@ -32,6 +33,17 @@ export function userToUpdate(
   const user = (merged.remoteUser ?? merged.containerUser ?? imageUser).split(':')[0] ?? '';
   if (user === '' || user === 'root' || /^\d+$/.test(user)) return undefined;
   return user;
+}
+
+/**
+ * Whether the engine runs as an ordinary user (rootless Docker, or Podman
+ * reached as a non-root user): its containers' root is that user on the
+ * host, and their other ids are mapped to subordinate ids, so giving the
+ * remote user the host user's uid would not make its files that user's.
+ */
+export function rootlessEngine(info: Pick<EngineInfo, 'SecurityOptions'>, product: EngineProductName, hostIds: HostIds): boolean {
+  if ((info.SecurityOptions ?? []).some((option) => option.split(',').includes('name=rootless'))) return true;
+  return product === 'podman' && hostIds.uid !== 0;
 }
 
 /** Whether the host's ids are worth an image: root's never are (root exists in every image). */

@@ -1,18 +1,19 @@
 // `pks devcontainer forward`, as a user runs it, on the local engine and a
 // remote host: an HTTP server in the container answers on 127.0.0.1 here.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { E2eFixture, remoteArgs } from '../helpers/e2e-fixture.js';
 import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, pksBin, type Sandbox } from '../helpers/pks-cli.js';
 import type { Where } from '../helpers/projects.js';
 import { inTerminal, pks } from '../helpers/terminal.js';
-import { holdersOf } from '../helpers/warm-holders.js';
+import { holdersOf, settledHolders } from '../helpers/warm-holders.js';
 import { waitFor } from '../helpers/wait.js';
 
 const fixture = new E2eFixture(['local', 'r1']);
@@ -58,6 +59,12 @@ function httpGet(port: number): Promise<string> {
 }
 
 /** A `pks devcontainer forward` running in the background, as in a terminal. */
+/** Established TCP connections from process `pid` to host:port, as the kernel sees them. */
+async function sshConnectionsOf(pid: number, host: string, port: number): Promise<number> {
+  const { stdout } = await promisify(execFile)('ss', ['-Htnp', 'state', 'established', 'dst', `${host}:${port}`]);
+  return stdout.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
+}
+
 class Forward {
   readonly child: ChildProcessWithoutNullStreams;
   stdout = '';
@@ -187,12 +194,19 @@ describe('forward through a warm connection', () => {
   it('the channels go through the host\'s holder, which outlives the forward', async () => {
     const served = await servedProject('r1');
     const warm = { PKS_NO_PERSIST: '', PKS_PERSIST_IDLE_SECONDS: '30' };
+    // A command that finds no holder connects directly and starts one as it
+    // ends: the first command warms the host, the forward then finds the holder.
+    const first = await sandbox.run(['devcontainer', 'list', '--remote', 'r1'], { env: warm });
+    assert.equal(first.code, 0, first.stderr);
+    await waitFor(async () => (await holdersOf(sandbox.pksHome)).length > 0, { timeoutMs: 30_000, message: 'a holder is started after the first command' });
+    const [holder] = await settledHolders(sandbox.pksHome);
+    assert.ok(holder !== undefined, 'a holder answers');
     const forward = new Forward([served.project, '--remote', 'r1'], warm);
     try {
       const local = await forward.localPort(served.containerName, served.port, 'web');
-      const [holder] = await holdersOf(sandbox.pksHome);
-      assert.ok(holder !== undefined, 'a holder was started for the forward');
       assert.equal(await httpGet(local), `hello-${served.port}\n`);
+      // The forward's connection went through the holder: it has no SSH connection of its own.
+      assert.equal(await sshConnectionsOf(forward.child.pid ?? -1, fixture.env.r1.host, fixture.env.r1.port), 0, 'the forward logged in by itself');
       assert.equal(await forward.interrupt(), 130, forward.stderr);
       assert.deepEqual(await holdersOf(sandbox.pksHome), [holder], 'the holder stays for the next command');
     } finally {

@@ -109,7 +109,11 @@ for (const where of ['local', 'r1'] as const satisfies readonly Where[]) {
         const p = await fixture.project(where, { '.devcontainer/devcontainer.json': JSON.stringify({ image: 'pks-test/debian:bookworm' }) });
         const { id, name } = await spawnWithAgent(where, p.dir, [], warm);
         agentDirs.push(`/tmp/pks-${uid}-agent/${name}`);
-        return { id, e: fixture.engine(where) };
+        // The spawn connected directly (no holder yet) and, as it ended,
+        // started the holder, which takes over the spawn's agent forward.
+        const e = fixture.engine(where);
+        await waitFor(async () => (await containerExec(e, id, ['ssh-add', '-l'])).exitCode === 0, { timeoutMs: 30_000, message: 'the holder serves the agent' });
+        return { id, e };
       };
 
       it('a warm connection keeps serving the agent after the command ended, until it is disconnected', async () => {

@@ -12,7 +12,7 @@ import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqu
 /** The documented JSON shape; JSON_KEYS below pins its keys independently of the type. */
 type Listed = DevcontainerSummary & { forwards: unknown[] };
 
-const JSON_KEYS = ['address', 'containerId', 'createdAt', 'foreign', 'forwards', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'spawnedBy', 'status', 'statusText', 'volume', 'workspaceFolder'];
+const JSON_KEYS = ['address', 'compose', 'containerId', 'createdAt', 'foreign', 'forwards', 'host', 'image', 'name', 'project', 'projectPath', 'spawnedAt', 'spawnedBy', 'status', 'statusText', 'volume', 'workspaceFolder'];
 
 let testEnv: TestEnv;
 let hosts: Hosts;
@@ -91,6 +91,7 @@ describe('pks devcontainer list (local engine)', () => {
       workspaceFolder: running.workspaceFolder,
       foreign: false,
       spawnedBy: SANDBOX_USER,
+      compose: null,
       address: entry?.address,
       forwards: [],
     });

@@ -3,7 +3,7 @@
 // test/e2e/update-uid.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { idsToApply, updateUidDockerfile, userToUpdate } from '../../src/image/update-uid.js';
+import { idsToApply, rootlessEngine, updateUidDockerfile, userToUpdate } from '../../src/image/update-uid.js';
 import { parseUserIds } from '../../src/ssh/index.js';
 
 const linuxLocal = { engineKind: 'local', platform: 'linux' } as const;
@@ -53,5 +53,15 @@ describe("the SSH user's ids", () => {
     assert.equal(parseUserIds('1001\n'), undefined);
     assert.equal(parseUserIds('uid=1001\n1002\n'), undefined);
     assert.equal(parseUserIds('Welcome!\n1001\n1002\n'), undefined);
+  });
+});
+
+describe('updateRemoteUserUID on a rootless engine', () => {
+  it('is skipped where the containers\' root is the user on the host (rootless Docker, Podman as a user)', () => {
+    const user = { uid: 1003, gid: 1003 };
+    assert.equal(rootlessEngine({ SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] }, 'docker', user), true);
+    assert.equal(rootlessEngine({ SecurityOptions: ['name=seccomp,profile=default'] }, 'podman', user), true);
+    assert.equal(rootlessEngine({ SecurityOptions: ['name=seccomp,profile=default'] }, 'docker', user), false);
+    assert.equal(rootlessEngine({ SecurityOptions: null }, 'podman', { uid: 0, gid: 0 }), false, "root's Podman maps nothing");
   });
 });

@@ -47,11 +47,20 @@ export async function openHostEngine(hostId: string, options: SshEngineOptions, 
   if (warm !== undefined && 'engine' in warm) return warm.engine;
   const engine = await openSshEngine(options);
   if (warm === undefined) return engine;
+  // The SSH agent forwards this command makes end with its connection: the
+  // holder takes them over, so that the containers keep the agent.
+  const agentForwards: Array<{ key: string; agentSocket: string }> = [];
+  const forwardAgent = engine.forwardAgent.bind(engine);
+  engine.forwardAgent = async (key, agentSocket) => {
+    const forward = await forwardAgent(key, agentSocket);
+    if (forward !== undefined) agentForwards.push({ key, agentSocket });
+    return forward;
+  };
   // Started as the command ends (its own work is not slowed): the holder logs in by itself.
   const close = engine.close.bind(engine);
   engine.close = async () => {
     await close();
-    await warm.startInBackground().catch(() => undefined);
+    await warm.startInBackground(agentForwards).catch(() => undefined);
   };
   return engine;
 }
