@@ -2,12 +2,11 @@
 // writes go in one exec (each exec is three round trips to a remote engine),
 // with the same outcomes as one git command per exec.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
 import { execCapture } from '../../src/core/containers/exec.js';
 import { copyGitIdentity } from '../../src/core/containers/git-identity.js';
 import { openLocalEngine, type EngineClient } from '../../src/engine/index.js';
+import { withContainer } from '../helpers/plain-container.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 let env: TestEnv;
@@ -34,27 +33,11 @@ function countingExecs(): { engine: EngineClient; execs: string[][] } {
   return { engine: counted, execs };
 }
 
-async function withContainer(image: string, body: (id: string) => Promise<void>): Promise<void> {
-  const { Id: id } = await engine.request(
-    {
-      method: 'POST',
-      path: '/containers/create',
-      query: { name: `pks-test-git-identity-${randomBytes(4).toString('hex')}` },
-      body: { Image: image, Cmd: ['sleep', 'infinity'], Labels: { 'pks.test': 'git-identity' } },
-    },
-    z.looseObject({ Id: z.string() }),
-  );
-  try {
-    await engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start` });
-    await body(id);
-  } finally {
-    await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: 1 } });
-  }
-}
+const inContainer = (image: string, body: (id: string) => Promise<void>): Promise<void> => withContainer(engine, image, body, 'git-identity');
 
 describe('copying the git identity into a container (local engine)', () => {
   it('writes both keys in one exec, values taken literally', async () => {
-    await withContainer(env.images.debian, async (id) => {
+    await inContainer(env.images.debian, async (id) => {
       const counted = countingExecs();
       const name = 'Zoë O\'Brien "$(id)" `x`';
       const outcome = await copyGitIdentity(counted.engine, id, undefined, { name, email: 'zoe@example.org' });
@@ -66,7 +49,7 @@ describe('copying the git identity into a container (local engine)', () => {
   });
 
   it('keeps an identity the container user has, in one exec', async () => {
-    await withContainer(env.images.debian, async (id) => {
+    await inContainer(env.images.debian, async (id) => {
       await execCapture(engine, id, { cmd: ['git', 'config', '--global', 'user.email', 'own@example.org'] });
       const counted = countingExecs();
       const outcome = await copyGitIdentity(counted.engine, id, undefined, { name: 'Ada', email: 'ada@example.org' });
@@ -78,7 +61,7 @@ describe('copying the git identity into a container (local engine)', () => {
   });
 
   it('says git is missing from an image without it, in one exec', async () => {
-    await withContainer(env.images.busybox, async (id) => {
+    await inContainer(env.images.busybox, async (id) => {
       const counted = countingExecs();
       const outcome = await copyGitIdentity(counted.engine, id, undefined, { name: 'Ada' });
       assert.deepEqual(outcome, { kind: 'skipped', reason: 'git is not installed in the container' });
@@ -87,7 +70,7 @@ describe('copying the git identity into a container (local engine)', () => {
   });
 
   it('reports the git command that failed, with its exit code and message', async () => {
-    await withContainer(env.images.debian, async (id) => {
+    await inContainer(env.images.debian, async (id) => {
       // A global config git cannot write: a folder where the file should be.
       await execCapture(engine, id, { cmd: ['mkdir', '-p', '/root/.gitconfig'] });
       const outcome = await copyGitIdentity(engine, id, undefined, { name: 'Ada' });
