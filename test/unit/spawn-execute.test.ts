@@ -190,6 +190,12 @@ describe('spawn on the fake engine: happy paths', () => {
     assert.match(failure.message, /stopped right after it started \(exit code 3\); it is kept for inspection\.$/);
     assert.equal(s.engine.containers.size, 1);
     assert.deepEqual(s.events.filter((event) => event.type === 'warning' || event.type === 'hook-start'), []);
+    // Without a git identity to copy, the hook's own exec finds it stopped: the same report.
+    s.engine.containers.clear();
+    const again = await s.failure();
+    assert.equal(again.code, 'E_CONTAINER_EXITED');
+    assert.equal(again.message, failure.message.replace(/pks-alice-app-\w+/, only(s.engine.containers.values()).name));
+    assert.equal(again.hint, failure.hint?.replaceAll(/pks-alice-app-\w+/g, only(s.engine.containers.values()).name));
   });
 
   it('drift: a changed configuration replaces the container on the same volume', async () => {
