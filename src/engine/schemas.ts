@@ -57,6 +57,11 @@ export const containerSummarySchema = z.looseObject({
   ),
   HostConfig: z.nullish(z.looseObject({ NetworkMode: z.optional(z.string()) })),
   NetworkSettings: z.nullish(networkSettingsSchema),
+  /** As the inspect's; undefined when the engine leaves them out or shapes them otherwise (then pks inspects). */
+  Mounts: z.catch(
+    z.optional(z.array(z.looseObject({ Type: z.optional(z.string()), Name: z.optional(z.string()), Source: z.optional(z.string()), Destination: z.string() }))),
+    undefined,
+  ),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;
 

@@ -243,6 +243,12 @@ export class FakeEngine implements EngineClient {
         Status: container.state === 'running' ? 'Up 1 second' : container.state === 'created' ? 'Created' : `Exited (${container.exitCode})`,
         Created: container.created,
         Labels: { ...container.labels },
+        Mounts: container.mounts.map((mount) => ({
+          Type: mount.type,
+          ...(mount.name === undefined ? {} : { Name: mount.name }),
+          ...(mount.source === undefined ? {} : { Source: mount.source }),
+          Destination: mount.destination,
+        })),
       }));
   }
 

@@ -1,43 +1,24 @@
 // The exec machinery (hooks, `exec`, `shell`) against real engines: local and
 // over SSH.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
 import { isPksError } from '../../src/common/errors.js';
 import { execCapture } from '../../src/core/containers/exec.js';
 import { planUpload, uploadWorkspace } from '../../src/core/spawn/workspace-upload.js';
 import { runLifecycleHooks, type HookEvent, type HookTarget } from '../../src/core/containers/hooks.js';
 import { mergeConfiguration } from '../../src/devcontainer/index.js';
 import { openLocalEngine, openSshEngine, type EngineClient } from '../../src/engine/index.js';
+import { withContainer } from '../helpers/plain-container.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 
 let env: TestEnv;
 before(() => {
   env = loadTestEnv();
 });
-
-async function withContainer(engine: EngineClient, image: string, body: (id: string) => Promise<void>): Promise<void> {
-  const { Id: id } = await engine.request(
-    {
-      method: 'POST',
-      path: '/containers/create',
-      query: { name: `pks-test-exec-${randomBytes(4).toString('hex')}` },
-      body: { Image: image, Cmd: ['sh'], OpenStdin: true, Labels: { 'pks.test': 'core-exec' } },
-    },
-    z.looseObject({ Id: z.string() }),
-  );
-  try {
-    await engine.requestEmpty({ method: 'POST', path: `/containers/${id}/start` });
-    await body(id);
-  } finally {
-    await engine.requestEmpty({ method: 'DELETE', path: `/containers/${id}`, query: { force: 1 } });
-  }
-}
 
 for (const where of ['local', 'ssh'] as const) {
   describe(`execCapture (${where} engine)`, () => {

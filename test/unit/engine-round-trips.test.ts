@@ -12,7 +12,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listDevcontainers } from '../../src/core/containers/discovery.js';
+import { findDevcontainer, listDevcontainers } from '../../src/core/containers/discovery.js';
+import { inspectForRemoval, removeDevcontainer } from '../../src/core/containers/lifecycle.js';
 import { runSpawn } from '../../src/cli/commands/devcontainer/spawn-run.js';
 import { CommandContext } from '../../src/cli/context.js';
 import { spawnDevcontainer, type SpawnRequest } from '../../src/core/spawn/spawn.js';
@@ -129,6 +130,17 @@ describe('engine requests per command (remote engine)', () => {
     assert.equal(counted.requests.length, SPAWN_REQUESTS + 1, show(counted));
   });
 
+  it('rm --volumes of a stopped dev container: the list that finds it says what an inspect would', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    addDevcontainer(fake, 'pks-alice-app', { volume: true, state: 'exited' });
+    const counted = countRoundTrips(fake);
+    const { container } = await findDevcontainer(counted.engine, { query: 'pks-alice-app', cwd: '/', host: 'r1', where: 'remote host "r1"', remoteFlag: ' --remote r1', user: 'alice' });
+    const outcome = await removeDevcontainer(counted.engine, await inspectForRemoval(counted.engine, container), { volumes: true });
+    assert.deepEqual(outcome.volume, { name: 'pks-alice-app-workspace', action: 'removed' });
+    assert.equal(counted.roundTrips(), 3, show(counted));
+    assert.deepEqual(counted.requests.map((r) => r.call.split(' ')[0]), ['listContainers', 'removeContainer', 'removeVolume'], show(counted));
+  });
+
   it('a list of the dev containers', async () => {
     const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
     addDevcontainer(fake, 'pks-alice-app', { volume: true });
@@ -143,8 +155,9 @@ describe('engine requests per command (remote engine)', () => {
 /**
  * {info (asked for while the configuration is read), container lookup,
  * image, free disk, volume} at once, volume create, container create,
- * upload, start, inspect, exec create, exec start, exec inspect, the hook's
- * record (/etc/passwd is not read for root).
+ * {upload, inspect}, start, exec create, exec start, exec inspect, the hook's
+ * record (/etc/passwd is not read for root; the hook's exec finds a container
+ * that stopped, so none waits for an inspect after the start).
  */
-const SPAWN_ROUND_TRIPS = 10;
+const SPAWN_ROUND_TRIPS = 9;
 const SPAWN_REQUESTS = 14;

@@ -176,6 +176,28 @@ describe('spawn on the fake engine: happy paths', () => {
     assert.equal(s.engine.containers.size, 1);
   });
 
+  it('a new container with a postCreateCommand that exits as soon as it starts fails with its exit code, kept, the git identity not warned about', async () => {
+    const s = await setUp({ image: IMAGE, postCreateCommand: 'echo created' });
+    const start = s.engine.startContainer.bind(s.engine);
+    s.engine.startContainer = async (id) => {
+      await start(id);
+      Object.assign(containerOf(s.engine), { state: 'exited', exitCode: 3 });
+      return 'started';
+    };
+    const gitIdentity = async () => ({ name: 'Ada', email: 'ada@example.org' });
+    const failure = await s.failure({ host: { listFiles: async () => ['.devcontainer/devcontainer.json', 'main.txt'], runInitializeCommand: async () => undefined, gitIdentity } });
+    assert.equal(failure.code, 'E_CONTAINER_EXITED');
+    assert.match(failure.message, /stopped right after it started \(exit code 3\); it is kept for inspection\.$/);
+    assert.equal(s.engine.containers.size, 1);
+    assert.deepEqual(s.events.filter((event) => event.type === 'warning' || event.type === 'hook-start'), []);
+    // Without a git identity to copy, the hook's own exec finds it stopped: the same report.
+    s.engine.containers.clear();
+    const again = await s.failure();
+    assert.equal(again.code, 'E_CONTAINER_EXITED');
+    assert.equal(again.message, failure.message.replace(/pks-alice-app-\w+/, only(s.engine.containers.values()).name));
+    assert.equal(again.hint, failure.hint?.replaceAll(/pks-alice-app-\w+/g, only(s.engine.containers.values()).name));
+  });
+
   it('drift: a changed configuration replaces the container on the same volume', async () => {
     const s = await setUp();
     const first = await s.spawn();

@@ -3,7 +3,7 @@
 
 import type { MergedDevcontainerConfig } from '../../devcontainer/merge.js';
 import { envListToObject } from '../../devcontainer/substitute.js';
-import type { ContainerInspect, EngineClient } from '../../engine/index.js';
+import type { ContainerInspect, ContainerSummary, EngineClient } from '../../engine/index.js';
 export { containerAddress } from './container-address.js';
 import type { HookEvent, HookTarget } from './hooks.js';
 import { mergedFromLabels } from './hooks.js';
@@ -13,6 +13,27 @@ export type { ContainerInspect };
 
 export async function inspectContainer(engine: EngineClient, idOrName: string): Promise<ContainerInspect> {
   return engine.inspectContainer(idOrName);
+}
+
+/** The states in which the inspect says Running (a paused or restarting container is one). */
+const RUNNING_STATES = new Set(['running', 'paused', 'restarting']);
+
+/**
+ * What a list entry holds of the container's inspect (state, labels, mounts):
+ * enough to remove it without asking again. Undefined when the engine listed
+ * no mounts.
+ */
+export function inspectFromList(entry: ContainerSummary): ContainerInspect | undefined {
+  if (entry.Mounts === undefined) return undefined;
+  return {
+    Id: entry.Id,
+    Name: entry.Names[0] ?? `/${entry.Id.slice(0, 12)}`,
+    Created: new Date(entry.Created * 1000).toISOString(),
+    Image: entry.Image,
+    State: { Status: entry.State, Running: RUNNING_STATES.has(entry.State) },
+    Config: { Labels: entry.Labels },
+    Mounts: entry.Mounts,
+  };
 }
 
 export function containerName(inspect: Pick<ContainerInspect, 'Name'>): string {

@@ -54,7 +54,20 @@ function label(labels: Readonly<Record<string, string>>, key: string): string | 
   return value === undefined || value === '' ? null : value;
 }
 
+/** The engine's list entry of each summary: what a command may read instead of asking the engine again. */
+const listedEntries = new WeakMap<DevcontainerSummary, ContainerSummary>();
+
+export function listedEntryOf(summary: DevcontainerSummary): ContainerSummary | undefined {
+  return listedEntries.get(summary);
+}
+
 export function summarize(container: ContainerSummary, host: string): DevcontainerSummary {
+  const summary = summaryOf(container, host);
+  listedEntries.set(summary, container);
+  return summary;
+}
+
+function summaryOf(container: ContainerSummary, host: string): DevcontainerSummary {
   const labels = container.Labels;
   const foreign = labels[LABELS.managed] !== 'true';
   const name = (container.Names[0] ?? container.Id.slice(0, 12)).replace(/^\//, '');

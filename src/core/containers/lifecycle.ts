@@ -8,7 +8,8 @@
 import { OperationError } from '../../common/errors.js';
 import { removeProjectResources, startProjectServices, stopProjectServices, type ProjectRemoval } from '../compose/compose-project.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
-import { containerName, hookTargetFor, inspectContainer, labelsOf, type ContainerInspect } from './container-info.js';
+import { containerName, hookTargetFor, inspectContainer, inspectFromList, labelsOf, type ContainerInspect } from './container-info.js';
+import { listedEntryOf, type DevcontainerSummary } from './discovery.js';
 import { runLifecycleHooks, type HookEvent } from './hooks.js';
 import { LABELS } from './labels.js';
 
@@ -58,6 +59,12 @@ export async function restartDevcontainer(engine: EngineClient, containerId: str
   }
   await engine.restartContainer(containerId, { timeoutSeconds: options.timeoutSeconds });
   await runPostStart(engine, containerId, options);
+}
+
+/** The container `found` names, as a removal needs it: from the list that found it (one round trip fewer), else inspected. */
+export async function inspectForRemoval(engine: EngineClient, found: DevcontainerSummary): Promise<ContainerInspect> {
+  const entry = listedEntryOf(found);
+  return (entry === undefined ? undefined : inspectFromList(entry)) ?? (await inspectContainer(engine, found.containerId));
 }
 
 /** The workspace volume: what spawn recorded, else the named volume mounted at the workspace root. */

@@ -7,7 +7,8 @@ import { OperationError, errorMessage } from '../../common/errors.js';
 import { serializeMetadataLabel, substituteEntries, substitutionContext } from '../../devcontainer/index.js';
 import { prepareImage, type PreparedImage } from '../../image/index.js';
 import { isEngineApiError } from '../../engine/index.js';
-import { inspectContainer } from '../containers/container-info.js';
+import { inspectContainer, type ContainerInspect } from '../containers/container-info.js';
+import { hookCommands } from '../containers/hooks.js';
 import { remoteFlagOf } from '../remote/engine-target.js';
 import { LABELS } from '../containers/labels.js';
 import { undoContainer, undoVolume } from './cleanup.js';
@@ -21,7 +22,7 @@ import { volumeNameFor } from './naming.js';
 import type { SpawnStep } from './plan.js';
 import { reportDivergence } from './divergence.js';
 import { giveGitIdentity } from './git-identity-step.js';
-import { nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
+import { exitedOr, nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
 import { checkConfiguredUsers } from './users.js';
 import { decideGpus } from './gpu.js';
 import { ensureVolume, readUploadMarker } from './volume.js';
@@ -59,6 +60,12 @@ export function containerLabels(run: SpawnRun, prepared: PreparedImage, extra: {
     [SPAWN_OWNER_LABEL]: spawnOwner(),
   };
 }
+
+/** Each run's inspect of its new container, asked for before the start. */
+const createdInspects = new WeakMap<SpawnRun, Promise<ContainerInspect>>();
+const CREATE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'] as const;
+
+const runsCreateHook = (run: SpawnRun): boolean => CREATE_HOOKS.some((hook) => hookCommands(preparedOf(run).merged, hook).length > 0);
 
 const madeOf = (run: SpawnRun) => needed(run.made, 'the new container');
 const idOf = (run: SpawnRun) => needed(run.containerId, 'the new container id');
@@ -192,6 +199,13 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     ]);
     run.volumeMarker = marker;
     run.owner = owner;
+    // What the hooks need of it (labels, environment, user) is fixed at
+    // create: asked for alongside the upload, not after the start.
+    if (runsCreateHook(run)) {
+      const created = inspectContainer(engine, id);
+      created.catch(() => undefined); // verify-running awaits it and reports its failure
+      createdInspects.set(run, created);
+    }
     return { observed: { volumeUploaded: marker !== undefined } };
   },
 
@@ -221,6 +235,14 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
   start,
 
   async 'verify-running'(run) {
+    // A create-time hook's exec finds a container that stopped (and the
+    // spawn reports its exit as here): no inspect of its own, one round
+    // trip fewer. Its settings come from the inspect made before the start.
+    const created = createdInspects.get(run);
+    if (created !== undefined) {
+      run.inspect = await created;
+      return;
+    }
     const inspect = await inspectContainer(run.engine, idOf(run));
     if (!inspect.State.Running) throw await containerExitedError(run.engine, inspect, remoteFlagOf(run.request.target.hostId));
     run.inspect = inspect;
@@ -228,7 +250,11 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
 
   async 'run-hooks'(run, plan) {
     const inspect = needed(run.inspect, 'the started container');
-    await giveGitIdentity(run.request, inspect, run.emit);
+    try {
+      await giveGitIdentity(run.request, inspect, run.emit);
+    } catch (error) {
+      throw await exitedOr(run, inspect.Id, error);
+    }
     await run.clock.run('hooks', 'Running lifecycle hooks', () => runHooks(run, inspect, { freshContainer: true }));
     // The result needs the id, name and labels only, which hooks do not change.
     return { result: resultFor(run, inspect, needed(plan.outcome, 'the outcome')) };

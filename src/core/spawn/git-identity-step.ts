@@ -5,6 +5,7 @@
 import { errorMessage } from '../../common/errors.js';
 import { copyGitIdentity } from '../containers/git-identity.js';
 import { remoteUserOf, type ContainerInspect } from '../containers/container-info.js';
+import { refusedAsStopped } from './run.js';
 import type { SpawnEvent, SpawnRequest } from './types.js';
 
 export async function giveGitIdentity(request: SpawnRequest, inspect: ContainerInspect, emit: (event: SpawnEvent) => void): Promise<void> {
@@ -18,7 +19,8 @@ export async function giveGitIdentity(request: SpawnRequest, inspect: ContainerI
       emit({ type: 'info', message: `Git identity not copied: ${outcome.reason}.`, verbose: true });
     }
   } catch (error) {
-    if (request.signal?.aborted === true) throw error;
+    // A container that stopped fails the spawn: the caller reports its exit.
+    if (request.signal?.aborted === true || refusedAsStopped(error)) throw error;
     emit({ type: 'warning', message: `Could not copy the git identity into the container: ${errorMessage(error)}` });
   }
 }

@@ -101,15 +101,25 @@ export async function runHooks(run: SpawnRun, inspect: ContainerInspect, options
         : { afterCreate: async () => void (await installDotfiles(target, dotfiles, (message) => emit({ type: 'info', message }))) }),
     });
   } catch (error) {
-    // The container's main process ended while the hooks ran: the engine
-    // refuses the exec (409), or the exec races the exit ("cannot exec in a
-    // stopped state", 126). Either way, that is what to report.
-    const refused = isEngineApiError(error, 409) && /is not running/i.test(error.engineMessage);
-    if (!refused && !(isPksError(error) && error.code === 'E_HOOK_FAILED')) throw error;
-    const after = await inspectContainer(engine, inspect.Id);
-    if (after.State.Running) throw error;
-    throw await containerExitedError(engine, after, remoteFlagOf(request.target.hostId));
+    throw await exitedOr(run, inspect.Id, error);
   }
+}
+
+/** The engine refused an exec because the container is not running. */
+export function refusedAsStopped(error: unknown): boolean {
+  return isEngineApiError(error, 409) && /is not running/i.test(error.engineMessage);
+}
+
+/**
+ * What to report for `error` of an exec in the container: its exit when its
+ * main process ended — the engine refuses the exec (409), or the exec races
+ * the exit ("cannot exec in a stopped state", 126) — else `error` itself.
+ */
+export async function exitedOr(run: SpawnRun, id: string, error: unknown): Promise<unknown> {
+  if (!refusedAsStopped(error) && !(isPksError(error) && error.code === 'E_HOOK_FAILED')) return error;
+  const after = await inspectContainer(run.engine, id);
+  if (after.State.Running) return error;
+  return containerExitedError(run.engine, after, remoteFlagOf(run.request.target.hostId));
 }
 
 /** Streams the project into the container's workspace volume, owned by the remote user. */

@@ -3,8 +3,7 @@
 
 import { OperationError } from '../../../common/errors.js';
 import { escapeControls } from '../../../common/terminal-text.js';
-import { inspectContainer } from '../../../core/containers/container-info.js';
-import { removeDevcontainer, workspaceVolumeOf } from '../../../core/containers/lifecycle.js';
+import { inspectForRemoval, removeDevcontainer, workspaceVolumeOf } from '../../../core/containers/lifecycle.js';
 import { openContainerTarget } from '../../container-target.js';
 import type { Context } from '../../context.js';
 import { composeNote, containerLabel, type GuardedFlags } from './container-label.js';
@@ -18,7 +17,7 @@ export interface RmFlags extends GuardedFlags {
 export async function runRm(ctx: Context, query: string | undefined, flags: RmFlags): Promise<void> {
   const found = await openContainerTarget(ctx, query, flags.remote, { destructive: 'remove', otherUser: flags.otherUser });
   const { engine } = found.target;
-  const inspect = await inspectContainer(engine, found.container.containerId);
+  const inspect = await inspectForRemoval(engine, found.container);
   if (inspect.State.Running && flags.force !== true) {
     throw new OperationError('E_CONTAINER_RUNNING', `${containerLabel(found)} is running; pks removes a running container only with --force.`, {
       hint: `Stop it first (pks devcontainer stop ${found.reference}${found.remoteFlag}), or pass --force.`,
