@@ -95,7 +95,8 @@ export interface Row {
   reference: string;
   ratio: string;
   target: string;
-  met: 'yes' | 'no' | '—';
+  /** '—': no target; 'unmeasured (noise)': the figure cannot be read on this run. */
+  met: 'yes' | 'no' | '—' | 'unmeasured (noise)';
 }
 
 export interface BenchResult {
