@@ -32,7 +32,7 @@ export {
   type Query,
   type QueryValue,
 } from './http-client.js';
-export { joinStreams } from './join-streams.js';
+export { joinStreams, pipeThrough } from './join-streams.js';
 export { describeEngineProduct, engineProduct, type EngineProduct, type EngineProductName } from './engine-product.js';
 export { openLocalEngine } from './local-engine.js';
 export { socketAnswers } from './local-agent-forward.js';

@@ -16,3 +16,24 @@ export function joinStreams(local: Socket, channel: Duplex): void {
   channel.pipe(local);
   local.resume();
 }
+
+/**
+ * Pipes `local` (accepted paused) both ways to the stream `open` makes; a
+ * close on either side ends the other once what it sent is flushed. When
+ * `open` fails, `local` is destroyed and `onOpenFailed` told why.
+ */
+export function pipeThrough(local: Socket, open: () => Promise<Duplex>, onOpenFailed: (error: unknown) => void = () => undefined): void {
+  open().then(
+    (channel) => {
+      if (local.destroyed) {
+        channel.destroy();
+        return;
+      }
+      joinStreams(local, channel);
+    },
+    (error: unknown) => {
+      local.destroy();
+      onOpenFailed(error);
+    },
+  );
+}

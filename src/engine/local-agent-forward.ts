@@ -12,6 +12,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { OperationError, errorMessage, systemErrorCode } from '../common/errors.js';
 import { AGENT_SOCKET_NAME, agentBaseDir, checkAgentKey, type AgentForward } from '../ssh/agent-forward.js';
+import { listen } from './tool-endpoint.js';
 
 /** mkdir, then check what is there: a real folder of this user's, never a symlink someone planted. */
 async function ownFolder(dir: string, uid: number, mode: number): Promise<void> {
@@ -73,13 +74,7 @@ export async function serveLocalAgent(key: string, agentSocket: string): Promise
     agent.once('close', () => inside.destroy());
     inside.pipe(agent).pipe(inside);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, socketPath);
   // The relay never keeps pks alive by itself: the command's own work does.
   server.unref();
   await chmod(socketPath, 0o666);

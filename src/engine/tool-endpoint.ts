@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { joinStreams } from './join-streams.js';
+import { pipeThrough } from './join-streams.js';
 
 export interface ToolEndpoint {
   /** For the tool's environment: `unix:///…`, or the local engine's tcp:// address. */
@@ -21,27 +21,6 @@ export interface ToolEndpoint {
 
 export function fixedToolEndpoint(dockerHost: string): ToolEndpoint {
   return { dockerHost, close: async () => undefined };
-}
-
-/**
- * Pipes `local` (accepted paused) both ways to the stream `open` makes; a
- * close on either side ends the other once what it sent is flushed. When
- * `open` fails, `local` is destroyed and `onOpenFailed` told why.
- */
-export function pipeThrough(local: Socket, open: () => Promise<Duplex>, onOpenFailed: (error: unknown) => void = () => undefined): void {
-  open().then(
-    (channel) => {
-      if (local.destroyed) {
-        channel.destroy();
-        return;
-      }
-      joinStreams(local, channel);
-    },
-    (error: unknown) => {
-      local.destroy();
-      onOpenFailed(error);
-    },
-  );
 }
 
 export function listen(server: Server, socketPath: string): Promise<void> {

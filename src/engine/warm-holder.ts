@@ -17,9 +17,9 @@ import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
 import { RemoteDiskProbe, acquireSshConnection, forwardAgentToHost, isTransientConnectError, remoteUserIds, type AgentForward, type SshConnectionOptions } from '../ssh/index.js';
 import { withFileLock } from '../store/files.js';
-import { joinStreams } from './join-streams.js';
+import { joinStreams, pipeThrough } from './join-streams.js';
 import { remoteSocketError } from './ssh-transport.js';
-import { listen, pipeThrough } from './tool-endpoint.js';
+import { listen } from './tool-endpoint.js';
 import { HOLDER_VERSION, helloOf, serializeError, warmPaths, type ControlRequest, type HolderHello, type ReadyReport } from './warm-protocol.js';
 
 /** What the starting command sends on the holder's stdin. */

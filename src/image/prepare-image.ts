@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { OperationError } from '../common/errors.js';
-import { engineProduct, type EngineClient } from '../engine/index.js';
+import { engineProduct, type EngineClient, type EngineInfo } from '../engine/index.js';
 import { createBuildContext } from './build-context.js';
 import { featuresContext, hasInstallScript, type FeatureInstall } from './features-image.js';
 import { buildImage } from './image-build.js';
@@ -40,6 +40,8 @@ export interface PrepareImageOptions {
   platform?: NodeJS.Platform | undefined;
   /** The configured image's inspect (undefined: not there), asked for earlier alongside other reads. */
   baseImage?: Promise<ImageInspect | undefined> | undefined;
+  /** The engine's GET /info, when already asked for (updateRemoteUserUID checks for a rootless engine). */
+  engineInfo?: Promise<EngineInfo> | undefined;
 }
 
 export interface PreparedImage {
@@ -270,7 +272,7 @@ async function withUpdatedUid(
 ): Promise<PreparedImage> {
   const user = userToUpdate(prepared.merged, prepared.imageUser, { engineKind: engine.kind, platform: options.platform ?? process.platform });
   if (user === undefined) return prepared;
-  const [hostIds, info, version] = await Promise.all([engine.hostUserIds(), engine.info(), engine.version()]);
+  const [hostIds, info, version] = await Promise.all([engine.hostUserIds(), options.engineInfo ?? engine.info(), engine.version()]);
   if (hostIds === undefined) {
     options.onProgress?.({ type: 'warning', message: `updateRemoteUserUID: could not learn the user's uid and gid on the ${engine.target}; ${user} keeps the image's ids.` });
     return prepared;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { OperationError } from '../common/errors.js';
 import type { ComposeInvocation, ComposeTool } from '../core/compose/compose-tool.js';
-import { findBuildkitCli } from './docker-cli.js';
+import { ENGINE_SELECTING, findBuildkitCli } from './docker-cli.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +36,7 @@ interface Detected {
 }
 
 /** Variables that would send Compose to another engine, other files or another project: pks sets these. */
-const REDIRECTING = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_TLS', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PATH_SEPARATOR'];
+const REDIRECTING = [...ENGINE_SELECTING, 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PATH_SEPARATOR'];
 
 async function versionOf(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const [command = '', ...args] = argv;

@@ -37,8 +37,11 @@ const FIRST_BUILDX_ONLY_MAJOR = 23;
 
 const PROBE_TIMEOUT_MS = 15_000;
 
+/** Variables that would point a docker tool at another engine than the DOCKER_HOST pks gives it. */
+export const ENGINE_SELECTING = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_TLS'];
+
 /** Variables that would point the CLI elsewhere than the endpoint pks gives, or change its output. */
-const OVERRIDDEN = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_TLS', 'BUILDX_BUILDER', 'BUILDKIT_PROGRESS', 'DOCKER_DEFAULT_PLATFORM'];
+const OVERRIDDEN = [...ENGINE_SELECTING, 'BUILDX_BUILDER', 'BUILDKIT_PROGRESS', 'DOCKER_DEFAULT_PLATFORM'];
 
 async function executable(file: string): Promise<boolean> {
   try {

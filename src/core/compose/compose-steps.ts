@@ -104,6 +104,7 @@ const composeOverrides: Partial<Record<SpawnStep, StepRunner>> = {
         noCache: request.noCache,
         imageName: `${session.projectName}-${session.service}`,
         labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
+        engineInfo: run.engineInfo,
       });
     });
   },

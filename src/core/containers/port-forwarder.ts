@@ -6,7 +6,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
-import { joinStreams, type EngineClient } from '../../engine/index.js';
+import { pipeThrough, type EngineClient } from '../../engine/index.js';
 import type { PortForwardPlan } from './port-selection.js';
 
 /** Only loopback, ever: a forward is for this machine's user. */
@@ -114,17 +114,5 @@ export async function openForwards(
 }
 
 function relay(engine: EngineClient, address: string, forward: ActiveForward, local: Socket, onEvent: (event: ForwardEvent) => void): void {
-  engine.openTcp(address, forward.containerPort).then(
-    (remote) => {
-      if (local.destroyed) {
-        remote.destroy();
-        return;
-      }
-      joinStreams(local, remote);
-    },
-    (error: unknown) => {
-      local.destroy();
-      onEvent({ type: 'connection-failed', forward, message: errorMessage(error) });
-    },
-  );
+  pipeThrough(local, () => engine.openTcp(address, forward.containerPort), (error) => onEvent({ type: 'connection-failed', forward, message: errorMessage(error) }));
 }

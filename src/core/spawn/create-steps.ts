@@ -91,6 +91,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
         noCache: request.noCache,
         labels: { [LABELS.managed]: 'true', [LABELS.spawnedBy]: request.localUser },
         findBuildkit: request.host.findBuildkit,
+        engineInfo: run.engineInfo,
         // Unless the configuration was read again since and names another image.
         baseImage: run.loaded.source.kind === 'image' && run.loaded.source.image === run.baseImage?.image ? run.baseImage.inspect : undefined,
       }),
@@ -112,7 +113,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const labels = containerLabels(run, prepared, { layout, volumeName, remoteUser, configFiles });
     if (run.agent !== undefined) labels[LABELS.sshAgentDir] = run.agent.hostDir;
     const gpuRequirement = prepared.merged.hostRequirements?.gpu;
-    const gpus = gpuRequirement === undefined || gpuRequirement === false ? undefined : decideGpus(gpuRequirement, await engine.info(), request.target.description);
+    const gpus = gpuRequirement === undefined || gpuRequirement === false ? undefined : decideGpus(gpuRequirement, await (run.engineInfo ?? engine.info()), request.target.description);
     for (const message of gpus?.warnings ?? []) run.emit({ type: 'warning', message });
     const spec = buildContainerSpec({
       imageName: prepared.imageName,

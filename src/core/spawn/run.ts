@@ -5,7 +5,7 @@
 import { OperationError, isPksError } from '../../common/errors.js';
 import type { LoadedDevcontainerConfig } from '../../devcontainer/index.js';
 import type { ImageInspect, PreparedImage } from '../../image/index.js';
-import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { isEngineApiError, type EngineClient, type EngineInfo } from '../../engine/index.js';
 import { hookTargetFor, inspectContainer, type ContainerInspect } from '../containers/container-info.js';
 import { remoteFlagOf } from '../remote/engine-target.js';
 import { runLifecycleHooks } from '../containers/hooks.js';
@@ -58,6 +58,8 @@ export interface SpawnRun {
   readonly baseImage?: { image: string; inspect: Promise<ImageInspect | undefined> } | undefined;
   /** The volumes looked up so far: name → exists. */
   readonly volumesSeen?: ReadonlyMap<string, boolean>;
+  /** The engine's GET /info, asked once while the configuration was read (GPUs, rootless engines). */
+  readonly engineInfo?: Promise<EngineInfo> | undefined;
   /** Its volume's upload marker (read-marker). */
   existingMarker?: UploadMarker | undefined;
   /** What changed since it was created (check-drift). */

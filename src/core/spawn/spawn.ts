@@ -135,7 +135,7 @@ async function observe(request: SpawnRequest, emit: (event: SpawnEvent) => void,
     }),
     clock.run('existing', 'Looking for an existing container', () => lookup),
   ]);
-  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing, baseImage, volumesSeen };
+  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing, baseImage, volumesSeen, engineInfo };
   return { run, state: { force: request.force, rebuild: request.rebuild, existing: existingState(existing) } };
 }
 
