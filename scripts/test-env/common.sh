@@ -60,7 +60,11 @@ stop_pid() {
 spawn_detached() {
   local logfile=$1
   shift
-  setsid nohup "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+  # From /: a daemon keeps its working folder, and the checkout that started
+  # it may go away (the rootless Podman service's conmon then fails every
+  # container start with "Failed to get working directory").
+  # `exec`: $! stays the daemon's pid.
+  setsid nohup sh -c 'cd / && exec "$@"' sh "$@" </dev/null >>"$logfile" 2>&1 9>&- &
 }
 
 engine_ping() { curl -fsS --max-time 1 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; }
