@@ -152,7 +152,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     if (active === 0) idleTimer = setTimeout(() => stop(0), request.idleSeconds * 1000);
   };
 
-  const spare = new SpareChannel(() => connection.openStreamLocal(request.socketPath), first);
+  const spare = new SpareChannels(() => connection.openStreamLocal(request.socketPath), first);
   const disk = new RemoteDiskProbe(connection);
   disk.prepare();
   /** A connection in use keeps the holder from idling out until it closes. */
@@ -336,45 +336,56 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
   return code;
 }
 
+/** Channels kept open ahead of need: a spawn asks for about four things at once as it begins. */
+export const SPARE_CHANNELS = 4;
+
 /**
- * One channel to the engine kept open ahead of need: a new API connection
- * takes it at once and the next one is opened meanwhile, so a request does
- * not wait for a channel open (a round trip to the host) first.
+ * Channels to the engine kept open ahead of need: a new API connection
+ * takes one at once and a replacement is opened meanwhile, so a request does
+ * not wait for a channel open (a round trip to the host) first, even when a
+ * command opens several connections at the same moment.
  */
-class SpareChannel {
-  private ready: Promise<ClientChannel> | undefined;
+export class SpareChannels {
+  private readonly ready: Array<Promise<ClientChannel>> = [];
   private closed = false;
 
   constructor(
     private readonly open: () => Promise<ClientChannel>,
     first: ClientChannel,
+    private readonly count = SPARE_CHANNELS,
   ) {
     this.keep(Promise.resolve(first));
+    this.fill();
   }
 
-  /** A channel for one API connection: the spare if it is still good, else a new one. */
+  /** A channel for one API connection: a spare if one is still good, else a new one. */
   async take(): Promise<ClientChannel> {
-    const ready = this.ready;
-    this.ready = undefined;
-    if (!this.closed) this.keep(this.open());
+    // One in flight already when none is ready (a burst larger than the pool).
+    this.fill();
+    const ready = this.ready.shift();
+    this.fill();
     const channel = await ready?.catch(() => undefined);
     return channel !== undefined && !channel.destroyed && channel.readable ? channel : this.open();
   }
 
   close(): void {
     this.closed = true;
-    void this.ready?.then((channel) => channel.destroy(), () => undefined);
-    this.ready = undefined;
+    for (const ready of this.ready.splice(0)) void ready.then((channel) => channel.destroy(), () => undefined);
+  }
+
+  private fill(): void {
+    while (!this.closed && this.ready.length < this.count) this.keep(this.open());
   }
 
   private keep(channel: Promise<ClientChannel>): void {
     channel.catch(() => undefined);
-    this.ready = channel;
-    // The engine (or the link) closed the idle spare: drop it, so that take() opens a fresh one.
-    void channel.then(
-      (open) => open.once('close', () => this.ready === channel && (this.ready = undefined)),
-      () => this.ready === channel && (this.ready = undefined),
-    );
+    this.ready.push(channel);
+    // The engine (or the link) closed an idle spare: drop it, so that take() does not hand it out.
+    const drop = (): void => {
+      const at = this.ready.indexOf(channel);
+      if (at >= 0) this.ready.splice(at, 1);
+    };
+    void channel.then((open) => open.once('close', drop), drop);
   }
 }
 
