@@ -2,6 +2,7 @@
 // channels as it needs. ssh2 is imported lazily here, and only here, so a
 // command that never talks to a remote host never pays for loading it.
 
+import { Socket } from 'node:net';
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import { withRetry } from '../common/retry.js';
@@ -157,6 +158,18 @@ export class SshConnection {
         resolve();
       });
       client.end();
+      // Once our goodbye (SSH disconnect, then TCP FIN) is handed to the
+      // system, the host's own close is not waited for: that is one more
+      // round trip at the end of every command. The socket then closes by
+      // itself and no longer keeps the process alive.
+      const socket = (client as unknown as { _sock?: unknown })._sock;
+      if (socket instanceof Socket && !socket.destroyed) {
+        socket.once('finish', () => {
+          socket.unref();
+          clearTimeout(timer);
+          resolve();
+        });
+      }
     });
   }
 
