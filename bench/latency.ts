@@ -16,14 +16,14 @@ import path from 'node:path';
 import { createBenchHome } from './lib/bench-home.js';
 import { startLatencyRelay, type LatencyRelay } from './lib/latency-relay.js';
 import { alternate, formatMs, isMain, median, medianOf, mustSucceed, pksBin, ratioRow, runsFor, runStandalone, runTimed, samplesTable, type BenchOptions, type BenchResult, type Row, type Samples, type Variant } from './lib/runner.js';
-import { freshSpawn, phaseTable, removeProject, smallProject, spawnOnce, type PhaseLog } from './lib/spawn-runs.js';
+import { phaseTable, removeProject, smallProject, spawnAlone, spawnOnce, type PhaseLog } from './lib/spawn-runs.js';
 
 const hostId = (rtt: number): string => `r1rtt${rtt}`;
 type Mode = 'cold' | 'warm';
 const MODES: readonly Mode[] = ['cold', 'warm'];
 const LIST = 'pks list --remote';
 const CONNECT = 'pks connect --print-uri';
-const SPAWN = 'pks rm+spawn';
+const SPAWN = 'pks spawn (fresh)';
 const DOCKER = 'docker -H ssh:// ps';
 const name = (what: string, mode: Mode | undefined, rtt: number): string => `${what}${mode === undefined ? '' : ` ${mode}`} @ ${rtt} ms`;
 
@@ -113,7 +113,11 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
       ...MODES.flatMap((mode) => [
         counted(name(LIST, mode, rtt), rtt, timedPks('pks list', ['devcontainer', 'list', '--remote', hostId(rtt)]), prepareFor(mode, rtt)),
         counted(name(CONNECT, mode, rtt), rtt, timedPks('pks connect', ['devcontainer', 'connect', containerName, '--remote', hostId(rtt), '--print-uri']), prepareFor(mode, rtt)),
-        counted(name(SPAWN, mode, rtt), rtt, () => freshSpawn(pksEnv, spawnDirs.get(name(SPAWN, mode, rtt)) ?? '', hostId(rtt), phases, name('spawn', mode, rtt)), prepareFor(mode, rtt)),
+        counted(name(SPAWN, mode, rtt), rtt, () => spawnAlone(pksEnv, spawnDirs.get(name(SPAWN, mode, rtt)) ?? '', hostId(rtt), phases, name('spawn', mode, rtt)), async () => {
+          // Fresh: the project's container and volume removed (untimed), then the connection as the mode says.
+          await removeProject(pksEnv, spawnDirs.get(name(SPAWN, mode, rtt)) ?? '', hostId(rtt));
+          await prepareFor(mode, rtt)();
+        }),
       ]),
     ]);
     process.stderr.write(`latency: ${runs} runs of ${variants.length} variants, alternating, through relays at ${rtts.join(', ')} ms RTT\n`);
@@ -141,7 +145,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
     const details = [
       `Test host r1 (${r1.host}:${r1.port}) through user-space TCP relays on 127.0.0.1 that hold each chunk half the round trip each way (${rtts.map((r) => `${r / 2} ms`).join(' / ')}), and the first client bytes one extra round trip, as TCP's handshake. pks hosts ${rtts.map((r) => `\`${hostId(r)}\``).join(', ')} registered with \`--host 127.0.0.1 --port <relay>\`; the docker CLI runs OpenSSH to the same relays with the same key and known_hosts. ${runs} runs each, alternating, after one warm-up round.`,
       '',
-      '**Cold** = `pks remote disconnect --all` (untimed) before the run: no holder is up, so the timed command starts one (SSH handshake included) as a first command after 10 idle minutes does. For `rm+spawn` that is the `rm`; the `spawn` after it finds the holder up. **Warm** = one untimed `pks devcontainer list --remote <host>` before the run, so the holder is up. The docker CLI has no warm state (a new OpenSSH connection per command).',
+      '**Cold** = `pks remote disconnect --all` (untimed) before the run: no holder is up, so the timed command starts one (SSH handshake included) as a first command after 10 idle minutes does. A fresh spawn is timed alone: the project’s container and volume are removed (`rm --force --yes --volumes`, untimed) before the connection is made cold or warm. **Warm** = one untimed `pks devcontainer list --remote <host>` before the run, so the holder is up. The docker CLI has no warm state (a new OpenSSH connection per command).',
       '',
       ...samplesTable(samples),
       '',
@@ -151,7 +155,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
       `| --- | ${[...slow, ...rtts, ...rtts].map(() => '---').join(' | ')} |`,
       ...commands.map(([what, mode]) => `| ${what}${mode === undefined ? '' : ` (${mode})`} | ${[...tripCells(what, mode), ...countCells(what, mode, 'connections'), ...countCells(what, mode, 'turns')].join(' | ')} |`),
       '',
-      'Where a spawn through the relays spends it (medians): `rm process` is the preceding `pks devcontainer rm`; then the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, reaching the engine — directly or through the holder), the phases spawn reports in `timings` (`upload ∥ start` spans from the beginning of the upload to the end of the container start), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
+      'Where a fresh spawn through the relays spends it (medians), in the spawn process: `before first phase` (launch to its first event: Node start-up, CLI loading and, for a remote host, reaching the engine — directly or through the holder), the phases spawn reports in `timings` (`upload ∥ start` spans from the beginning of the upload to the end of the container start), `after last phase` (summary and exit), and its whole wall time (`spawn process`); from `--format json --log-format json`.',
       '',
       ...phaseTable(phases),
     ];

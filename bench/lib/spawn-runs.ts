@@ -1,6 +1,7 @@
 // Projects and spawns shared by the spawn, connect, upload and latency
 // benchmarks: a small project (image present, one postCreateCommand), a timed
-// fresh spawn (`rm --force --yes --volumes` then `spawn`, as one figure), and
+// fresh spawn (`rm --force --yes --volumes` then `spawn`, as one figure, or the
+// spawn alone after an untimed removal), and
 // the per-phase timings spawn reports with `--format json`, to show where the
 // time goes.
 
@@ -81,6 +82,17 @@ export async function freshSpawn(env: NodeJS.ProcessEnv, dir: string, remote: st
   const total = performance.now() - start;
   log.set(name, [...(log.get(name) ?? []), { 'rm process': removed.ms, ...spawnSteps(result, outcome.timings) }]);
   return total;
+}
+
+/**
+ * The spawn alone, timed, of a project removed beforehand (untimed, by the
+ * caller: `removeProject`): a fresh spawn as a user sees it. The steps go
+ * into `log` under `name`.
+ */
+export async function spawnAlone(env: NodeJS.ProcessEnv, dir: string, remote: string | undefined, log: PhaseLog, name: string): Promise<number> {
+  const { result, outcome } = await spawnOnce(env, dir, remote);
+  log.set(name, [...(log.get(name) ?? []), spawnSteps(result, outcome.timings)]);
+  return result.ms;
 }
 
 /** The reference: `devcontainer up`, in the same clean environment as pks. */
