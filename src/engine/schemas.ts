@@ -28,6 +28,8 @@ export const engineInfoSchema = z.looseObject({
   Runtimes: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
   /** `name=seccomp,profile=default`, `name=rootless` (an engine run by an ordinary user), ... */
   SecurityOptions: z.optional(z.nullable(z.array(z.string()))),
+  /** Podman's compatible API only: the Buildah it builds with. */
+  BuildahVersion: z.optional(z.string()),
 });
 export type EngineInfo = z.infer<typeof engineInfoSchema>;
 

@@ -261,14 +261,18 @@ export class FakeEngine implements EngineClient {
     }
     const imageName = typeof body.Image === 'string' ? body.Image : '';
     if (this.image(imageName) === undefined) throw engineError(404, `No such image: ${imageName}`);
-    const hostConfig = (body.HostConfig ?? {}) as { Mounts?: { Type?: string; Source?: string; Target: string }[] };
+    const hostConfig = (body.HostConfig ?? {}) as { Mounts?: { Type?: string; Source?: string; Target: string; VolumeOptions?: { Labels?: Record<string, string> } }[] };
     // A volume mount without a source gets an anonymous volume, named by a new 64-hex id, as the engine does.
     const mounts = (hostConfig.Mounts ?? []).map((mount) =>
       mount.Type === 'volume'
         ? { type: 'volume' as const, name: mount.Source === undefined || mount.Source === '' ? hexId(`anonymous volume ${(this.sequence += 1)}`) : mount.Source, destination: mount.Target, anonymous: mount.Source === undefined || mount.Source === '' }
         : { type: 'bind' as const, source: mount.Source ?? '', destination: mount.Target },
     );
-    for (const mount of mounts) if (mount.type === 'volume' && !this.volumes.has(mount.name ?? '')) this.addVolume(mount.name ?? '');
+    // A named volume that does not exist is made, with the mount's VolumeOptions labels, as Docker does.
+    (hostConfig.Mounts ?? []).forEach((mount, i) => {
+      const made = mounts[i];
+      if (made?.type === 'volume' && !this.volumes.has(made.name ?? '')) this.addVolume(made.name ?? '', { ...(mount.VolumeOptions?.Labels ?? {}) });
+    });
     const container = this.addContainer({
       name,
       image: imageName,

@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isPksError } from '../../src/common/errors.js';
 import { findDevcontainer, listDevcontainers } from '../../src/core/containers/discovery.js';
 import { inspectForRemoval, removeDevcontainer } from '../../src/core/containers/lifecycle.js';
 import { runSpawn } from '../../src/cli/commands/devcontainer/spawn-run.js';
@@ -130,6 +131,44 @@ describe('engine requests per command (remote engine)', () => {
     assert.equal(counted.requests.length, SPAWN_REQUESTS + 1, show(counted));
   });
 
+  it('three hooks: each hook\'s record is written alongside the next hook, only the last one waited for', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    fake.addImage(IMAGE);
+    const counted = countRoundTrips(fake);
+    const dir = await project({ image: IMAGE, onCreateCommand: 'echo one', postCreateCommand: 'echo two', postStartCommand: 'echo three' });
+    await spawnDevcontainer(spawnRequest(counted.engine, dir));
+    const records = counted.requests.filter((r) => r.call.startsWith('putArchive') && r.call.endsWith(' /'));
+    assert.equal(records.length, 3, show(counted));
+    // Before the hooks: as a spawn with one hook; then 3 requests per hook (exec create, start, inspect) and the last record.
+    assert.ok(counted.roundTrips() <= SPAWN_ROUND_TRIPS - 4 + 3 * 3 + 1, `${counted.roundTrips()} round trips:\n${show(counted)}`);
+  });
+
+  it('the free disk, slower to answer than the engine, is not waited for before the container is made; a refusal still removes it', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    fake.addImage(IMAGE);
+    fake.diskFree = 1024 ** 2;
+    fake.delay('hostDiskFree', 300);
+    const counted = countRoundTrips(fake);
+    const dir = await project({ image: IMAGE, postCreateCommand: 'echo created > /tmp/created' });
+    await assert.rejects(spawnDevcontainer(spawnRequest(counted.engine, dir)), (error: unknown) => isPksError(error) && error.code === 'E_DISK_FULL');
+    const calls = counted.requests.map((r) => r.call.split(' ')[0]);
+    assert.ok(calls.includes('createContainer') && calls.includes('startContainer'), show(counted));
+    assert.ok(!calls.includes('createExec'), `no hook runs before the answer:\n${show(counted)}`);
+    assert.equal(fake.containers.size, 0, 'the container is removed');
+    assert.equal(fake.volumes.size, 0, 'the new volume is removed');
+  });
+
+  it('a pull waits for the free disk', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    fake.registry.add(IMAGE);
+    fake.diskFree = 1024 ** 2;
+    fake.delay('hostDiskFree', 300);
+    const dir = await project({ image: IMAGE });
+    await assert.rejects(spawnDevcontainer(spawnRequest(fake, dir)), (error: unknown) => isPksError(error) && error.code === 'E_DISK_FULL');
+    assert.equal(fake.images.size, 0, 'nothing pulled');
+    assert.equal(fake.containers.size, 0);
+  });
+
   it('rm --volumes of a stopped dev container: the list that finds it says what an inspect would', async () => {
     const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
     addDevcontainer(fake, 'pks-alice-app', { volume: true, state: 'exited' });
@@ -154,10 +193,11 @@ describe('engine requests per command (remote engine)', () => {
 
 /**
  * {info (asked for while the configuration is read), container lookup,
- * image, free disk, volume} at once, volume create, container create,
- * {upload, inspect}, start, exec create, exec start, exec inspect, the hook's
- * record (/etc/passwd is not read for root; the hook's exec finds a container
- * that stopped, so none waits for an inspect after the start).
+ * image, free disk, volume} at once, container create (the engine makes the
+ * new volume with it), {upload, inspect}, start, exec create, exec start,
+ * exec inspect, the hook's record (/etc/passwd is not read for root; the
+ * hook's exec finds a container that stopped, so none waits for an inspect
+ * after the start).
  */
-const SPAWN_ROUND_TRIPS = 9;
-const SPAWN_REQUESTS = 14;
+const SPAWN_ROUND_TRIPS = 8;
+const SPAWN_REQUESTS = 13;

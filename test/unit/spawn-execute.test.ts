@@ -114,7 +114,7 @@ function whenWaiting(s: Setup, act: () => void): Partial<SpawnRequest> {
 }
 
 describe('spawn on the fake engine: happy paths', () => {
-  it('fresh: creates the volume and the container, uploads, starts, runs the hooks', async () => {
+  it('fresh: creates the container (the engine makes its new volume), uploads, starts, runs the hooks', async () => {
     const s = await setUp({ image: IMAGE, postCreateCommand: 'echo made' });
     const result = await s.spawn();
     assert.equal(result.outcome, 'created');
@@ -124,10 +124,23 @@ describe('spawn on the fake engine: happy paths', () => {
     assert.equal(result.volumeName, volumeOf(s.engine));
     assert.equal(container.labels[LABELS.volumeName], result.volumeName);
     // The upload, the start, then postCreateCommand's record (/var/lib/pks/hook-logs).
-    assert.deepEqual(changes(s.engine), ['createVolume <name>-workspace', 'createContainer <name>', 'putArchive <id>', 'startContainer <id>', 'putArchive <id>']);
+    assert.deepEqual(changes(s.engine), ['createContainer <name>', 'putArchive <id>', 'startContainer <id>', 'putArchive <id>']);
+    // Labelled as a volume created on its own would be.
+    const labels = s.engine.volumes.get(result.volumeName)?.labels ?? {};
+    assert.equal(labels[LABELS.managed], 'true');
+    assert.equal(labels[LABELS.volumeName], result.volumeName);
+    assert.equal(labels[LABELS.metadata], undefined);
     assert.ok(markerOf(s.engine) !== undefined);
     assert.equal(volumeFiles(s.engine).get('app/main.txt')?.toString(), 'hello\n');
     assert.ok([...s.engine.execs.values()].some((exec) => exec.cmd.join(' ').includes('echo made')));
+  });
+
+  it('fresh on Podman, which makes a mount\'s volume without its labels: the volume is created first, labelled', async () => {
+    const s = await setUp();
+    s.engine.engineInfo = { ...s.engine.engineInfo, BuildahVersion: '1.28.2' };
+    const result = await s.spawn();
+    assert.deepEqual(changes(s.engine).slice(0, 2), ['createVolume <name>-workspace', 'createContainer <name>']);
+    assert.equal(s.engine.volumes.get(result.volumeName)?.labels[LABELS.managed], 'true');
   });
 
   it('reuse: a running container whose configuration did not change is used as it is', async () => {
@@ -310,6 +323,8 @@ describe('spawn on the fake engine: a failure at each step', () => {
   ] as const) {
     it(`${step}: nothing was created`, async () => {
       const s = await setUp();
+      // An engine that needs the volume created on its own (Podman).
+      s.engine.engineInfo = { ...s.engine.engineInfo, BuildahVersion: '1.28.2' };
       s.engine.failOn(operation, connectionLost());
       const failure = await s.failure();
       assert.equal(failure.message, lost(words, 'Nothing of this run was left there.'));

@@ -15,10 +15,11 @@ const runs = new WeakMap<RecordTarget, { hooks: Map<LifecycleHook, HookRecord[]>
 
 /**
  * Records one command's run. Writes go one after another (an object's
- * commands end in parallel); a record that cannot be written does not fail
- * the hook: the output was shown as it came.
+ * commands end in parallel), each alongside what the hooks do next: nothing
+ * waits for one until `hookRecordsWritten`. A record that cannot be written
+ * does not fail the hook: the output was shown as it came.
  */
-export async function recordHookRun(target: RecordTarget, hook: LifecycleHook, run: Omit<HookRecord, 'hook' | 'output'> & { output: string }): Promise<void> {
+export function recordHookRun(target: RecordTarget, hook: LifecycleHook, run: Omit<HookRecord, 'hook' | 'output'> & { output: string }): void {
   let state = runs.get(target);
   if (state === undefined) {
     state = { hooks: new Map(), writing: Promise.resolve() };
@@ -28,7 +29,10 @@ export async function recordHookRun(target: RecordTarget, hook: LifecycleHook, r
   state.hooks.set(hook, records);
   records.push({ hook, ...run, output: keptOutput(run.output) });
   const snapshot = [...records];
-  const write = state.writing.then(() => writeHookRecords(target.engine, target.containerId, hook, snapshot)).catch(() => undefined);
-  state.writing = write;
-  await write;
+  state.writing = state.writing.then(() => writeHookRecords(target.engine, target.containerId, hook, snapshot)).catch(() => undefined);
+}
+
+/** Once every record asked for so far is written (or failed to be). */
+export async function hookRecordsWritten(target: RecordTarget): Promise<void> {
+  await runs.get(target)?.writing;
 }

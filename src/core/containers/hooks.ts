@@ -12,7 +12,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
-import { recordHookRun } from './hook-run-records.js';
+import { hookRecordsWritten, recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
 
 export type HookPhase = 'create' | 'start' | 'attach';
@@ -179,7 +179,7 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
       target.onEvent?.({ type: 'hook-output', hook, stream, text });
     },
   }));
-  await recordHookRun(target, hook, { command: label, exitCode: result.exitCode, startedAt, durationMs: Math.round(performance.now() - started), output });
+  recordHookRun(target, hook, { command: label, exitCode: result.exitCode, startedAt, durationMs: Math.round(performance.now() - started), output });
   if (result.exitCode !== 0) return { label, exitCode: result.exitCode, output };
   target.onEvent?.({ type: 'hook-end', hook, durationMs: Math.round(performance.now() - started) });
   return undefined;
@@ -281,6 +281,15 @@ const WAIT_ORDER = ['initializeCommand', ...CREATE_HOOKS, 'postStartCommand'] as
  * (postStart) or `attach` (postAttach).
  */
 export async function runLifecycleHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase, options: HookRunOptions = {}): Promise<void> {
+  try {
+    await runPhaseHooks(target, merged, phase, options);
+  } finally {
+    // The records were written alongside the hooks; the last one is waited for here.
+    await hookRecordsWritten(target);
+  }
+}
+
+async function runPhaseHooks(target: HookTarget, merged: MergedDevcontainerConfig, phase: HookPhase, options: HookRunOptions = {}): Promise<void> {
   const waitFor = WAIT_ORDER.find((hook) => hook === merged.waitFor) ?? 'updateContentCommand';
   let ready = false;
   const passed = async (hook: (typeof WAIT_ORDER)[number]): Promise<void> => {

@@ -29,6 +29,12 @@ export interface ContainerSpecInput {
   agentDir?: string | undefined;
   /** Request all of the engine's GPUs (hostRequirements.gpu, see gpu.ts). */
   gpus?: boolean | undefined;
+  /**
+   * The workspace volume is new and the engine makes it with the container
+   * (one request instead of two), with these labels; undefined: it exists, or
+   * is created before.
+   */
+  newVolumeLabels?: Record<string, string> | undefined;
 }
 
 function appPortArgs(appPort: ContainerSpecInput['appPort']): string[] {
@@ -46,6 +52,8 @@ interface EngineMount {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  /** A named volume the engine creates with the container, with these labels. */
+  VolumeOptions?: { Labels: Record<string, string> };
 }
 
 export function toEngineMount(mount: Mount): EngineMount | undefined {
@@ -102,7 +110,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   const runArgs = parseRunArgs([...(merged.runArgs ?? []), ...appPortArgs(input.appPort)]);
   if (runArgs.ignored.length > 0) warnings.push(`runArgs not supported by pks, ignored: ${runArgs.ignored.join(' ')}`);
 
-  const mounts: EngineMount[] = [{ Type: 'volume', Source: input.volumeName, Target: input.volumeMountPoint }];
+  const workspaceMount: EngineMount = { Type: 'volume', Source: input.volumeName, Target: input.volumeMountPoint };
+  if (input.newVolumeLabels !== undefined) workspaceMount.VolumeOptions = { Labels: input.newVolumeLabels };
+  const mounts: EngineMount[] = [workspaceMount];
   for (const mount of merged.mounts ?? []) {
     const engineMount = toEngineMount(mount);
     if (engineMount === undefined) {

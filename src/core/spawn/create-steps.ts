@@ -25,7 +25,7 @@ import { giveGitIdentity } from './git-identity-step.js';
 import { exitedOr, nameOf, needed, resultFor, runHooks, sendWorkspace, type SpawnRun } from './run.js';
 import { checkConfiguredUsers } from './users.js';
 import { decideGpus } from './gpu.js';
-import { ensureVolume, readUploadMarker } from './volume.js';
+import { ensureVolume, labelsNewMountVolumes, readUploadMarker, volumeLabels } from './volume.js';
 import { workspaceLayout, type WorkspaceLayout } from './workspace-layout.js';
 
 export function remoteUserOf(prepared: PreparedImage): string {
@@ -71,10 +71,19 @@ const madeOf = (run: SpawnRun) => needed(run.made, 'the new container');
 const idOf = (run: SpawnRun) => needed(run.containerId, 'the new container id');
 const preparedOf = (run: SpawnRun) => needed(run.prepared, 'the image');
 
-/** Starts the new container; from here on it is kept, whatever fails. */
+/** An upload this big waits for the free-disk answer before it starts; a smaller one goes at once (the answer is in before the container is kept). */
+export const DISK_CHECK_BEFORE_UPLOAD_BYTES = 16 * 1024 ** 2;
+
+/**
+ * Starts the new container; from here on it is kept, whatever fails.
+ * A free-disk check that was not waited for yet is, before that: when it
+ * refuses, the container and its new volume are removed like any other
+ * failure before this point.
+ */
 async function start(run: SpawnRun): Promise<void> {
   const id = idOf(run);
   await run.clock.run('start', 'Starting the container', () => run.engine.startContainer(id));
+  await run.diskCheck;
   run.cleanup.keep({ stage: 'ready', container: run.containerName, pending: 'hooks' });
 }
 
@@ -83,6 +92,8 @@ type NewContainerStep = Exclude<SpawnStep, 'wait-for-other' | 'use-other' | 'rea
 export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
   async 'prepare-image'(run) {
     const { request, emit, engine } = run;
+    // A pull writes to the host's disk: not before the free-disk answer.
+    if (run.diskCheck !== undefined && (await run.baseImage?.inspect.catch(() => undefined)) === undefined) await run.diskCheck;
     run.prepared = await run.clock.run('image', 'Preparing the image', () =>
       prepareImage(engine, run.loaded, {
         env: request.env,
@@ -115,6 +126,9 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
     const gpuRequirement = prepared.merged.hostRequirements?.gpu;
     const gpus = gpuRequirement === undefined || gpuRequirement === false ? undefined : decideGpus(gpuRequirement, await (run.engineInfo ?? engine.info()), request.target.description);
     for (const message of gpus?.warnings ?? []) run.emit({ type: 'warning', message });
+    // A volume known not to exist is made by the engine with the container,
+    // where the engine labels it so: one round trip instead of two.
+    const withContainer = run.volumesSeen?.get(volumeName) === false && labelsNewMountVolumes(await (run.engineInfo ?? engine.info()));
     const spec = buildContainerSpec({
       imageName: prepared.imageName,
       merged: prepared.merged,
@@ -128,13 +142,21 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       appPort: loaded.config.appPort,
       agentDir: run.agent?.hostDir,
       gpus: gpus?.request,
+      newVolumeLabels: withContainer ? volumeLabels({ ...labels, [LABELS.metadata]: '' }) : undefined,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });
-    run.made = { volumeName, remoteUser, configFiles, layout, labels, spec };
+    run.made = { volumeName, remoteUser, configFiles, layout, labels, spec, volumeWithContainer: withContainer };
   },
 
   async 'ensure-volume'(run) {
-    const { volumeName, labels } = madeOf(run);
+    const { volumeName, labels, volumeWithContainer } = madeOf(run);
+    if (volumeWithContainer === true) {
+      // Made by the container create: removed with it if the spawn fails (a
+      // create with no answer may have made it all the same).
+      run.createdVolume = true;
+      run.cleanup.onFailure(undoVolume(volumeName));
+      return;
+    }
     const created = await run.clock.run('volume', `Preparing the workspace volume ${volumeName}`, () =>
       ensureVolume(run.engine, volumeName, { ...labels, [LABELS.metadata]: '' }, run.volumesSeen?.get(volumeName)),
     );
@@ -212,6 +234,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
 
   async upload(run) {
     const { layout, remoteUser, configFiles } = madeOf(run);
+    if (run.upload.totalBytes > DISK_CHECK_BEFORE_UPLOAD_BYTES) await run.diskCheck;
     await sendWorkspace(run, { id: idOf(run), layout, remoteUser, owner: run.owner, configFiles });
   },
 
@@ -252,7 +275,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
   async 'run-hooks'(run, plan) {
     const inspect = needed(run.inspect, 'the started container');
     try {
-      await giveGitIdentity(run.request, inspect, run.emit);
+      await giveGitIdentity(run.request, inspect, run.emit, run.gitIdentity);
     } catch (error) {
       throw await exitedOr(run, inspect.Id, error);
     }

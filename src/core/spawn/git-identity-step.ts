@@ -8,10 +8,23 @@ import { remoteUserOf, type ContainerInspect } from '../containers/container-inf
 import { refusedAsStopped } from './run.js';
 import type { SpawnEvent, SpawnRequest } from './types.js';
 
-export async function giveGitIdentity(request: SpawnRequest, inspect: ContainerInspect, emit: (event: SpawnEvent) => void): Promise<void> {
-  if (request.gitIdentity === false || request.host.gitIdentity === undefined) return;
+/** This machine's git identity for the project, read while the engine works (undefined: not copied). */
+export function readGitIdentity(request: SpawnRequest): Promise<{ name?: string; email?: string }> | undefined {
+  if (request.gitIdentity === false || request.host.gitIdentity === undefined) return undefined;
+  const identity = request.host.gitIdentity(request.projectPath);
+  identity.catch(() => undefined); // reported where it is waited for
+  return identity;
+}
+
+export async function giveGitIdentity(
+  request: SpawnRequest,
+  inspect: ContainerInspect,
+  emit: (event: SpawnEvent) => void,
+  local: Promise<{ name?: string; email?: string }> | undefined = readGitIdentity(request),
+): Promise<void> {
+  if (local === undefined) return;
   try {
-    const identity = await request.host.gitIdentity(request.projectPath);
+    const identity = await local;
     const outcome = await copyGitIdentity(request.target.engine, inspect.Id, remoteUserOf(inspect), identity);
     if (outcome.kind === 'copied') {
       emit({ type: 'info', message: `Copied this machine's git ${outcome.keys.join(' and ')} into the container (--no-git-identity skips this).`, verbose: true });

@@ -59,50 +59,93 @@ export function shortfall(required: number, available: number, what: string): st
   return `${formatBytes(required, digits)} asked for, ${formatBytes(available, digits)} ${what}`;
 }
 
-export async function checkPrerequisites(
+/** What /info settles: the host's CPUs and memory, and what it lacks of the hostRequirements. */
+export interface EngineFit {
+  cpus: number;
+  memoryBytes: number;
+  short: string[];
+}
+
+/** The free disk: bytes (undefined: the host would not say), warnings, and a storage shortfall. */
+export interface DiskFit {
+  freeDiskBytes: number | undefined;
+  warnings: string[];
+  short: string[];
+}
+
+export interface PrerequisiteOptions {
+  workspaceBytes: number;
+  /** The volume the workspace goes into: when it exists, only the head room is needed. */
+  volume?: WorkspaceVolume;
+  where: string;
+  info?: Promise<EngineInfo>;
+}
+
+/**
+ * The checks, started at once and answered in two parts: what the engine's
+ * /info settles (CPUs, memory, GPUs: `engine`), and the free disk (`disk`),
+ * which on a remote host costs more round trips than /info (a new SSH
+ * session) and so can be waited for later, before anything big is written.
+ * Each part rejects with its own refusal; `disk` has a handler attached, so
+ * an unwaited failure is never unhandled.
+ */
+export function startPrerequisiteChecks(
   engine: EngineClient,
   merged: MergedDevcontainerConfig,
-  options: {
-    workspaceBytes: number;
-    /** The volume the workspace goes into: when it exists, only the head room is needed. */
-    volume?: WorkspaceVolume;
-    where: string;
-    info?: Promise<EngineInfo>;
-  },
-): Promise<PrerequisiteResult> {
-  // On a remote host the free space costs an SSH exec: asked for the usual
-  // root at once rather than after /info says where the root is.
+  options: PrerequisiteOptions,
+): { engine: Promise<EngineFit>; disk: Promise<DiskFit> } {
+  const info = options.info ?? engine.info();
+  // On a remote host the free space costs an SSH request: asked for the usual
+  // root at once, and for another root as soon as /info names it.
   const usualFree = engine.hostDiskFree(USUAL_DOCKER_ROOT);
   usualFree.catch(() => undefined);
-  const [info, intoVolume] = await Promise.all([options.info ?? engine.info(), options.volume === undefined ? undefined : existingWorkspaceVolume(engine, options.volume)]);
-  const free = await (info.DockerRootDir === USUAL_DOCKER_ROOT ? usualFree : engine.hostDiskFree(info.DockerRootDir));
-  const warnings: string[] = [];
-  const workspaceBytes = intoVolume === undefined ? options.workspaceBytes : 0;
-  const needed = workspaceBytes + DISK_HEADROOM_BYTES;
-  if (free === undefined) {
-    warnings.push(`could not read the free disk space under ${info.DockerRootDir} on ${options.where}`);
-  } else if (free < needed) {
-    const need =
-      intoVolume === undefined
-        ? `the workspace needs ${formatBytes(workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room`
-        : `the container needs ${formatBytes(DISK_HEADROOM_BYTES)} of head room (the workspace is in the volume ${intoVolume} already)`;
-    throw new OperationError(
-      'E_DISK_FULL',
-      `Not enough disk space on ${options.where}: ${formatBytes(free)} free under ${info.DockerRootDir}, but ${need}.`,
-      { hint: 'Free some space there (e.g. `docker system prune`), or spawn on another host with --remote.' },
-    );
-  }
+  const free = info.then((answer) => (answer.DockerRootDir === USUAL_DOCKER_ROOT ? usualFree : engine.hostDiskFree(answer.DockerRootDir)));
+  const intoVolume = options.volume === undefined ? Promise.resolve(undefined) : existingWorkspaceVolume(engine, options.volume);
   const requirements = merged.hostRequirements;
-  // A GPU the configuration cannot do without fails here, before anything is
-  // built; the warnings come with the container (the image's metadata may add to them).
-  decideGpus(requirements?.gpu, info, options.where);
-  const short: string[] = [];
-  if (requirements?.cpus !== undefined && info.NCPU < requirements.cpus) short.push(`${requirements.cpus} CPUs asked for, ${info.NCPU} available`);
-  const memory = Number(requirements?.memory ?? 0);
-  if (memory > 0 && info.MemTotal < memory) short.push(`memory: ${shortfall(memory, info.MemTotal, 'available')}`);
-  const storage = Number(requirements?.storage ?? 0);
-  if (storage > 0 && free !== undefined && free < storage) short.push(`storage: ${shortfall(storage, free, 'free')}`);
+  const fit = info.then((answer) => {
+    // A GPU the configuration cannot do without fails here, before anything is
+    // built; the warnings come with the container (the image's metadata may add to them).
+    decideGpus(requirements?.gpu, answer, options.where);
+    const short: string[] = [];
+    if (requirements?.cpus !== undefined && answer.NCPU < requirements.cpus) short.push(`${requirements.cpus} CPUs asked for, ${answer.NCPU} available`);
+    const memory = Number(requirements?.memory ?? 0);
+    if (memory > 0 && answer.MemTotal < memory) short.push(`memory: ${shortfall(memory, answer.MemTotal, 'available')}`);
+    return { cpus: answer.NCPU, memoryBytes: answer.MemTotal, short };
+  });
+  const disk = Promise.all([info, intoVolume, free]).then(([answer, volume, bytes]) => {
+    const warnings: string[] = [];
+    const workspaceBytes = volume === undefined ? options.workspaceBytes : 0;
+    const needed = workspaceBytes + DISK_HEADROOM_BYTES;
+    if (bytes === undefined) {
+      warnings.push(`could not read the free disk space under ${answer.DockerRootDir} on ${options.where}`);
+    } else if (bytes < needed) {
+      const need =
+        volume === undefined
+          ? `the workspace needs ${formatBytes(workspaceBytes)} plus ${formatBytes(DISK_HEADROOM_BYTES)} of head room`
+          : `the container needs ${formatBytes(DISK_HEADROOM_BYTES)} of head room (the workspace is in the volume ${volume} already)`;
+      throw new OperationError(
+        'E_DISK_FULL',
+        `Not enough disk space on ${options.where}: ${formatBytes(bytes)} free under ${answer.DockerRootDir}, but ${need}.`,
+        { hint: 'Free some space there (e.g. `docker system prune`), or spawn on another host with --remote.' },
+      );
+    }
+    const storage = Number(requirements?.storage ?? 0);
+    const short = storage > 0 && bytes !== undefined && bytes < storage ? [`storage: ${shortfall(storage, bytes, 'free')}`] : [];
+    return { freeDiskBytes: bytes, warnings, short };
+  });
+  disk.catch(() => undefined);
+  return { engine: fit, disk };
+}
+
+/** The warning for what the host lacks of the configuration's hostRequirements (none when it lacks nothing). */
+export function hostRequirementsWarnings(where: string, short: readonly string[]): string[] {
   // As in the reference CLI, a smaller host is a warning: the project may well run, only slower.
-  if (short.length > 0) warnings.push(`${options.where} has less than the configuration's hostRequirements ask for (${short.join('; ')}); a bigger host can be chosen with --remote <id>`);
-  return { freeDiskBytes: free, cpus: info.NCPU, memoryBytes: info.MemTotal, warnings };
+  return short.length === 0 ? [] : [`${where} has less than the configuration's hostRequirements ask for (${short.join('; ')}); a bigger host can be chosen with --remote <id>`];
+}
+
+/** Both parts of the checks, waited for together. */
+export async function checkPrerequisites(engine: EngineClient, merged: MergedDevcontainerConfig, options: PrerequisiteOptions): Promise<PrerequisiteResult> {
+  const checks = startPrerequisiteChecks(engine, merged, options);
+  const [fit, disk] = await Promise.all([checks.engine, checks.disk]);
+  return { cpus: fit.cpus, memoryBytes: fit.memoryBytes, freeDiskBytes: disk.freeDiskBytes, warnings: [...disk.warnings, ...hostRequirementsWarnings(options.where, [...fit.short, ...disk.short])] };
 }

@@ -35,6 +35,8 @@ export interface NewContainer {
   labels: Record<string, string>;
   /** The engine's create body; a Compose service has its override file instead. */
   spec?: ContainerSpec;
+  /** The volume is new and made by the container create (the spec labels it). */
+  volumeWithContainer?: boolean;
 }
 
 export interface SpawnRun {
@@ -60,6 +62,15 @@ export interface SpawnRun {
   readonly volumesSeen?: ReadonlyMap<string, boolean>;
   /** The engine's GET /info, asked once while the configuration was read (GPUs, rootless engines). */
   readonly engineInfo?: Promise<EngineInfo> | undefined;
+  /**
+   * The free-disk check when it was not waited for with the other
+   * prerequisites (a first container from an image that is there): waited
+   * for before a pull, before a big upload, and before the new container is
+   * kept (create-steps.ts).
+   */
+  readonly diskCheck?: Promise<void> | undefined;
+  /** This machine's git identity, read (git config, a local process) while the engine works. */
+  readonly gitIdentity?: Promise<{ name?: string; email?: string }> | undefined;
   /** Its volume's upload marker (read-marker). */
   existingMarker?: UploadMarker | undefined;
   /** What changed since it was created (check-drift). */

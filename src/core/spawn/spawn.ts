@@ -19,9 +19,10 @@ import { executeSpawn } from './execute.js';
 import { findExistingContainer, isAbandoned } from './existing.js';
 import { explainSpawnFailure } from './failure.js';
 import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity } from './naming.js';
+import { readGitIdentity } from './git-identity-step.js';
 import { PhaseClock } from './phase-clock.js';
 import type { SpawnState } from './plan.js';
-import { checkPrerequisites } from './prerequisites.js';
+import { hostRequirementsWarnings, startPrerequisiteChecks } from './prerequisites.js';
 import type { SpawnRun } from './run.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { fileCount, planUpload, readPlannedText, type UploadPlan } from './workspace-upload.js';
@@ -123,20 +124,40 @@ async function observe(request: SpawnRequest, emit: (event: SpawnEvent) => void,
   const baseImage = loaded.source.kind === 'image' ? { image: loaded.source.image, inspect: inspectImage(engine, loaded.source.image) } : undefined;
   baseImage?.inspect.catch(() => undefined);
   const volumesSeen = new Map<string, boolean>();
+  const checks = startPrerequisiteChecks(engine, loaded.merged, {
+    workspaceBytes: upload.totalBytes,
+    volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup, seen: volumesSeen },
+    where: request.target.description,
+    info: engineInfo,
+  });
+  const diskWarnings = async (): Promise<void> => {
+    const disk = await checks.disk;
+    for (const message of [...disk.warnings, ...hostRequirementsWarnings(request.target.description, disk.short)]) emit({ type: 'warning', message });
+  };
+  let diskCheck: Promise<void> | undefined;
   const [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
-      const result = await checkPrerequisites(engine, loaded.merged, {
-        workspaceBytes: upload.totalBytes,
-        volume: { named: request.volumeName, fallback: volumeNameFor(identity), existing: lookup, seen: volumesSeen },
-        where: request.target.description,
-        info: engineInfo,
-      });
-      for (const message of result.warnings) emit({ type: 'warning', message });
+      const fit = await checks.engine;
+      for (const message of hostRequirementsWarnings(request.target.description, fit.short)) emit({ type: 'warning', message });
+      // A first container from an image that is there: the free disk (a new
+      // SSH session on a remote host, more round trips than the rest) is
+      // waited for later, before anything big is written (create-steps.ts).
+      if ((await lookup.catch(() => undefined)) === undefined && deferrableDiskCheck(loaded)) {
+        diskCheck = diskWarnings();
+        diskCheck.catch(() => undefined);
+      } else {
+        await diskWarnings();
+      }
     }),
     clock.run('existing', 'Looking for an existing container', () => lookup),
   ]);
-  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing, baseImage, volumesSeen, engineInfo };
+  const run: SpawnRun = { request, engine, emit, clock, cleanup, identity, dirName, containerName: containerNameFor(identity), upload, loaded, reload: load, existing, baseImage, volumesSeen, engineInfo, diskCheck, gitIdentity: readGitIdentity(request) };
   return { run, state: { force: request.force, rebuild: request.rebuild, existing: existingState(existing) } };
+}
+
+/** A configured image and no Features: nothing is built before the container (a pull waits for the check: prepare-image). */
+function deferrableDiskCheck(loaded: LoadedDevcontainerConfig): boolean {
+  return loaded.source.kind === 'image' && Object.keys(loaded.config.features ?? {}).length === 0;
 }
 
 /** What the user should know about the file set before it is sent. */

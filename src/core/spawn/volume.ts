@@ -6,7 +6,7 @@
 import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { tarStream, type TarEntry } from '../../common/tar/tar-writer.js';
-import { isEngineApiError, type EngineClient } from '../../engine/index.js';
+import { isEngineApiError, type EngineClient, type EngineInfo } from '../../engine/index.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
@@ -27,9 +27,24 @@ export async function volumeExists(engine: EngineClient, name: string): Promise<
  */
 export async function ensureVolume(engine: EngineClient, name: string, labels: Record<string, string>, known?: boolean): Promise<boolean> {
   if (known ?? (await volumeExists(engine, name))) return false;
-  const volumeLabels = Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
-  await engine.createVolume(name, volumeLabels);
+  await engine.createVolume(name, volumeLabels(labels));
   return true;
+}
+
+/** A workspace volume's labels: the container's, without the empty ones. */
+export function volumeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
+}
+
+/**
+ * Whether the engine applies the labels of a volume it makes for a
+ * container's mount (the Engine API's Mount.VolumeOptions). Docker does;
+ * Podman's compatible API makes the volume without them, so there the
+ * volume is created on its own first. Podman names itself in /info by its
+ * BuildahVersion.
+ */
+export function labelsNewMountVolumes(info: EngineInfo): boolean {
+  return info.BuildahVersion === undefined;
 }
 
 export async function removeVolume(engine: EngineClient, name: string): Promise<void> {
