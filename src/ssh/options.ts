@@ -62,7 +62,7 @@ export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & 
 export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & {
   knownHostsFiles: string[];
   globalKnownHostsFiles: string[];
-  jump?: ResolvedSshOptions;
+  jump?: ResolvedSshOptions | undefined;
   prompts: SshPrompts;
   retry: RetryPolicy;
 };
@@ -81,7 +81,7 @@ export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOpt
     prompts: prompts ?? {},
     retry: retry ?? DEFAULT_RETRY_POLICY,
     // A jump hop is set up as part of its target's connection, which does the retrying.
-    ...(jump === undefined ? {} : { jump: resolveSshOptions({ prompts, ...jump, retry: NO_RETRY }) }),
+    jump: jump === undefined ? undefined : resolveSshOptions({ prompts, ...jump, retry: NO_RETRY }),
   };
 }
 
