@@ -25,7 +25,7 @@ export function reportError(reporter: Reporter, error: unknown): ExitCode {
       message: error.message,
       code: error.code,
       hint: error.hint,
-      ...(details.length === 0 ? {} : { details }),
+      details: details.length === 0 ? undefined : details,
     });
     return error.exitCode;
   }

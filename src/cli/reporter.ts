@@ -26,7 +26,7 @@ export interface LogRecord {
   /** Stable identifier for scripts and tests, e.g. "E_ENGINE_UNREACHABLE". */
   code?: string | undefined;
   hint?: string | undefined;
-  details?: string[];
+  details?: string[] | undefined;
 }
 
 export interface ReporterOptions {

@@ -18,7 +18,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface PksErrorOptions {
-  hint?: string;
+  hint?: string | undefined;
   /** Extra lines shown only with --verbose. */
   details?: string[];
   cause?: unknown;

@@ -95,7 +95,7 @@ export async function computeConfigHash(input: ConfigHashInput): Promise<ConfigH
   const featureList = input.features.map((feature) => ({
     id: feature.userId,
     options: feature.options,
-    ...(feature.manifestDigest === undefined ? {} : { digest: feature.manifestDigest }),
+    digest: feature.manifestDigest,
   }));
   inputs.push({ kind: 'features', path: '(features)', sha256: sha256(canonicalJson(featureList)) });
   const hash = sha256(canonicalJson({ version: CONFIG_HASH_VERSION, inputs: inputs.map(({ path: p, sha256: s, kind }) => ({ kind, path: p, sha256: s })) }));

@@ -17,7 +17,7 @@ export type ImageSource =
       dockerfile: string;
       context: string;
       args: Record<string, string>;
-      target?: string;
+      target?: string | undefined;
       cacheFrom: string[];
       /** `build.options` (docker build flags), mapped to the engine's build parameters when the image is built. */
       options: string[];
@@ -82,7 +82,7 @@ export async function resolveImageSource(config: DevcontainerConfig, configFile:
       dockerfile,
       context,
       args: config.build?.args ?? {},
-      ...(config.build?.target === undefined ? {} : { target: config.build.target }),
+      target: config.build?.target,
       cacheFrom: cacheFrom === undefined ? [] : Array.isArray(cacheFrom) ? cacheFrom : [cacheFrom],
       options: config.build?.options ?? [],
     };

@@ -183,7 +183,7 @@ export function tarballFeatureDownloader(options: { cacheDir: string }): (ref: T
     const lastModified = response.headers['last-modified'];
     const extracted = await extract(ref, response);
     // Best effort: a cache that cannot be written only costs the next conditional download.
-    await remember(ref, { digest: extracted.digest, ...(etag === undefined ? {} : { etag }), ...(lastModified === undefined ? {} : { lastModified }) }).catch(() => undefined);
+    await remember(ref, { digest: extracted.digest, etag, lastModified }).catch(() => undefined);
     return extracted;
   };
 }

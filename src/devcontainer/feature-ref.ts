@@ -19,8 +19,8 @@ export interface OciFeatureRef {
   id: string;
   /** `registry/repository`: the identity of a Feature regardless of version. */
   resource: string;
-  tag?: string;
-  digest?: string;
+  tag?: string | undefined;
+  digest?: string | undefined;
 }
 
 export interface LocalFeatureRef {
@@ -111,8 +111,8 @@ export function parseOciFeatureRef(userId: string): OciFeatureRef {
     repository,
     id: pathSegments[pathSegments.length - 1] ?? '',
     resource: `${registryHost}/${repository}`,
-    ...(tag === undefined ? {} : { tag }),
-    ...(digest === undefined ? {} : { digest }),
+    tag,
+    digest,
   };
 }
 

@@ -28,11 +28,11 @@ export interface ResolvedFeature extends OrderNode {
   options: FeatureOptionValues;
   metadata: FeatureMetadata;
   /** Present for published Features. */
-  published?: PublishedFeature;
+  published?: PublishedFeature | undefined;
   /** Absolute folder of a local Feature. */
   localFolder?: string;
   /** Where a Feature given by a tarball's URL was extracted (the cache; not part of the project). */
-  downloadedFolder?: string;
+  downloadedFolder?: string | undefined;
   /** Listed in devcontainer.json (not only pulled in by a dependency). */
   userDefined: boolean;
   dependsOn: ResolvedFeature[];
@@ -192,9 +192,9 @@ export async function resolveFeatures(input: ResolveFeaturesInput): Promise<{ fe
       userDefined,
       dependsOn: [],
       installsAfter,
-      ...(published === undefined ? {} : { published }),
+      published,
       ...(ref.kind === 'local' ? { localFolder: ref.path } : {}),
-      ...(downloaded === undefined ? {} : { downloadedFolder: downloaded.folder }),
+      downloadedFolder: downloaded?.folder,
     };
     all.push(feature);
     for (const [dependencyId, dependencyValue] of Object.entries(metadata.dependsOn ?? {})) {

@@ -4,6 +4,7 @@
 // shapes its merged configuration: lifecycle hooks become arrays
 // (`postCreateCommands`), entrypoints a list, customizations per tool arrays.
 
+import { withoutUndefined } from '../common/defined.js';
 import type { DevcontainerConfig, HostRequirements, LifecycleCommand, Mount } from './config-schema.js';
 import { LIFECYCLE_HOOKS, type ImageMetadataEntry, type LifecycleHook } from './image-metadata.js';
 
@@ -139,12 +140,12 @@ function mergeHostRequirements(entries: readonly ImageMetadataEntry[]): MergedHo
   const storage = Math.max(0, ...entries.map((entry) => parseSize(entry.hostRequirements?.storage)));
   const gpu = entries.map((entry) => entry.hostRequirements?.gpu).reduce<Gpu>(mergeGpu, undefined);
   if (cpus === 0 && memory === 0 && storage === 0 && gpu === undefined) return undefined;
-  return {
-    ...(cpus > 0 ? { cpus } : {}),
-    ...(memory > 0 ? { memory: String(memory) } : {}),
-    ...(storage > 0 ? { storage: String(storage) } : {}),
-    ...(gpu === undefined ? {} : { gpu }),
-  };
+  return withoutUndefined({
+    cpus: cpus > 0 ? cpus : undefined,
+    memory: memory > 0 ? String(memory) : undefined,
+    storage: storage > 0 ? String(storage) : undefined,
+    gpu,
+  });
 }
 
 function last<K extends keyof ImageMetadataEntry>(entries: readonly ImageMetadataEntry[], key: K, accept: (value: unknown) => boolean): ImageMetadataEntry[K] | undefined {
@@ -160,10 +161,6 @@ const isBoolean = (value: unknown): boolean => typeof value === 'boolean';
 
 function collect<T>(entries: readonly ImageMetadataEntry[], pickValue: (entry: ImageMetadataEntry) => T | undefined): T[] {
   return entries.map(pickValue).filter((value): value is T => value !== undefined && value !== null && value !== '');
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Merges `config` (already substituted) with `entries` (substituted too; devcontainer.json's last). */

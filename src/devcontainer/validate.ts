@@ -9,8 +9,8 @@ export interface ConfigWarning {
   code: string;
   message: string;
   file: string;
-  line?: number;
-  column?: number;
+  line?: number | undefined;
+  column?: number | undefined;
   /** Dotted path of the property concerned, e.g. `build.args`. */
   property?: string;
 }
@@ -91,7 +91,8 @@ export function unknownPropertyWarnings(
         message: `unknown property "${property}" is ignored${extra === undefined ? '' : ` (${extra})`}`,
         file: doc.displayPath,
         property,
-        ...(position === undefined ? {} : { line: position.line, column: position.column }),
+        line: position?.line,
+        column: position?.column,
       });
     }
   }

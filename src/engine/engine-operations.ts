@@ -6,6 +6,7 @@
 
 import type { Duplex, Readable } from 'node:stream';
 import type * as core from 'zod/v4/core';
+import { withoutUndefined } from '../common/defined.js';
 import { RepeatedParam, type EngineRequest, type EngineResponse, type HijackedConnection, type Query, type QueryValue } from './http-client.js';
 import {
   containerInspectSchema,
@@ -74,7 +75,7 @@ export interface ExecCreateOptions {
 
 export interface ImagePullOptions {
   /** The `X-Registry-Auth` header value, when there are credentials. */
-  registryAuth?: string;
+  registryAuth?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -255,9 +256,9 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
       path: `/containers/${id(containerId)}/archive`,
       query: { path: upload.path, noOverwriteDirNonDir: upload.noOverwriteDirNonDir === true ? true : undefined },
       bodyStream: upload.body,
-      ...(upload.bodyLength === undefined ? {} : { bodyLength: upload.bodyLength }),
+      ...withoutUndefined({ bodyLength: upload.bodyLength }),
       contentType: upload.gzip === true ? 'application/gzip' : 'application/x-tar',
-      ...(upload.signal === undefined ? {} : { signal: upload.signal }),
+      ...withoutUndefined({ signal: upload.signal }),
     });
   }
 
@@ -272,10 +273,12 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
       AttachStdout: true,
       AttachStderr: true,
       Tty: options.tty,
-      ...(options.user === undefined ? {} : { User: options.user }),
-      ...(options.workdir === undefined ? {} : { WorkingDir: options.workdir }),
-      ...(options.env === undefined ? {} : { Env: options.env }),
-      ...(options.consoleSize === undefined ? {} : { ConsoleSize: [options.consoleSize.rows, options.consoleSize.cols] }),
+      ...withoutUndefined({
+        User: options.user,
+        WorkingDir: options.workdir,
+        Env: options.env,
+        ConsoleSize: options.consoleSize === undefined ? undefined : [options.consoleSize.rows, options.consoleSize.cols],
+      }),
     };
     return (await this.request({ method: 'POST', path: `/containers/${id(containerId)}/exec`, body }, createdIdSchema)).Id;
   }
@@ -326,7 +329,7 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
       path: '/images/create',
       query: { fromImage: image.repository, tag: image.tag },
       headers: options.registryAuth === undefined ? {} : { 'X-Registry-Auth': options.registryAuth },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...withoutUndefined({ signal: options.signal }),
     });
     return response.body;
   }
@@ -350,7 +353,7 @@ export abstract class EngineOperationsOverHttp implements EngineOperations {
       },
       bodyStream: context,
       contentType: 'application/x-tar',
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...withoutUndefined({ signal: options.signal }),
     });
     return response.body;
   }

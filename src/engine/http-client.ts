@@ -212,7 +212,7 @@ export class EngineHttpClient {
         // expression takes milliseconds to compile on the first request of a
         // process (a tenth of what a local `pks devcontainer list` costs).
         servername: '',
-        ...(request.signal === undefined ? {} : { signal: request.signal }),
+        signal: request.signal,
       };
       const req = httpRequest(options);
       let timer: NodeJS.Timeout | undefined;

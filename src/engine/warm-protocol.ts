@@ -176,7 +176,7 @@ const errorSchema = z.object({
 /** How a holder reports its failure to the command that started it. */
 export function serializeError(error: unknown): z.infer<typeof errorSchema> {
   if (isPksError(error)) {
-    return { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }), details: error.details, exitCode: error.exitCode };
+    return { code: error.code, message: error.message, hint: error.hint, details: error.details, exitCode: error.exitCode };
   }
   return { code: 'E_ENGINE_CONNECTION', message: `The warm connection could not be set up: ${errorMessage(error)}.`, details: [], exitCode: ExitCode.Operation };
 }
@@ -186,7 +186,7 @@ export function deserializeError(value: unknown): PksError {
   const parsed = errorSchema.safeParse(value);
   if (!parsed.success) return new OperationError('E_ENGINE_CONNECTION', 'The warm connection holder failed without saying why.');
   const { code, message, hint, details, exitCode } = parsed.data;
-  const options = { ...(hint === undefined ? {} : { hint }), details: details ?? [] };
+  const options = { hint, details: details ?? [] };
   if (exitCode === ExitCode.Usage) return new UsageError(message, { ...options, code: code as ErrorCode });
   if (exitCode === ExitCode.Operation) return new OperationError(code as ErrorCode, message, options);
   return new PksError(code as ErrorCode, message, exitCode as ExitCode, options);

@@ -6,6 +6,7 @@
 
 import type { Readable } from 'node:stream';
 import { OperationError } from '../common/errors.js';
+import { withoutUndefined } from '../common/defined.js';
 import { isEngineApiError, type BuildHostOptions, type EngineClient } from '../engine/index.js';
 import { withContextProgress } from './context-progress.js';
 import { jsonMessages, messageError } from './engine-streams.js';
@@ -92,8 +93,7 @@ export async function buildImage(engine: EngineClient, request: BuildRequest): P
         image: request.description,
         layer: message.id,
         status: message.status,
-        ...(message.progressDetail?.current === undefined ? {} : { current: message.progressDetail.current }),
-        ...(message.progressDetail?.total === undefined ? {} : { total: message.progressDetail.total }),
+        ...withoutUndefined({ current: message.progressDetail?.current, total: message.progressDetail?.total }),
       });
     }
   }

@@ -4,6 +4,7 @@
 // remote engine.
 
 import { OperationError } from '../common/errors.js';
+import { withoutUndefined } from '../common/defined.js';
 import { isEngineApiError, type EngineClient, type ImageInspect } from '../engine/index.js';
 import { jsonMessages, messageError } from './engine-streams.js';
 import { lookupRegistryCredentials, registryAuthHeader } from '../devcontainer/oci/registry-auth.js';
@@ -70,7 +71,7 @@ export async function pullImage(engine: EngineClient, image: string, options: Pu
     messages = await engine.pullImage(
       { repository: name.repository, tag: name.reference },
       {
-        ...(credentials === undefined ? {} : { registryAuth: registryAuthHeader(credentials) }),
+        registryAuth: credentials === undefined ? undefined : registryAuthHeader(credentials),
         signal: options.signal,
       },
     );
@@ -87,8 +88,7 @@ export async function pullImage(engine: EngineClient, image: string, options: Pu
         image,
         layer: message.id,
         status: message.status,
-        ...(message.progressDetail?.current === undefined ? {} : { current: message.progressDetail.current }),
-        ...(message.progressDetail?.total === undefined ? {} : { total: message.progressDetail.total }),
+        ...withoutUndefined({ current: message.progressDetail?.current, total: message.progressDetail?.total }),
       });
     }
   }

@@ -115,7 +115,7 @@ export function composeCli(userEnv: NodeJS.ProcessEnv): ComposeTool {
         cwd: path.dirname(invocation.files[0] ?? '.'),
         env: environment(d, invocation),
         stdio: ['ignore', 'pipe', 'pipe'],
-        ...(invocation.signal === undefined ? {} : { signal: invocation.signal }),
+        signal: invocation.signal,
       });
       let stdout = '';
       let output = '';

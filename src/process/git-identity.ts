@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { withoutUndefined } from '../common/defined.js';
 
 const run = promisify(execFile);
 
@@ -20,5 +21,5 @@ async function gitConfigGet(cwd: string, key: string, env: NodeJS.ProcessEnv): P
 
 export async function localGitIdentity(cwd: string, env: NodeJS.ProcessEnv): Promise<{ name?: string; email?: string }> {
   const [name, email] = await Promise.all([gitConfigGet(cwd, 'user.name', env), gitConfigGet(cwd, 'user.email', env)]);
-  return { ...(name === undefined ? {} : { name }), ...(email === undefined ? {} : { email }) };
+  return withoutUndefined({ name, email });
 }

@@ -16,7 +16,7 @@ export interface RunCommandOptions {
 export function runCommand(argv: readonly string[], options: RunCommandOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     const [command = 'true', ...args] = argv;
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: options.env, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: options.env, signal: options.signal });
     child.stdout.on('data', (chunk: Buffer) => options.onOutput(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => options.onOutput(chunk.toString()));
     child.once('error', reject);

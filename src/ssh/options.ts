@@ -45,7 +45,7 @@ export interface SshPrompts {
   /** Whether to trust a host seen for the first time. */
   confirmHostKey?(question: { host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean>;
   /** A non-fatal problem worth telling the user (a skipped key, ...). */
-  warn?(message: string): void;
+  warn?: ((message: string) => void) | undefined;
   /** A host key was recorded as trusted (asked, or --accept-new-host-key): say so, with its fingerprint. */
   hostKeyAccepted?(accepted: AcceptedHostKey): void;
   /** How the user accepts a new host key, named in the hint when nobody can be asked. */
@@ -54,7 +54,7 @@ export interface SshPrompts {
 
 export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & {
   /** First ProxyJump hop: the connection to the host is tunnelled through it. */
-  jump?: SshConnectionOptions;
+  jump?: SshConnectionOptions | undefined;
   prompts?: SshPrompts | undefined;
   /** How a failed connection set-up is retried (default: 3 tries, silently). */
   retry?: RetryPolicy | undefined;
@@ -62,7 +62,7 @@ export type SshConnectionOptions = z.input<typeof sshConnectionOptionsSchema> & 
 export type ResolvedSshOptions = z.output<typeof sshConnectionOptionsSchema> & {
   knownHostsFiles: string[];
   globalKnownHostsFiles: string[];
-  jump?: ResolvedSshOptions;
+  jump?: ResolvedSshOptions | undefined;
   prompts: SshPrompts;
   retry: RetryPolicy;
 };
@@ -80,8 +80,9 @@ export function resolveSshOptions(options: SshConnectionOptions): ResolvedSshOpt
     globalKnownHostsFiles: parsed.data.globalKnownHostsFiles ?? defaultGlobalKnownHostsFiles(),
     prompts: prompts ?? {},
     retry: retry ?? DEFAULT_RETRY_POLICY,
-    // A jump hop is set up as part of its target's connection, which does the retrying.
-    ...(jump === undefined ? {} : { jump: resolveSshOptions({ prompts, ...jump, retry: NO_RETRY }) }),
+    // A jump hop is set up as part of its target's connection, which does the
+    // retrying; it asks through the target's prompts unless it has its own.
+    jump: jump === undefined ? undefined : resolveSshOptions({ ...jump, prompts: jump.prompts ?? prompts, retry: NO_RETRY }),
   };
 }
 

@@ -10,6 +10,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withoutUndefined } from '../common/defined.js';
 import { matchHostPatternList } from './host-patterns.js';
 
 export interface SshConfigHost {
@@ -289,5 +290,5 @@ export function parseJumpHost(spec: string): { host: string; user?: string; port
       hostPort = hostPort.slice(0, colon);
     }
   }
-  return { host: hostPort, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) };
+  return withoutUndefined({ host: hostPort, user, port });
 }

@@ -40,7 +40,7 @@ function paxRecord(key: string, value: string): Buffer {
   return Buffer.from(`${length}${body}`, 'utf8');
 }
 
-function header(fields: { name: string; mode: number; size: number; mtime: number; typeflag: string; linkname?: string; uid?: number; gid?: number }): Buffer {
+function header(fields: { name: string; mode: number; size: number; mtime: number; typeflag: string; linkname?: string | undefined; uid?: number | undefined; gid?: number | undefined }): Buffer {
   const block = Buffer.alloc(BLOCK);
   block.write(fields.name, 0, 100, 'utf8');
   block.write(octal(fields.mode & 0o7777, 8), 100, 8, 'ascii');
@@ -92,9 +92,9 @@ function headers(entry: TarEntry, size: number): Buffer[] {
       size: Math.min(size, 0o77777777777),
       mtime,
       typeflag,
-      ...(linkname === undefined ? {} : { linkname: linkname.slice(0, 100) }),
-      ...(entry.uid === undefined ? {} : { uid: entry.uid }),
-      ...(entry.gid === undefined ? {} : { gid: entry.gid }),
+      linkname: linkname?.slice(0, 100),
+      uid: entry.uid,
+      gid: entry.gid,
     }),
   );
   return out;

@@ -66,7 +66,7 @@ export function parseComposeModel(data: unknown): ComposeModel {
     });
   }
   const version = parsed.data.version;
-  return { ...(version === undefined ? {} : { version: String(version) }), services };
+  return { version: version === undefined ? undefined : String(version), services };
 }
 
 /** The services `up` starts: runServices (all when not given), and the workspace service. */

@@ -86,7 +86,7 @@ const composeOverrides: Partial<Record<SpawnStep, StepRunner>> = {
       let base = workspace.image;
       if (toBuild.length > 0) {
         if (workspace.builds) base = baseImageName(session);
-        await writeOverride(run, { ...(model.version === undefined ? {} : { version: model.version }), services: workspace.builds ? { [session.service]: { image: base } } : {} });
+        await writeOverride(run, { version: model.version, services: workspace.builds ? { [session.service]: { image: base } } : {} });
         await inPhase((event) => emit(event), 'build', `Building ${toBuild.join(', ')} with Compose`, async () =>
           session.tool.run(await invocation(run, true), ['build', ...(request.noCache === true ? ['--no-cache'] : []), ...toBuild]),
         );

@@ -8,6 +8,7 @@
 // everything else in the user's files stays as it is.
 
 import path from 'node:path';
+import { withoutUndefined } from '../../common/defined.js';
 import type { MergedDevcontainerConfig } from '../../devcontainer/index.js';
 import { keepAliveCommand, toEngineMount } from '../spawn/container-spec.js';
 
@@ -38,20 +39,20 @@ export function composeOverride(input: OverrideInput): Yaml {
   for (const mount of merged.mounts ?? []) {
     const engine = toEngineMount(mount);
     if (engine === undefined) continue;
-    volumes.push({ type: engine.Type, ...(engine.Source === undefined ? {} : { source: engine.Source }), target: engine.Target, ...(engine.ReadOnly === true ? { read_only: true } : {}) });
+    volumes.push(withoutUndefined({ type: engine.Type, source: engine.Source, target: engine.Target, read_only: engine.ReadOnly === true ? true : undefined }));
   }
-  const service: Yaml = {
+  const service: Yaml = withoutUndefined({
     container_name: input.containerName,
     labels: { ...input.labels },
     volumes,
-    ...(input.image === undefined ? {} : { image: input.image }),
-    ...(Object.keys(merged.containerEnv).length === 0 ? {} : { environment: { ...merged.containerEnv } }),
-    ...(merged.containerUser === undefined ? {} : { user: merged.containerUser }),
-    ...(merged.init ? { init: true } : {}),
-    ...(merged.privileged ? { privileged: true } : {}),
-    ...((merged.capAdd ?? []).length === 0 ? {} : { cap_add: merged.capAdd }),
-    ...((merged.securityOpt ?? []).length === 0 ? {} : { security_opt: merged.securityOpt }),
-  };
+    image: input.image,
+    environment: Object.keys(merged.containerEnv).length === 0 ? undefined : { ...merged.containerEnv },
+    user: merged.containerUser,
+    init: merged.init ? true : undefined,
+    privileged: merged.privileged ? true : undefined,
+    cap_add: (merged.capAdd ?? []).length === 0 ? undefined : merged.capAdd,
+    security_opt: (merged.securityOpt ?? []).length === 0 ? undefined : merged.securityOpt,
+  });
   if (input.overrideCommand) {
     // The script as entrypoint, its arguments as command: a `command:` in
     // the user's file is replaced, never passed to the script.
@@ -59,11 +60,11 @@ export function composeOverride(input: OverrideInput): Yaml {
     service['entrypoint'] = [shell, flag, script];
     service['command'] = args;
   }
-  return {
-    ...(input.version === undefined ? {} : { version: input.version }),
+  return withoutUndefined({
+    version: input.version,
     services: { [input.service]: service },
     volumes: { 'pks-workspace': { external: true, name: input.volumeName } },
-  };
+  });
 }
 
 /** Every `$` doubled: Compose substitutes variables in the file, and pks's values are literal. */

@@ -83,8 +83,8 @@ export async function checkDrift(
     const loaded = await loadDevcontainerConfig(projectPath, {
       env: options.env,
       cwd: projectPath,
-      ...(configLabel === null ? {} : { configFile: path.resolve(projectPath, configLabel) }),
-      ...(options.host === 'local' ? {} : { remoteHost: options.host }),
+      configFile: configLabel === null ? undefined : path.resolve(projectPath, configLabel),
+      remoteHost: options.host === 'local' ? undefined : options.host,
     });
     const currentHash = loaded.configHash.hash;
     return currentHash === recorded

@@ -5,6 +5,7 @@
 // Compose's labels on the engine (no Compose files needed): its other
 // services start before the workspace service and stop after it.
 
+import { withoutUndefined } from '../../common/defined.js';
 import { OperationError } from '../../common/errors.js';
 import { removeProjectResources, startProjectServices, stopProjectServices, type ProjectRemoval } from '../compose/compose-project.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
@@ -123,12 +124,12 @@ export async function removeDevcontainer(
   // As `compose down`: the project's other containers and its networks (after the workspace service, which uses them).
   const compose =
     options.composeProject === undefined ? undefined : await removeProjectResources(engine, options.composeProject, { workspaceId: inspect.Id, volumes: options.volumes === true });
-  const outcome: RemoveOutcome = {
+  const outcome: RemoveOutcome = withoutUndefined({
     container: name,
     containerId: inspect.Id,
-    ...(anonymous.length === 0 ? {} : { anonymousVolumes: { names: anonymous, action: options.volumes === true ? 'removed' : 'kept' } }),
-    ...(compose === undefined ? {} : { compose }),
-  };
+    anonymousVolumes: anonymous.length === 0 ? undefined : { names: anonymous, action: options.volumes === true ? ('removed' as const) : ('kept' as const) },
+    compose,
+  });
   if (volumeName === undefined) return outcome;
   if (options.volumes !== true) return { ...outcome, volume: { name: volumeName, action: 'kept' } };
   try {

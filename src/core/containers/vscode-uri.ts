@@ -6,6 +6,8 @@
 // (`vscode-remote://ssh-remote+host/path` alone would open the host's folder,
 // not the container's.)
 
+import { withoutUndefined } from '../../common/defined.js';
+
 export interface ContainerUriInput {
   /** Without the leading slash. */
   containerName: string;
@@ -33,9 +35,9 @@ export function decodeContainerUri(uri: string): { containerName: string; sshHos
   const match = /^vscode-remote:\/\/attached-container\+([0-9a-f]+)(?:@ssh-remote\+([^/]+))?(\/.*)?$/.exec(uri);
   if (match === null) throw new Error(`not an attached-container URI: ${uri}`);
   const parsed = JSON.parse(Buffer.from(match[1] ?? '', 'hex').toString('utf8')) as { containerName: string };
-  return {
+  return withoutUndefined({
     containerName: parsed.containerName,
-    ...(match[2] === undefined ? {} : { sshHostAlias: match[2] }),
+    sshHostAlias: match[2],
     workspaceFolder: decodeURIComponent(match[3] ?? '/'),
-  };
+  });
 }

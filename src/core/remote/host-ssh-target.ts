@@ -19,10 +19,10 @@ export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
 
 export interface RemoteTargetOptions {
   env: NodeJS.ProcessEnv;
-  acceptNewHostKey?: boolean;
+  acceptNewHostKey?: boolean | undefined;
   prompts?: SshPrompts;
   /** Connect timeout in ms (default: ssh_config's ConnectTimeout, else 10 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** ssh_config files to read (tests); default ~/.ssh/config and /etc/ssh/ssh_config. */
   sshConfigFiles?: string[];
 }
@@ -78,17 +78,17 @@ export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOpti
     knownHostsFiles: [...userKnownHosts, pksKnownHosts],
     knownHostsAcceptFile: pksKnownHosts,
     // Unset = the ssh layer's defaults (/etc/ssh/ssh_known_hosts{,2}).
-    ...(sshConfig.globalKnownHostsFiles === undefined ? {} : { globalKnownHostsFiles: sshConfig.globalKnownHostsFiles }),
-    ...(sshConfig.revokedHostKeys === undefined ? {} : { revokedHostKeys: sshConfig.revokedHostKeys }),
+    globalKnownHostsFiles: sshConfig.globalKnownHostsFiles,
+    revokedHostKeys: sshConfig.revokedHostKeys,
     acceptNewHostKey: options.acceptNewHostKey === true,
     // ssh_config's liveness settings, as ssh(1) reads them; without
     // ServerAliveInterval pks still sends keepalives (every 15 s), so that a
     // link that died during a long upload or `logs --follow` is noticed.
     readyTimeoutMs: options.timeoutMs ?? (sshConfig.connectTimeout === undefined ? 10_000 : sshConfig.connectTimeout * 1000),
-    ...(sshConfig.serverAliveInterval === undefined ? {} : { keepaliveIntervalMs: sshConfig.serverAliveInterval * 1000 }),
-    ...(sshConfig.serverAliveCountMax === undefined ? {} : { keepaliveCountMax: sshConfig.serverAliveCountMax }),
-    ...(agentSocket === undefined || agentSocket === '' || sshConfig.identitiesOnly === true ? {} : { agentSocket }),
-    ...(options.prompts === undefined ? {} : { prompts: options.prompts }),
+    keepaliveIntervalMs: sshConfig.serverAliveInterval === undefined ? undefined : sshConfig.serverAliveInterval * 1000,
+    keepaliveCountMax: sshConfig.serverAliveCountMax,
+    agentSocket: agentSocket === undefined || agentSocket === '' || sshConfig.identitiesOnly === true ? undefined : agentSocket,
+    prompts: options.prompts,
   };
   const explicitKey = entry.key === undefined ? undefined : expandHome(entry.key, home);
   const sshOptions: SshEngineOptions = {
@@ -96,10 +96,10 @@ export function resolveRemoteTarget(entry: RemoteHost, options: RemoteTargetOpti
     host,
     port,
     username,
-    ...(explicitKey === undefined ? {} : { privateKeyPath: explicitKey }),
+    privateKeyPath: explicitKey,
     identityFiles: [...sshConfig.identityFiles, ...(sshConfig.identitiesOnly === true && sshConfig.identityFiles.length > 0 ? [] : defaultKeys(home))],
     socketPath: entry.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
-    ...(sshConfig.proxyJump === undefined ? {} : { jump: hopOptions(sshConfig.proxyJump, env, common, options.sshConfigFiles) }),
+    jump: sshConfig.proxyJump === undefined ? undefined : hopOptions(sshConfig.proxyJump, env, common, options.sshConfigFiles),
   };
   return { entry, login: `${username}@${host}:${port}`, sshConfig, options: sshOptions };
 }

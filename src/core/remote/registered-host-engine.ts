@@ -12,8 +12,8 @@ export async function openRegisteredEngine(entry: RemoteHost, options: Omit<Open
     env: options.env,
     // Commands other than `remote add/test` have no flag for it.
     prompts: { ...options.prompts, acceptHostKeyWith: `pks remote test ${entry.id} --accept-new-host-key` },
-    ...(options.acceptNewHostKey === undefined ? {} : { acceptNewHostKey: options.acceptNewHostKey }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    acceptNewHostKey: options.acceptNewHostKey,
+    timeoutMs: options.timeoutMs,
   });
   const description = describeRegistered(entry);
   // The API version recorded by `remote add`/`remote test` spares the _ping;

@@ -24,7 +24,7 @@ export async function warmSocketOf(id: string, env: NodeJS.ProcessEnv, prompts: 
   const { warn, acceptHostKeyWith } = prompts;
   const target = resolveRemoteTarget(entry, {
     env,
-    prompts: { ...(warn === undefined ? {} : { warn }), acceptHostKeyWith: acceptHostKeyWith ?? `pks remote test ${id} --accept-new-host-key` },
+    prompts: { warn, acceptHostKeyWith: acceptHostKeyWith ?? `pks remote test ${id} --accept-new-host-key` },
   });
   const warm = await openWarm(id, { ...target.options, knownApiVersion: entry.capabilities?.apiVersion, description: describeRegistered(entry) }, env, false);
   if (warm === undefined) {

@@ -91,7 +91,7 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
     const parsed = rememberedSchema.safeParse(await refs.read(referenceOf(ref)));
     if (!parsed.success || parsed.data.reference !== referenceOf(ref)) return undefined;
     const { manifestDigest, layerDigest, annotatedMetadata, at } = parsed.data;
-    return { manifestDigest, layerDigest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }), cachedAt: at };
+    return { manifestDigest, layerDigest, annotatedMetadata, cachedAt: at };
   };
 
   const resolveOnline = async (ref: OciFeatureRef): Promise<PublishedFeature> => {
@@ -118,7 +118,7 @@ export function ociFeatureFetcher(options: { env: NodeJS.ProcessEnv; cacheDir?: 
         // Fall back to the file inside the layer, as the spec requires.
       }
     }
-    return { manifestDigest: computed, layerDigest: layer.digest, ...(annotatedMetadata === undefined ? {} : { annotatedMetadata }) };
+    return { manifestDigest: computed, layerDigest: layer.digest, annotatedMetadata };
   };
 
   return {

@@ -31,6 +31,6 @@ export async function shellCommand(ctx: Context, query: string | undefined, flag
     env: [],
     sshAgent: flags.sshAgent,
     // The configuration's ports, for as long as the shell runs.
-    ...(flags.forward === false ? {} : { beforeStart: async (found, inspect) => void (await forwardConfiguredPorts(ctx, found, inspect)) }),
+    beforeStart: flags.forward === false ? undefined : async (found, inspect) => void (await forwardConfiguredPorts(ctx, found, inspect)),
   });
 }

@@ -32,7 +32,7 @@ export interface DoctorCheck {
   status: CheckStatus;
   detail: string;
   /** What to do, when the status is not ok. */
-  fix?: string;
+  fix?: string | undefined;
 }
 
 /** The Node.js versions pks supports: package.json's engines range (a unit test holds the two together). */
@@ -113,7 +113,7 @@ async function hostChecks(ctx: Context, flags: DoctorFlags): Promise<DoctorCheck
         const failed = failedStep(result);
         if (failed !== undefined) return { name, status: 'fail', detail: `${failed.title}: ${failed.detail}`, fix: failed.hint ?? `pks remote test ${entry.id} --verbose` };
         const warned = result.steps.find((step) => step.status === 'warn');
-        if (warned !== undefined) return { name, status: 'warn', detail: `${warned.title}: ${warned.detail}`, ...(warned.hint === undefined ? {} : { fix: warned.hint }) };
+        if (warned !== undefined) return { name, status: 'warn', detail: `${warned.title}: ${warned.detail}`, fix: warned.hint };
         return { name, status: 'ok', detail: result.steps.map((step) => step.title).join(', ') };
       } catch (error) {
         return { name, status: 'fail', detail: errorMessage(error), fix: isPksError(error) && error.hint !== undefined ? error.hint : `pks remote test ${entry.id} --verbose` };

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { OperationError, UsageError } from '../../../common/errors.js';
+import { withoutUndefined } from '../../../common/defined.js';
 import { renderHostBlocks } from '../../../core/remote/ssh-aliases.js';
 import { DEFAULT_DOCKER_SOCKET, describeHost, remoteExistsError, type RemoteHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
@@ -53,7 +54,7 @@ export function splitHostSpec(spec: string, flags: { user?: string | undefined; 
   conflict('port', port, flags.port);
   const chosenUser = flags.user ?? user;
   const chosenPort = flags.port ?? port;
-  return { host: rest, ...(chosenUser === undefined ? {} : { user: chosenUser }), ...(chosenPort === undefined ? {} : { port: chosenPort }) };
+  return withoutUndefined({ host: rest, user: chosenUser, port: chosenPort });
 }
 
 export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Promise<void> {
@@ -66,7 +67,7 @@ export async function remoteAdd(ctx: Context, id: string, flags: AddFlags): Prom
   const entry: RemoteHost = {
     id,
     ...address,
-    ...(key === undefined ? {} : { key }),
+    key,
     dockerSocket: flags.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
     addedAt: new Date().toISOString(),
   };

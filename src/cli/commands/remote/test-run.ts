@@ -1,6 +1,7 @@
 // `pks remote test`: check a registered host step by step, and record what it can do.
 
 import { OperationError } from '../../../common/errors.js';
+import { withoutUndefined } from '../../../common/defined.js';
 import { DEFAULT_DOCKER_SOCKET, describeHost } from '../../../store/remote-host-store.js';
 import type { Context } from '../../context.js';
 import type { OutputFormat } from '../../options.js';
@@ -16,11 +17,15 @@ export async function remoteTest(ctx: Context, id: string, flags: ConnectFlags &
   const findSocket = entry.dockerSocket === DEFAULT_DOCKER_SOCKET;
   const result = await runChecks(ctx, entry, flags, json ? undefined : (step) => ctx.reporter.data(formatStep(step)), findSocket);
   if (result.ok) {
-    await store.update(id, {
-      lastTestedAt: new Date().toISOString(),
-      ...(result.capabilities === undefined ? {} : { capabilities: result.capabilities }),
-      ...(result.foundSocket === undefined ? {} : { dockerSocket: result.foundSocket }),
-    });
+    // Only what the test found: a key present and undefined would erase the stored value.
+    await store.update(
+      id,
+      withoutUndefined({
+        lastTestedAt: new Date().toISOString(),
+        capabilities: result.capabilities,
+        dockerSocket: result.foundSocket,
+      }),
+    );
   }
   if (json) ctx.reporter.json({ id, ok: result.ok, steps: result.steps, capabilities: result.capabilities ?? null });
   const failed = failedStep(result);
