@@ -11,10 +11,9 @@
 // (TCP connections, and request/response turns on them).
 // Run: node --import tsx bench/latency.ts [--quick] [--runs N]
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createBenchHome } from './lib/bench-home.js';
-import { startLatencyRelay, type LatencyRelay } from './lib/latency-relay.js';
+import { relayedR1, type RelayedHost } from './lib/relayed-host.js';
 import { alternate, formatMs, isMain, median, medianOf, mustSucceed, pksBin, ratioRow, runsFor, runStandalone, runTimed, samplesTable, type BenchOptions, type BenchResult, type Row, type Samples, type Variant } from './lib/runner.js';
 import { phaseTable, removeProject, smallProject, spawnAlone, spawnOnce, type PhaseLog } from './lib/spawn-runs.js';
 
@@ -58,24 +57,14 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
   const rtts: readonly number[] = options.quick === true ? [0, 50] : [0, 50, 100];
   const slow = rtts.filter((rtt) => rtt > 0);
   const world = await createBenchHome('latency');
-  const relays = new Map<number, LatencyRelay>();
+  let relayed: RelayedHost | undefined;
   let env: NodeJS.ProcessEnv | undefined;
   try {
     const { testEnv, runId } = world;
     const r1 = testEnv.r1;
-    for (const rtt of rtts) relays.set(rtt, await startLatencyRelay({ targetHost: r1.host, targetPort: r1.port, upMs: rtt / 2, downMs: rtt / 2 }));
-    const portOf = (rtt: number): number => relays.get(rtt)?.port ?? 0;
-
-    // r1's host key, under the relays' addresses, for pks and OpenSSH alike.
-    const r1Line = (await readFile(testEnv.knownHosts, 'utf8')).split('\n').find((line) => (line.split(' ')[0] ?? '').split(',').includes(r1.host));
-    if (r1Line === undefined) throw new Error(`no known_hosts line for ${r1.host} in ${testEnv.knownHosts}`);
-    const hostKey = r1Line.split(' ').slice(1).join(' ');
-    for (const rtt of rtts) await world.addKnownHost(`[127.0.0.1]:${portOf(rtt)} ${hostKey}`);
-    await world.addSshHostBlock(`Host 127.0.0.1\n  User ${r1.user}\n  IdentityFile ${r1.key}\n  IdentitiesOnly yes\n  BatchMode yes\n`);
-    const pksEnv = await world.pksHome(
-      'pks',
-      rtts.map((rtt) => [hostId(rtt), '--host', '127.0.0.1', '--port', String(portOf(rtt)), '--user', r1.user, '--key', r1.key]),
-    );
+    const relays = await relayedR1(world, rtts);
+    relayed = relays;
+    const pksEnv = await world.pksHome('pks', relays.remoteArgs(hostId));
     env = pksEnv;
     const pksRun = (label: string, args: string[]) => mustSucceed(label, runTimed([process.execPath, pksBin, ...args], { env: pksEnv }));
 
@@ -93,7 +82,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
       name: variant,
       ...(prepare === undefined ? {} : { prepare }),
       run: async () => {
-        const relay = relays.get(rtt);
+        const relay = relays.relay(rtt);
         const before = { connections: relay?.connections ?? 0, turns: relay?.turns ?? 0 };
         const ms = await run();
         const seen = counts.get(variant) ?? { connections: [], turns: [] };
@@ -109,7 +98,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
     };
     const timedPks = (label: string, args: string[]) => async (): Promise<number> => (await pksRun(label, args)).ms;
     const variants: Variant[] = rtts.flatMap((rtt) => [
-      counted(name(DOCKER, undefined, rtt), rtt, async () => (await mustSucceed('docker ps', runTimed(['docker', '-H', `ssh://${r1.user}@127.0.0.1:${portOf(rtt)}`, 'ps'], { env: world.base }))).ms),
+      counted(name(DOCKER, undefined, rtt), rtt, async () => (await mustSucceed('docker ps', runTimed(['docker', '-H', `ssh://${relays.sshTarget(rtt)}`, 'ps'], { env: world.base }))).ms),
       ...MODES.flatMap((mode) => [
         counted(name(LIST, mode, rtt), rtt, timedPks('pks list', ['devcontainer', 'list', '--remote', hostId(rtt)]), prepareFor(mode, rtt)),
         counted(name(CONNECT, mode, rtt), rtt, timedPks('pks connect', ['devcontainer', 'connect', containerName, '--remote', hostId(rtt), '--print-uri']), prepareFor(mode, rtt)),
@@ -163,7 +152,7 @@ export async function latencyBench(options: BenchOptions = {}): Promise<BenchRes
   } finally {
     // No holder outlives the run (they would hold connections to relays that are gone).
     if (env !== undefined) await runTimed([process.execPath, pksBin, 'remote', 'disconnect', '--all'], { env });
-    for (const relay of relays.values()) await relay.close();
+    await relayed?.close();
     await world.cleanup();
   }
 }

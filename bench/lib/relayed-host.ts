@@ -3,8 +3,7 @@
 // known_hosts, a `Host 127.0.0.1` block with r1's user and key in the
 // world's ssh config (so `docker -H ssh://user@127.0.0.1:<port>` works), and
 // the relay ports to register pks hosts with (`--host 127.0.0.1 --port`).
-// The same setup as latency.ts's (a few lines of it copied), plus OpenSSH
-// connection sharing on request: a warm OpenSSH connection, as pks's own,
+// Used by latency.ts and upload.ts; with OpenSSH connection sharing on request: a warm OpenSSH connection, as pks's own,
 // with a local socket forwarded to r1's docker socket.
 
 import { readFile } from 'node:fs/promises';
@@ -16,6 +15,8 @@ import { mustSucceed, runTimed } from './runner.js';
 export interface RelayedHost {
   /** The relay's port for a round trip (ms). */
   portOf(rtt: number): number;
+  /** The relay itself (its counts of connections and turns). */
+  relay(rtt: number): LatencyRelay | undefined;
   /** `pks remote add` argument lists (id first), one host per round trip, ids made by `idOf`. */
   remoteArgs(idOf: (rtt: number) => string): string[][];
   /** The user@127.0.0.1:port of a relay, for `ssh://` addresses. */
@@ -61,6 +62,7 @@ export async function relayedR1(world: BenchHome, rtts: readonly number[], optio
   }
   return {
     portOf,
+    relay: (rtt) => relays.get(rtt),
     remoteArgs: (idOf) => rtts.map((rtt) => [idOf(rtt), '--host', '127.0.0.1', '--port', String(portOf(rtt)), '--user', r1.user, '--key', r1.key]),
     sshTarget: (rtt) => `${r1.user}@127.0.0.1:${portOf(rtt)}`,
     dockerSocket: socketOf,
