@@ -98,7 +98,7 @@ async function fileStamp(file: string): Promise<unknown> {
 /** The plain (serialisable) SSH options, for the holder's stdin. */
 function plainSshOptions(options: ResolvedSshOptions): HolderRequest['ssh'] {
   const { prompts: _prompts, retry: _retry, jump, ...plain } = options;
-  return { ...plain, ...(jump === undefined ? {} : { jump: plainSshOptions(jump) as SshConnectionOptions }) };
+  return { ...plain, jump: jump === undefined ? undefined : (plainSshOptions(jump) as SshConnectionOptions) };
 }
 
 /**
@@ -156,7 +156,7 @@ export async function openLiveWarmEngine(options: WarmEngineOptions): Promise<Wa
       // Another command's holder came up meanwhile, or is starting.
       if ((await lstat(warm.paths.lock).catch(() => undefined)) !== undefined) return;
       if ((await helloOf(warm.paths.control))?.version === HOLDER_VERSION) return;
-      await options.launch(JSON.stringify({ ...warm.request, background: true, ...(agentForwards.length === 0 ? {} : { agentForwards }) } satisfies HolderRequest), { background: true });
+      await options.launch(JSON.stringify({ ...warm.request, background: true, agentForwards: agentForwards.length === 0 ? undefined : agentForwards } satisfies HolderRequest), { background: true });
     },
   };
 }
@@ -179,10 +179,7 @@ async function prepareWarm(options: WarmEngineOptions) {
     reconnecting: false,
     ssh: plainSshOptions(resolved),
     // ServerAliveInterval/ServerAliveCountMax from ssh_config, when set there: the holder's own otherwise.
-    keepalive: {
-      ...(connectionOptions.keepaliveIntervalMs === undefined ? {} : { intervalMs: connectionOptions.keepaliveIntervalMs }),
-      ...(connectionOptions.keepaliveCountMax === undefined ? {} : { countMax: connectionOptions.keepaliveCountMax }),
-    },
+    keepalive: { intervalMs: connectionOptions.keepaliveIntervalMs, countMax: connectionOptions.keepaliveCountMax },
     acceptHostKeyWith: resolved.prompts.acceptHostKeyWith,
   };
   // After a holder this command used went away, starting one is a reconnection.

@@ -12,6 +12,7 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
+import { withoutUndefined } from '../common/defined.js';
 import * as z from '../common/zod-mini.js';
 import { errorMessage, isPksError } from '../common/errors.js';
 import { NO_RETRY } from '../common/retry.js';
@@ -35,7 +36,7 @@ export interface HolderRequest {
   /** Plain SSH options (no prompts: nobody can answer a holder). */
   ssh: Omit<SshConnectionOptions, 'prompts' | 'retry'>;
   /** ServerAliveInterval (ms) and ServerAliveCountMax as ssh_config sets them; the holder's own where unset. */
-  keepalive?: { intervalMs?: number; countMax?: number } | undefined;
+  keepalive?: { intervalMs?: number | undefined; countMax?: number | undefined } | undefined;
   /**
    * Started by a command that connected directly and does not wait: the
    * holder takes the start lock itself and ends at once if another holder
@@ -114,7 +115,7 @@ export async function runHolder(input: Readable, report: Writable): Promise<numb
     keepaliveCountMax: request.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX,
     // One try: the command retries, announcing it (warm-engine.ts).
     retry: NO_RETRY,
-    prompts: { warn: (message) => warnings.push(message), ...(request.acceptHostKeyWith === undefined ? {} : { acceptHostKeyWith: request.acceptHostKeyWith }) },
+    prompts: withoutUndefined({ warn: (message: string) => warnings.push(message), acceptHostKeyWith: request.acceptHostKeyWith }),
   } as SshConnectionOptions);
   const connection = lease.connection;
   let client;

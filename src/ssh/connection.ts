@@ -4,6 +4,7 @@
 
 import { Socket } from 'node:net';
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import { withoutUndefined } from '../common/defined.js';
 import { OperationError, errorMessage, isPksError, type PksError } from '../common/errors.js';
 import { withRetry } from '../common/retry.js';
 import { agentUnreachableReason, authMethods, describeCredentials, loadCredentials } from './credentials.js';
@@ -214,7 +215,7 @@ export class SshConnection {
       knownHostsFiles: options.knownHostsAcceptFile === undefined || options.knownHostsFiles.includes(options.knownHostsAcceptFile)
         ? options.knownHostsFiles
         : [...options.knownHostsFiles, options.knownHostsAcceptFile],
-      ...(options.knownHostsAcceptFile === undefined ? {} : { recordFile: options.knownHostsAcceptFile }),
+      ...withoutUndefined({ recordFile: options.knownHostsAcceptFile }),
       globalKnownHostsFiles: options.globalKnownHostsFiles,
       revokedHostKeysFile: options.revokedHostKeys,
       acceptNewHostKey: options.acceptNewHostKey,
@@ -258,7 +259,7 @@ export class SshConnection {
         context.authenticating = true;
         next((methods.shift() ?? false) as Parameters<typeof next>[0]);
       },
-      ...(sock === undefined ? {} : { sock }),
+      ...withoutUndefined({ sock }),
     };
     return new Promise<Client>((resolve, reject) => {
       let failed = false;

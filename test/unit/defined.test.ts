@@ -33,20 +33,6 @@ describe('withoutUndefined', () => {
   });
 });
 
-/** Files still written with the spread, allowed by name until they move to withoutUndefined too. */
-const NOT_YET = new Set([
-  'src/core/containers/hook-records.ts',
-  'src/core/containers/hook-run-records.ts',
-  'src/core/containers/hooks.ts',
-  'src/engine/ssh-channel-agent.ts',
-  'src/engine/ssh-transport.ts',
-  'src/engine/warm-engine.ts',
-  'src/engine/warm-holder.ts',
-  'src/ssh/connection.ts',
-  'src/ssh/remote-disk.ts',
-]);
-const notYet = (file: string): boolean => NOT_YET.has(file) || /^src\/core\/spawn\/[^/]+\.ts$/.test(file);
-
 function isEmptyObject(node: ts.Expression): boolean {
   while (ts.isParenthesizedExpression(node)) node = node.expression;
   return ts.isObjectLiteralExpression(node) && node.properties.length === 0;
@@ -70,7 +56,7 @@ describe('optional keys in src/', () => {
   it('are written directly or through withoutUndefined, never as `...(x === undefined ? {} : { x })`', async () => {
     const files = await sourceFiles();
     assert.ok(files.length > 50, 'the scan sees the source files');
-    assert.deepEqual(files.filter((file) => !notYet(file.path)).flatMap(conditionalSpreadsIn), []);
+    assert.deepEqual(files.flatMap(conditionalSpreadsIn), []);
   });
 
   it('the scan finds the spread however it is parenthesised or laid out, and nothing else', () => {

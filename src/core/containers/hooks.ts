@@ -51,7 +51,7 @@ export interface HookTarget {
    * root hook's own process still does if it finishes), so the next spawn
    * runs the hook again unless it finished meanwhile.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const COMMANDS_OF: Record<LifecycleHook, keyof MergedDevcontainerConfig> = {
@@ -289,9 +289,9 @@ export interface HookRunOptions {
    * before the hooks after it: the spec's point from which a tool may
    * connect. Not called if a hook up to there fails.
    */
-  onReady?: () => Promise<void> | void;
+  onReady?: (() => Promise<void> | void) | undefined;
   /** `create` only: run after postCreateCommand, before postStartCommand (the dotfiles' turn in the spec's order). */
-  afterCreate?: () => Promise<void>;
+  afterCreate?: (() => Promise<void>) | undefined;
 }
 
 /** The hooks in the order `waitFor` counts them. */

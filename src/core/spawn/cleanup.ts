@@ -44,7 +44,7 @@ export class CleanupReport {
   aftermath(emit: (event: SpawnEvent) => void): SpawnAftermath {
     if (this.shortIds.length > 0) emit({ type: 'info', message: `Cleaned up what this run created: ${this.shortIds.join(', ')}.` });
     if (this.removed.length === 0 && this.notRemoved.length === 0) return { stage: 'nothing' };
-    return { stage: 'cleaned', removed: [...this.removed], notRemoved: [...this.notRemoved], ...(this.reason === undefined ? {} : { reason: this.reason }) };
+    return { stage: 'cleaned', removed: [...this.removed], notRemoved: [...this.notRemoved], reason: this.reason };
   }
 }
 

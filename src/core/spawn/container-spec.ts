@@ -49,7 +49,7 @@ export interface ContainerSpec {
 
 interface EngineMount {
   Type: string;
-  Source?: string;
+  Source?: string | undefined;
   Target: string;
   ReadOnly?: boolean;
   /** A named volume the engine creates with the container, with these labels. */
@@ -64,7 +64,7 @@ export function toEngineMount(mount: Mount): EngineMount | undefined {
   const readOnly = 'readonly' in fields || 'ro' in fields ? fields['readonly'] !== 'false' && fields['ro'] !== 'false' : false;
   return {
     Type: fields['type'] ?? 'volume',
-    ...(fields['source'] === undefined || fields['source'] === '' ? {} : { Source: fields['source'] }),
+    Source: fields['source'] === '' ? undefined : fields['source'],
     Target: target,
     ...(readOnly ? { ReadOnly: true } : {}),
   };
@@ -162,10 +162,10 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     ...(runArgs.devices.length > 0 ? { Devices: runArgs.devices } : {}),
     ...(runArgs.extraHosts.length > 0 ? { ExtraHosts: runArgs.extraHosts } : {}),
     ...(Object.keys(runArgs.portBindings).length > 0 ? { PortBindings: runArgs.portBindings } : {}),
-    ...(runArgs.networkMode === undefined ? {} : { NetworkMode: runArgs.networkMode }),
-    ...(runArgs.memory === undefined ? {} : { Memory: runArgs.memory }),
-    ...(runArgs.nanoCpus === undefined ? {} : { NanoCpus: runArgs.nanoCpus }),
-    ...(runArgs.shmSize === undefined ? {} : { ShmSize: runArgs.shmSize }),
+    NetworkMode: runArgs.networkMode,
+    Memory: runArgs.memory,
+    NanoCpus: runArgs.nanoCpus,
+    ShmSize: runArgs.shmSize,
     ...(input.gpus === true ? { DeviceRequests: ALL_GPUS } : {}),
   };
   const body: Record<string, unknown> = {
@@ -173,12 +173,13 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Labels: { ...runArgs.labels, ...input.labels },
     Env: env,
     WorkingDir: input.workspaceFolder,
-    ...(user === undefined ? {} : { User: user }),
-    ...(runArgs.hostname === undefined ? {} : { Hostname: runArgs.hostname }),
+    User: user,
+    Hostname: runArgs.hostname,
     ...(Object.keys(runArgs.portBindings).length > 0
       ? { ExposedPorts: Object.fromEntries(Object.keys(runArgs.portBindings).map((port) => [port, {}])) }
       : {}),
-    ...(main === undefined ? {} : { Entrypoint: main.slice(0, 1), Cmd: main.slice(1) }),
+    Entrypoint: main?.slice(0, 1),
+    Cmd: main?.slice(1),
     HostConfig: hostConfig,
   };
   return { body, warnings };

@@ -19,7 +19,7 @@ export type SpawnAftermath =
   /** Nothing of this run exists on the engine (it failed before creating anything). */
   | { stage: 'nothing' }
   /** It had created things and tried to remove them. */
-  | { stage: 'cleaned'; removed: string[]; notRemoved: string[]; reason?: string }
+  | { stage: 'cleaned'; removed: string[]; notRemoved: string[]; reason?: string | undefined }
   /** The container exists and is kept; its upload (resumed) or lifecycle hooks did not all finish. */
   | { stage: 'ready'; container: string; pending: 'upload' | 'hooks' };
 
@@ -111,13 +111,9 @@ export function explainSpawnFailure(error: unknown, context: FailureContext): un
   if (!isPksError(error) || !(LOSS_CODES.has(error.code) || UNREACHABLE_CODES.has(error.code))) return error;
   const lead = `${LOSS_CODES.has(error.code) ? 'Lost the connection to' : 'Failed on'} ${where} ${describeStep(step)}`;
   return new OperationError(error.code, `${lead}: ${error.message.replace(/\.$/, '')}. ${left.text}`, {
-    ...(left.resumable
-      ? { hint: `Once ${where} can be reached again, run the same command: it resumes where this run stopped.` }
-      : error.hint === undefined
-        ? {}
-        : { hint: error.hint }),
+    hint: left.resumable ? `Once ${where} can be reached again, run the same command: it resumes where this run stopped.` : error.hint,
     details: error.details,
-    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    cause: error.cause,
   });
 }
 

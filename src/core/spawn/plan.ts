@@ -7,6 +7,7 @@
 // known, and the executor asks again after each step: the steps already run
 // stay the plan's first ones.
 
+import { withoutUndefined } from '../../common/defined.js';
 import type { RebuildPolicy, SpawnResult } from './types.js';
 
 /** What became of a concurrent spawn that was waited for. */
@@ -124,11 +125,7 @@ function startedBefore(state: SpawnState): SpawnPlan {
 
 /** A new container: in place of the existing one (`rebuilt`, on its volume), or the first. */
 function newContainer(state: SpawnState, before: SpawnStep[], outcome: 'created' | 'rebuilt', reason?: ExistingReason): SpawnPlan {
-  const plan = (steps: SpawnStep[], done?: SpawnResult['outcome']): SpawnPlan => ({
-    steps,
-    ...(done === undefined ? {} : { outcome: done }),
-    ...(reason === undefined ? {} : { reason }),
-  });
+  const plan = (steps: SpawnStep[], done?: SpawnResult['outcome']): SpawnPlan => withoutUndefined({ steps, outcome: done, reason });
   const steps: SpawnStep[] = [...before, 'prepare-image', ...(outcome === 'rebuilt' ? (['remove-old'] as const) : []), 'build-spec', 'ensure-volume', 'create-container'];
   if (state.createAnswer === undefined) return plan(steps);
   if (state.createAnswer === 'name-taken') {

@@ -106,12 +106,10 @@ export async function runHooks(run: SpawnRun, inspect: ContainerInspect, options
   const onReady = request.onReady;
   const dotfiles = request.dotfiles;
   try {
-    await runLifecycleHooks({ ...target, ...(request.signal === undefined ? {} : { signal: request.signal }) }, merged, 'create', {
+    await runLifecycleHooks({ ...target, signal: request.signal }, merged, 'create', {
       ...options,
-      ...(onReady === undefined ? {} : { onReady: () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }) }),
-      ...(dotfiles === undefined
-        ? {}
-        : { afterCreate: async () => void (await installDotfiles(target, dotfiles, (message) => emit({ type: 'info', message }))) }),
+      onReady: onReady === undefined ? undefined : () => onReady({ containerName: target.containerName, workspaceFolder: target.workspaceFolder }),
+      afterCreate: dotfiles === undefined ? undefined : async () => void (await installDotfiles(target, dotfiles, (message) => emit({ type: 'info', message }))),
     });
   } catch (error) {
     throw await exitedOr(run, inspect.Id, error);

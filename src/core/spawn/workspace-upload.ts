@@ -9,6 +9,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { withoutUndefined } from '../../common/defined.js';
 import { OperationError, errorMessage, systemErrorCode } from '../../common/errors.js';
 import { identityOf, kindOf, openPlannedFile, replacedError, sameIdentity, type FileIdentity } from '../../common/tar/open-planned.js';
 import { tarLength, tarStream, type TarEntry } from '../../common/tar/tar-writer.js';
@@ -298,7 +299,7 @@ export async function uploadWorkspace(engine: EngineClient, containerId: string,
       noOverwriteDirNonDir: true,
       body,
       ...(options.gzip ? { gzip: true } : { bodyLength: tarLength(archive) }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...withoutUndefined({ signal: options.signal }),
     });
   } catch (error) {
     if (readError !== undefined && options.signal?.aborted !== true) throw readFailure(readError);
