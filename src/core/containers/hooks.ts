@@ -12,7 +12,6 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
-import { exitReportLine, reportingExit } from './exit-report.js';
 import { hookRecordsWritten, recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
 
@@ -107,27 +106,11 @@ function runsAsRoot(target: HookTarget): boolean {
  * `argv` followed, in the same process and only if it succeeds, by the
  * hook's marker: for hooks that run as root, this saves the marker's own
  * exec (each exec costs the engine ~50 ms). The command's exit code is
- * passed on, and reported on stderr (exit-report.ts); the marker is written
- * as setMarker writes it (a failure to write it is not the hook's failure).
+ * passed on; the marker is written as setMarker writes it (a failure to
+ * write it is not the hook's failure).
  */
 function recordingMarker(hook: LifecycleHook, argv: readonly string[]): string[] {
-  const script = `dir="$1"; hook="$2"; shift 2; "$@"; s=$?; if [ "$s" = 0 ]; then mkdir -p "$dir" && : > "$dir/$hook"; fi; ${exitReportLine('"$s"')}; exit "$s"`;
-  return ['/bin/sh', '-c', script, 'pks-hook', MARKER_DIR, hook, ...argv];
-}
-
-/** The marker wrapper as pks wrote it before the exit report: an earlier pks's hook may still run so. */
-function recordingMarkerBefore(hook: LifecycleHook, argv: readonly string[]): string[] {
   return ['/bin/sh', '-c', 'dir="$1"; hook="$2"; shift 2; "$@" || exit; mkdir -p "$dir" && : > "$dir/$hook"; exit 0', 'pks-hook', MARKER_DIR, hook, ...argv];
-}
-
-/** A command run by /bin/sh already (a string hook): the same, in a shell that reports its exit code. */
-function runsInShell(argv: readonly string[]): boolean {
-  return argv[0] === '/bin/sh' && argv[1] === '-c';
-}
-
-/** The forms pks execs a hook command in: as it is, with the exit report, or followed by the marker (now or before). */
-function execForms(hook: LifecycleHook, argv: readonly string[]): string[][] {
-  return [[...argv], reportingExit(argv), recordingMarker(hook, argv), recordingMarkerBefore(hook, argv)];
 }
 
 /** remoteEnv resolved against the container's environment, as KEY=VALUE for an exec. */
@@ -180,20 +163,14 @@ function hookFailed(target: HookTarget, hook: LifecycleHook, failures: readonly 
   });
 }
 
-/**
- * Runs one command of a hook; what failed, if it did. A command run by a
- * shell anyway (a string, or one followed by its marker) reports its exit
- * code in its output: no exec inspect after it.
- */
-async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[], marked = false): Promise<CommandFailure | undefined> {
+/** Runs one command of a hook; what failed, if it did. */
+async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<CommandFailure | undefined> {
   target.onEvent?.({ type: 'hook-start', hook, command: label });
   const started = performance.now();
   const startedAt = new Date().toISOString();
   let output = '';
-  const reports = marked || runsInShell(argv);
   const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
-    cmd: marked ? recordingMarker(hook, argv) : reports ? reportingExit(argv) : argv,
-    exitReport: reports,
+    cmd: argv,
     workdir: target.workspaceFolder,
     env: hookEnv(target),
     user: target.remoteUser,
@@ -228,13 +205,13 @@ async function runHook(target: HookTarget, hook: LifecycleHook, commands: readon
  * whose last group did is complete. Hooks with nothing running are absent.
  */
 async function waitForEarlierRuns(target: HookTarget, merged: MergedDevcontainerConfig, hooks: readonly LifecycleHook[]): Promise<Map<LifecycleHook, number>> {
-  // Each command as pks execs it: plain, reporting its exit code, or followed by the marker.
+  // Each command as pks execs it, plain or followed by the marker.
   const known = new Map<string, { hook: LifecycleHook; index: number; label: string; group: number }>();
   for (const hook of hooks) {
     hookCommands(merged, hook).forEach((command, index) => {
       const group = commandArgvs(command);
       for (const { label, argv } of group) {
-        for (const form of execForms(hook, argv)) known.set(JSON.stringify(form), { hook, index, label, group: group.length });
+        for (const form of [argv, recordingMarker(hook, argv)]) known.set(JSON.stringify(form), { hook, index, label, group: group.length });
       }
     });
   }
@@ -274,7 +251,7 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
     return;
   }
   await runHook(target, hook, commands.slice(0, -1));
-  const failure = await runCommand(target, hook, only.label, only.argv, true);
+  const failure = await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
   if (failure !== undefined) throw hookFailed(target, hook, [failure]);
 }
 
