@@ -74,7 +74,8 @@ if (fileCount === 0) {
 // The spec reporter on stdout as before, plus one that records each file's
 // duration in a scratch file, summarised below.
 const scratch = mkdtempSync(path.join(tmpdir(), 'pks-run-tests-'));
-const record = path.join(scratch, 'durations.jsonl');
+// One record per run of node's runner (the unit files, then the others).
+const records = [];
 const started = Date.now();
 // Which test file a compiled one stands for, for the summary.
 const sourceOf = new Map();
@@ -87,19 +88,21 @@ if (unitFiles.length > 0) {
     unitFiles.forEach((file, i) => sourceOf.set(compiled[i], file));
     // Unit files only wait on their own child processes and timers, so more
     // run at once than of the others (PKS_TEST_CONCURRENCY overrides).
-    status = runTests(['--enable-source-maps'], compiled, process.env.PKS_TEST_CONCURRENCY ?? '4');
+    status = runTests('unit', ['--enable-source-maps'], compiled, process.env.PKS_TEST_CONCURRENCY ?? '4');
   }
 }
 // Integration and end-to-end files share the engines and the SSH hosts: two
 // at a time.
 if (otherFiles.length > 0) {
-  status = Math.max(status, runTests(['--import', 'tsx'], otherFiles, process.env.PKS_TEST_CONCURRENCY ?? '2'));
+  status = Math.max(status, runTests('others', ['--import', 'tsx'], otherFiles, process.env.PKS_TEST_CONCURRENCY ?? '2'));
 }
-printSummary(readRecord(record), fileCount, Date.now() - started);
+printSummary(records.flatMap(readRecord), fileCount, Date.now() - started);
 rmSync(scratch, { recursive: true, force: true });
 process.exit(status);
 
-function runTests(nodeOptions, files, concurrency) {
+function runTests(name, nodeOptions, files, concurrency) {
+  const record = path.join(scratch, `${name}.jsonl`);
+  records.push(record);
   return run(process.execPath, [
     ...nodeOptions, '--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
