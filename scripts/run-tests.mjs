@@ -11,7 +11,8 @@
 // end-to-end files still run through tsx.
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -123,13 +124,46 @@ function runTests(name, nodeOptions, files, concurrency) {
  * or undefined when a file does not compile (esbuild has printed why).
  */
 async function compileForNode(files, outDir) {
+  const tsconfigRaw = readFileSync(path.join(root, 'tsconfig.json'), 'utf8');
+  const target = `node${process.versions.node}`;
+  const compiling = [];
+  // Each TypeScript file is compiled on its own as the resolver reaches it.
+  const compileEach = {
+    name: 'compile-each',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const compiled = compileModule(args.path, source);
+        compiled.catch(() => undefined); // reported by the Promise.all below
+        compiling.push(compiled);
+        return { contents: source, loader: 'ts' };
+      });
+    },
+  };
+  async function compileModule(file, source) {
+    const url = pathToFileURL(file).href;
+    const { code } = await transform(source, {
+      loader: 'ts', format: 'esm', target, tsconfigRaw, sourcefile: url, sourcemap: 'inline', sourcesContent: false,
+      define: {
+        'import.meta.url': JSON.stringify(url),
+        'import.meta.filename': JSON.stringify(file),
+        'import.meta.dirname': JSON.stringify(path.dirname(file)),
+      },
+    });
+    const out = path.join(outDir, path.relative(root, file).replace(/\.ts$/, '.js'));
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, code);
+  }
   let inputs;
   try {
+    // Bundling only to walk the imports: its output is not written.
     const { metafile } = await build({
       absWorkingDir: root, entryPoints: files, bundle: true, splitting: true, write: false, metafile: true,
-      platform: 'node', format: 'esm', packages: 'external', outdir: outDir, logLevel: 'error',
+      platform: 'node', format: 'esm', packages: 'external', outdir: outDir, logLevel: 'error', treeShaking: false,
+      plugins: [compileEach],
     });
     inputs = Object.keys(metafile.inputs);
+    await Promise.all(compiling);
   } catch {
     console.error('run-tests: the unit test files do not compile (see above)');
     return undefined;
@@ -139,27 +173,11 @@ async function compileForNode(files, outDir) {
     console.error(`run-tests: unit test files import files outside the repository: ${outside.join(', ')}`);
     return undefined;
   }
-  const tsconfigRaw = readFileSync(path.join(root, 'tsconfig.json'), 'utf8');
-  const target = `node${process.versions.node}`;
   const links = ['node_modules', 'package.json', ...inputs.filter((rel) => !rel.endsWith('.ts'))];
   for (const rel of new Set(links)) {
     mkdirSync(path.dirname(path.join(outDir, rel)), { recursive: true });
     symlinkSync(path.join(root, rel), path.join(outDir, rel));
   }
-  await Promise.all(inputs.filter((rel) => rel.endsWith('.ts')).map(async (rel) => {
-    const file = path.join(root, rel);
-    const url = pathToFileURL(file).href;
-    const { code } = await transform(readFileSync(file, 'utf8'), {
-      loader: 'ts', format: 'esm', target, tsconfigRaw, sourcefile: url, sourcemap: 'inline',
-      define: {
-        'import.meta.url': JSON.stringify(url),
-        'import.meta.filename': JSON.stringify(file),
-        'import.meta.dirname': JSON.stringify(path.dirname(file)),
-      },
-    });
-    mkdirSync(path.dirname(path.join(outDir, rel)), { recursive: true });
-    writeFileSync(path.join(outDir, rel.replace(/\.ts$/, '.js')), code);
-  }));
   return files.map((rel) => path.join(outDir, rel.replace(/\.ts$/, '.js')));
 }
 
