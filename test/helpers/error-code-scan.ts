@@ -3,8 +3,8 @@
 // prefix), and a template that starts with `E_` builds a code no scan can
 // check.
 
-import ts from 'typescript';
-import { walk, type SourceFile } from './source-scan.js';
+import type * as TS from 'typescript';
+import { ts, walk, type SourceFile } from './source-scan.js';
 
 const CODE = /^E_[A-Z0-9_]+$/;
 
@@ -15,7 +15,7 @@ export interface ErrorCodeLiteral {
   kind: 'code' | 'prefix' | 'built';
 }
 
-function isStartsWithArgument(node: ts.Node): boolean {
+function isStartsWithArgument(node: TS.Node): boolean {
   const call = node.parent;
   return ts.isCallExpression(call) && call.arguments[0] === node && ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'startsWith';
 }

@@ -3,9 +3,14 @@
 // commands the process-starting calls name.
 
 import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import ts from 'typescript';
+import type * as TS from 'typescript';
 import { repoRoot } from './test-env.js';
+
+// Loaded with require: an ES import of this one 9 MB CommonJS file has Node
+// scan all of it for its exports first, half a second of CPU.
+export const ts = createRequire(import.meta.url)('typescript') as typeof TS;
 
 const CHILD_PROCESS = new Set(['child_process', 'node:child_process']);
 const STARTERS = new Set(['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']);
@@ -13,7 +18,7 @@ const STARTERS = new Set(['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 
 export interface SourceFile {
   /** Relative to the repository root, with forward slashes. */
   path: string;
-  ast: ts.SourceFile;
+  ast: TS.SourceFile;
   importsChildProcess: boolean;
   stringLiterals: string[];
 }
@@ -25,34 +30,38 @@ export interface ProcessSpawn {
   text: string;
 }
 
-let cache: Promise<SourceFile[]> | undefined;
+const parsed = new Map<string, Promise<SourceFile>>();
 
-/** Every .ts file under src/, parsed. */
-export function sourceFiles(): Promise<SourceFile[]> {
-  cache ??= (async () => {
-    const root = path.join(repoRoot, 'src');
-    const names = (await readdir(root, { recursive: true })).filter((name) => name.endsWith('.ts')).sort();
-    return Promise.all(
-      names.map(async (name) => {
-        const file = path.join(root, name);
-        const ast = ts.createSourceFile(file, await readFile(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-        return { path: path.relative(repoRoot, file).split(path.sep).join('/'), ast, importsChildProcess: importsChildProcess(ast), stringLiterals: stringLiterals(ast) };
-      }),
-    );
-  })();
-  return cache;
+/**
+ * Every .ts file under src/, or only under the given folders (relative to the
+ * repository root), parsed; each file once per process, however many scans ask.
+ */
+export async function sourceFiles(folders: string[] = ['src']): Promise<SourceFile[]> {
+  const names = await Promise.all(
+    folders.map(async (folder) => (await readdir(path.join(repoRoot, folder), { recursive: true })).filter((name) => name.endsWith('.ts')).map((name) => path.join(folder, name))),
+  );
+  return Promise.all(
+    names.flat().sort().map((name) => {
+      let file = parsed.get(name);
+      if (file === undefined) {
+        file = readFile(path.join(repoRoot, name), 'utf8').then((text) => parseSource(name.split(path.sep).join('/'), text));
+        parsed.set(name, file);
+      }
+      return file;
+    }),
+  );
 }
 
-export function walk(node: ts.Node, visit: (node: ts.Node) => void): void {
+export function walk(node: TS.Node, visit: (node: TS.Node) => void): void {
   visit(node);
   node.forEachChild((child) => walk(child, visit));
 }
 
-function isChildProcessSpecifier(node: ts.Node | undefined): boolean {
+function isChildProcessSpecifier(node: TS.Node | undefined): boolean {
   return node !== undefined && ts.isStringLiteralLike(node) && CHILD_PROCESS.has(node.text);
 }
 
-function importsChildProcess(ast: ts.SourceFile): boolean {
+function importsChildProcess(ast: TS.SourceFile): boolean {
   let found = false;
   walk(ast, (node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && isChildProcessSpecifier(node.moduleSpecifier)) found = true;
@@ -62,7 +71,7 @@ function importsChildProcess(ast: ts.SourceFile): boolean {
   return found;
 }
 
-function stringLiterals(ast: ts.SourceFile): string[] {
+function stringLiterals(ast: TS.SourceFile): string[] {
   const out: string[] = [];
   walk(ast, (node) => {
     if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node)) out.push(node.text);
@@ -113,10 +122,22 @@ export interface EnginePathLiteral {
   text: string;
 }
 
-/** Parses one source text, for checking the scans themselves. */
+/** Parses one source text (a file of src/, or one for checking the scans themselves). */
 export function parseSource(filePath: string, code: string): SourceFile {
   const ast = ts.createSourceFile(filePath, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  return { path: filePath, ast, importsChildProcess: importsChildProcess(ast), stringLiterals: stringLiterals(ast) };
+  // Walked for only when a scan asks: most scans need neither.
+  let imports: boolean | undefined;
+  let literals: string[] | undefined;
+  return {
+    path: filePath,
+    ast,
+    get importsChildProcess() {
+      return (imports ??= importsChildProcess(ast));
+    },
+    get stringLiterals() {
+      return (literals ??= stringLiterals(ast));
+    },
+  };
 }
 
 /** `path: '/…'` and `path: \`/…\`` properties: an engine URL path written by hand. */

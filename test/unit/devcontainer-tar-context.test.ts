@@ -24,6 +24,13 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** `size` bytes of content that shows misplaced bytes: byte i is (i * 31) % 251. */
+function patterned(size: number): Buffer {
+  const content = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) content[i] = (i * 31) % 251;
+  return content;
+}
+
 /** What GNU tar sees in an archive: `mode name -> link`. */
 function gnuList(archive: Buffer): string[] {
   const file = fresh('archive.tar');
@@ -78,7 +85,7 @@ describe('tar writer', () => {
       ['odd', Buffer.from('x'.repeat(513))],
       ['exact-mib', Buffer.alloc(1024 * 1024, 3)],
       // Three pieces of 1 MiB and a short one, with content that shows misplaced bytes.
-      ['large', Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 777 }, (_, i) => (i * 31) % 251))],
+      ['large', patterned(3 * 1024 * 1024 + 777)],
     ]);
     for (const [name, content] of contents) writeFileSync(path.join(source, name), content);
     writeFileSync(path.join(source, 'grown'), 'recorded-then-appended');

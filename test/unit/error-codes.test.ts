@@ -18,10 +18,16 @@ const END = '<!-- end of error codes -->';
 
 const registered = new Set<string>(Object.keys(ErrorCodes));
 
-async function literals(): Promise<ReturnType<typeof errorCodeLiteralsIn>> {
-  const files = await sourceFiles();
-  assert.ok(files.length > 50, 'the scan sees the source files');
-  return files.flatMap(errorCodeLiteralsIn);
+let scanned: Promise<ReturnType<typeof errorCodeLiteralsIn>> | undefined;
+
+/** The codes the source names, scanned once for all the tests below. */
+function literals(): Promise<ReturnType<typeof errorCodeLiteralsIn>> {
+  scanned ??= (async () => {
+    const files = await sourceFiles();
+    assert.ok(files.length > 50, 'the scan sees the source files');
+    return files.flatMap(errorCodeLiteralsIn);
+  })();
+  return scanned;
 }
 
 function errorCodesTable(): string {
