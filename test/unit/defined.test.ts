@@ -3,9 +3,9 @@
 // older `...(x === undefined ? {} : { x })` spreads from coming back.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import ts from 'typescript';
+import type * as TS from 'typescript';
 import { withoutUndefined } from '../../src/common/defined.js';
-import { parseSource, sourceFiles, walk, type SourceFile } from '../helpers/source-scan.js';
+import { parseSource, sourceFiles, ts, walk, type SourceFile } from '../helpers/source-scan.js';
 
 describe('withoutUndefined', () => {
   it('drops the keys whose value is undefined and keeps every other value, in order', () => {
@@ -33,7 +33,7 @@ describe('withoutUndefined', () => {
   });
 });
 
-function isEmptyObject(node: ts.Expression): boolean {
+function isEmptyObject(node: TS.Expression): boolean {
   while (ts.isParenthesizedExpression(node)) node = node.expression;
   return ts.isObjectLiteralExpression(node) && node.properties.length === 0;
 }
