@@ -414,7 +414,10 @@ export class FakeEngine implements EngineClient {
     void (async () => {
       const result = await this.execBehaviour(exec);
       if (result.stdout !== undefined) output.write(options.tty ? Buffer.from(result.stdout) : frame(1, result.stdout));
-      if (result.stderr !== undefined) output.write(options.tty ? Buffer.from(result.stderr) : frame(2, result.stderr));
+      // A shell wrapper that reports the exit code (exit-report.ts) prints its line last, as the real one does.
+      const reports = exec.cmd[0] === '/bin/sh' && exec.cmd[1] === '-c' && (exec.cmd[2] ?? '').includes('pks-exit:');
+      const stderr = `${result.stderr ?? ''}${reports ? `\u0000pks-exit:${result.exitCode ?? 0}\n` : ''}`;
+      if (stderr !== '') output.write(options.tty ? Buffer.from(stderr) : frame(2, stderr));
       exec.running = false;
       exec.exitCode = result.exitCode ?? 0;
       output.end();

@@ -14,6 +14,7 @@ import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcont
 import { isEngineApiError } from '../../src/engine/index.js';
 import { addDevcontainer } from '../helpers/fake-devcontainer.js';
 import { FakeEngine } from '../helpers/fake-engine.js';
+import { reportingExit, statusFileFor } from '../../src/core/containers/exit-report.js';
 
 const find = (engine: FakeEngine, options: Partial<FindOptions>) =>
   findDevcontainer(engine, { query: undefined, cwd: '/home/alice', host: 'local', where: 'the local engine', remoteFlag: '', user: 'alice', ...options });
@@ -101,7 +102,8 @@ describe('stop, start, restart, rm: each branch', () => {
     const stopped = addDevcontainer(engine, 'a', { state: 'exited', postStart: 'echo hi' });
     const events: string[] = [];
     assert.equal(await startDevcontainer(engine, stopped.id, { onEvent: (event) => events.push(event.type) }), 'started');
-    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [['/bin/sh', '-c', 'echo hi']]);
+    // The string hook in a shell that reports its exit code (exit-report.ts).
+    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [reportingExit(['/bin/sh', '-c', 'echo hi'], statusFileFor('postStartCommand', ['/bin/sh', '-c', 'echo hi']))]);
     assert.ok(events.includes('hook-start'));
     await assert.rejects(startDevcontainer(engine, 'gone'), (error: unknown) => isEngineApiError(error, 404));
     assert.equal(engine.execs.size, 1);

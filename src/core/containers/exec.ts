@@ -5,6 +5,7 @@
 
 import { Writable, type Readable } from 'node:stream';
 import { demultiplex, streamBrokenError, type EngineClient } from '../../engine/index.js';
+import { ExitReportReader } from './exit-report.js';
 
 export interface ExecOptions {
   cmd: readonly string[];
@@ -18,6 +19,12 @@ export interface ExecOptions {
   stdin?: Readable;
   stdout: Writable;
   stderr: Writable;
+  /**
+   * The exit code, if the process reported it in its output (see
+   * exit-report.ts), asked once the output ends: then the engine is not
+   * asked (one round trip fewer).
+   */
+  reportedExit?: () => number | undefined;
 }
 
 export interface ExecHandle {
@@ -73,6 +80,8 @@ export async function startExec(engine: EngineClient, containerId: string, optio
   }).then(async () => {
     options.stdin?.removeAllListeners('data');
     socket.destroy();
+    const reported = options.reportedExit?.();
+    if (reported !== undefined) return reported;
     // The exec may report Running for a moment after its streams closed.
     for (let attempt = 0; attempt < 50; attempt += 1) {
       const state = await engine.inspectExec(execId);
@@ -121,24 +130,38 @@ export async function startExec(engine: EngineClient, containerId: string, optio
   return { exitCode, resize };
 }
 
-/** Runs a command to completion and collects its output (for hooks and probes). */
+/**
+ * Runs a command to completion and collects its output (for hooks and
+ * probes). With `exitReport`, the command is one that reports its exit code
+ * on stderr (exit-report.ts): the report is taken out of the output, and
+ * the engine is asked for the exit code only if none came.
+ */
 export async function execCapture(
   engine: EngineClient,
   containerId: string,
-  options: Omit<ExecOptions, 'stdout' | 'stderr'> & { onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void },
+  options: Omit<ExecOptions, 'stdout' | 'stderr' | 'reportedExit'> & { onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void; exitReport?: boolean },
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
+  const take = (text: string, stream: 'stdout' | 'stderr'): void => {
+    if (text === '') return;
+    if (stream === 'stdout') stdout += text;
+    else stderr += text;
+    options.onOutput?.(text, stream);
+  };
+  const report = options.exitReport === true ? new ExitReportReader() : undefined;
   const sink = (stream: 'stdout' | 'stderr') =>
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
         const text = chunk.toString();
-        if (stream === 'stdout') stdout += text;
-        else stderr += text;
-        options.onOutput?.(text, stream);
+        take(stream === 'stderr' && report !== undefined ? report.read(text) : text, stream);
         callback();
       },
     });
-  const handle = await startExec(engine, containerId, { ...options, stdout: sink('stdout'), stderr: sink('stderr') });
-  return { exitCode: await handle.exitCode, stdout, stderr };
+  const { exitReport: _exitReport, ...execOptions } = options;
+  const handle = await startExec(engine, containerId, { ...execOptions, stdout: sink('stdout'), stderr: sink('stderr'), reportedExit: () => report?.exitCode });
+  const exitCode = await handle.exitCode;
+  // What was held back in case it began a report, and was not one.
+  if (report !== undefined) take(report.end(), 'stderr');
+  return { exitCode, stdout, stderr };
 }

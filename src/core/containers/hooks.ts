@@ -12,6 +12,8 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
+import { exitReportEnd, exitReportStart, isStatusFile, reportingExit, statusFileFor, unwrapReporting } from './exit-report.js';
+import { readContainerFile } from '../spawn/container-files.js';
 import { hookRecordsWritten, recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
 
@@ -102,15 +104,51 @@ function runsAsRoot(target: HookTarget): boolean {
   return user === undefined || user === 'root' || user === '0';
 }
 
+/** The marker wrapper's script: the command, its marker if it succeeded, then its exit report (exit-report.ts). */
+const MARKER_SCRIPT = `dir="$1"; hook="$2"; f="$3"; shift 3; ${exitReportStart('$f')}; "$@"; s=$?; if [ "$s" = 0 ]; then mkdir -p "$dir" && : > "$dir/$hook"; fi; ${exitReportEnd('$f')}`;
+
 /**
  * `argv` followed, in the same process and only if it succeeds, by the
  * hook's marker: for hooks that run as root, this saves the marker's own
  * exec (each exec costs the engine ~50 ms). The command's exit code is
- * passed on; the marker is written as setMarker writes it (a failure to
- * write it is not the hook's failure).
+ * passed on, and reported (exit-report.ts); the marker is written as
+ * setMarker writes it (a failure to write it is not the hook's failure).
  */
 function recordingMarker(hook: LifecycleHook, argv: readonly string[]): string[] {
-  return ['/bin/sh', '-c', 'dir="$1"; hook="$2"; shift 2; "$@" || exit; mkdir -p "$dir" && : > "$dir/$hook"; exit 0', 'pks-hook', MARKER_DIR, hook, ...argv];
+  return ['/bin/sh', '-c', MARKER_SCRIPT, 'pks-hook', MARKER_DIR, hook, statusFileFor(hook, argv), ...argv];
+}
+
+/** The marker wrapper as pks wrote it before the exit report: an earlier pks's hook may still run so. */
+const MARKER_SCRIPT_BEFORE = 'dir="$1"; hook="$2"; shift 2; "$@" || exit; mkdir -p "$dir" && : > "$dir/$hook"; exit 0';
+
+/** A command run by /bin/sh already (a string hook): the same, in a shell that reports its exit code. */
+function runsInShell(argv: readonly string[]): boolean {
+  return argv[0] === '/bin/sh' && argv[1] === '-c';
+}
+
+/**
+ * The hook command a running exec runs, from its command line as pks
+ * execs hooks (as it is, in the reporting wrapper, or followed by the
+ * marker, now or as an earlier pks did), with the status file its wrapper
+ * writes, if any.
+ */
+function hookCommandOf(argv: readonly string[]): { argv: string[]; statusFile?: string | undefined } {
+  const reporting = unwrapReporting(argv);
+  if (reporting !== undefined) return reporting;
+  const [sh, c, script, name, dir, , third, ...rest] = argv;
+  if (sh === '/bin/sh' && c === '-c' && name === 'pks-hook' && dir === MARKER_DIR) {
+    if (script === MARKER_SCRIPT && isStatusFile(third)) return { argv: rest, statusFile: third };
+    if (script === MARKER_SCRIPT_BEFORE) return { argv: argv.slice(6) };
+  }
+  return { argv: [...argv] };
+}
+
+/** The exit code a wrapper wrote to its status file; undefined when there is none (or it cannot be read). */
+async function statusFileCode(target: HookTarget, statusFile: string | undefined): Promise<number | undefined> {
+  if (statusFile === undefined) return undefined;
+  const data = await readContainerFile(target.engine, target.containerId, statusFile).catch(() => undefined);
+  const text = data?.toString('utf8').trim();
+  return text !== undefined && /^\d{1,3}$/.test(text) ? Number(text) : undefined;
 }
 
 /** remoteEnv resolved against the container's environment, as KEY=VALUE for an exec. */
@@ -163,14 +201,20 @@ function hookFailed(target: HookTarget, hook: LifecycleHook, failures: readonly 
   });
 }
 
-/** Runs one command of a hook; what failed, if it did. */
-async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[]): Promise<CommandFailure | undefined> {
+/**
+ * Runs one command of a hook; what failed, if it did. A command run by a
+ * shell anyway (a string, or one followed by its marker) reports its exit
+ * code in its output: no exec inspect after it.
+ */
+async function runCommand(target: HookTarget, hook: LifecycleHook, label: string, argv: string[], marked = false): Promise<CommandFailure | undefined> {
   target.onEvent?.({ type: 'hook-start', hook, command: label });
   const started = performance.now();
   const startedAt = new Date().toISOString();
   let output = '';
+  const reports = marked || runsInShell(argv);
   const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
-    cmd: argv,
+    cmd: marked ? recordingMarker(hook, argv) : reports ? reportingExit(argv, statusFileFor(hook, argv)) : argv,
+    exitReport: reports,
     workdir: target.workspaceFolder,
     env: hookEnv(target),
     user: target.remoteUser,
@@ -205,19 +249,20 @@ async function runHook(target: HookTarget, hook: LifecycleHook, commands: readon
  * whose last group did is complete. Hooks with nothing running are absent.
  */
 async function waitForEarlierRuns(target: HookTarget, merged: MergedDevcontainerConfig, hooks: readonly LifecycleHook[]): Promise<Map<LifecycleHook, number>> {
-  // Each command as pks execs it, plain or followed by the marker.
+  // Each command as pks execs it: plain, reporting its exit code, or followed by the marker.
   const known = new Map<string, { hook: LifecycleHook; index: number; label: string; group: number }>();
   for (const hook of hooks) {
     hookCommands(merged, hook).forEach((command, index) => {
       const group = commandArgvs(command);
       for (const { label, argv } of group) {
-        for (const form of [argv, recordingMarker(hook, argv)]) known.set(JSON.stringify(form), { hook, index, label, group: group.length });
+        known.set(JSON.stringify(argv), { hook, index, label, group: group.length });
       }
     });
   }
   const earlier = (await runningExecs(target.engine, target.containerId)).flatMap((exec) => {
-    const ref = known.get(JSON.stringify(exec.argv));
-    return ref === undefined ? [] : [{ ...ref, id: exec.id }];
+    const command = hookCommandOf(exec.argv);
+    const ref = known.get(JSON.stringify(command.argv));
+    return ref === undefined ? [] : [{ ...ref, id: exec.id, statusFile: command.statusFile }];
   });
   const resume = new Map<LifecycleHook, number>();
   if (earlier.length === 0) return resume;
@@ -228,7 +273,15 @@ async function waitForEarlierRuns(target: HookTarget, merged: MergedDevcontainer
   const codes = await untilInterrupted(
     target.signal,
     `the earlier run of ${earlier[0]?.hook ?? 'a hook'}`,
-    Promise.all(earlier.map((exec) => execEnded(target.engine, exec.id, target.signal))),
+    Promise.all(
+      earlier.map(async (exec) => {
+        const code = await execEnded(target.engine, exec.id, target.signal);
+        // Docker records 126 for an exec that wrote output after its attach
+        // was gone (the wrapper's report, once that pks was killed): the
+        // wrapper's status file has the command's own code.
+        return code === 126 ? ((await statusFileCode(target, exec.statusFile)) ?? code) : code;
+      }),
+    ),
   );
   for (const hook of hooks) {
     const runs = earlier.flatMap((exec, i) => (exec.hook === hook ? [{ ...exec, code: codes[i] }] : []));
@@ -251,7 +304,7 @@ async function runOnceHook(target: HookTarget, hook: LifecycleHook, commands: re
     return;
   }
   await runHook(target, hook, commands.slice(0, -1));
-  const failure = await runCommand(target, hook, only.label, recordingMarker(hook, only.argv));
+  const failure = await runCommand(target, hook, only.label, only.argv, true);
   if (failure !== undefined) throw hookFailed(target, hook, [failure]);
 }
 
