@@ -71,7 +71,7 @@ describe('pks remote: round trip on both hosts', () => {
 
     const refused = await s.run(['remote', 'remove', 'r1', '--log-format', 'json']);
     assertErrorCode(refused, 'E_NEEDS_CONFIRMATION', 2); // no TTY and no --yes: refuse and name the flag
-    assert.match(refused.stderr, /--yes/);
+    assert.match(lastError(refused).hint ?? '', /--yes/);
     const removed = await s.run(['remote', 'remove', 'r1', '--yes']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stderr, /Removed remote host "r1"\. \d+ pks-managed containers? on it will be left as (they are|it is)/);
@@ -93,7 +93,7 @@ describe('pks remote: round trip on both hosts', () => {
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
     const result = await s.run(['remote', 'test', 'nope', '--log-format', 'json']);
     assertErrorCode(result, 'E_UNKNOWN_REMOTE', 2);
-    assert.match(result.stderr, /Registered hosts: r1/);
+    assert.match(lastError(result).hint ?? '', /^Registered hosts: r1\./);
   });
 
   it('an existing id needs --force', async () => {
@@ -101,7 +101,7 @@ describe('pks remote: round trip on both hosts', () => {
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
     const again = await s.run(addArgs('r1', env.r2, ['--no-test', '--log-format', 'json']));
     assertErrorCode(again, 'E_REMOTE_EXISTS', 2);
-    assert.match(again.stderr, /--force/);
+    assert.match(lastError(again).hint ?? '', /--force/);
     const forced = await s.run(addArgs('r1', env.r2, ['--no-test', '--force']));
     assert.equal(forced.code, 0, forced.stderr);
     const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
