@@ -129,10 +129,9 @@ describe('the default remote in commands that take --remote', () => {
     const fromConfig = await s.run(['devcontainer', 'list', '--log-format', 'json']);
     assertErrorCode(fromConfig, 'E_UNKNOWN_REMOTE', 2);
     assert.match(lastError(fromConfig).hint ?? '', /pks remote default --unset/);
-    const fromEnv = await s.run(['devcontainer', 'list'], { env: { PKS_REMOTE: 'missing' } });
-    assert.equal(fromEnv.code, 2);
-    assert.match(fromEnv.stderr, /Unknown remote host "missing", from PKS_REMOTE/);
-    assert.match(fromEnv.stderr, /Unset PKS_REMOTE/);
+    const fromEnv = await s.run(['devcontainer', 'list', '--log-format', 'json'], { env: { PKS_REMOTE: 'missing' } });
+    assertErrorCode(fromEnv, 'E_UNKNOWN_REMOTE', 2);
+    assert.match(lastError(fromEnv).hint ?? '', /^Unset PKS_REMOTE/);
     assert.doesNotMatch(fromEnv.stderr, STACK_TRACE);
     const bad = await s.run(['devcontainer', 'list', '--log-format', 'json'], { env: { PKS_REMOTE: 'Not An Id' } });
     assertErrorCode(bad, 'E_USAGE', 2);

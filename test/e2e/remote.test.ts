@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { assertErrorCode } from '../helpers/error-codes.js';
+import { assertErrorCode, failedStep, lastError } from '../helpers/error-codes.js';
 import { STACK_TRACE, sandboxPool } from '../helpers/pks-cli.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
@@ -71,7 +71,7 @@ describe('pks remote: round trip on both hosts', () => {
 
     const refused = await s.run(['remote', 'remove', 'r1', '--log-format', 'json']);
     assertErrorCode(refused, 'E_NEEDS_CONFIRMATION', 2); // no TTY and no --yes: refuse and name the flag
-    assert.match(refused.stderr, /--yes/);
+    assert.match(lastError(refused).hint ?? '', /--yes/);
     const removed = await s.run(['remote', 'remove', 'r1', '--yes']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stderr, /Removed remote host "r1"\. \d+ pks-managed containers? on it will be left as (they are|it is)/);
@@ -93,7 +93,7 @@ describe('pks remote: round trip on both hosts', () => {
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
     const result = await s.run(['remote', 'test', 'nope', '--log-format', 'json']);
     assertErrorCode(result, 'E_UNKNOWN_REMOTE', 2);
-    assert.match(result.stderr, /Registered hosts: r1/);
+    assert.match(lastError(result).hint ?? '', /^Registered hosts: r1\./);
   });
 
   it('an existing id needs --force', async () => {
@@ -101,7 +101,7 @@ describe('pks remote: round trip on both hosts', () => {
     assert.equal((await s.run(addArgs('r1', env.r1, ['--no-test']))).code, 0);
     const again = await s.run(addArgs('r1', env.r2, ['--no-test', '--log-format', 'json']));
     assertErrorCode(again, 'E_REMOTE_EXISTS', 2);
-    assert.match(again.stderr, /--force/);
+    assert.match(lastError(again).hint ?? '', /--force/);
     const forced = await s.run(addArgs('r1', env.r2, ['--no-test', '--force']));
     assert.equal(forced.code, 0, forced.stderr);
     const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
@@ -172,16 +172,16 @@ describe('pks remote: ProxyJump', () => {
 describe('pks remote: host keys', () => {
   it('refuses an unknown host without a TTY, accepts it with the flag and remembers it', async () => {
     const s = await sandbox(false);
-    const refused = await s.run(addArgs('r1', env.r1));
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /✖ host key\s+The authenticity of host 10\.231\.0\.2:22 can't be established: its ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}/);
-    assert.match(refused.stderr, /--accept-new-host-key/);
+    const refused = await s.run(addArgs('r1', env.r1, ['--log-format', 'json']));
+    assertErrorCode(refused, 'E_REMOTE_TEST_FAILED', 1);
+    // What the user checks and the flag that accepts it, before anything is trusted.
+    assert.match(failedStep(refused, 'host key'), /ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}[\s\S]*hint: .*--accept-new-host-key/);
     assert.equal((await s.run(['remote', 'list', '--format', 'json'])).stdout.trim(), '[]', 'nothing saved');
     // Other commands have no flag for it: their hint names the command that has.
     assert.equal((await s.run(addArgs('unknown', env.r1, ['--no-test']))).code, 0);
     const listed = await s.run(['devcontainer', 'list', '--remote', 'unknown', '--log-format', 'json']);
     assertErrorCode(listed, 'E_HOST_KEY_UNKNOWN', 1);
-    assert.match(listed.stderr, /"hint":".*accept it with pks remote test unknown --accept-new-host-key/);
+    assert.match(lastError(listed).hint ?? '', /accept it with pks remote test unknown --accept-new-host-key/);
     assert.equal((await s.run(['remote', 'remove', 'unknown', '--yes'])).code, 0);
 
     const accepted = await s.run(addArgs('r1', env.r1, ['--accept-new-host-key']));
@@ -210,12 +210,15 @@ describe('pks remote: host keys', () => {
       await stopSshd(sshd);
 
       sshd = await startSshd(env.r2, port, path.join(dir, 'key-b')); // the host's key is regenerated
-      const tested = await s.run(['remote', 'test', 'moving', '--accept-new-host-key']);
-      assert.equal(tested.code, 1);
-      assert.match(tested.stderr + tested.stdout, /REMOTE HOST IDENTIFICATION HAS CHANGED for 10\.231\.0\.6:2222/);
-      assert.match(tested.stdout, /ssh-keygen -R '\[10\.231\.0\.6\]:2222'/);
-      const other = await s.run(addArgs('other', env.r2, ['--port', String(port), '--accept-new-host-key']));
-      assert.equal(other.code, 1);
+      const tested = await s.run(['remote', 'test', 'moving', '--accept-new-host-key', '--format', 'json', '--log-format', 'json']);
+      assertErrorCode(tested, 'E_REMOTE_TEST_FAILED', 1);
+      const steps = (JSON.parse(tested.stdout) as { steps: Array<{ name: string; status: string; hint?: string }> }).steps;
+      assert.deepEqual(steps.filter((step) => step.status === 'fail').map((step) => step.name), ['host-key'], tested.stdout);
+      // The command that forgets the old key, for this host and port.
+      assert.match(steps.find((step) => step.name === 'host-key')?.hint ?? '', /ssh-keygen -R '\[10\.231\.0\.6\]:2222'/);
+      const other = await s.run(addArgs('other', env.r2, ['--port', String(port), '--accept-new-host-key', '--log-format', 'json']));
+      assertErrorCode(other, 'E_REMOTE_TEST_FAILED', 1);
+      failedStep(other, 'host key');
       const hosts = JSON.parse((await s.run(['remote', 'list', '--format', 'json'])).stdout) as StoredHost[];
       assert.deepEqual(hosts.map((h) => h.id), ['moving'], 'nothing saved for the changed host');
       const knownHosts = await readFile(path.join(s.pksHome, 'known_hosts'), 'utf8');
@@ -233,36 +236,34 @@ describe('pks remote: credentials and reachability', () => {
     const loose = path.join(s.home, 'loose_key');
     await copyFile(env.r1.key, loose);
     await chmod(loose, 0o644);
-    const result = await s.run(['remote', 'add', 'r1', '--host', env.r1.host, '--user', env.r1.user, '--key', loose]);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /too open/);
-    assert.match(result.stderr, new RegExp(`chmod 600 ${loose.replace(/[.]/g, '\\.')}`));
+    const result = await s.run(['remote', 'add', 'r1', '--host', env.r1.host, '--user', env.r1.user, '--key', loose, '--log-format', 'json']);
+    assertErrorCode(result, 'E_REMOTE_TEST_FAILED', 1);
+    assert.ok(failedStep(result, 'authenticate').endsWith(`hint: Run: chmod 600 ${loose}`), result.stderr);
   });
 
   it('names user and host when authentication fails (wrong key, wrong user)', async () => {
     const s = await sandbox();
-    const wrongKey = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', env.r1.user, '--key', env.r2.key]);
-    assert.equal(wrongKey.code, 1);
-    assert.match(wrongKey.stderr, /✖ authenticate\s+SSH authentication failed for pksdev@10\.231\.0\.2:22/);
-    const wrongUser = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', 'nosuchuser', '--key', env.r1.key]);
-    assert.equal(wrongUser.code, 1);
-    assert.match(wrongUser.stderr, /SSH authentication failed for nosuchuser@10\.231\.0\.2:22/);
+    const wrongKey = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', env.r1.user, '--key', env.r2.key, '--log-format', 'json']);
+    assertErrorCode(wrongKey, 'E_REMOTE_TEST_FAILED', 1);
+    assert.ok(failedStep(wrongKey, 'authenticate').includes(` pksdev@${env.r1.host}:22`), wrongKey.stderr);
+    const wrongUser = await s.run(['remote', 'add', 'x', '--host', env.r1.host, '--user', 'nosuchuser', '--key', env.r1.key, '--log-format', 'json']);
+    assertErrorCode(wrongUser, 'E_REMOTE_TEST_FAILED', 1);
+    assert.ok(failedStep(wrongUser, 'authenticate').includes(` nosuchuser@${env.r1.host}:22`), wrongUser.stderr);
   });
 
   it('says connection refused with host and port when no sshd listens', async () => {
     const s = await sandbox();
-    const result = await s.run(addArgs('down', env.r2, ['--port', '2299']));
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /✖ TCP connect\s+cannot connect to 10\.231\.0\.6:2299: .*ECONNREFUSED.*\n\s+hint: Check that the host is up, sshd listens on port 2299/);
+    const result = await s.run(addArgs('down', env.r2, ['--port', '2299', '--log-format', 'json']));
+    assertErrorCode(result, 'E_REMOTE_TEST_FAILED', 1);
+    assert.match(failedStep(result, 'TCP connect'), /10\.231\.0\.6:2299: .*ECONNREFUSED[\s\S]*hint: .*sshd listens on port 2299/);
     assert.doesNotMatch(result.stderr, STACK_TRACE);
   });
 
   it('explains a user without access to the Docker socket, with the fix', async () => {
     const s = await sandbox();
-    const result = await s.run(['remote', 'add', 'nd', '--host', env.nodock.host, '--user', env.nodock.user, '--key', env.nodock.key]);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /✖ Docker socket\s+User pksnodock on 10\.231\.0\.2 has no permission to use the Docker socket \/var\/run\/docker\.sock/);
-    assert.match(result.stderr, /usermod -aG docker pksnodock/);
+    const result = await s.run(['remote', 'add', 'nd', '--host', env.nodock.host, '--user', env.nodock.user, '--key', env.nodock.key, '--log-format', 'json']);
+    assertErrorCode(result, 'E_REMOTE_TEST_FAILED', 1);
+    assert.ok(failedStep(result, 'Docker socket').includes('`sudo usermod -aG docker pksnodock`'), result.stderr);
   });
 });
 

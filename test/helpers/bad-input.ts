@@ -1,15 +1,18 @@
 // Table-driven bad-input cases for the built `pks` binary: each case runs in
 // its own sandbox (HOME, PKS_HOME with a valid hosts file naming r1 and r2)
-// with its own project folder, and is checked the same way — exit code,
-// message, no stack trace, not a byte changed on disk, nothing left on any
-// engine.
+// with its own project folder, and is checked the same way — exit code, error
+// code, message, no stack trace, not a byte changed on disk, nothing left on
+// any engine. Each runs with `--log-format json`: the error code tells the
+// kind of failure, the message (as the text reporter shows it) its details.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ErrorCode } from '../../src/common/error-codes.js';
 import type { EngineClient } from '../../src/engine/index.js';
+import { errorCode } from './error-codes.js';
 import { STACK_TRACE, createSandbox, type PksResult, type Sandbox } from './pks-cli.js';
 import { createProject, engineFor, leftovers, removeProjectResources, type Project, type Where } from './projects.js';
 import type { TestEnv } from './test-env.js';
@@ -26,8 +29,14 @@ export interface BadInputCase {
   /** PKS_HOME points at a regular file. */
   pksHomeIsFile?: boolean;
   code: 1 | 2;
-  /** The important words of the message on stderr. */
-  message: RegExp;
+  /** The stable code of the error the command fails with. */
+  errorCode: ErrorCode;
+  /**
+   * The details the case is about (a file:line:column, a field, an option, a
+   * host) in the messages on stderr, as the text reporter shows them
+   * (`error: …\n  hint: …`); none where the error code says it all.
+   */
+  message?: RegExp;
   /** The image pks would tag for the project must not exist afterwards (build failures) on these engines. */
   noImageOn?: Where[];
   timeoutMs?: number;
@@ -105,14 +114,17 @@ export class BadInputRunner {
     const root = path.dirname(sandbox.home);
 
     const diskBefore = { sandbox: await snapshotTree(root), project: await snapshotTree(project.dir) };
-    const result = await sandbox.run(testCase.args(project.dir), {
+    const result = await sandbox.run(['--log-format', 'json', ...testCase.args(project.dir)], {
       cwd: project.dir,
       env: { PKS_HOME: pksHome, DOCKER_HOST: `unix://${this.env.localSocket}`, ...testCase.env },
       timeoutMs: testCase.timeoutMs ?? 60_000,
     });
     const output = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
     assert.equal(result.code, testCase.code, `exit code\n${output}`);
-    assert.match(result.stderr, testCase.message, output);
+    assert.equal(errorCode(result), testCase.errorCode, `error code\n${output}`);
+    const shown = asText(result);
+    if (testCase.message !== undefined) assert.match(shown, testCase.message, output);
+    assert.doesNotMatch(shown, STACK_TRACE, output);
     assert.doesNotMatch(result.stderr, STACK_TRACE, output);
     assert.doesNotMatch(result.stdout, STACK_TRACE, output);
     assert.doesNotMatch(result.stderr, /unexpected internal error|E_INTERNAL/, output);
@@ -145,4 +157,26 @@ export class BadInputRunner {
     }
     if (testCase.pksHomeIsFile === true) await writeFile(path.join(path.dirname(sandbox.pksHome), 'pks-file'), 'not a directory\n');
   }
+}
+
+/**
+ * The `--log-format json` lines of stderr as a text run shows them: each
+ * message with its level prefix and hint, and the output of builds pks relays.
+ */
+function asText(result: Pick<PksResult, 'stderr'>): string {
+  const prefix: Record<string, string> = { error: 'error: ', warn: 'warning: ', success: '✔ ', debug: 'debug: ' };
+  const shown: string[] = [];
+  for (const text of result.stderr.split('\n')) {
+    let line: { level?: unknown; message?: unknown; hint?: unknown; type?: unknown; line?: unknown };
+    try {
+      line = JSON.parse(text) as typeof line;
+    } catch {
+      continue;
+    }
+    if (line.level === 'event' && line.type === 'build-output' && typeof line.line === 'string') shown.push(line.line);
+    else if (typeof line.level === 'string' && line.level !== 'event' && typeof line.message === 'string') {
+      shown.push(`${prefix[line.level] ?? ''}${line.message}${typeof line.hint === 'string' ? `\n  hint: ${line.hint}` : ''}`);
+    }
+  }
+  return shown.join('\n');
 }

@@ -57,3 +57,15 @@ export function lastError(result: Pick<PksResult, 'stderr'>): LogLine {
   assert.ok(line !== undefined, `no error line on stderr: ${result.stderr}`);
   return line;
 }
+
+/**
+ * The step `remote add` or `remote test` marked failed (`✖ <title> <detail>`,
+ * its hint on the next line) in a `--log-format json` run; exactly one step fails.
+ */
+export function failedStep(result: Pick<PksResult, 'stderr'>, title: string): string {
+  const failed = logLines(result).filter((line) => line.message.startsWith('✖ '));
+  assert.equal(failed.length, 1, `one failed step\nstderr: ${result.stderr}`);
+  const message = failed[0]?.message ?? '';
+  assert.ok(message.startsWith(`✖ ${title} `), `the ${title} step failed\nstderr: ${result.stderr}`);
+  return message;
+}

@@ -80,7 +80,8 @@ for (const where of ['local', 'pks-r1'] as const) {
       assert.equal((await stat(socketPath)).mode & 0o777, 0o666, 'the container\'s user (another uid) can connect');
       assert.equal(await roundTrip(socketPath), 'agent:ping');
       await forward.close();
-      await assert.rejects(roundTrip(socketPath), 'nothing answers once closed');
+      // Nothing answers once closed: the socket is gone, or nothing listens on it.
+      await assert.rejects(roundTrip(socketPath), (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ECONNREFUSED');
     });
 
     it('refuses a folder that is a symlink someone planted, and makes nothing where it leads', async () => {
@@ -95,7 +96,7 @@ for (const where of ['local', 'pks-r1'] as const) {
       await symlink(elsewhere, path.join(base, key));
       made.push(path.join(base, key));
       await assert.rejects(engine.forwardAgent(key, agentSocket), refused);
-      await assert.rejects(lstat(path.join(elsewhere, 'agent.sock')), 'no socket made through the symlink');
+      await assert.rejects(lstat(path.join(elsewhere, 'agent.sock')), { code: 'ENOENT' }, 'no socket made through the symlink');
     });
   });
 }

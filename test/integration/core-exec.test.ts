@@ -105,7 +105,12 @@ describe('create-time hook markers (local engine)', () => {
         // A failing hook: its exit code reported, no marker, so the next run tries it again.
         const failing = mergeConfiguration({}, [{ updateContentCommand: 'echo failing >> /tmp/runs; exit 4' }]);
         for (let attempt = 0; attempt < 2; attempt += 1) {
-          await assert.rejects(runLifecycleHooks(target(id, remoteUser, []), failing, 'create'), /updateContentCommand failed with exit code 4/);
+          await assert.rejects(runLifecycleHooks(target(id, remoteUser, []), failing, 'create'), (error: unknown) => {
+            assert.ok(isPksError(error), String(error));
+            assert.equal(error.code, 'E_HOOK_FAILED');
+            assert.ok(error.message.startsWith('updateContentCommand failed with exit code 4:'), error.message);
+            return true;
+          });
         }
         assert.equal(await runs(id), 'onCreate\npostCreate-1\npostCreate-2\nfailing\nfailing\n');
         assert.deepEqual(await markers(id), ['onCreateCommand', 'postCreateCommand']);

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { execCapture } from '../../src/core/containers/exec.js';
 import type { EngineClient } from '../../src/engine/index.js';
-import { assertErrorCode } from '../helpers/error-codes.js';
+import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { waitFor } from '../helpers/wait.js';
 import {
@@ -171,7 +171,7 @@ for (const where of ['local', 'r1'] as const) {
       assertErrorCode(none, 'E_NO_COMMAND', 2);
       const noTerminal = await pks(['exec', '-it', '--log-format', 'json', fake.project, '--', 'sh']);
       assertErrorCode(noTerminal, 'E_NOT_A_TTY', 2); // a pipe cannot be put in raw mode
-      assert.match(noTerminal.stderr, /"hint":"Drop -t/);
+      assert.match(lastError(noTerminal).hint ?? '', /^Drop -t/);
     });
 
     it('exec -it puts the terminal in raw mode for the session and restores it, whatever the exit code', async () => {
@@ -199,7 +199,7 @@ for (const where of ['local', 'r1'] as const) {
       const stopped = await make({ start: false });
       const unconfirmed = await pks(['rm', stopped.project, '--log-format', 'json']);
       assertErrorCode(unconfirmed, 'E_NEEDS_CONFIRMATION', 2);
-      assert.match(unconfirmed.stderr, /--yes/, 'names the flag that answers the prompt');
+      assert.match(lastError(unconfirmed).hint ?? '', /--yes/, 'names the flag that answers the prompt');
       assert.equal((await containerState(engine(), kept.id)).running, true, 'nothing removed yet');
       assert.equal((await pks(['inspect', stopped.project])).code, 0, 'the unconfirmed one is still there');
       assert.equal((await pks(['rm', stopped.project, '--yes'])).code, 0);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DevcontainerSummary } from '../../src/core/containers/discovery.js';
 import { SANDBOX_USER } from '../helpers/pks-cli.js';
-import { assertErrorCode, errorCodes } from '../helpers/error-codes.js';
+import { assertErrorCode, errorCodes, logLines } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
@@ -146,9 +146,10 @@ describe('pks devcontainer list on remote hosts', () => {
 
   it('prints [] as JSON when no engine answers, and names each failure', async () => {
     const env = { ...hosts.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock', PKS_HOME: `${hosts.env.PKS_HOME ?? ''}-empty` };
-    const result = await runPks(['devcontainer', 'list', '--all-remotes', '--format', 'json'], { env });
-    assert.equal(result.code, 1);
+    const result = await runPks(['devcontainer', 'list', '--all-remotes', '--format', 'json', '--log-format', 'json'], { env });
+    assertErrorCode(result, 'E_LIST_PARTIAL', 1);
     assert.equal(result.stdout.trim(), '[]');
-    assert.match(result.stderr, /error: the local engine: /);
+    assert.deepEqual(errorCodes(result), ['E_ENGINE_UNREACHABLE', 'E_LIST_PARTIAL'], result.stderr);
+    assert.ok(logLines(result).some((line) => line.level === 'error' && line.message.startsWith('the local engine: ')), result.stderr);
   });
 });

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertErrorCode } from '../helpers/error-codes.js';
+import { assertErrorCode, lastError } from '../helpers/error-codes.js';
 import { loadTestEnv, type TestEnv } from '../helpers/test-env.js';
 import { createDevcontainer, openHosts, removeDevcontainerFixture, runPks, uniqueName, type FakeDevcontainer, type Hosts } from './lifecycle-fixtures.js';
 
@@ -74,33 +74,36 @@ describe('finding a container', () => {
   });
 
   it('without an argument outside any project: says where it looked and what to do', async () => {
-    const result = await runPks(['devcontainer', 'stop'], { env: hosts.env, cwd: os.tmpdir() });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`No dev container was spawned from the current folder \\(${os.tmpdir()}\\) on the local engine`));
-    assert.match(result.stderr, /pks devcontainer list --all/);
+    const result = await runPks(['devcontainer', 'stop', '--log-format', 'json'], { env: hosts.env, cwd: os.tmpdir() });
+    assertErrorCode(result, 'E_CONTAINER_NOT_FOUND', 1);
+    const { message, hint } = lastError(result);
+    assert.ok(message.includes(`the current folder (${os.tmpdir()}) on the local engine`), message);
+    assert.ok(hint?.includes('pks devcontainer list --all'), hint);
   });
 
   it('an ambiguous name without a TTY is an error that lists the candidates', async () => {
-    const result = await runPks(['devcontainer', 'start', `${stem}-twin`], { env: hosts.env });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, new RegExp(`2 dev containers on the local engine match "${stem}-twin"`));
+    const result = await runPks(['devcontainer', 'start', `${stem}-twin`, '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(result, 'E_AMBIGUOUS_CONTAINER', 2);
+    const { message, hint: listed = '' } = lastError(result);
+    assert.ok(message.startsWith(`2 dev containers on the local engine match "${stem}-twin"`), message);
     for (const fake of [twinA, twinB]) {
-      assert.match(result.stderr, new RegExp(`${fake.project}\\s+${fake.name}\\s+${fake.id.slice(0, 12)}\\s+local\\s+created`));
-      assert.ok(result.stderr.includes(`created  ${fake.projectPath}`), 'each candidate names its project folder');
+      assert.match(listed, new RegExp(`${fake.project}\\s+${fake.name}\\s+${fake.id.slice(0, 12)}\\s+local\\s+created`));
+      assert.ok(listed.includes(`created  ${fake.projectPath}`), 'each candidate names its project folder');
     }
-    const prefix = await runPks(['devcontainer', 'logs', stem], { env: hosts.env });
-    assert.equal(prefix.code, 2, 'a prefix of several projects');
-    assert.match(prefix.stderr, /4 dev containers on the local engine match/);
+    const prefix = await runPks(['devcontainer', 'logs', stem, '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(prefix, 'E_AMBIGUOUS_CONTAINER', 2); // a prefix of several projects
+    assert.ok(lastError(prefix).message.startsWith('4 dev containers on the local engine match'), prefix.stderr);
   });
 
   it('an unknown name says where it looked and suggests list --all', async () => {
-    const result = await runPks(['devcontainer', 'logs', `${stem}-nothing`], { env: hosts.env });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`No dev container matches "${stem}-nothing" on the local engine \\(looked at the project names, container names and IDs of \\d+ pks-managed containers?\\)`));
-    assert.match(result.stderr, /hint: See what there is: pks devcontainer list --all/);
-    const remoteResult = await runPks(['devcontainer', 'logs', `${stem}-nothing`, '--remote', 'r1'], { env: hosts.env });
-    assert.match(remoteResult.stderr, /on remote host "r1" \(pksdev@10\.231\.0\.2(:22)?\)/);
-    assert.match(remoteResult.stderr, /pks devcontainer list --all --remote r1/);
+    const result = await runPks(['devcontainer', 'logs', `${stem}-nothing`, '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(result, 'E_CONTAINER_NOT_FOUND', 1);
+    assert.match(lastError(result).message, new RegExp(`"${stem}-nothing" on the local engine \\(looked at the project names, container names and IDs of \\d+ pks-managed containers?\\)`));
+    assert.ok(lastError(result).hint?.includes('pks devcontainer list --all'), result.stderr);
+    const remoteResult = await runPks(['devcontainer', 'logs', `${stem}-nothing`, '--remote', 'r1', '--log-format', 'json'], { env: hosts.env });
+    assertErrorCode(remoteResult, 'E_CONTAINER_NOT_FOUND', 1);
+    assert.match(lastError(remoteResult).message, /on remote host "r1" \(pksdev@10\.231\.0\.2(:22)?\)/);
+    assert.ok(lastError(remoteResult).hint?.includes('pks devcontainer list --all --remote r1'), remoteResult.stderr);
   });
 
   it('a container another tool created is named as such and left alone', async () => {
