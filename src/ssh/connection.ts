@@ -163,10 +163,15 @@ export class SshConnection {
       // system, the host's own close is not waited for: that is one more
       // round trip at the end of every command. The socket then closes by
       // itself and no longer keeps the process alive.
-      const socket = (client as unknown as { _sock?: unknown })._sock;
+      const internals = client as unknown as { _sock?: unknown; _resetKA?: () => void };
+      const socket = internals._sock;
       if (socket instanceof Socket && !socket.destroyed) {
         socket.once('finish', () => {
           socket.unref();
+          // ssh2's keepalive timer would hold the process until the host's
+          // close arrives; with the socket no longer writable, its reset
+          // only clears it.
+          internals._resetKA?.();
           clearTimeout(timer);
           resolve();
         });
