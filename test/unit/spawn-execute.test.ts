@@ -189,6 +189,24 @@ describe('spawn on the fake engine: happy paths', () => {
     assert.equal(s.engine.containers.size, 1);
   });
 
+  it('a container that stops between the hook\'s exec create and its start: reported as its exit, not as the engine\'s refusal', async () => {
+    for (const [status, message] of [
+      [500, 'Container abc is not running: Exited (0) Less than a second ago'],
+      [404, 'No such exec instance: abc'],
+    ] as const) {
+      const s = await setUp({ image: IMAGE, postCreateCommand: 'true' });
+      const startExec = s.engine.startExec.bind(s.engine);
+      s.engine.startExec = async (execId, options) => {
+        Object.assign(containerOf(s.engine), { state: 'exited', exitCode: 0 });
+        await startExec(execId, options).catch(() => undefined);
+        throw engineError(status, message);
+      };
+      const failure = await s.failure();
+      assert.equal(failure.code, 'E_CONTAINER_EXITED', `${status}: ${failure.message}`);
+      assert.match(failure.message, /stopped right after it started \(exit code 0\)/);
+    }
+  });
+
   it('a new container with a postCreateCommand that exits as soon as it starts fails with its exit code, kept, the git identity not warned about', async () => {
     const s = await setUp({ image: IMAGE, postCreateCommand: 'echo created' });
     const start = s.engine.startContainer.bind(s.engine);

@@ -116,9 +116,15 @@ export async function runHooks(run: SpawnRun, inspect: ContainerInspect, options
   }
 }
 
-/** The engine refused an exec because the container is not running. */
+/**
+ * The engine refused an exec because the container is not running: at the
+ * exec's create (409), or at its start when the container stopped in
+ * between (the engine says so with the container's state, or has dropped the
+ * exec with it: 404). Callers check the container before they report it so.
+ */
 export function refusedAsStopped(error: unknown): boolean {
-  return isEngineApiError(error, 409) && /is not running/i.test(error.engineMessage);
+  if (!isEngineApiError(error)) return false;
+  return /is not running/i.test(error.engineMessage) || (error.statusCode === 404 && /no such exec/i.test(error.engineMessage));
 }
 
 /**
