@@ -14,7 +14,7 @@ import { readUploadMarker, writeUploadMarker } from '../../src/core/spawn/volume
 import { isEngineApiError } from '../../src/engine/index.js';
 import { addDevcontainer, type FakeDevcontainerOptions } from '../helpers/fake-devcontainer.js';
 import { FakeEngine, connectionLost, engineError } from '../helpers/fake-engine.js';
-import { reportingExit, statusFileFor } from '../../src/core/containers/exit-report.js';
+import { withExitReport, statusFileFor } from '../../src/core/containers/exit-report.js';
 
 const VOLUME = 'pks-alice-app-workspace';
 
@@ -32,7 +32,7 @@ describe('lifecycle against the fake engine', () => {
     assert.equal(await startDevcontainer(engine, container.id), 'started');
     assert.equal(container.state, 'running');
     // The string hook in a shell that reports its exit code (exit-report.ts).
-    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [reportingExit(['/bin/sh', '-c', 'echo started'], statusFileFor('postStartCommand', ['/bin/sh', '-c', 'echo started']))]);
+    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [withExitReport(['/bin/sh', '-c', 'echo started'], statusFileFor('postStartCommand', ['/bin/sh', '-c', 'echo started']))]);
     assert.equal(await startDevcontainer(engine, container.id), 'already-running');
     assert.equal(engine.execs.size, 1);
 

@@ -14,7 +14,7 @@ import { removeDevcontainer, restartDevcontainer, startDevcontainer, stopDevcont
 import { isEngineApiError } from '../../src/engine/index.js';
 import { addDevcontainer } from '../helpers/fake-devcontainer.js';
 import { FakeEngine } from '../helpers/fake-engine.js';
-import { reportingExit, statusFileFor } from '../../src/core/containers/exit-report.js';
+import { withExitReport, statusFileFor } from '../../src/core/containers/exit-report.js';
 
 const find = (engine: FakeEngine, options: Partial<FindOptions>) =>
   findDevcontainer(engine, { query: undefined, cwd: '/home/alice', host: 'local', where: 'the local engine', remoteFlag: '', user: 'alice', ...options });
@@ -103,7 +103,7 @@ describe('stop, start, restart, rm: each branch', () => {
     const events: string[] = [];
     assert.equal(await startDevcontainer(engine, stopped.id, { onEvent: (event) => events.push(event.type) }), 'started');
     // The string hook in a shell that reports its exit code (exit-report.ts).
-    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [reportingExit(['/bin/sh', '-c', 'echo hi'], statusFileFor('postStartCommand', ['/bin/sh', '-c', 'echo hi']))]);
+    assert.deepEqual([...engine.execs.values()].map((exec) => exec.cmd), [withExitReport(['/bin/sh', '-c', 'echo hi'], statusFileFor('postStartCommand', ['/bin/sh', '-c', 'echo hi']))]);
     assert.ok(events.includes('hook-start'));
     await assert.rejects(startDevcontainer(engine, 'gone'), (error: unknown) => isEngineApiError(error, 404));
     assert.equal(engine.execs.size, 1);

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ExitReportReader, isStatusFile, reportingExit, statusFileFor, unwrapReporting } from '../../src/core/containers/exit-report.js';
+import { ExitReportReader, isStatusFile, withExitReport, statusFileFor, unwrapReporting } from '../../src/core/containers/exit-report.js';
 
 /** Feeds `chunks` to a reader: what it passed on, and the code it found. */
 function read(chunks: readonly string[]): { text: string; exitCode: number | undefined } {
@@ -41,7 +41,7 @@ describe('exit report', () => {
       for (const [script, code, err] of [['echo out; echo err >&2; exit 7', 7, 'err\n'], ['exec true', 0, ''], ['false', 1, '']] as const) {
         const statusFile = path.join(dir, 'status');
         await writeFile(statusFile, '99\n'); // an earlier run's
-        const [command = '', ...args] = reportingExit(['/bin/sh', '-c', script], statusFile);
+        const [command = '', ...args] = withExitReport(['/bin/sh', '-c', script], statusFile);
         const run = spawnSync(command, args, { encoding: 'utf8' });
         assert.equal(run.status, code, script);
         assert.deepEqual(read([run.stderr]), { text: err, exitCode: code }, script);
@@ -54,7 +54,7 @@ describe('exit report', () => {
 
   it('nobody reading stderr any more (pks killed while the hook ran): the exit code stays the command\'s', async () => {
     for (const code of [0, 3]) {
-      const [command = '', ...args] = reportingExit(['/bin/sh', '-c', `sleep 0.3; exit ${code}`], '/nonexistent-dir/status');
+      const [command = '', ...args] = withExitReport(['/bin/sh', '-c', `sleep 0.3; exit ${code}`], '/nonexistent-dir/status');
       const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr.destroy();
       const [status, signal] = (await once(child, 'exit')) as [number | null, string | null];
@@ -68,7 +68,7 @@ describe('exit report', () => {
     assert.notEqual(file, statusFileFor('postStartCommand', ['/bin/sh', '-c', 'make']));
     assert.ok(isStatusFile(file));
     assert.ok(!isStatusFile('/etc/passwd') && !isStatusFile(`${file}/../../etc/shadow`));
-    assert.deepEqual(unwrapReporting(reportingExit(['make', 'all'], file)), { argv: ['make', 'all'], statusFile: file });
-    assert.equal(unwrapReporting(reportingExit(['make'], '/etc/passwd')), undefined);
+    assert.deepEqual(unwrapReporting(withExitReport(['make', 'all'], file)), { argv: ['make', 'all'], statusFile: file });
+    assert.equal(unwrapReporting(withExitReport(['make'], '/etc/passwd')), undefined);
   });
 });

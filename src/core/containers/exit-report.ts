@@ -48,13 +48,15 @@ export function statusFileFor(hook: string, argv: readonly string[]): string {
   return `${STATUS_DIR}/${STATUS_PREFIX}${createHash('sha256').update(JSON.stringify([hook, ...argv])).digest('hex').slice(0, 16)}`;
 }
 
+const STATUS_FILE = new RegExp(`^${STATUS_DIR}/\\${STATUS_PREFIX}[0-9a-f]{16}$`);
+
 /** Whether `file` is a status file's path as pks names them (not any path a command line holds). */
 export function isStatusFile(file: string | undefined): file is string {
-  return file !== undefined && new RegExp(`^${STATUS_DIR}/\\${STATUS_PREFIX}[0-9a-f]{16}$`).test(file);
+  return file !== undefined && STATUS_FILE.test(file);
 }
 
 /** `argv` run by a shell that reports its exit code (the argv needs /bin/sh in the image, which a string command already does). */
-export function reportingExit(argv: readonly string[], statusFile: string): string[] {
+export function withExitReport(argv: readonly string[], statusFile: string): string[] {
   return ['/bin/sh', '-c', REPORT_SCRIPT, WRAPPER_NAME, statusFile, ...argv];
 }
 

@@ -15,13 +15,12 @@ import * as z from '../../common/zod-mini.js';
 import { escapeControls } from '../../common/terminal-text.js';
 import { tarStream } from '../../common/tar/tar-writer.js';
 import { extractTar } from '../../common/tar/tar-reader.js';
-import type { LifecycleHook } from '../../devcontainer/image-metadata.js';
+import { LIFECYCLE_HOOKS, type LifecycleHook } from '../../devcontainer/image-metadata.js';
 import { isEngineApiError, type EngineClient } from '../../engine/index.js';
 
 export const HOOK_LOG_DIR = '/var/lib/pks/hook-logs';
 /** The tail of each command's output that is kept. */
 const KEPT_BYTES = 64 * 1024;
-const HOOK_ORDER: readonly LifecycleHook[] = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand', 'postAttachCommand'];
 
 const recordSchema = z.object({
   hook: z.string(),
@@ -63,7 +62,7 @@ export async function readHookRecords(engine: EngineClient, containerId: string)
     const folder = path.join(dir, path.posix.basename(HOOK_LOG_DIR));
     const files = await readdir(folder).catch(() => [] as string[]);
     const records: HookRecord[] = [];
-    for (const hook of HOOK_ORDER) {
+    for (const hook of LIFECYCLE_HOOKS) {
       if (!files.includes(`${hook}.json`)) continue;
       let parsed: unknown;
       try {

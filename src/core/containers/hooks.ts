@@ -12,14 +12,15 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
-import { exitReportEnd, exitReportStart, isStatusFile, reportingExit, statusFileFor, unwrapReporting } from './exit-report.js';
+import { exitReportEnd, exitReportStart, isStatusFile, withExitReport, statusFileFor, unwrapReporting } from './exit-report.js';
 import { readContainerFile } from '../spawn/container-files.js';
 import { hookRecordsWritten, recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
 
 export type HookPhase = 'create' | 'start' | 'attach';
 
-const CREATE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'] as const;
+/** The hooks that run once per container, in the spec's order. */
+export const CREATE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'] as const;
 const MARKER_DIR = '/var/lib/pks/hooks';
 /** Lines of a failing hook's output shown in the error. */
 const TAIL_LINES = 20;
@@ -126,6 +127,13 @@ function runsInShell(argv: readonly string[]): boolean {
   return argv[0] === '/bin/sh' && argv[1] === '-c';
 }
 
+/** What pks execs for a hook's command: followed by its marker, in a shell that reports its exit code (a string hook), or as it is. */
+function hookExec(hook: LifecycleHook, argv: readonly string[], marked: boolean): { cmd: string[]; reports: boolean } {
+  if (marked) return { cmd: recordingMarker(hook, argv), reports: true };
+  if (runsInShell(argv)) return { cmd: withExitReport(argv, statusFileFor(hook, argv)), reports: true };
+  return { cmd: [...argv], reports: false };
+}
+
 /**
  * The hook command a running exec runs, from its command line as pks
  * execs hooks (as it is, in the reporting wrapper, or followed by the
@@ -182,7 +190,7 @@ function hookFailed(target: HookTarget, hook: LifecycleHook, failures: readonly 
   const look = `pks devcontainer logs ${target.containerName}${remote}, pks devcontainer exec${remote} ${target.containerName} sh`;
   // A create-time hook fails a spawn (its container kept for a look); a
   // start or attach hook fails on a container that lives on.
-  const createTime = hook === 'onCreateCommand' || hook === 'updateContentCommand' || hook === 'postCreateCommand';
+  const createTime = (CREATE_HOOKS as readonly LifecycleHook[]).includes(hook);
   const details = failures.flatMap(({ label, output }) => {
     const tail = output.trimEnd().split('\n').slice(-TAIL_LINES);
     const heading = failures.length === 1 ? [] : [`${label}:`];
@@ -211,9 +219,9 @@ async function runCommand(target: HookTarget, hook: LifecycleHook, label: string
   const started = performance.now();
   const startedAt = new Date().toISOString();
   let output = '';
-  const reports = marked || runsInShell(argv);
+  const { cmd, reports } = hookExec(hook, argv, marked);
   const result = await untilInterrupted(target.signal, `${hook} (${label})`, execCapture(target.engine, target.containerId, {
-    cmd: marked ? recordingMarker(hook, argv) : reports ? reportingExit(argv, statusFileFor(hook, argv)) : argv,
+    cmd,
     exitReport: reports,
     workdir: target.workspaceFolder,
     env: hookEnv(target),

@@ -8,7 +8,7 @@ import { serializeMetadataLabel, substituteEntries, substitutionContext } from '
 import { prepareImage, type PreparedImage } from '../../image/index.js';
 import { isEngineApiError } from '../../engine/index.js';
 import { inspectContainer, type ContainerInspect } from '../containers/container-info.js';
-import { hookCommands } from '../containers/hooks.js';
+import { CREATE_HOOKS, hookCommands } from '../containers/hooks.js';
 import { remoteFlagOf } from '../remote/engine-target.js';
 import { LABELS } from '../containers/labels.js';
 import { undoContainer, undoVolume } from './cleanup.js';
@@ -63,7 +63,6 @@ export function containerLabels(run: SpawnRun, prepared: PreparedImage, extra: {
 
 /** Each run's inspect of its new container, asked for before the start. */
 const createdInspects = new WeakMap<SpawnRun, Promise<ContainerInspect>>();
-const CREATE_HOOKS = ['onCreateCommand', 'updateContentCommand', 'postCreateCommand'] as const;
 
 const runsCreateHook = (run: SpawnRun): boolean => CREATE_HOOKS.some((hook) => hookCommands(preparedOf(run).merged, hook).length > 0);
 
@@ -142,7 +141,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       appPort: loaded.config.appPort,
       agentDir: run.agent?.hostDir,
       gpus: gpus?.request,
-      newVolumeLabels: withContainer ? volumeLabels({ ...labels, [LABELS.metadata]: '' }) : undefined,
+      newVolumeLabels: withContainer ? volumeLabels(labels) : undefined,
     });
     for (const message of spec.warnings) run.emit({ type: 'warning', message });
     run.made = { volumeName, remoteUser, configFiles, layout, labels, spec, volumeWithContainer: withContainer };
@@ -158,7 +157,7 @@ export const newContainerSteps: Record<NewContainerStep, StepRunner> = {
       return;
     }
     const created = await run.clock.run('volume', `Preparing the workspace volume ${volumeName}`, () =>
-      ensureVolume(run.engine, volumeName, { ...labels, [LABELS.metadata]: '' }, run.volumesSeen?.get(volumeName)),
+      ensureVolume(run.engine, volumeName, labels, run.volumesSeen?.get(volumeName)),
     );
     run.createdVolume = created;
     // Never a volume that was there before: it holds someone's work.

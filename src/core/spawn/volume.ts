@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as z from '../../common/zod-mini.js';
 import { tarStream, type TarEntry } from '../../common/tar/tar-writer.js';
 import { isEngineApiError, type EngineClient, type EngineInfo } from '../../engine/index.js';
+import { LABELS } from '../containers/labels.js';
 import { readContainerFile } from './container-files.js';
 import { uploadBase, type WorkspaceLayout } from './workspace-layout.js';
 
@@ -31,9 +32,9 @@ export async function ensureVolume(engine: EngineClient, name: string, labels: R
   return true;
 }
 
-/** A workspace volume's labels: the container's, without the empty ones. */
+/** A workspace volume's labels: the container's, without its metadata (the configuration, which is the container's) and the empty ones. */
 export function volumeLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== ''));
+  return Object.fromEntries(Object.entries(labels).filter(([key, value]) => key !== LABELS.metadata && value !== ''));
 }
 
 /**
