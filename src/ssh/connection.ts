@@ -104,37 +104,19 @@ export class SshConnection {
 
   /** Runs a fixed command on the host and collects its standard output (capped), for short probes only. */
   async execOutput(command: string, options: { timeoutMs: number; maxBytes: number }): Promise<{ code: number | undefined; stdout: string }> {
-    let timedOut = false;
     const client = await this.ready();
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       try {
-        client.exec(command, (error, stream) => (error ? reject(this.mapChannelError(error)) : resolve(stream)));
+        client.exec(command, (error, channel) => {
+          if (error) reject(this.mapChannelError(error));
+          // Listened to before this callback returns: the exec's success, its
+          // output, exit status and close can come in one read, and ssh2 emits
+          // them in one go (an `exit` listened to after an await was missed).
+          else collectOutput(channel, options).then(resolve, reject);
+        });
       } catch (error) {
         reject(sshDisconnectedError(this, error));
       }
-    });
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let code: number | undefined;
-      // No answer in time counts as no answer (the caller goes on without it).
-      const timer = setTimeout(() => {
-        timedOut = true;
-        channel.close();
-      }, options.timeoutMs);
-      channel.stderr.resume();
-      channel.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= options.maxBytes) chunks.push(chunk);
-        else channel.close();
-      });
-      channel.on('exit', (exitCode: unknown) => {
-        if (typeof exitCode === 'number') code = exitCode;
-      });
-      channel.on('close', () => {
-        clearTimeout(timer);
-        resolve(timedOut ? { code: undefined, stdout: '' } : { code, stdout: Buffer.concat(chunks).toString('utf8') });
-      });
     });
   }
 
@@ -349,4 +331,31 @@ export class SshConnection {
       });
     });
   }
+}
+
+/** A probe's standard output (capped) and exit code; no answer in time counts as no answer (the caller goes on without it). */
+function collectOutput(channel: ClientChannel, options: { timeoutMs: number; maxBytes: number }): Promise<{ code: number | undefined; stdout: string }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let code: number | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      channel.close();
+    }, options.timeoutMs);
+    channel.stderr.resume();
+    channel.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= options.maxBytes) chunks.push(chunk);
+      else channel.close();
+    });
+    channel.on('exit', (exitCode: unknown) => {
+      if (typeof exitCode === 'number') code = exitCode;
+    });
+    channel.on('close', () => {
+      clearTimeout(timer);
+      resolve(timedOut ? { code: undefined, stdout: '' } : { code, stdout: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
 }
