@@ -170,6 +170,18 @@ describe('engine requests per command (remote engine)', () => {
     assert.equal(fake.containers.size, 0);
   });
 
+  it('a host short of CPUs and of storage: one warning names both, also when the free disk comes in late', async () => {
+    const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
+    fake.addImage(IMAGE);
+    fake.delay('hostDiskFree', 300);
+    const dir = await project({ image: IMAGE, hostRequirements: { cpus: 8, storage: '1tb' } });
+    const warnings: string[] = [];
+    await spawnDevcontainer({ ...spawnRequest(fake, dir), onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
+    assert.deepEqual(warnings.filter((message) => message.includes('hostRequirements')), [
+      `remote host "r1" has less than the configuration's hostRequirements ask for (8 CPUs asked for, 4 available; storage: 1.0 TiB asked for, 100.0 GiB free); a bigger host can be chosen with --remote <id>`,
+    ]);
+  });
+
   it('rm --volumes of a stopped dev container: the list that finds it says what an inspect would', async () => {
     const fake = new FakeEngine({ kind: 'ssh', target: 'remote host "r1"' });
     addDevcontainer(fake, 'pks-alice-app', { volume: true, state: 'exited' });

@@ -137,15 +137,20 @@ export function startPrerequisiteChecks(
   return { engine: fit, disk };
 }
 
-/** The warning for what the host lacks of the configuration's hostRequirements (none when it lacks nothing). */
-export function hostRequirementsWarnings(where: string, short: readonly string[]): string[] {
+/**
+ * The checks' warnings once both parts are in: the disk's, then one for
+ * everything the host lacks of the configuration's hostRequirements.
+ */
+export function prerequisiteWarnings(where: string, fit: EngineFit, disk: DiskFit): string[] {
+  const short = [...fit.short, ...disk.short];
   // As in the reference CLI, a smaller host is a warning: the project may well run, only slower.
-  return short.length === 0 ? [] : [`${where} has less than the configuration's hostRequirements ask for (${short.join('; ')}); a bigger host can be chosen with --remote <id>`];
+  if (short.length === 0) return disk.warnings;
+  return [...disk.warnings, `${where} has less than the configuration's hostRequirements ask for (${short.join('; ')}); a bigger host can be chosen with --remote <id>`];
 }
 
 /** Both parts of the checks, waited for together. */
 export async function checkPrerequisites(engine: EngineClient, merged: MergedDevcontainerConfig, options: PrerequisiteOptions): Promise<PrerequisiteResult> {
   const checks = startPrerequisiteChecks(engine, merged, options);
   const [fit, disk] = await Promise.all([checks.engine, checks.disk]);
-  return { cpus: fit.cpus, memoryBytes: fit.memoryBytes, freeDiskBytes: disk.freeDiskBytes, warnings: [...disk.warnings, ...hostRequirementsWarnings(options.where, [...fit.short, ...disk.short])] };
+  return { cpus: fit.cpus, memoryBytes: fit.memoryBytes, freeDiskBytes: disk.freeDiskBytes, warnings: prerequisiteWarnings(options.where, fit, disk) };
 }

@@ -22,7 +22,7 @@ import { containerNameFor, volumeNameFor, workspaceDirName, type SpawnIdentity }
 import { readGitIdentity } from './git-identity-step.js';
 import { PhaseClock } from './phase-clock.js';
 import type { SpawnState } from './plan.js';
-import { hostRequirementsWarnings, startPrerequisiteChecks } from './prerequisites.js';
+import { prerequisiteWarnings, startPrerequisiteChecks, type EngineFit } from './prerequisites.js';
 import type { SpawnRun } from './run.js';
 import type { SpawnEvent, SpawnRequest, SpawnResult } from './types.js';
 import { fileCount, planUpload, readPlannedText, type UploadPlan } from './workspace-upload.js';
@@ -130,23 +130,22 @@ async function observe(request: SpawnRequest, emit: (event: SpawnEvent) => void,
     where: request.target.description,
     info: engineInfo,
   });
-  const diskWarnings = async (): Promise<void> => {
-    const disk = await checks.disk;
-    for (const message of [...disk.warnings, ...hostRequirementsWarnings(request.target.description, disk.short)]) emit({ type: 'warning', message });
+  // One warning for all the host lacks, so the engine's part waits for the disk's to be told.
+  const warnAbout = async (fit: EngineFit): Promise<void> => {
+    for (const message of prerequisiteWarnings(request.target.description, fit, await checks.disk)) emit({ type: 'warning', message });
   };
   let diskCheck: Promise<void> | undefined;
   const [, existing] = await Promise.all([
     clock.run('prerequisites', `Checking ${request.target.description}`, async () => {
       const fit = await checks.engine;
-      for (const message of hostRequirementsWarnings(request.target.description, fit.short)) emit({ type: 'warning', message });
       // A first container from an image that is there: the free disk (a new
       // SSH session on a remote host, more round trips than the rest) is
       // waited for later, before anything big is written (create-steps.ts).
       if ((await lookup.catch(() => undefined)) === undefined && deferrableDiskCheck(loaded)) {
-        diskCheck = diskWarnings();
+        diskCheck = warnAbout(fit);
         diskCheck.catch(() => undefined);
       } else {
-        await diskWarnings();
+        await warnAbout(fit);
       }
     }),
     clock.run('existing', 'Looking for an existing container', () => lookup),
