@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 
 const REPORT_PREFIX = '\u0000pks-exit:';
-const WRAPPER_NAME = 'pks-hook';
+/** The name the wrapper shells run as ($0): pks's hook wrappers, this one and the marker's (hooks.ts). */
+export const WRAPPER_NAME = 'pks-hook';
 /** Where a wrapper's status file goes: /tmp is writable for every user of nearly every image. */
 const STATUS_DIR = '/tmp';
 const STATUS_PREFIX = '.pks-hook-exit-';

@@ -12,7 +12,7 @@ import { mergeConfiguration, type MergedDevcontainerConfig } from '../../devcont
 import { substituteContainerEnv } from '../../devcontainer/substitute.js';
 import type { EngineClient } from '../../engine/index.js';
 import { execCapture } from './exec.js';
-import { exitReportEnd, exitReportStart, isStatusFile, withExitReport, statusFileFor, unwrapReporting } from './exit-report.js';
+import { WRAPPER_NAME, exitReportEnd, exitReportStart, isStatusFile, withExitReport, statusFileFor, unwrapReporting } from './exit-report.js';
 import { readContainerFile } from '../spawn/container-files.js';
 import { hookRecordsWritten, recordHookRun } from './hook-run-records.js';
 import { execEnded, runningExecs } from './running-execs.js';
@@ -116,7 +116,7 @@ const MARKER_SCRIPT = `dir="$1"; hook="$2"; f="$3"; shift 3; ${exitReportStart('
  * setMarker writes it (a failure to write it is not the hook's failure).
  */
 function recordingMarker(hook: LifecycleHook, argv: readonly string[]): string[] {
-  return ['/bin/sh', '-c', MARKER_SCRIPT, 'pks-hook', MARKER_DIR, hook, statusFileFor(hook, argv), ...argv];
+  return ['/bin/sh', '-c', MARKER_SCRIPT, WRAPPER_NAME, MARKER_DIR, hook, statusFileFor(hook, argv), ...argv];
 }
 
 /** The marker wrapper as pks wrote it before the exit report: an earlier pks's hook may still run so. */
@@ -144,7 +144,7 @@ function hookCommandOf(argv: readonly string[]): { argv: string[]; statusFile?: 
   const reporting = unwrapReporting(argv);
   if (reporting !== undefined) return reporting;
   const [sh, c, script, name, dir, , third, ...rest] = argv;
-  if (sh === '/bin/sh' && c === '-c' && name === 'pks-hook' && dir === MARKER_DIR) {
+  if (sh === '/bin/sh' && c === '-c' && name === WRAPPER_NAME && dir === MARKER_DIR) {
     if (script === MARKER_SCRIPT && isStatusFile(third)) return { argv: rest, statusFile: third };
     if (script === MARKER_SCRIPT_BEFORE) return { argv: argv.slice(6) };
   }
